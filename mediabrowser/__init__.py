@@ -1,0 +1,3 @@
+"""mediabrowser: browse a media library by similarity."""
+
+__version__ = "0.1.0"

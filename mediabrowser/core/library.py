@@ -1,0 +1,148 @@
+"""A library folder: the database, the indexes, its settings and the writer lock."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mediabrowser.core.embed.base import Embedder
+from mediabrowser.core.embed.registry import DEFAULT_MODELS, get_spec, load_embedder
+from mediabrowser.core.index.manager import IndexManager
+from mediabrowser.core.store.repo import Store
+from mediabrowser.core.types import MediaKind
+
+CONFIG_VERSION = 1
+
+
+class LibraryBusy(RuntimeError):
+    """Another process is writing to this library."""
+
+
+@dataclass
+class LibraryConfig:
+    version: int = CONFIG_VERSION
+    models: dict[str, str] = field(
+        default_factory=lambda: {k.value: v for k, v in DEFAULT_MODELS.items()})
+    device: str = "auto"
+    batch_size: int = 16
+    decode_workers: int = 2
+
+    @classmethod
+    def load(cls, path: Path) -> LibraryConfig:
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return cls()
+        cfg = cls()
+        models = data.get("models") if isinstance(data, dict) else None
+        if isinstance(models, dict):
+            for kind, name in models.items():
+                if kind in cfg.models and isinstance(name, str):
+                    cfg.models[kind] = name
+        for key in ("device", "batch_size", "decode_workers"):
+            if isinstance(data, dict) and key in data:
+                setattr(cfg, key, type(getattr(cfg, key))(data[key]))
+        return cfg
+
+    def save(self, path: Path) -> None:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=2))
+        os.replace(tmp, path)
+
+
+class WriterLock:
+    """An exclusive lock on the library folder held while indexing (released if we die)."""
+
+    def __init__(self, folder: Path) -> None:
+        from filelock import FileLock
+
+        self.path = folder / "writer.lock"
+        self._lock = FileLock(str(self.path))
+
+    def acquire(self, timeout: float) -> None:
+        from filelock import Timeout
+
+        try:
+            self._lock.acquire(timeout=timeout)
+        except Timeout:
+            raise LibraryBusy(
+                f"the library {self.path.parent} is being indexed by another mediabrowser "
+                f"process; waited {timeout:g} s (use --wait to wait longer)"
+            ) from None
+
+    def release(self) -> None:
+        self._lock.release()
+
+    @property
+    def held(self) -> bool:
+        return bool(self._lock.is_locked)
+
+
+class Library:
+    def __init__(self, folder: str | Path, *, models_dir: Path | None = None,
+                 device: str | None = None) -> None:
+        self.folder = Path(folder).expanduser().absolute()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.models_dir = models_dir
+        self.config = LibraryConfig.load(self.folder / "config.json")
+        if device:
+            self.config.device = device
+        self.store = Store(self.folder / "library.db")
+        self.writer = WriterLock(self.folder)
+        self.indexes = IndexManager(self.folder / "index", self.store, writable=False)
+        self._embedders: dict[str, Embedder] = {}
+        self._device: str | None = None
+
+    # ---- writer lock ------------------------------------------------------------------------
+    def lock_for_writing(self, timeout: float = 0.0) -> None:
+        self.writer.acquire(timeout)
+        self.indexes.writable = True
+
+    def unlock(self) -> None:
+        if self.writer.held:
+            self.indexes.save()
+            self.indexes.writable = False
+            self.writer.release()
+
+    def close(self) -> None:
+        self.unlock()
+        self.store.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # ---- models -----------------------------------------------------------------------------
+    @property
+    def device(self) -> str:
+        if self._device is None:
+            from mediabrowser.core.embed.device import pick_device
+
+            self._device = pick_device(self.config.device)
+        return self._device
+
+    def model_for(self, kind: MediaKind | str) -> str:
+        return self.config.models[MediaKind(kind).value]
+
+    def embedder(self, name: str) -> Embedder:
+        """Loaded once per library; raises WeightsMissing / UnknownModel."""
+        if name not in self._embedders:
+            self._embedders[name] = load_embedder(name, self.device, self.models_dir)
+        return self._embedders[name]
+
+    def model_in_space(self, space: str, kind: MediaKind) -> str | None:
+        """The model that embeds files of `kind` into `space` (the configured one when it fits)."""
+        configured = self.model_for(kind)
+        if get_spec(configured).index_space == space:
+            return configured
+        from mediabrowser.core.embed.registry import all_specs
+
+        for spec in all_specs():
+            if spec.modality == kind and spec.index_space == space:
+                return spec.name
+        return None

@@ -1,0 +1,89 @@
+"""Find similar items to a library item or to any file (embedded on the fly, never added)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from mediabrowser.core.embed.registry import get_spec
+from mediabrowser.core.library import Library
+from mediabrowser.core.media.decode import check_readable
+from mediabrowser.core.media.probe import detect_kind
+from mediabrowser.core.types import Match, MediaError, MediaKind
+
+
+class QueryError(ValueError):
+    """The query cannot be answered; the message says why."""
+
+
+def query_vector(lib: Library, path: str | Path, model: str | None = None
+                 ) -> tuple[np.ndarray, str, int | None]:
+    """(vector, space, library id or None) for a file; uses the stored vector when there is one."""
+    abspath = str(Path(path).expanduser().absolute())
+    row = lib.store.file_by_path(abspath)
+    if row is not None and row.status == "ok":
+        kind = MediaKind(row.kind)
+        name = _model_for_query(lib, kind, model)
+        space = get_spec(name).index_space
+        vec = lib.store.vector(row.id, space)
+        if vec is not None:
+            return vec, space, row.id
+    check_readable(abspath)
+    detected = detect_kind(abspath)
+    if detected is None:
+        raise MediaError("not a media file (no known image, video or audio format)")
+    name = _model_for_query(lib, detected, model)
+    embedder = lib.embedder(name)
+    vec = embedder.embed([embedder.prepare(abspath)])[0]
+    return vec, get_spec(name).index_space, (row.id if row else None)
+
+
+def _model_for_query(lib: Library, kind: MediaKind, model: str | None) -> str:
+    if model is None:
+        return lib.model_for(kind)
+    spec = get_spec(model)
+    if spec.modality == kind:
+        return model
+    found = lib.model_in_space(spec.index_space, kind)
+    if found is None:
+        raise QueryError(f"model {model!r} cannot embed a {kind.value} file")
+    return found
+
+
+def find_similar(lib: Library, query: str | Path | int, k: int = 10,
+                 kind: MediaKind | str | None = None, model: str | None = None) -> list[Match]:
+    """The k most similar present items, best first, the query itself excluded.
+
+    `query` is a library id or a path (inside the library or not). `kind` keeps only items of
+    that kind; `model` picks the vector space (default: the configured model for the query's kind).
+    """
+    if isinstance(query, int):
+        row = lib.store.file_by_id(query)
+        if row is None:
+            raise QueryError(f"no library item with id {query}")
+        query = row.path
+    vec, space, self_id = query_vector(lib, query, model)
+    index = lib.indexes.get(space)
+    if index is None:
+        return []
+    kind_filter = MediaKind(kind).value if kind else None
+    allowed: set[int] | None = None
+    if kind_filter:
+        allowed = {r.id for r in lib.store.files(status="ok", kind=kind_filter)}
+    if self_id is not None and allowed is not None:
+        allowed.discard(self_id)
+    allow = allowed.__contains__ if allowed is not None else None
+    # One extra hit leaves room to drop the query itself when no filter removed it.
+    hits = index.query(vec, k + 1, allow)
+    rows = lib.store.files_by_ids(label for label, _ in hits)
+    out: list[Match] = []
+    query_path = os.path.abspath(str(query))
+    for label, score in hits:
+        r = rows.get(label)
+        if r is None or r.status != "ok" or r.path == query_path or label == self_id:
+            continue
+        out.append(Match(r.item(), score))
+    out.sort(key=lambda m: -m.score)
+    return out[:k]

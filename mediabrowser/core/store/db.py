@@ -1,0 +1,47 @@
+"""Open the library database: WAL, foreign keys, a busy timeout, migrations applied in order."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+from mediabrowser.core.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+
+class SchemaTooNew(RuntimeError):
+    pass
+
+
+def connect(path: Path) -> sqlite_utils.Database:
+    conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None,
+                           check_same_thread=False)
+    db = sqlite_utils.Database(conn)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across process kills
+    conn.execute("PRAGMA foreign_keys=ON")
+    migrate(conn)
+    return db
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"this library was written by a newer mediabrowser (schema {version}, "
+            f"this version knows {SCHEMA_VERSION}); upgrade the app to open it"
+        )
+    for number in range(version, SCHEMA_VERSION):
+        # One transaction per migration, including the version bump, so a kill leaves either
+        # the old schema or the new one.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in MIGRATIONS[number].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise

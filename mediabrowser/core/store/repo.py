@@ -1,0 +1,244 @@
+"""All reads and writes of the library database. One writer; one transaction per batch."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mediabrowser.core.store.db import connect
+from mediabrowser.core.types import MediaItem, MediaKind
+
+FILE_COLUMNS = ("id, path, kind, size, mtime, hash, full_hash, width, height, duration, "
+                "sample_rate, status, error")
+
+
+@dataclass
+class FileRow:
+    id: int
+    path: str
+    kind: str
+    size: int
+    mtime: float
+    hash: str | None
+    full_hash: str | None
+    width: int | None
+    height: int | None
+    duration: float | None
+    sample_rate: int | None
+    status: str
+    error: str | None
+
+    def item(self) -> MediaItem:
+        return MediaItem(self.id, self.path, MediaKind(self.kind), self.size, self.mtime,
+                         self.width, self.height, self.duration, self.status, self.error)
+
+
+def _row(r: Sequence[Any]) -> FileRow:
+    return FileRow(*r)
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db = connect(path)
+        self.conn: sqlite3.Connection = self.db.conn
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # ---- files -------------------------------------------------------------------------------
+    def file_by_path(self, path: str) -> FileRow | None:
+        r = self.conn.execute(f"SELECT {FILE_COLUMNS} FROM files WHERE path = ?", (path,)).fetchone()
+        return _row(r) if r else None
+
+    def file_by_id(self, file_id: int) -> FileRow | None:
+        r = self.conn.execute(f"SELECT {FILE_COLUMNS} FROM files WHERE id = ?", (file_id,)).fetchone()
+        return _row(r) if r else None
+
+    def files_by_ids(self, ids: Iterable[int]) -> dict[int, FileRow]:
+        ids = list(ids)
+        out: dict[int, FileRow] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(
+                f"SELECT {FILE_COLUMNS} FROM files WHERE id IN ({marks})", chunk
+            ):
+                out[r[0]] = _row(r)
+        return out
+
+    def files_by_hash(self, fast_hash: str) -> list[FileRow]:
+        rows = self.conn.execute(
+            f"SELECT {FILE_COLUMNS} FROM files WHERE hash = ?", (fast_hash,)
+        ).fetchall()
+        return [_row(r) for r in rows]
+
+    def files(self, status: str | None = None, kind: str | None = None) -> list[FileRow]:
+        sql = f"SELECT {FILE_COLUMNS} FROM files WHERE 1=1"
+        args: list[Any] = []
+        if status:
+            sql += " AND status = ?"
+            args.append(status)
+        if kind:
+            sql += " AND kind = ?"
+            args.append(kind)
+        return [_row(r) for r in self.conn.execute(sql + " ORDER BY path", args)]
+
+    def files_under(self, root: str) -> list[FileRow]:
+        prefix = root.rstrip(os.sep) + os.sep
+        rows = self.conn.execute(
+            f"SELECT {FILE_COLUMNS} FROM files WHERE substr(path, 1, ?) = ? OR path = ?",
+            (len(prefix), prefix, root),
+        ).fetchall()
+        return [_row(r) for r in rows]
+
+    def insert_file(self, conn: sqlite3.Connection, **fields: Any) -> int:
+        now = time.time()
+        fields.setdefault("added_at", now)
+        fields.setdefault("updated_at", now)
+        cols = ", ".join(fields)
+        marks = ", ".join("?" * len(fields))
+        cur = conn.execute(f"INSERT INTO files ({cols}) VALUES ({marks})", list(fields.values()))
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def update_file(self, conn: sqlite3.Connection, file_id: int, **fields: Any) -> None:
+        fields["updated_at"] = time.time()
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        conn.execute(f"UPDATE files SET {sets} WHERE id = ?", [*fields.values(), file_id])
+
+    def set_error(self, conn: sqlite3.Connection, file_id: int, reason: str) -> None:
+        self.update_file(conn, file_id, status="error", error=reason)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for kind, status, n in self.conn.execute(
+            "SELECT kind, status, COUNT(*) FROM files GROUP BY kind, status"
+        ):
+            out.setdefault(kind, {})[status] = n
+        return out
+
+    # ---- vectors -----------------------------------------------------------------------------
+    def has_vector(self, file_id: int, model: str) -> bool:
+        return self.conn.execute(
+            "SELECT 1 FROM vectors WHERE file_id = ? AND model = ?", (file_id, model)
+        ).fetchone() is not None
+
+    def models_with_vectors(self, file_id: int) -> set[str]:
+        return {r[0] for r in self.conn.execute(
+            "SELECT model FROM vectors WHERE file_id = ?", (file_id,))}
+
+    def put_vector(self, conn: sqlite3.Connection, file_id: int, model: str, space: str,
+                   vec: np.ndarray) -> None:
+        v = np.ascontiguousarray(vec, dtype=np.float32)
+        conn.execute(
+            "INSERT OR REPLACE INTO vectors (file_id, model, space, dim, vector, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (file_id, model, space, int(v.shape[0]), v.tobytes(), time.time()),
+        )
+
+    def copy_vectors(self, conn: sqlite3.Connection, src_id: int, dst_id: int) -> None:
+        conn.execute(
+            "INSERT OR REPLACE INTO vectors (file_id, model, space, dim, vector, created_at) "
+            "SELECT ?, model, space, dim, vector, created_at FROM vectors WHERE file_id = ?",
+            (dst_id, src_id),
+        )
+
+    def delete_vectors(self, conn: sqlite3.Connection, file_id: int) -> None:
+        conn.execute("DELETE FROM vectors WHERE file_id = ?", (file_id,))
+
+    def vector(self, file_id: int, space: str) -> np.ndarray | None:
+        r = self.conn.execute(
+            "SELECT vector FROM vectors WHERE file_id = ? AND space = ?", (file_id, space)
+        ).fetchone()
+        return np.frombuffer(r[0], dtype=np.float32).copy() if r else None
+
+    def space_ids(self, space: str) -> set[int]:
+        """Ids of the present (status ok) files that have a vector in `space`."""
+        return {r[0] for r in self.conn.execute(
+            "SELECT v.file_id FROM vectors v JOIN files f ON f.id = v.file_id "
+            "WHERE v.space = ? AND f.status = 'ok'", (space,))}
+
+    def space_vectors(self, space: str, ids: Iterable[int] | None = None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, matrix) of present files' vectors in `space` (all of them, or just `ids`)."""
+        sql = ("SELECT v.file_id, v.vector FROM vectors v JOIN files f ON f.id = v.file_id "
+               "WHERE v.space = ? AND f.status = 'ok'")
+        rows: list[tuple[int, bytes]] = []
+        if ids is None:
+            rows = self.conn.execute(sql + " ORDER BY v.file_id", (space,)).fetchall()
+        else:
+            id_list = sorted(ids)
+            for start in range(0, len(id_list), 500):
+                chunk = id_list[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows += self.conn.execute(
+                    sql + f" AND v.file_id IN ({marks})", (space, *chunk)).fetchall()
+        if not rows:
+            return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
+        id_arr = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        mat = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+        return id_arr, mat
+
+    def spaces(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT space FROM vectors ORDER BY 1")]
+
+    def vector_counts(self) -> dict[str, int]:
+        return dict(self.conn.execute(
+            "SELECT v.model, COUNT(*) FROM vectors v JOIN files f ON f.id = v.file_id "
+            "WHERE f.status = 'ok' GROUP BY v.model").fetchall())
+
+    # ---- roots, jobs, problems ---------------------------------------------------------------
+    def add_roots(self, roots: Iterable[str]) -> None:
+        with self.transaction() as c:
+            for r in roots:
+                c.execute("INSERT OR IGNORE INTO roots (path, added_at) VALUES (?, ?)",
+                          (r, time.time()))
+
+    def roots(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT path FROM roots ORDER BY path")]
+
+    def start_job(self, kind: str) -> int:
+        with self.transaction() as c:
+            cur = c.execute("INSERT INTO jobs (kind, started_at, state) VALUES (?, ?, 'running')",
+                            (kind, time.time()))
+            assert cur.lastrowid is not None
+            return cur.lastrowid
+
+    def finish_job(self, job_id: int, state: str, done: int, total: int, errors: int) -> None:
+        with self.transaction() as c:
+            c.execute("UPDATE jobs SET finished_at = ?, state = ?, done = ?, total = ?, errors = ? "
+                      "WHERE id = ?", (time.time(), state, done, total, errors, job_id))
+
+    def add_problem(self, conn: sqlite3.Connection, job_id: int, path: str, stage: str,
+                    reason: str) -> None:
+        conn.execute("INSERT INTO problems (job_id, path, stage, reason, at) VALUES (?, ?, ?, ?, ?)",
+                     (job_id, path, stage, reason, time.time()))
+
+    def last_job(self) -> dict[str, Any] | None:
+        r = self.conn.execute(
+            "SELECT id, kind, started_at, finished_at, state, done, total, errors FROM jobs "
+            "ORDER BY id DESC LIMIT 1").fetchone()
+        if not r:
+            return None
+        keys = ("id", "kind", "started_at", "finished_at", "state", "done", "total", "errors")
+        return dict(zip(keys, r, strict=True))
