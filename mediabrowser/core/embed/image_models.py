@@ -30,7 +30,7 @@ class ImageEmbedder:
         self.device = device
         self.model = model.eval().to(device)
         self.transform = transform
-        self._forward = forward or self.model
+        self._forward: Callable[[Any], Any] = forward or self.model
         self._torch = torch
         self.decode_side = spec.input_size or 224
 
@@ -116,7 +116,7 @@ def efficientnet_lite0(spec: ModelSpec, weights: Path | None, device: str,
     ):
         raise ValueError(f"weights file {weights.name} does not match tf_efficientnet_lite0")
     model.load_state_dict(dict(zip(dst.keys(), src.values(), strict=True)))
-    model.reset_classifier(0)  # global-pooled 1280-d features
+    model.reset_classifier(0)  # type: ignore[operator]  # keeps the pooled 1280-d features
     transform = _imagenet_transform(224, 224, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
     return ImageEmbedder(spec, model, transform, device)
 

@@ -117,7 +117,7 @@ SPECS: tuple[ModelSpec, ...] = (
         name="r3d-18",
         modality=MediaKind.VIDEO,
         dim=512,
-        family="torchvision R3D-18 (Kinetics-400) 3D CNN, 16-frame clips at 112 px, mean over clips",
+        family="torchvision R3D-18 (Kinetics-400) 3D CNN, 16-frame clips at 112 px, clip mean",
         loader="mediabrowser.core.embed.video_models:r3d_18",
         weights=WeightSource(
             kind="file",
@@ -229,9 +229,9 @@ def locate_weights(spec: ModelSpec, models_dir: Path | None = None) -> WeightsSt
         return WeightsStatus(True, candidate, "")
     for root in _cache_roots():
         for pattern in w.cache_globs:
-            hits = sorted(glob.glob(str(root / pattern)))
-            if hits:
-                return WeightsStatus(True, Path(hits[-1]), "")
+            found = sorted(glob.glob(str(root / pattern)))
+            if found:
+                return WeightsStatus(True, Path(found[-1]), "")
     return WeightsStatus(
         False, None, f"weights missing: put {w.filename} in {mdir} (from {w.url})"
     )

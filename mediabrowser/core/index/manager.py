@@ -9,6 +9,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import numpy as np
+
 from mediabrowser.core.index.hnsw import HnswIndex
 from mediabrowser.core.store.repo import Store
 
@@ -63,7 +65,7 @@ class IndexManager:
         self._dirty.add(space)
         return idx
 
-    def add(self, space: str, ids: list[int], vectors) -> None:  # type: ignore[no-untyped-def]
+    def add(self, space: str, ids: list[int], vectors: np.ndarray) -> None:
         idx = self.get(space)
         if idx is None:  # first vectors of this space (get() found none in the store yet)
             with self._lock:

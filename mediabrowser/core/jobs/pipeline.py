@@ -295,11 +295,11 @@ def _embed_all(lib: Library, work: list[_Work], cancel: CancelToken, report: Ind
         stream = prefetch_map(lambda w: embedder.prepare(w.path), items,  # noqa: B023
                               workers=lib.config.decode_workers, ahead=ahead)
         try:
-            for w, prepared, exc in stream:
+            for w, prepared, failure in stream:
                 cancel.raise_if_cancelled()
-                if exc is not None:
-                    reason = str(exc) if isinstance(exc, MediaError) else (
-                        f"could not decode: {type(exc).__name__}: {exc}")
+                if failure is not None:
+                    reason = str(failure) if isinstance(failure, MediaError) else (
+                        f"could not decode: {type(failure).__name__}: {failure}")
                     with lib.store.transaction() as c:
                         lib.store.set_error(c, w.file_id, reason)
                         _problem(lib, c, job_id, report, w.path, "decode", reason)
@@ -369,6 +369,7 @@ def index_paths(lib: Library, paths: Iterable[str | Path]) -> IndexReport:
     """Convenience for scripts and tests: index without progress, under the writer lock."""
     lib.lock_for_writing(timeout=60)
     try:
-        return run_to_end(index_job(lib, list(paths)))  # type: ignore[no-any-return]
+        report: IndexReport = run_to_end(index_job(lib, list(paths)))
+        return report
     finally:
         lib.unlock()

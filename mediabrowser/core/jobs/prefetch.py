@@ -7,7 +7,7 @@ works on the current one, and memory stays bounded however long the list is.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
@@ -17,7 +17,7 @@ R = TypeVar("R")
 
 def prefetch_map(
     fn: Callable[[T], R], items: Iterable[T], workers: int = 2, ahead: int = 32
-) -> Iterator[tuple[T, R | None, BaseException | None]]:
+) -> Generator[tuple[T, R | None, BaseException | None], None, None]:
     """Yield (item, result, None) or (item, None, exception) in input order."""
     pending: deque[tuple[T, Future[R]]] = deque()
     it = iter(items)

@@ -67,11 +67,13 @@ class Store:
 
     # ---- files -------------------------------------------------------------------------------
     def file_by_path(self, path: str) -> FileRow | None:
-        r = self.conn.execute(f"SELECT {FILE_COLUMNS} FROM files WHERE path = ?", (path,)).fetchone()
+        sql = f"SELECT {FILE_COLUMNS} FROM files WHERE path = ?"
+        r = self.conn.execute(sql, (path,)).fetchone()
         return _row(r) if r else None
 
     def file_by_id(self, file_id: int) -> FileRow | None:
-        r = self.conn.execute(f"SELECT {FILE_COLUMNS} FROM files WHERE id = ?", (file_id,)).fetchone()
+        sql = f"SELECT {FILE_COLUMNS} FROM files WHERE id = ?"
+        r = self.conn.execute(sql, (file_id,)).fetchone()
         return _row(r) if r else None
 
     def files_by_ids(self, ids: Iterable[int]) -> dict[int, FileRow]:
@@ -231,8 +233,9 @@ class Store:
 
     def add_problem(self, conn: sqlite3.Connection, job_id: int, path: str, stage: str,
                     reason: str) -> None:
-        conn.execute("INSERT INTO problems (job_id, path, stage, reason, at) VALUES (?, ?, ?, ?, ?)",
-                     (job_id, path, stage, reason, time.time()))
+        conn.execute(
+            "INSERT INTO problems (job_id, path, stage, reason, at) VALUES (?, ?, ?, ?, ?)",
+            (job_id, path, stage, reason, time.time()))
 
     def last_job(self) -> dict[str, Any] | None:
         r = self.conn.execute(

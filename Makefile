@@ -1,0 +1,23 @@
+# make run   — set up (system packages, .venv) and open the app on the demo library
+# make test  — set up and run ruff, mypy, import-linter and pytest
+BIN := .venv/bin
+export QT_QPA_PLATFORM ?= offscreen
+
+.PHONY: setup run test lint bench clean-demo
+
+setup:
+	@bash scripts/setup.sh
+
+run: setup
+	$(BIN)/mediabrowser demo
+
+lint: setup
+	$(BIN)/ruff check mediabrowser tests bench
+	$(BIN)/mypy mediabrowser/core
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python bench/bench_index.py --write BENCHMARKS.md

@@ -1,0 +1,320 @@
+"""Command line: index, similar, models, status, demo. Contract in shared/DESIGN.md.
+
+`mediabrowser` alone opens the window; `mediabrowser DIR` opens it on DIR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from mediabrowser import __version__
+from mediabrowser.paths import default_library_dir
+
+COMMANDS = ("index", "similar", "models", "status", "demo")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--library", metavar="DIR",
+                        help="library folder (database, index, thumbnails); default: "
+                             "$MEDIABROWSER_LIBRARY or the user data folder")
+    common.add_argument("--json", action="store_true", help="print JSON on stdout")
+    common.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"),
+                        help="where models run (default: auto)")
+
+    p = argparse.ArgumentParser(
+        prog="mediabrowser",
+        description="Browse photos, videos and audio by similarity, offline.")
+    p.add_argument("--version", action="version", version=f"mediabrowser {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    ix = sub.add_parser("index", parents=[common], help="add files and folders to the library")
+    ix.add_argument("paths", nargs="+", metavar="PATH")
+    ix.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                    help="wait this long for another process indexing the same library")
+
+    sm = sub.add_parser("similar", parents=[common], help="files most similar to each FILE")
+    sm.add_argument("files", nargs="+", metavar="FILE")
+    sm.add_argument("-k", type=int, default=10, help="how many results per query (default 10)")
+    sm.add_argument("--kind", choices=("image", "video", "audio"), help="only results of a kind")
+    sm.add_argument("--model", help="vector space to search (default: the library's model "
+                                    "for the query's kind)")
+
+    sub.add_parser("models", parents=[common], help="list the models and whether they are ready")
+    sub.add_parser("status", parents=[common], help="what the library holds")
+    dm = sub.add_parser("demo", parents=[common],
+                        help="build the demo library from packaged media, index it, show matches")
+    dm.add_argument("--media", metavar="DIR", help="where to write the demo media")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or (args_list[0] not in COMMANDS and not args_list[0].startswith("-")):
+        return open_window(args_list)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    handler = {"index": cmd_index, "similar": cmd_similar, "models": cmd_models,
+               "status": cmd_status, "demo": cmd_demo}[args.command]
+    try:
+        return int(handler(args))
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - a clear one-line error, not a traceback
+        from mediabrowser.core.library import LibraryBusy
+
+        if isinstance(exc, LibraryBusy):
+            print(f"mediabrowser: {exc}", file=sys.stderr)
+            return 3
+        if os.environ.get("MEDIABROWSER_DEBUG"):
+            raise
+        print(f"mediabrowser: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def open_window(args: list[str]) -> int:
+    print("mediabrowser: the desktop window is not part of this version yet; use the commands:",
+          file=sys.stderr)
+    build_parser().print_help(sys.stderr)
+    return 2
+
+
+def _library(args: argparse.Namespace) -> Any:
+    from mediabrowser.core.library import Library
+
+    folder = Path(args.library).expanduser() if args.library else default_library_dir()
+    return Library(folder, device=args.device)
+
+
+# ---- index ----------------------------------------------------------------------------------
+class ProgressPrinter:
+    """One self-rewriting line on a terminal; nothing when the stream is not a terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.active = stream.isatty()
+        self._width = 0
+
+    def __call__(self, p: Any) -> None:
+        if not self.active or p.stage in ("done", "cancelled"):
+            return
+        if p.stage == "scan":
+            line = f"scanning… {p.done} files found"
+        else:
+            total = max(p.total, 1)
+            filled = int(24 * p.done / total)
+            bar = "█" * filled + "·" * (24 - filled)
+            eta = f" ETA {_duration(p.eta)}" if p.eta is not None else ""
+            err = f" {len(p.errors)} problems" if p.errors else ""
+            line = (f"{p.stage:5} {bar} {p.done}/{p.total} {p.rate:.1f}/s{eta}{err} "
+                    f"{Path(p.current).name if p.current else ''}")
+        cols = _columns()
+        line = line[: cols - 1]
+        self.stream.write("\r" + line.ljust(self._width))
+        self.stream.flush()
+        self._width = len(line)
+
+    def finish(self) -> None:
+        if self.active and self._width:
+            self.stream.write("\r" + " " * self._width + "\r")
+            self.stream.flush()
+
+
+def _columns() -> int:
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns
+    except OSError:
+        return 100
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    s = int(seconds)
+    if s >= 3600:
+        return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from mediabrowser.core.jobs.pipeline import index_job, summary
+    from mediabrowser.core.types import CancelToken
+
+    lib = _library(args)
+    try:
+        lib.lock_for_writing(timeout=args.wait)
+        cancel = CancelToken()
+        printer = ProgressPrinter(sys.stderr)
+        job = index_job(lib, args.paths, cancel)
+        report = None
+        try:
+            while True:
+                try:
+                    printer(next(job))
+                except StopIteration as stop:
+                    report = stop.value
+                    break
+        except KeyboardInterrupt:
+            cancel.cancel()
+            # Let the job notice the cancel, write what it has and save the index.
+            for _ in job:
+                pass
+            printer.finish()
+            print("interrupted: what was indexed is kept; run the same command to resume",
+                  file=sys.stderr)
+            return 130
+        printer.finish()
+    finally:
+        lib.close()
+    assert report is not None
+    if args.json:
+        json.dump({
+            "library": str(lib.folder), "scanned": report.scanned, "new": report.new,
+            "changed": report.changed, "moved": report.moved, "unchanged": report.unchanged,
+            "missing": report.missing, "embedded": report.embedded,
+            "seconds": round(report.seconds, 3),
+            "problems": [{"path": p.path, "stage": p.stage, "reason": p.reason}
+                         for p in report.problems],
+        }, sys.stdout, indent=2)
+        print()
+    else:
+        print(summary(report))
+        if report.problems:
+            print(f"\n{len(report.problems)} file(s) could not be used:")
+            for prob in report.problems:
+                print(f"  {prob.path}: {prob.reason}")
+    return 0
+
+
+# ---- similar --------------------------------------------------------------------------------
+def _item_json(m: Any) -> dict[str, Any]:
+    it = m.item
+    d: dict[str, Any] = {"path": it.path, "score": round(float(m.score), 6), "kind": it.kind.value,
+                         "size": it.size}
+    if it.width:
+        d["width"], d["height"] = it.width, it.height
+    if it.duration:
+        d["duration"] = round(it.duration, 3)
+    return d
+
+
+def cmd_similar(args: argparse.Namespace) -> int:
+    from mediabrowser.core.search import find_similar
+
+    if args.k < 1:
+        print("mediabrowser: -k must be at least 1", file=sys.stderr)
+        return 2
+    lib = _library(args)
+    out: dict[str, list[dict[str, Any]]] = {}
+    failed = 0
+    try:
+        for q in args.files:
+            try:
+                matches = find_similar(lib, q, k=args.k, kind=args.kind, model=args.model)
+            except Exception as exc:  # noqa: BLE001 - report this query, answer the others
+                failed += 1
+                out[q] = []
+                print(f"mediabrowser: {q}: {exc}", file=sys.stderr)
+                continue
+            out[q] = [_item_json(m) for m in matches]
+    finally:
+        lib.close()
+    if args.json:
+        json.dump(out, sys.stdout, indent=2)
+        print()
+    else:
+        for q, rows in out.items():
+            print(q)
+            if not rows:
+                print("  (no results)")
+            for r in rows:
+                print(f"  {r['score']:.3f}  {r['kind']:5}  {r['path']}")
+    return 1 if failed else 0
+
+
+# ---- models / status ------------------------------------------------------------------------
+def cmd_models(args: argparse.Namespace) -> int:
+    from mediabrowser.core.embed.registry import DEFAULT_MODELS, all_specs, locate_weights
+
+    defaults = set(DEFAULT_MODELS.values())
+    rows = []
+    for spec in all_specs():
+        st = locate_weights(spec)
+        rows.append({"name": spec.name, "modality": spec.modality.value, "dim": spec.dim,
+                     "available": st.available, "reason": st.reason, "licence": spec.licence,
+                     "family": spec.family, "good_for": spec.good_for,
+                     "default": spec.name in defaults,
+                     "weights": str(st.path) if st.path else None})
+    if args.json:
+        json.dump(rows, sys.stdout, indent=2)
+        print()
+        return 0
+    for r in rows:
+        state = "ready" if r["available"] else "weights missing"
+        star = "*" if r["default"] else " "
+        print(f"{star} {r['name']:26} {r['modality']:5} {r['dim']:5}  {state:15}  {r['licence']}")
+        if not r["available"]:
+            print(f"    {r['reason']}")
+    print("\n* default for its kind")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    lib = _library(args)
+    try:
+        counts = lib.store.counts()
+        vectors = lib.store.vector_counts()
+        job = lib.store.last_job()
+        data = {"library": str(lib.folder), "files": counts, "vectors": vectors,
+                "models": lib.config.models, "roots": lib.store.roots(), "last_job": job}
+    finally:
+        lib.close()
+    if args.json:
+        json.dump(data, sys.stdout, indent=2)
+        print()
+        return 0
+    print(f"library: {data['library']}")
+    for r in data["roots"]:
+        print(f"  folder: {r}")
+    for kind in ("image", "video", "audio"):
+        c = counts.get(kind, {})
+        if c:
+            detail = ", ".join(f"{n} {s}" for s, n in sorted(c.items()))
+            print(f"{kind:6} {sum(c.values()):6} files ({detail}), model {lib.config.models[kind]}")
+    for model, n in sorted(vectors.items()):
+        print(f"vectors {model}: {n}")
+    if job:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(job["started_at"]))
+        print(f"last run: {when}, {job['state']}, {job['errors']} problems")
+    return 0
+
+
+# ---- demo -----------------------------------------------------------------------------------
+def cmd_demo(args: argparse.Namespace) -> int:
+    from mediabrowser.mediamaker import build_demo
+    from mediabrowser.paths import demo_dir
+
+    media = Path(args.media).expanduser() if args.media else demo_dir()
+    print(f"demo media: {media}", file=sys.stderr)
+    build_demo(media)
+    if not args.library:
+        args.library = str(media.parent / "demo-library")
+    args.paths, args.wait = [str(media)], 30.0
+    cmd_index(argparse.Namespace(**{**vars(args), "json": False}))
+    queries = [media / "photos" / "chelsea.jpg", media / "videos" / "coffee_zoom.mp4",
+               media / "audio" / "welcome_en.wav"]
+    ns = argparse.Namespace(**{**vars(args), "files": [str(q) for q in queries], "k": 4,
+                               "kind": None, "model": None})
+    print()
+    return cmd_similar(ns)
