@@ -9,6 +9,7 @@ import glob
 import hashlib
 import importlib
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -250,10 +251,29 @@ def verify_checksum(spec: ModelSpec, path: Path) -> bool:
     return digest == w.sha256 if w.sha256 else digest.startswith(w.sha256_prefix)
 
 
+_LOADED: dict[tuple[str, str, str], Embedder] = {}
+_LOAD_LOCK = threading.RLock()
+
+
 def load_embedder(
     name: str, device: str = "cpu", models_dir: Path | None = None
 ) -> Embedder:
-    """Build the embedder for `name` on `device`; raises WeightsMissing or UnknownModel."""
+    """The embedder for `name` on `device`, built once per process (models are read-only after
+    loading, so libraries and windows share them). Raises WeightsMissing or UnknownModel."""
+    key = (name, device, str(models_dir or default_models_dir()))
+    with _LOAD_LOCK:
+        if key not in _LOADED:
+            _LOADED[key] = _build_embedder(name, device, models_dir)
+        return _LOADED[key]
+
+
+def forget_loaded() -> None:
+    """Drop loaded models (after weights were added or removed)."""
+    with _LOAD_LOCK:
+        _LOADED.clear()
+
+
+def _build_embedder(name: str, device: str, models_dir: Path | None) -> Embedder:
     spec = get_spec(name)
     status = locate_weights(spec, models_dir)
     if not status.available:

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mediabrowser.core.store.db import SchemaTooNew, connect
+from mediabrowser.core.store.repo import Store
+from mediabrowser.core.store.schema import SCHEMA_VERSION
+
+
+def test_new_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
+    db = connect(tmp_path / "l.db")
+    assert db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert {"files", "vectors", "roots", "jobs", "problems"} <= set(db.table_names())
+
+
+def test_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "l.db"
+    connect(path).conn.close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(SchemaTooNew, match="newer mediabrowser"):
+        connect(path)
+
+
+def test_vectors_round_trip_and_failed_batch_rolls_back(tmp_path: Path) -> None:
+    store = Store(tmp_path / "l.db")
+    with store.transaction() as c:
+        fid = store.insert_file(c, path="/a.jpg", kind="image", size=1, mtime=1.0)
+        store.put_vector(c, fid, "m", "m", np.arange(4, dtype=np.float32))
+    with pytest.raises(RuntimeError), store.transaction() as c:
+        store.insert_file(c, path="/b.jpg", kind="image", size=1, mtime=1.0)
+        raise RuntimeError("killed mid-batch")
+    assert store.file_by_path("/b.jpg") is None
+    ids, mat = store.space_vectors("m")
+    assert ids.tolist() == [fid] and mat[0].tolist() == [0, 1, 2, 3]
+    store.close()
