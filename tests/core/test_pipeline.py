@@ -151,10 +151,13 @@ def test_bad_files_each_get_one_problem_and_the_run_goes_on(library: Library, ph
 
 
 def test_user_media_are_never_written(library: Library, photo_dir: Path) -> None:
-    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in photo_dir.rglob("*") if p.is_file()}
+    def snapshot() -> dict[Path, tuple[int, bytes]]:
+        return {p: (p.stat().st_mtime_ns, p.read_bytes())
+                for p in photo_dir.rglob("*") if p.is_file()}
+
+    before = snapshot()
     index_paths(library, [photo_dir])
-    after = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in photo_dir.rglob("*") if p.is_file()}
-    assert before == after
+    assert snapshot() == before
 
 
 def test_second_writer_is_refused_clearly(library: Library, tmp_path: Path) -> None:

@@ -24,7 +24,8 @@ def formats(tmp_path_factory: pytest.TempPathFactory) -> Path:
         mediamaker.convert_audio(wav, d / f"snd.{ext}")
     clip = mediamaker.video_from_photo(d / "pic.png", d / "clip.mp4", seconds=1, zoom=False)
     for ext in ("mkv", "avi", "webm"):
-        mediamaker.run(["ffmpeg", "-y", "-loglevel", "error", "-i", str(clip), str(d / f"clip.{ext}")])
+        mediamaker.run(["ffmpeg", "-y", "-loglevel", "error", "-i", str(clip),
+                        str(d / f"clip.{ext}")])
     return d
 
 
