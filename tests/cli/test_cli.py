@@ -1,0 +1,143 @@
+"""The command-line contract (shared/DESIGN.md), run as a user runs it: in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from tests.conftest import textured
+
+
+def mb(*args: str, env: dict[str, str] | None = None, timeout: float = 300
+       ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mediabrowser", *args], capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, **(env or {})})
+
+
+def test_index_then_similar_json_contract(photo_dir: Path, tmp_path: Path) -> None:
+    lib = str(tmp_path / "lib")
+    (photo_dir / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 50)
+    r = mb("index", str(photo_dir), "--library", lib, "--json")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert report["embedded"] == 19 and report["scanned"] == 20
+    assert [Path(p["path"]).name for p in report["problems"]] == ["broken.jpg"]
+    assert r.stderr == ""  # piped: no progress bar
+
+    outside = tmp_path / "outside.png"
+    Image.open(photo_dir / "coffee.jpg").resize((200, 133)).save(outside)
+    q1 = str(photo_dir / "chelsea.jpg")
+    r = mb("similar", q1, str(outside), "--library", lib, "-k", "3", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert list(out) == [q1, str(outside)]
+    first = out[q1]
+    assert len(first) == 3 and {"path", "score", "kind"} <= set(first[0])
+    assert [x["score"] for x in first] == sorted((x["score"] for x in first), reverse=True)
+    assert Path(first[0]["path"]).name == "chelsea_resized.jpg" and q1 not in [
+        x["path"] for x in first]
+    assert Path(out[str(outside)][0]["path"]).name in ("coffee.jpg", "coffee_recompressed.jpg")
+    status = json.loads(mb("status", "--library", lib, "--json").stdout)
+    assert sum(status["files"]["image"].values()) == 20  # the outside file was not added
+
+    r = mb("similar", q1, "--library", lib, "--kind", "audio", "--json")
+    assert r.returncode == 0 and json.loads(r.stdout) == {q1: []}
+    r = mb("similar", str(tmp_path / "nope.jpg"), "--library", lib, "--json")
+    assert r.returncode == 1 and "file not found" in r.stderr
+
+
+def test_human_output_lists_each_problem_with_its_reason(tmp_path: Path) -> None:
+    media = tmp_path / "m"
+    media.mkdir()
+    textured((200, 50, 50)).save(media / "ok.jpg")
+    (media / "empty.png").write_bytes(b"")
+    r = mb("index", str(media), "--library", str(tmp_path / "lib"))
+    assert r.returncode == 0
+    assert "1 file(s) could not be used" in r.stdout
+    assert f"{media / 'empty.png'}: empty file (0 bytes)" in r.stdout
+
+
+def test_models_json_lists_the_registry() -> None:
+    r = mb("models", "--json")
+    rows = {m["name"]: m for m in json.loads(r.stdout)}
+    assert rows["efficientnet-lite0"]["available"] is True
+    assert rows["efficientnet-lite0"]["dim"] == 1280
+    assert rows["resnet50"]["available"] is False and "resnet50-11ad3fa6.pth" in rows[
+        "resnet50"]["reason"]
+    assert {"name", "modality", "dim", "available", "licence"} <= set(rows["mfcc"])
+
+
+def test_library_from_environment_variable(tmp_path: Path) -> None:
+    media = tmp_path / "m"
+    media.mkdir()
+    textured((20, 50, 200)).save(media / "blue.jpg")
+    r = mb("index", str(media), env={"MEDIABROWSER_LIBRARY": str(tmp_path / "envlib")})
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "envlib" / "library.db").exists()
+
+
+def test_second_indexer_on_the_same_library_is_refused(tmp_path: Path) -> None:
+    from mediabrowser.core.library import Library
+
+    lib = Library(tmp_path / "lib")
+    lib.lock_for_writing()
+    try:
+        r = mb("index", str(tmp_path), "--library", str(tmp_path / "lib"))
+        assert r.returncode == 3 and "being indexed by another mediabrowser process" in r.stderr
+    finally:
+        lib.close()
+
+
+@pytest.mark.slow
+def test_sigkill_mid_index_then_rerun_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    media = tmp_path / "many"
+    media.mkdir()
+    n = 80
+    for i in range(n):
+        textured((i * 3 % 256, 255 - i * 3 % 256, (i * 40) % 256), size=(640, 480),
+                 seed=i).save(media / f"img{i:03d}.jpg", quality=90)
+    lib = tmp_path / "lib"
+    proc = subprocess.Popen([sys.executable, "-m", "mediabrowser", "index", str(media),
+                             "--library", str(lib)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    db = lib / "library.db"
+    deadline = time.monotonic() + 240
+    count = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        if db.exists():
+            try:
+                with sqlite3.connect(db, timeout=5) as c:
+                    count = c.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
+            except sqlite3.OperationalError:
+                count = 0
+            if count >= 16:
+                break
+        time.sleep(0.05)
+    assert proc.poll() is None, "indexing finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert 0 < count < n
+
+    r = mb("index", str(media), "--library", str(lib), "--json")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    with sqlite3.connect(db) as c:
+        files = c.execute("SELECT COUNT(*), COUNT(DISTINCT path) FROM files").fetchone()
+        vecs = c.execute("SELECT COUNT(*), COUNT(DISTINCT file_id) FROM vectors").fetchone()
+    assert files == (n, n) and vecs == (n, n)
+    assert report["embedded"] <= n - count  # only what the killed run had not stored
+    from mediabrowser.core.library import Library
+
+    with Library(lib) as again:
+        idx = again.indexes.get("efficientnet-lite0")
+        assert idx is not None and idx.live == again.store.space_ids("efficientnet-lite0")
+        assert len(idx) == n
