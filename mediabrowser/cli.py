@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from mediabrowser import __version__
+from mediabrowser.core.format import format_duration
 from mediabrowser.paths import default_library_dir
 
 COMMANDS = ("index", "similar", "models", "status", "demo")
@@ -115,7 +116,7 @@ class ProgressPrinter:
             total = max(p.total, 1)
             filled = int(24 * p.done / total)
             bar = "█" * filled + "·" * (24 - filled)
-            eta = f" ETA {_duration(p.eta)}" if p.eta is not None else ""
+            eta = f" ETA {format_duration(p.eta)}" if p.eta is not None else ""
             err = f" {len(p.errors)} problems" if p.errors else ""
             line = (f"{p.stage:5} {bar} {p.done}/{p.total} {p.rate:.1f}/s{eta}{err} "
                     f"{Path(p.current).name if p.current else ''}")
@@ -136,15 +137,6 @@ def _columns() -> int:
         return os.get_terminal_size(sys.stderr.fileno()).columns
     except OSError:
         return 100
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "?"
-    s = int(seconds)
-    if s >= 3600:
-        return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
-    return f"{s // 60}:{s % 60:02d}"
 
 
 def cmd_index(args: argparse.Namespace) -> int:

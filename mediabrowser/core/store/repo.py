@@ -105,6 +105,27 @@ class Store:
             args.append(kind)
         return [_row(r) for r in self.conn.execute(sql + " ORDER BY path", args)]
 
+    def listing(self, kind: str | None = None, sort: str = "name", name_filter: str = ""
+                ) -> list[int]:
+        """Ids of the items a person browses (present, or present but unreadable), sorted by
+        "name" (file name), "date" (newest first) or "folder" (full path)."""
+        sql = "SELECT id, path, mtime FROM files WHERE status IN ('ok', 'error')"
+        args: list[Any] = []
+        if kind:
+            sql += " AND kind = ?"
+            args.append(kind)
+        rows = self.conn.execute(sql, args).fetchall()
+        needle = name_filter.strip().lower()
+        if needle:
+            rows = [r for r in rows if needle in os.path.basename(r[1]).lower()]
+        if sort == "date":
+            rows.sort(key=lambda r: (-r[2], r[1]))
+        elif sort == "folder":
+            rows.sort(key=lambda r: r[1])
+        else:
+            rows.sort(key=lambda r: (os.path.basename(r[1]).lower(), r[1]))
+        return [r[0] for r in rows]
+
     def files_under(self, root: str) -> list[FileRow]:
         prefix = root.rstrip(os.sep) + os.sep
         rows = self.conn.execute(

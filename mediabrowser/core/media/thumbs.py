@@ -1,0 +1,98 @@
+"""Thumbnails for the grid (no Qt): photos scaled down, a video frame from ~10 % in, and a
+waveform picture for audio. Cached on disk as JPEG in the library's thumbs/ folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from mediabrowser.core.media.decode import load_audio, load_image
+from mediabrowser.core.types import MediaError, MediaKind
+
+THUMB_SIZE = 256
+WAVE_BG = (38, 42, 52)
+WAVE_FG = (110, 190, 255)
+
+
+def cache_path(folder: Path, file_id: int, content_hash: str | None) -> Path:
+    return folder / f"{file_id // 1000:04d}" / f"{file_id}-{(content_hash or 'x')[:12]}.jpg"
+
+
+def make_thumbnail(path: str | Path, kind: MediaKind, size: int = THUMB_SIZE) -> Image.Image:
+    """An RGB picture at most size×size; raises MediaError like the decoders."""
+    if kind is MediaKind.IMAGE:
+        im = load_image(path, min_side=size)
+        im.thumbnail((size, size), Image.Resampling.BILINEAR)
+        return im
+    if kind is MediaKind.VIDEO:
+        return video_poster(path, size)
+    return waveform_picture(waveform_envelope(load_audio(path, max_seconds=60.0), size),
+                            (size, size * 3 // 4))
+
+
+def video_poster(path: str | Path, size: int = THUMB_SIZE, at: float = 0.1) -> Image.Image:
+    import cv2
+
+    from mediabrowser.core.media.decode import _open_video
+
+    cap = _open_video(path)
+    try:
+        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        if count > 1:
+            cap.set(cv2.CAP_PROP_POS_FRAMES, int(count * at))
+        ok, frame = cap.read()
+        if not ok or frame is None:
+            cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            ok, frame = cap.read()
+        if not ok or frame is None:
+            raise MediaError("video has no decodable frames (corrupt or truncated)")
+        im = Image.fromarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+        im.thumbnail((size, size), Image.Resampling.BILINEAR)
+        return im
+    finally:
+        cap.release()
+
+
+def waveform_envelope(samples: np.ndarray, columns: int) -> np.ndarray:
+    """(columns, 2) min/max per column, scaled to [-1, 1] by the loudest peak."""
+    columns = max(1, columns)
+    n = len(samples)
+    if n == 0:
+        return np.zeros((columns, 2), np.float32)
+    edges = np.linspace(0, n, columns + 1).astype(int)
+    env = np.zeros((columns, 2), np.float32)
+    for i in range(columns):
+        seg = samples[edges[i]:max(edges[i + 1], edges[i] + 1)]
+        env[i] = (seg.min(), seg.max())
+    peak = float(np.abs(env).max()) or 1.0
+    return env / peak
+
+
+def waveform_picture(env: np.ndarray, size: tuple[int, int]) -> Image.Image:
+    w, h = size
+    im = Image.new("RGB", (w, h), WAVE_BG)
+    draw = ImageDraw.Draw(im)
+    mid = h / 2
+    cols = len(env)
+    for x in range(w):
+        lo, hi = env[min(cols - 1, x * cols // w)]
+        draw.line([(x, mid - hi * (mid - 4)), (x, mid - lo * (mid - 4))], fill=WAVE_FG)
+    draw.line([(0, mid), (w, mid)], fill=(80, 90, 110))
+    return im
+
+
+def cached_thumbnail(folder: Path, file_id: int, content_hash: str | None, path: str,
+                     kind: MediaKind) -> Path:
+    """The thumbnail file for a library item, made when missing (written atomically)."""
+    target = cache_path(folder, file_id, content_hash)
+    if target.exists():
+        return target
+    im = make_thumbnail(path, kind)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(f".{os.getpid()}.tmp")
+    im.save(tmp, "JPEG", quality=85)
+    os.replace(tmp, target)
+    return target
