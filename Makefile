@@ -9,7 +9,7 @@ setup:
 	@bash scripts/setup.sh
 
 run: setup
-	$(BIN)/mediabrowser demo
+	$(BIN)/mediabrowser demo  # the window when there is a display, else printed matches
 
 lint: setup
 	$(BIN)/ruff check mediabrowser tests bench

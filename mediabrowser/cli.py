@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     dm = sub.add_parser("demo", parents=[common],
                         help="build the demo library from packaged media, index it, show matches")
     dm.add_argument("--media", metavar="DIR", help="where to write the demo media")
+    dm.add_argument("--print", action="store_true",
+                    help="print matches instead of opening the window")
     return p
 
 
@@ -85,10 +87,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def open_window(args: list[str]) -> int:
-    print("mediabrowser: the desktop window is not part of this version yet; use the commands:",
-          file=sys.stderr)
-    build_parser().print_help(sys.stderr)
-    return 2
+    """`mediabrowser [--library DIR] [PATH...]`: the window, importing PATHs if given."""
+    p = argparse.ArgumentParser(prog="mediabrowser", add_help=False)
+    p.add_argument("--library", metavar="DIR")
+    p.add_argument("paths", nargs="*")
+    ns, _unknown = p.parse_known_args(args)
+    if not _display_available():
+        print("mediabrowser: no display to open the window on (set DISPLAY, or use the "
+              "commands: mediabrowser --help)", file=sys.stderr)
+        return 2
+    try:
+        from mediabrowser.gui.application import run
+    except ImportError as exc:
+        print(f"mediabrowser: the window needs PySide6 ({exc}); pip install "
+              "'mediabrowser[gui]'", file=sys.stderr)
+        return 2
+    return run(Path(ns.library).expanduser() if ns.library else None, ns.paths)
+
+
+def _display_available() -> bool:
+    if sys.platform != "linux" or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def _library(args: argparse.Namespace) -> Any:
@@ -302,6 +322,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     build_demo(media)
     if not args.library:
         args.library = str(media.parent / "demo-library")
+    if not args.print and _display_available():
+        return open_window(["--library", args.library, str(media)])
     args.paths, args.wait = [str(media)], 30.0
     cmd_index(argparse.Namespace(**{**vars(args), "json": False}))
     queries = [media / "photos" / "chelsea.jpg", media / "videos" / "coffee_zoom.mp4",

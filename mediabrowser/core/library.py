@@ -29,6 +29,7 @@ class LibraryConfig:
     device: str = "auto"
     batch_size: int = 16
     decode_workers: int = 2
+    video_frames: int = 8
 
     @classmethod
     def load(cls, path: Path) -> LibraryConfig:
@@ -42,7 +43,7 @@ class LibraryConfig:
             for kind, name in models.items():
                 if kind in cfg.models and isinstance(name, str):
                     cfg.models[kind] = name
-        for key in ("device", "batch_size", "decode_workers"):
+        for key in ("device", "batch_size", "decode_workers", "video_frames"):
             if isinstance(data, dict) and key in data:
                 setattr(cfg, key, type(getattr(cfg, key))(data[key]))
         return cfg
@@ -117,6 +118,31 @@ class Library:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
+    # ---- items ------------------------------------------------------------------------------
+    def remove_items(self, ids: list[int]) -> None:
+        """Take items out of the library (their files stay untouched on disk); a rescan of
+        their folder leaves them out. Vectors are kept in case they are added back."""
+        with self.store.transaction() as c:
+            for fid in ids:
+                self.store.update_file(c, fid, status="removed")
+        self.indexes.remove(ids)
+
+    def restore_items(self, ids: list[int]) -> None:
+        """Undo remove_items: the next rescan checks them again."""
+        with self.store.transaction() as c:
+            for fid in ids:
+                self.store.update_file(c, fid, status="missing")
+
+    def remove_root(self, root: str) -> None:
+        """Forget a folder: its items leave the library (the files are not touched)."""
+        ids = [r.id for r in self.store.files_under(root) if r.status != "removed"]
+        self.remove_items(ids)
+        with self.store.transaction() as c:
+            c.execute("DELETE FROM roots WHERE path = ?", (root,))
+
+    def save_config(self) -> None:
+        self.config.save(self.folder / "config.json")
+
     # ---- models -----------------------------------------------------------------------------
     @property
     def device(self) -> str:
@@ -132,7 +158,13 @@ class Library:
     def embedder(self, name: str) -> Embedder:
         """Loaded once per library; raises WeightsMissing / UnknownModel."""
         if name not in self._embedders:
-            self._embedders[name] = load_embedder(name, self.device, self.models_dir)
+            emb = load_embedder(name, self.device, self.models_dir)
+            frames = self.config.video_frames
+            if hasattr(emb, "frames") and hasattr(emb, "image") and emb.frames != frames:
+                from mediabrowser.core.embed.video_models import FramePoolEmbedder
+
+                emb = FramePoolEmbedder(emb.spec, emb.image, frames)
+            self._embedders[name] = emb
         return self._embedders[name]
 
     def model_in_space(self, space: str, kind: MediaKind) -> str | None:

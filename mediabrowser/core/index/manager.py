@@ -58,6 +58,23 @@ class IndexManager:
             self.last_open_action[space] = "loaded"
         return idx
 
+    def sync(self) -> None:
+        """Bring loaded indexes in step with the store after another process or thread wrote
+        to it (new vectors added, removed files dropped); spaces not loaded yet load later."""
+        with self._lock:
+            spaces = list(self._indexes)
+        for space in spaces:
+            idx = self._indexes[space]
+            expected = self.store.space_ids(space)
+            extra, missing = idx.live - expected, expected - idx.live
+            if extra:
+                idx.remove(extra)
+            if missing:
+                ids, mat = self.store.space_vectors(space, missing)
+                idx.add(ids, mat)
+            if extra or missing:
+                self._dirty.add(space)
+
     def _rebuild(self, space: str) -> HnswIndex:
         ids, mat = self.store.space_vectors(space)
         idx = HnswIndex(dim=mat.shape[1], capacity=len(ids) + 1024)

@@ -146,6 +146,8 @@ def _scan_and_probe(lib: Library, roots: list[str], cancel: CancelToken, report:
 def _probe_one(row: FileRow | None, path: str
                ) -> tuple[FileRow | None, ProbeResult | None, str | None]:
     """(row, probe result or None, error or None); no probe when size and mtime are unchanged."""
+    if row is not None and row.status == "removed":
+        return row, None, None  # the user took it out of the library; a rescan leaves it out
     try:
         st = os.stat(path)
     except OSError as exc:
@@ -188,8 +190,10 @@ def _apply_probe(lib: Library, c: Any, job_id: int, report: IndexReport, work: l
             removed.append(row.id)
         _problem(lib, c, job_id, report, path, "probe", error)
         return
-    if result is None:  # unchanged since the last run
+    if result is None:  # unchanged since the last run, or removed by the user
         assert row is not None
+        if row.status == "removed":
+            return
         if row.status == "error":
             report.problems.append(FileProblem(path, row.error or "failed before", "earlier run"))
             return

@@ -1,0 +1,33 @@
+"""Start the desktop app: QApplication, the window, and the library to open."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from mediabrowser import __version__
+from mediabrowser.gui.main_window import MainWindow
+
+
+def run(library: Path | None, paths: list[str]) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("mediabrowser")
+    app.setOrganizationName("mediabrowser")
+    app.setApplicationVersion(__version__)
+    settings = QSettings("mediabrowser", "mediabrowser")
+    if library is None:
+        from mediabrowser.paths import default_library_dir
+
+        env = os.environ.get("MEDIABROWSER_LIBRARY")
+        library = Path(env) if env else Path(str(settings.value("library",
+                                                                 default_library_dir())))
+    window = MainWindow(library, settings)
+    window.show()
+    if paths:
+        window.add_paths([str(Path(p).expanduser().absolute()) for p in paths])
+    return app.exec()

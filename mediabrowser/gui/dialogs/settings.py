@@ -1,0 +1,159 @@
+"""Settings: device, model per kind (unavailable ones disabled with the reason), frames per
+video, and the library's folders (add, remove, rescan)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Signal
+from PySide6.QtGui import QStandardItemModel
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mediabrowser.core.embed.registry import all_specs, locate_weights
+from mediabrowser.core.library import Library
+from mediabrowser.core.types import MediaKind
+
+DEVICES = (("Automatic (GPU when present)", "auto"), ("CPU", "cpu"), ("NVIDIA GPU (CUDA)", "cuda"),
+           ("Apple GPU (MPS)", "mps"))
+
+
+def _device_available(device: str) -> tuple[bool, str]:
+    if device in ("auto", "cpu"):
+        return True, ""
+    try:
+        import torch
+    except ImportError:
+        return False, "PyTorch is not installed"
+    if device == "cuda":
+        return (torch.cuda.is_available(), "no CUDA GPU found on this computer")
+    mps = getattr(torch.backends, "mps", None)
+    return (bool(mps and mps.is_available()), "no Apple GPU on this computer")
+
+
+class SettingsDialog(QDialog):
+    rescan_requested = Signal(list)
+    roots_changed = Signal()
+
+    def __init__(self, lib: Library, settings: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.lib = lib
+        self.settings = settings
+        self.models_changed = False
+        form = QFormLayout()
+
+        self.device = QComboBox()
+        current_device = str(settings.value("device", "auto"))
+        for label, value in DEVICES:
+            self.device.addItem(label, value)
+            ok, why = _device_available(value)
+            if not ok:
+                self._disable(self.device, self.device.count() - 1, why)
+            if value == current_device:
+                self.device.setCurrentIndex(self.device.count() - 1)
+        form.addRow("Run models on", self.device)
+
+        self.model_boxes: dict[str, QComboBox] = {}
+        for kind, title in ((MediaKind.IMAGE, "Photos"), (MediaKind.VIDEO, "Videos"),
+                            (MediaKind.AUDIO, "Audio")):
+            box = QComboBox()
+            for spec in all_specs():
+                if spec.modality != kind:
+                    continue
+                status = locate_weights(spec, lib.models_dir)
+                box.addItem(f"{spec.name} — {spec.good_for}", spec.name)
+                i = box.count() - 1
+                if not status.available:
+                    self._disable(box, i, status.reason)
+                    box.setItemText(i, f"{spec.name} — weights missing")
+                if spec.name == lib.model_for(kind):
+                    box.setCurrentIndex(i)
+            self.model_boxes[kind.value] = box
+            form.addRow(f"{title} model", box)
+
+        self.frames = QSpinBox()
+        self.frames.setRange(2, 64)
+        self.frames.setValue(lib.config.video_frames)
+        self.frames.setToolTip("Frames sampled evenly over each video; used for videos "
+                               "analysed from now on")
+        form.addRow("Frames per video", self.frames)
+
+        folders = QGroupBox("Library folders")
+        self.roots = QListWidget()
+        self.roots.addItems(lib.store.roots())
+        add = QPushButton("Add…")
+        add.clicked.connect(self._add_root)
+        remove = QPushButton("Remove")
+        remove.clicked.connect(self._remove_root)
+        rescan = QPushButton("Rescan all")
+        rescan.clicked.connect(lambda: self.rescan_requested.emit(lib.store.roots()))
+        buttons = QHBoxLayout()
+        for b in (add, remove, rescan):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        fl = QVBoxLayout(folders)
+        fl.addWidget(self.roots)
+        fl.addLayout(buttons)
+
+        note = QLabel(f"Library data: {lib.folder}")
+        note.setStyleSheet("color: gray;")
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                               | QDialogButtonBox.StandardButton.Cancel)
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(folders)
+        lay.addWidget(note)
+        lay.addWidget(box)
+        self.resize(640, 480)
+
+    @staticmethod
+    def _disable(box: QComboBox, row: int, why: str) -> None:
+        model = box.model()
+        assert isinstance(model, QStandardItemModel)
+        item = model.item(row)
+        item.setEnabled(False)
+        item.setToolTip(why)
+
+    def _add_root(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder to the library")
+        if folder:
+            self.roots.addItem(folder)
+            self.rescan_requested.emit([folder])
+
+    def _remove_root(self) -> None:
+        item = self.roots.currentItem()
+        if item is None:
+            return
+        answer = QMessageBox.question(
+            self, "Remove folder",
+            f"Stop including {item.text()} in the library?\n\nIts files stay on disk.")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.lib.remove_root(item.text())
+            self.roots.takeItem(self.roots.row(item))
+            self.roots_changed.emit()
+
+    def accept(self) -> None:
+        self.settings.setValue("device", self.device.currentData())
+        cfg = self.lib.config
+        for kind, box in self.model_boxes.items():
+            if cfg.models[kind] != box.currentData():
+                cfg.models[kind] = box.currentData()
+                self.models_changed = True
+        cfg.video_frames = self.frames.value()
+        self.lib.save_config()
+        super().accept()

@@ -1,0 +1,117 @@
+"""The grid's model: a list of file ids (and scores for results); row details fetched in pages
+from the store when a tile first asks, thumbnails from the loader."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+
+from mediabrowser.core.store.repo import FileRow, Store
+from mediabrowser.core.types import MediaKind
+from mediabrowser.gui.grid.thumb_loader import ThumbLoader
+
+IdRole = Qt.ItemDataRole.UserRole + 1
+RowRole = Qt.ItemDataRole.UserRole + 2  # the FileRow
+ScoreRole = Qt.ItemDataRole.UserRole + 3
+ThumbRole = Qt.ItemDataRole.UserRole + 4  # QPixmap or None (still coming) or "" (failed)
+
+PAGE = 256
+ROW_CACHE = 20_000
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class ItemsModel(QAbstractListModel):
+    def __init__(self, store: Store, thumbs: ThumbLoader, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.thumbs = thumbs
+        self._ids: list[int] = []
+        self._scores: list[float] | None = None
+        self._pos: dict[int, int] = {}
+        self._rows: OrderedDict[int, FileRow] = OrderedDict()
+        thumbs.changed.connect(self._thumb_changed)
+
+    # ---- contents ---------------------------------------------------------------------------
+    def set_items(self, ids: list[int], scores: list[float] | None = None) -> None:
+        self.beginResetModel()
+        self._ids = list(ids)
+        self._scores = list(scores) if scores is not None else None
+        self._pos = {fid: i for i, fid in enumerate(self._ids)}
+        self.endResetModel()
+
+    def forget_rows(self, ids: list[int] | None = None) -> None:
+        """Drop cached details (after a rescan changed them)."""
+        if ids is None:
+            self._rows.clear()
+        else:
+            for fid in ids:
+                self._rows.pop(fid, None)
+
+    def ids(self) -> list[int]:
+        return list(self._ids)
+
+    def id_at(self, row: int) -> int:
+        return self._ids[row]
+
+    def row_of(self, file_id: int) -> int | None:
+        return self._pos.get(file_id)
+
+    def file_row(self, file_id: int) -> FileRow | None:
+        row = self._rows.get(file_id)
+        if row is None:
+            self._fetch_page_around(file_id)
+            row = self._rows.get(file_id)
+        return row
+
+    def _fetch_page_around(self, file_id: int) -> None:
+        at = self._pos.get(file_id, 0)
+        start = max(0, at - PAGE // 2)
+        want = [fid for fid in self._ids[start:start + PAGE] if fid not in self._rows]
+        if file_id not in want:
+            want.append(file_id)
+        for fid, r in self.store.files_by_ids(want).items():
+            self._rows[fid] = r
+        while len(self._rows) > ROW_CACHE:
+            self._rows.popitem(last=False)
+
+    # ---- Qt model API -----------------------------------------------------------------------
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._ids)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._ids):
+            return None
+        fid = self._ids[index.row()]
+        if role == IdRole:
+            return fid
+        if role == ScoreRole:
+            return self._scores[index.row()] if self._scores is not None else None
+        row = self.file_row(fid)
+        if row is None:
+            return None
+        if role == RowRole:
+            return row
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row.path.rsplit("/", 1)[-1]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tip = row.path
+            if row.status == "error":
+                tip += f"\n⚠ {row.error}"
+            return tip
+        if role == ThumbRole:
+            if row.status == "error" or self.thumbs.failed(fid):
+                return ""
+            pm = self.thumbs.pixmap(fid)
+            if pm is None:
+                self.thumbs.request(fid, row.hash, row.path, MediaKind(row.kind))
+            return pm
+        return None
+
+    def _thumb_changed(self, file_id: int) -> None:
+        row = self._pos.get(file_id)
+        if row is not None:
+            idx = self.index(row)
+            self.dataChanged.emit(idx, idx, [ThumbRole])

@@ -1,0 +1,65 @@
+"""A virtualised icon grid that accepts dropped files and folders."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
+
+from mediabrowser.gui.grid.delegate import TEXT_HEIGHT, TileDelegate
+
+
+def local_paths(event: QDropEvent | QDragEnterEvent | QDragMoveEvent) -> list[str]:
+    mime = event.mimeData()
+    if not mime.hasUrls():
+        return []
+    return [u.toLocalFile() for u in mime.urls() if u.isLocalFile() and u.toLocalFile()]
+
+
+class GridView(QListView):
+    files_dropped = Signal(list)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.delegate = TileDelegate(self)
+        self.setItemDelegate(self.delegate)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setUniformItemSizes(True)  # one size for all: layout of 100k items stays cheap
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(500)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setSpacing(4)
+        self.setWrapping(True)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setAcceptDrops(True)
+        self.setDragEnabled(False)
+        self.setDropIndicatorShown(False)
+        self.set_tile_size(160)
+
+    def set_tile_size(self, px: int) -> None:
+        self.delegate.set_tile_size(px)
+        self.setGridSize(QSize(px + 8, px + TEXT_HEIGHT + 8))
+        self.verticalScrollBar().setSingleStep(max(20, px // 4))
+        self.scheduleDelayedItemsLayout()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if local_paths(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if local_paths(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = local_paths(event)
+        if paths:
+            event.acceptProposedAction()
+            self.files_dropped.emit(paths)
+        else:
+            event.ignore()

@@ -1,0 +1,725 @@
+"""The main window: library grid, "Find similar" results, preview, background work, problems."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QSettings, Qt, QThreadPool, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QSplitter,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mediabrowser.core.format import format_duration
+from mediabrowser.core.library import Library
+from mediabrowser.core.types import FileProblem, Match, Progress
+from mediabrowser.gui.grid.model import IdRole, ItemsModel, ScoreRole
+from mediabrowser.gui.grid.thumb_loader import ThumbLoader
+from mediabrowser.gui.grid.view import GridView, local_paths
+from mediabrowser.gui.preview.panel import PreviewPanel
+from mediabrowser.gui.workers import GeneratorWorker, call_later
+
+RESULTS_K = 200
+REFRESH_SECONDS = 1.5
+KIND_FILTERS = (("All kinds", None), ("Photos", "image"), ("Videos", "video"), ("Audio", "audio"))
+SORTS = (("Name", "name"), ("Date", "date"), ("Folder", "folder"))
+
+
+@dataclass
+class Query:
+    """One "Find similar" request: a library item or an outside file."""
+
+    path: str
+    label: str
+    file_id: int | None = None
+
+
+class MainWindow(QMainWindow):
+    indexing_finished = Signal(object)  # IndexReport, or None when it failed
+    results_ready = Signal()
+
+    def __init__(self, library_dir: Path, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("mediabrowser")
+        self.setAcceptDrops(True)
+        self.settings = settings or QSettings("mediabrowser", "mediabrowser")
+        self.library_dir = library_dir
+        self.lib = Library(library_dir)  # GUI thread: listing and item details
+        self.search_lib = Library(library_dir)  # used only on the one search thread
+        self.jobs_pool = QThreadPool(self)
+        self.jobs_pool.setMaxThreadCount(1)
+        self.search_pool = QThreadPool(self)
+        self.search_pool.setMaxThreadCount(1)
+        self.thumbs = ThumbLoader(library_dir / "thumbs")
+        self.worker: GeneratorWorker | None = None
+        self.pending_paths: list[str] = []
+        self.problems: list[FileProblem] = []
+        self.history: list[Query] = []
+        self.history_pos = -1
+        self.last_matches: list[Match] = []
+        self._last_refresh = 0.0
+        self._last_results_refresh = 0.0
+        self._closing = False
+
+        self._build_actions()
+        self._build_ui()
+        self._restore_settings()
+        self.refresh_listing()
+        self._maybe_resume()
+
+    # ---- construction -----------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        def act(text: str, slot: Any, shortcut: Any = None) -> QAction:
+            a = QAction(text, self)
+            if shortcut is not None:
+                a.setShortcut(QKeySequence(shortcut))
+            a.triggered.connect(slot)
+            self.addAction(a)
+            return a
+
+        self.act_add = act("Add Folder…", self.choose_folder, QKeySequence.StandardKey.Open)
+        self.act_similar = act("Find Similar", self.find_similar_selected, "Ctrl+F")
+        self.act_preview = act("Preview", self.preview_selected, Qt.Key.Key_Space)
+        self.act_open = act("Open with Default App", self.open_selected)
+        self.act_reveal = act("Show in Folder", self.reveal_selected)
+        self.act_copy = act("Copy Path", self.copy_selected_paths)
+        self.act_remove = act("Remove from Library…", self.remove_selected)
+        self.act_back = act("Back", self.go_back, Qt.Key.Key_Escape)
+        self.act_forward = act("Forward", self.go_forward, "Alt+Right")
+        self.act_settings = act("Settings…", self.open_settings, "Ctrl+,")
+        self.act_rescan = act("Rescan Library", self.rescan, "F5")
+        self.act_quit = act("Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.act_problems = act("Problems", self.toggle_problems)
+        self.act_back.setEnabled(False)
+        self.act_forward.setEnabled(False)
+
+        m = self.menuBar().addMenu("&File")
+        m.addActions([self.act_add, self.act_rescan])
+        m.addSeparator()
+        m.addActions([self.act_settings, self.act_quit])
+        m = self.menuBar().addMenu("&Item")
+        m.addActions([self.act_similar, self.act_preview, self.act_open, self.act_reveal,
+                      self.act_copy])
+        m.addSeparator()
+        m.addAction(self.act_remove)
+        m = self.menuBar().addMenu("&View")
+        m.addActions([self.act_back, self.act_forward, self.act_problems])
+
+    def _build_ui(self) -> None:
+        tb = QToolBar("Browse")
+        tb.setObjectName("browse-toolbar")
+        tb.setMovable(False)
+        self.addToolBar(tb)
+        tb.addAction(self.act_back)
+        tb.addAction(self.act_forward)
+        tb.addAction(self.act_add)
+        tb.addSeparator()
+        self.kind_box = QComboBox()
+        for label, value in KIND_FILTERS:
+            self.kind_box.addItem(label, value)
+        self.kind_box.currentIndexChanged.connect(self._filters_changed)
+        self.sort_box = QComboBox()
+        for label, value in SORTS:
+            self.sort_box.addItem(f"Sort by {label.lower()}", value)
+        self.sort_box.currentIndexChanged.connect(self.refresh_listing)
+        self.name_filter = QLineEdit()
+        self.name_filter.setPlaceholderText("Filter by file name")
+        self.name_filter.setClearButtonEnabled(True)
+        self.name_filter.setMaximumWidth(240)
+        self._filter_timer = QTimer(self, singleShot=True, interval=200)
+        self._filter_timer.timeout.connect(self.refresh_listing)
+        self.name_filter.textChanged.connect(lambda _t: self._filter_timer.start())
+        self.zoom = QSlider(Qt.Orientation.Horizontal)
+        self.zoom.setRange(80, 320)
+        self.zoom.setValue(160)
+        self.zoom.setMaximumWidth(140)
+        self.zoom.setToolTip("Tile size")
+        self.zoom.valueChanged.connect(self._zoom_changed)
+        for w in (self.kind_box, self.sort_box, self.name_filter):
+            tb.addWidget(w)
+        tb.addSeparator()
+        tb.addWidget(QLabel(" Size "))
+        tb.addWidget(self.zoom)
+
+        # library grid
+        self.library_model = ItemsModel(self.lib.store, self.thumbs, self)
+        self.grid = GridView()
+        self.grid.setModel(self.library_model)
+        self.grid.files_dropped.connect(self.add_paths)
+        self._wire_view(self.grid)
+
+        # results: header (what was asked, threshold, count) over a grid of scored tiles
+        self.results_model = ItemsModel(self.lib.store, self.thumbs, self)
+        self.results = GridView()
+        self.results.setModel(self.results_model)
+        self.results.files_dropped.connect(self.query_outside_files)
+        self._wire_view(self.results)
+        self.results_title = QLabel("Right-click an item and choose “Find Similar”, or drop a "
+                                    "file here to search by it.")
+        self.results_title.setWordWrap(True)
+        self.threshold = QSlider(Qt.Orientation.Horizontal)
+        self.threshold.setRange(0, 100)
+        self.threshold.setValue(50)
+        self.threshold.setMaximumWidth(200)
+        self.threshold.valueChanged.connect(self._apply_threshold)
+        self.threshold_label = QLabel()
+        self.results_kind = QComboBox()
+        for label, value in KIND_FILTERS:
+            self.results_kind.addItem(label, value)
+        self.results_kind.currentIndexChanged.connect(lambda _i: self.rerun_query())
+        self.count_label = QLabel()
+        head = QHBoxLayout()
+        head.addWidget(self.results_title, 1)
+        head.addWidget(QLabel("Show"))
+        head.addWidget(self.results_kind)
+        head.addWidget(self.threshold_label)
+        head.addWidget(self.threshold)
+        head.addWidget(self.count_label)
+        results_page = QWidget()
+        rl = QVBoxLayout(results_page)
+        rl.setContentsMargins(4, 4, 4, 4)
+        rl.addLayout(head)
+        rl.addWidget(self.results, 1)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.grid, "Library")
+        self.tabs.addTab(results_page, "Similar")
+
+        # welcome panel for an empty library
+        self.welcome = QWidget()
+        wl = QVBoxLayout(self.welcome)
+        big = QLabel("Drop a folder here")
+        big.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        font = big.font()
+        font.setPointSizeF(font.pointSizeF() * 2.2)
+        big.setFont(font)
+        hint = QLabel("Photos, videos and sound files are indexed on this computer, offline.\n"
+                      "Then right-click anything and choose “Find Similar”.")
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint.setStyleSheet("color: gray;")
+        add = QPushButton("Add Folder…")
+        add.clicked.connect(self.choose_folder)
+        wl.addStretch(1)
+        wl.addWidget(big)
+        wl.addWidget(hint)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(add)
+        row.addStretch(1)
+        wl.addLayout(row)
+        wl.addStretch(2)
+
+        self.center = QStackedWidget()
+        self.center.addWidget(self.welcome)
+        self.center.addWidget(self.tabs)
+        self.preview = PreviewPanel()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("main-splitter")
+        self.splitter.addWidget(self.center)
+        self.splitter.addWidget(self.preview)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.setCentralWidget(self.splitter)
+
+        # status bar: message, progress, pause, cancel, problems
+        self.status_text = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setTextVisible(True)
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_indexing)
+        self.problems_button = QPushButton()
+        self.problems_button.setFlat(True)
+        self.problems_button.clicked.connect(self.toggle_problems)
+        sb = self.statusBar()
+        sb.addWidget(self.status_text, 1)
+        for w in (self.problems_button, self.progress, self.pause_button, self.cancel_button):
+            sb.addPermanentWidget(w)
+        self._set_busy(False)
+
+        self.problems_table = QTableWidget(0, 2)
+        self.problems_table.setHorizontalHeaderLabels(["File", "Why it could not be used"])
+        self.problems_table.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.Interactive)
+        self.problems_table.horizontalHeader().setStretchLastSection(True)
+        self.problems_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.problems_table.verticalHeader().hide()
+        self.problems_dock = QDockWidget("Problems", self)
+        self.problems_dock.setObjectName("problems-dock")
+        self.problems_dock.setWidget(self.problems_table)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
+        self.problems_dock.hide()
+        self._update_problems_button()
+
+    def _wire_view(self, view: GridView) -> None:
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(lambda pos, v=view: self._context_menu(v, pos))
+        view.selectionModel().currentChanged.connect(
+            lambda cur, _prev, v=view: self._current_changed(v, cur))
+        view.doubleClicked.connect(lambda _idx: self.find_similar_selected())
+
+    def _restore_settings(self) -> None:
+        s = self.settings
+        geometry = s.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        state = s.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        split = s.value("window/splitter")
+        if split is not None:
+            self.splitter.restoreState(split)
+        else:
+            self.splitter.setSizes([800, 480])
+        self.zoom.setValue(int(s.value("view/tile", 160)))
+        self.threshold.setValue(int(s.value("view/threshold", 50)))
+        self.sort_box.setCurrentIndex(int(s.value("view/sort", 0)))
+        self._apply_threshold()
+
+    def _save_settings(self) -> None:
+        s = self.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("window/splitter", self.splitter.saveState())
+        s.setValue("view/tile", self.zoom.value())
+        s.setValue("view/threshold", self.threshold.value())
+        s.setValue("view/sort", self.sort_box.currentIndex())
+        s.setValue("library", str(self.library_dir))
+        s.sync()
+
+    # ---- library listing --------------------------------------------------------------------
+    def refresh_listing(self) -> None:
+        """Reload the ids shown in the library grid, keeping the current item and scroll."""
+        current = self._current_id(self.grid)
+        scroll = self.grid.verticalScrollBar().value()
+        ids = self.lib.store.listing(self.kind_box.currentData(), self.sort_box.currentData(),
+                                     self.name_filter.text())
+        if ids != self.library_model.ids():
+            self.library_model.forget_rows()
+            self.library_model.set_items(ids)
+            if current is not None and (row := self.library_model.row_of(current)) is not None:
+                self.grid.setCurrentIndex(self.library_model.index(row))
+            self.grid.verticalScrollBar().setValue(scroll)
+        has_any = bool(ids) or bool(self.name_filter.text()) or self.kind_box.currentIndex() > 0
+        self.center.setCurrentWidget(self.tabs if has_any or self.worker else self.welcome)
+        self._last_refresh = time.monotonic()
+
+    def _filters_changed(self) -> None:
+        self.refresh_listing()
+
+    def _zoom_changed(self, px: int) -> None:
+        self.grid.set_tile_size(px)
+        self.results.set_tile_size(px)
+
+    # ---- importing and indexing -------------------------------------------------------------
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder to the library")
+        if folder:
+            self.add_paths([folder])
+
+    def add_paths(self, paths: list[str]) -> None:
+        paths = [p for p in paths if p]
+        if not paths:
+            return
+        if self.worker is not None:
+            self.pending_paths.extend(paths)
+            self.status_text.setText(f"Queued {len(paths)} item(s); they follow the current work.")
+            return
+        self.start_indexing(paths)
+
+    def rescan(self) -> None:
+        roots = self.lib.store.roots()
+        if roots:
+            self.add_paths(roots)
+
+    def start_indexing(self, paths: list[str]) -> None:
+        from mediabrowser.core.jobs.runner import index_library_job
+
+        folder, device = self.library_dir, self.device_setting()
+        worker = GeneratorWorker(
+            lambda token: index_library_job(folder, paths, token, device=device))
+        worker.signals.progress.connect(self._on_progress)
+        worker.signals.finished.connect(self._on_finished)
+        worker.signals.failed.connect(self._on_failed)
+        self.worker = worker
+        self.problems.clear()
+        self.problems_table.setRowCount(0)
+        self._update_problems_button()
+        self._set_busy(True)
+        self.status_text.setText("Looking for media…")
+        self.center.setCurrentWidget(self.tabs)
+        self.jobs_pool.start(worker)
+
+    def device_setting(self) -> str:
+        return str(self.settings.value("device", "auto"))
+
+    def _maybe_resume(self) -> None:
+        """A run that was cancelled or cut short (window closed, app killed) goes on."""
+        job = self.lib.store.last_job()
+        roots = self.lib.store.roots()
+        if job and job["state"] != "done" and roots:
+            self.status_text.setText("Resuming the indexing that was interrupted…")
+            QTimer.singleShot(0, lambda: self.add_paths(roots))
+
+    def _on_progress(self, p: Progress) -> None:
+        if self._closing:
+            return
+        for prob in p.errors[len(self.problems):]:
+            self._add_problem(prob)
+        if p.stage == "scan":
+            self.progress.setRange(0, 0)
+            self.status_text.setText(f"Looking for media… {p.done} files found")
+        elif p.stage in ("probe", "embed"):
+            self.progress.setRange(0, max(1, p.total))
+            self.progress.setValue(p.done)
+            verb = "Reading" if p.stage == "probe" else "Analysing"
+            eta = f" · about {format_duration(p.eta)} left" if p.eta is not None else ""
+            rate = f" · {p.rate:.1f}/s" if p.rate else ""
+            name = Path(p.current).name if p.current else ""
+            paused = " (paused)" if self.worker and self.worker.paused else ""
+            self.status_text.setText(f"{verb} {p.done} of {p.total}{rate}{eta}{paused}  {name}")
+        now = time.monotonic()
+        if now - self._last_refresh > REFRESH_SECONDS:
+            self.refresh_listing()
+        if (p.stage == "embed" and self.history_pos >= 0
+                and now - self._last_results_refresh > 3 * REFRESH_SECONDS):
+            self._last_results_refresh = now
+            self.rerun_query(keep_position=True)
+
+    def _on_finished(self, report: Any) -> None:
+        if self._closing:
+            return
+        self.worker = None
+        self._set_busy(False)
+        if report is not None:
+            from mediabrowser.core.jobs.pipeline import summary
+
+            for prob in report.problems[len(self.problems):]:
+                self._add_problem(prob)
+            self.status_text.setText(summary(report).capitalize())
+        self.library_model.forget_rows()
+        self.refresh_listing()
+        if self.history_pos >= 0:
+            self.rerun_query(keep_position=True)
+        self.indexing_finished.emit(report)
+        if self.pending_paths and not self._closing:
+            paths, self.pending_paths = self.pending_paths, []
+            self.start_indexing(paths)
+
+    def _on_failed(self, reason: str) -> None:
+        if self._closing:
+            return
+        self.worker = None
+        self._set_busy(False)
+        self.status_text.setText(f"Indexing stopped: {reason}")
+        self.refresh_listing()
+        self.indexing_finished.emit(None)
+
+    def toggle_pause(self) -> None:
+        if self.worker is None:
+            return
+        if self.worker.paused:
+            self.worker.resume()
+            self.pause_button.setText("Pause")
+        else:
+            self.worker.pause()
+            self.pause_button.setText("Resume")
+            self.status_text.setText(self.status_text.text() + " (paused)")
+
+    def cancel_indexing(self) -> None:
+        if self.worker is not None:
+            self.pending_paths.clear()
+            self.worker.cancel()
+            self.status_text.setText("Stopping… what was done is kept.")
+
+    def _set_busy(self, busy: bool) -> None:
+        for w in (self.progress, self.pause_button, self.cancel_button):
+            w.setVisible(busy)
+        self.pause_button.setText("Pause")
+        if busy:
+            self.progress.setRange(0, 0)
+
+    # ---- problems -------------------------------------------------------------------------------
+    def _add_problem(self, prob: FileProblem) -> None:
+        self.problems.append(prob)
+        r = self.problems_table.rowCount()
+        self.problems_table.insertRow(r)
+        self.problems_table.setItem(r, 0, QTableWidgetItem(prob.path))
+        self.problems_table.setItem(r, 1, QTableWidgetItem(prob.reason))
+        self._update_problems_button()
+
+    def _update_problems_button(self) -> None:
+        n = len(self.problems)
+        self.problems_button.setVisible(n > 0)
+        self.problems_button.setText(f"⚠ {n} problem{'s' if n != 1 else ''}")
+        self.problems_dock.setWindowTitle(f"Problems ({n})")
+
+    def toggle_problems(self) -> None:
+        self.problems_dock.setVisible(not self.problems_dock.isVisible())
+
+    # ---- selection, preview, context menu ---------------------------------------------------
+    def _active_view(self) -> GridView:
+        return self.results if self.tabs.currentIndex() == 1 else self.grid
+
+    @staticmethod
+    def _current_id(view: GridView) -> int | None:
+        idx = view.currentIndex()
+        return idx.data(IdRole) if idx.isValid() else None
+
+    def _selected_ids(self) -> list[int]:
+        view = self._active_view()
+        ids = [i.data(IdRole) for i in view.selectionModel().selectedIndexes()]
+        if not ids and (cur := self._current_id(view)) is not None:
+            ids = [cur]
+        return ids
+
+    def _selected_paths(self) -> list[str]:
+        rows = self.lib.store.files_by_ids(self._selected_ids())
+        return [rows[i].path for i in self._selected_ids() if i in rows]
+
+    def _current_changed(self, view: GridView, index: QModelIndex) -> None:
+        if index.isValid() and view is self._active_view():
+            self._preview_index(view, index)
+
+    def _preview_index(self, view: GridView, index: QModelIndex) -> None:
+        model = view.model()
+        assert isinstance(model, ItemsModel)
+        row = model.file_row(index.data(IdRole))
+        score = index.data(ScoreRole)
+        model_name = self.lib.model_for(row.kind) if row is not None else None
+        self.preview.show_item(row, score, model_name)
+
+    def preview_selected(self) -> None:
+        view = self._active_view()
+        idx = view.currentIndex()
+        if not idx.isValid():
+            return
+        current = self.preview.current
+        if current is not None and current.id == idx.data(IdRole) and current.kind != "image":
+            self.preview.player.toggle()  # Space again plays / pauses
+        else:
+            self._preview_index(view, idx)
+
+    def _context_menu(self, view: GridView, pos: Any) -> None:
+        idx = view.indexAt(pos)
+        if not idx.isValid():
+            return
+        if not view.selectionModel().isSelected(idx):
+            view.setCurrentIndex(idx)
+        menu = QMenu(self)
+        menu.addActions([self.act_similar, self.act_preview])
+        menu.addSeparator()
+        menu.addActions([self.act_open, self.act_reveal, self.act_copy])
+        menu.addSeparator()
+        menu.addAction(self.act_remove)
+        menu.popup(view.viewport().mapToGlobal(pos))
+
+    def open_selected(self) -> None:
+        for p in self._selected_paths()[:10]:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(p))
+
+    def reveal_selected(self) -> None:
+        for folder in sorted({str(Path(p).parent) for p in self._selected_paths()})[:5]:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(folder))
+
+    def copy_selected_paths(self) -> None:
+        paths = self._selected_paths()
+        if paths:
+            QGuiApplication.clipboard().setText("\n".join(paths))
+            self.status_text.setText(f"Copied {len(paths)} path(s).")
+
+    def remove_selected(self) -> None:
+        ids = self._selected_ids()
+        if not ids:
+            return
+        rows = self.lib.store.files_by_ids(ids)
+        what = Path(rows[ids[0]].path).name if len(ids) == 1 else f"{len(ids)} items"
+        answer = QMessageBox.question(
+            self, "Remove from library",
+            f"Remove {what} from the library?\n\nThe file itself stays where it is on disk; "
+            "it will no longer appear here or in results.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.lib.remove_items(ids)
+        self.status_text.setText(f"Removed {what} from the library (files untouched).")
+        self.refresh_listing()
+        if self.history_pos >= 0:
+            self.rerun_query(keep_position=True)
+
+    # ---- find similar -----------------------------------------------------------------------
+    def find_similar_selected(self) -> None:
+        view = self._active_view()
+        idx = view.currentIndex()
+        if not idx.isValid():
+            return
+        model = view.model()
+        assert isinstance(model, ItemsModel)
+        row = model.file_row(idx.data(IdRole))
+        if row is None:
+            return
+        self.run_query(Query(row.path, Path(row.path).name, row.id))
+
+    def query_outside_files(self, paths: list[str]) -> None:
+        files = [p for p in paths if Path(p).is_file()]
+        if files:
+            self.run_query(Query(files[0], f"{Path(files[0]).name} (dropped file)"))
+
+    def run_query(self, query: Query) -> None:
+        del self.history[self.history_pos + 1:]
+        self.history.append(query)
+        self.history_pos = len(self.history) - 1
+        self._update_history_actions()
+        self.rerun_query()
+
+    def rerun_query(self, keep_position: bool = False) -> None:
+        if self.history_pos < 0:
+            return
+        query = self.history[self.history_pos]
+        kind = self.results_kind.currentData()
+        self.tabs.setCurrentIndex(1)
+        if not keep_position:
+            self.results_title.setText(f"Looking for items similar to <b>{query.label}</b>…")
+        lib = self.search_lib
+
+        def search() -> list[Match]:
+            from mediabrowser.core.search import find_similar
+
+            lib.indexes.sync()
+            return find_similar(lib, query.file_id if query.file_id is not None else query.path,
+                                k=RESULTS_K, kind=kind)
+
+        call_later(self.search_pool, search,
+                   lambda matches, q=query: self._results(q, matches, keep_position),
+                   lambda err, q=query: self._results_failed(q, err))
+
+    def _results(self, query: Query, matches: list[Match], keep_position: bool) -> None:
+        if self._closing:
+            return
+        if self.history_pos < 0 or self.history[self.history_pos] is not query:
+            return  # an older search finished after a newer one was asked for
+        self.last_matches = matches
+        self.results_title.setText(f"Similar to <b>{query.label}</b>")
+        self._apply_threshold(keep_position=keep_position)
+        self.results_ready.emit()
+
+    def _results_failed(self, query: Query, reason: str) -> None:
+        if self.history_pos >= 0 and self.history[self.history_pos] is query:
+            self.last_matches = []
+            self.results_model.set_items([], [])
+            self.results_title.setText(f"Can't search by <b>{query.label}</b>: {reason}")
+            self.count_label.setText("")
+            self.results_ready.emit()
+
+    def _apply_threshold(self, *_args: Any, keep_position: bool = False) -> None:
+        t = self.threshold.value() / 100
+        self.threshold_label.setText(f"score ≥ {t:.2f}")
+        kept = [m for m in self.last_matches if m.score >= t]
+        current = self._current_id(self.results)
+        self.results_model.forget_rows([m.item.id for m in kept])
+        self.results_model.set_items([m.item.id for m in kept], [m.score for m in kept])
+        hidden = len(self.last_matches) - len(kept)
+        self.count_label.setText(f"{len(kept)} result{'s' if len(kept) != 1 else ''}"
+                                 + (f" ({hidden} below {t:.2f} hidden)" if hidden else ""))
+        if keep_position and current is not None:
+            row = self.results_model.row_of(current)
+            if row is not None:
+                self.results.setCurrentIndex(self.results_model.index(row))
+
+    def go_back(self) -> None:
+        if self.tabs.currentIndex() == 1 and self.history_pos <= 0:
+            self.tabs.setCurrentIndex(0)  # Esc from the first result set: back to the library
+            return
+        if self.history_pos > 0:
+            self.history_pos -= 1
+            self._update_history_actions()
+            self.rerun_query()
+
+    def go_forward(self) -> None:
+        if self.history_pos < len(self.history) - 1:
+            self.history_pos += 1
+            self._update_history_actions()
+            self.rerun_query()
+
+    def _update_history_actions(self) -> None:
+        self.act_back.setEnabled(self.history_pos > 0 or self.tabs.currentIndex() == 1)
+        self.act_forward.setEnabled(self.history_pos < len(self.history) - 1)
+
+    # ---- settings ---------------------------------------------------------------------------
+    def open_settings(self) -> None:
+        from mediabrowser.gui.dialogs.settings import SettingsDialog
+
+        dlg = SettingsDialog(self.lib, self.settings, self)
+        dlg.rescan_requested.connect(self.add_paths)
+        dlg.roots_changed.connect(self.refresh_listing)
+        if dlg.exec():
+            self.search_lib.config = self.lib.config
+            self.status_text.setText("Settings saved.")
+            if dlg.models_changed and self.lib.store.roots():
+                # New models embed in the background; the old vectors keep answering meanwhile.
+                self.add_paths(self.lib.store.roots())
+
+    # ---- window-level drag and drop, closing ------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if local_paths(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = local_paths(event)
+        if paths:
+            event.acceptProposedAction()
+            self.add_paths(paths)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Stop background work cleanly; an interrupted indexing resumes at the next start."""
+        if self._closing:
+            return
+        self._closing = True
+        self._save_settings()
+        if self.worker is not None:
+            self.worker.cancel()
+        self.jobs_pool.waitForDone()
+        self.search_pool.waitForDone()
+        self.thumbs.close()
+        self.preview.shutdown()
+        self.lib.close()
+        self.search_lib.close()

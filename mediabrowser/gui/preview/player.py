@@ -1,0 +1,187 @@
+"""Video and audio playback: one QMediaPlayer for the whole window (only one item plays at a
+time), a QVideoWidget for video, a waveform with a play head for audio, a seek bar for both.
+QtMultimedia is imported when the first video or sound is previewed, not at start-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QRectF, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mediabrowser.core.format import format_duration
+
+
+class WaveformView(QWidget):
+    """Min/max envelope of a recording with the play head; a click seeks."""
+
+    seek = Signal(float)  # fraction 0..1
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.envelope: np.ndarray | None = None
+        self.position = 0.0
+        self.setMinimumHeight(120)
+
+    def set_envelope(self, env: np.ndarray | None) -> None:
+        self.envelope = env
+        self.update()
+
+    def set_position(self, fraction: float) -> None:
+        self.position = min(1.0, max(0.0, fraction))
+        self.update()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.seek.emit(event.position().x() / max(1, self.width()))
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor(38, 42, 52))
+        w, h = self.width(), self.height()
+        mid = h / 2
+        if self.envelope is not None and len(self.envelope):
+            env = self.envelope
+            head = int(self.position * w)
+            for x in range(w):
+                lo, hi = env[min(len(env) - 1, x * len(env) // max(1, w))]
+                p.setPen(QColor(110, 190, 255) if x <= head else QColor(90, 120, 160))
+                p.drawLine(x, int(mid - hi * (mid - 6)), x, int(mid - lo * (mid - 6)))
+        else:
+            p.setPen(QColor(150, 155, 165))
+            p.drawText(QRectF(self.rect()), Qt.AlignmentFlag.AlignCenter, "reading waveform…")
+        p.setPen(QColor(255, 210, 90))
+        x = int(self.position * w)
+        p.drawLine(x, 0, x, h)
+        p.end()
+
+
+class PlayerView(QWidget):
+    """Video or audio with controls; `set_source` switches what plays."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.player: Any = None
+        self.audio_out: Any = None
+        self.video_widget: Any = None
+        self.kind = ""
+        self.screen_stack = QStackedWidget()
+        self.waveform = WaveformView()
+        self.waveform.seek.connect(self._seek_fraction)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setStyleSheet("color: #e8a33c; padding: 12px;")
+        self.message.hide()
+        self.play_button = QPushButton("Play")
+        self.play_button.setObjectName("play")
+        self.play_button.clicked.connect(self.toggle)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, 0)
+        self.slider.sliderMoved.connect(self._seek_ms)
+        self.time_label = QLabel("0:00 / 0:00")
+        controls = QHBoxLayout()
+        controls.addWidget(self.play_button)
+        controls.addWidget(self.slider, 1)
+        controls.addWidget(self.time_label)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.screen_stack, 1)
+        lay.addWidget(self.message)
+        lay.addLayout(controls)
+        self.screen_stack.addWidget(self.waveform)
+
+    def _ensure_player(self) -> None:
+        if self.player is not None:
+            return
+        from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+        from PySide6.QtMultimediaWidgets import QVideoWidget
+
+        self.player = QMediaPlayer(self)
+        self.audio_out = QAudioOutput(self)
+        self.player.setAudioOutput(self.audio_out)
+        self.video_widget = QVideoWidget()
+        self.screen_stack.addWidget(self.video_widget)
+        self.player.setVideoOutput(self.video_widget)
+        self.player.positionChanged.connect(self._position)
+        self.player.durationChanged.connect(self._duration)
+        self.player.errorOccurred.connect(self._error)
+        self.player.playbackStateChanged.connect(self._state)
+
+    @property
+    def source(self) -> QUrl:
+        return self.player.source() if self.player is not None else QUrl()
+
+    def set_source(self, path: str, kind: str, envelope: np.ndarray | None = None) -> None:
+        self._ensure_player()
+        self.stop()
+        self.kind = kind
+        self.message.hide()
+        self.slider.setRange(0, 0)
+        self.time_label.setText("0:00 / 0:00")
+        self.screen_stack.setCurrentWidget(self.video_widget if kind == "video" else self.waveform)
+        self.waveform.set_envelope(envelope)
+        self.waveform.set_position(0)
+        self.player.setSource(QUrl.fromLocalFile(path))
+
+    def set_envelope(self, env: np.ndarray) -> None:
+        self.waveform.set_envelope(env)
+
+    def toggle(self) -> None:
+        if self.player is None:
+            return
+        from PySide6.QtMultimedia import QMediaPlayer
+
+        if self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
+            self.player.pause()
+        else:
+            self.player.play()
+
+    def stop(self) -> None:
+        if self.player is not None:
+            self.player.stop()
+
+    def clear(self) -> None:
+        if self.player is not None:
+            self.player.stop()
+            self.player.setSource(QUrl())
+
+    def _position(self, ms: int) -> None:
+        if not self.slider.isSliderDown():
+            self.slider.setValue(ms)
+        dur = self.player.duration()
+        self.time_label.setText(f"{format_duration(ms / 1000)} / {format_duration(dur / 1000)}")
+        if dur > 0:
+            self.waveform.set_position(ms / dur)
+
+    def _duration(self, ms: int) -> None:
+        self.slider.setRange(0, max(0, ms))
+        self.time_label.setText(f"0:00 / {format_duration(ms / 1000)}")
+
+    def _seek_ms(self, ms: int) -> None:
+        if self.player is not None:
+            self.player.setPosition(ms)
+
+    def _seek_fraction(self, fraction: float) -> None:
+        if self.player is not None and self.player.duration() > 0:
+            self.player.setPosition(int(fraction * self.player.duration()))
+
+    def _state(self, state: Any) -> None:
+        from PySide6.QtMultimedia import QMediaPlayer
+
+        playing = state == QMediaPlayer.PlaybackState.PlayingState
+        self.play_button.setText("Pause" if playing else "Play")
+
+    def _error(self, error: Any, text: str) -> None:
+        reason = text or "unsupported format or missing codec"
+        self.message.setText(f"This file can't be played here: {reason}")
+        self.message.show()

@@ -1,0 +1,105 @@
+"""Run core job generators on a QThreadPool and turn what they yield into Qt signals.
+
+The generator runs entirely on the worker thread; each Progress it yields is emitted (queued to
+the GUI thread). Pause holds the worker between two steps; cancel sets the job's token, which the
+job notices at its next check and ends cleanly (writing what it has).
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Callable, Generator
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from mediabrowser.core.types import CancelToken
+
+
+class WorkerSignals(QObject):
+    progress = Signal(object)  # core.types.Progress
+    finished = Signal(object)  # the generator's return value
+    failed = Signal(str)  # a one-line reason
+
+
+class GeneratorWorker(QRunnable):
+    def __init__(self, make_job: Callable[[CancelToken], Generator[Any, None, Any]]) -> None:
+        super().__init__()
+        self.setAutoDelete(False)  # we keep a reference and ask it about its state
+        self.make_job = make_job
+        self.signals = WorkerSignals()
+        self.cancel_token = CancelToken()
+        self._running = threading.Event()
+        self._running.set()
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        try:
+            job = self.make_job(self.cancel_token)
+            result = None
+            while True:
+                self._running.wait()
+                try:
+                    p = next(job)
+                except StopIteration as stop:
+                    result = stop.value
+                    break
+                self.signals.progress.emit(p)
+            self.signals.finished.emit(result)
+        except Exception as exc:  # noqa: BLE001 - reported in the window, never a crash
+            traceback.print_exc()
+            self.signals.failed.emit(str(exc) or type(exc).__name__)
+        finally:
+            self.done.set()
+
+    # ---- control, from the GUI thread --------------------------------------------------------
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def cancel(self) -> None:
+        self.cancel_token.cancel()
+        self._running.set()  # a paused job must wake up to notice
+
+
+def start(worker: GeneratorWorker, pool: QThreadPool | None = None) -> GeneratorWorker:
+    (pool or QThreadPool.globalInstance()).start(worker)
+    return worker
+
+
+class _CallSignals(QObject):
+    done = Signal(object)
+    failed = Signal(str)
+
+
+class CallWorker(QRunnable):
+    """Run one function off the GUI thread; its result or error comes back as a signal."""
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        super().__init__()
+        self.fn = fn
+        self.signals = _CallSignals()
+
+    def run(self) -> None:
+        try:
+            result = self.fn()
+        except Exception as exc:  # noqa: BLE001 - shown to the user by the receiver
+            self.signals.failed.emit(str(exc) or type(exc).__name__)
+            return
+        self.signals.done.emit(result)
+
+
+def call_later(pool: QThreadPool, fn: Callable[[], Any], on_done: Callable[[Any], None],
+               on_failed: Callable[[str], None]) -> CallWorker:
+    w = CallWorker(fn)
+    w.signals.done.connect(on_done)
+    w.signals.failed.connect(on_failed)
+    pool.start(w)
+    return w
