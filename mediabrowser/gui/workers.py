@@ -96,10 +96,22 @@ class CallWorker(QRunnable):
         self.signals.done.emit(result)
 
 
+# Workers whose answer has not been delivered yet: holding them keeps their signal object
+# alive until the GUI thread has run the callback (Python would otherwise collect it first).
+_in_flight: set[CallWorker] = set()
+
+
 def call_later(pool: QThreadPool, fn: Callable[[], Any], on_done: Callable[[Any], None],
                on_failed: Callable[[str], None]) -> CallWorker:
     w = CallWorker(fn)
-    w.signals.done.connect(on_done)
-    w.signals.failed.connect(on_failed)
+    w.setAutoDelete(False)
+
+    def finish(callback: Callable[[Any], None], value: Any) -> None:
+        _in_flight.discard(w)
+        callback(value)
+
+    w.signals.done.connect(lambda value: finish(on_done, value))
+    w.signals.failed.connect(lambda reason: finish(on_failed, reason))
+    _in_flight.add(w)
     pool.start(w)
     return w

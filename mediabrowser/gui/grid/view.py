@@ -33,7 +33,8 @@ class GridView(QListView):
         self.setSpacing(4)
         self.setWrapping(True)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.setAcceptDrops(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.viewport().setAcceptDrops(True)  # drops land on the viewport, not the view
         self.setDragEnabled(False)
         self.setDropIndicatorShown(False)
         self.set_tile_size(160)

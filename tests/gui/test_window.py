@@ -1,0 +1,237 @@
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from mediabrowser import mediamaker
+from mediabrowser.gui.grid.model import IdRole, RowRole, ScoreRole, ThumbRole
+from mediabrowser.gui.main_window import MainWindow
+from tests.conftest import textured
+
+INDEX_TIMEOUT = 180_000
+
+
+def drop(widget: Any, paths: list[Path]) -> None:
+    """A drag from a file manager: enter, move, drop (Qt delivers a drop only after an
+    accepted enter)."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(QPoint(20, 20), *args)
+    assert QApplication.sendEvent(widget, enter) and enter.isAccepted()
+    QApplication.sendEvent(widget, QDragMoveEvent(QPoint(22, 22), *args))
+    event = QDropEvent(QPointF(22, 22), *args)
+    assert QApplication.sendEvent(widget, event) and event.isAccepted()
+
+
+def names(model: Any) -> list[str]:
+    return [Path(model.index(r).data(RowRole).path).name for r in range(model.rowCount())]
+
+
+def select(window: MainWindow, view: Any, name: str) -> None:
+    model = view.model()
+    for r in range(model.rowCount()):
+        if Path(model.index(r).data(RowRole).path).name == name:
+            view.setCurrentIndex(model.index(r))
+            return
+    raise AssertionError(f"{name} not shown")
+
+
+def index_by_drop(qtbot: Any, window: MainWindow, folder: Path) -> Any:
+    with qtbot.waitSignal(window.indexing_finished, timeout=INDEX_TIMEOUT) as blocker:
+        drop(window.grid.viewport(), [folder])
+    return blocker.args[0]
+
+
+def test_empty_library_shows_the_welcome_panel(make_window: Any) -> None:
+    w = make_window()
+    assert w.center.currentWidget() is w.welcome
+
+
+def test_drop_folder_then_find_similar_shows_near_duplicates_first(
+        qtbot: Any, make_window: Any, photo_dir: Path) -> None:
+    w = make_window()
+    report = index_by_drop(qtbot, w, photo_dir)
+    assert report.embedded == 19
+    assert w.center.currentWidget() is w.tabs
+    assert len(names(w.library_model)) == 19
+    select(w, w.grid, "chelsea.jpg")
+    with qtbot.waitSignal(w.results_ready, timeout=30_000):
+        w.act_similar.trigger()
+    assert w.tabs.currentIndex() == 1
+    first = w.results_model.index(0)
+    assert Path(first.data(RowRole).path).name == "chelsea_resized.jpg"
+    assert first.data(ScoreRole) > 0.85
+    assert "chelsea.jpg" not in names(w.results_model)
+    scores = [w.results_model.index(r).data(ScoreRole)
+              for r in range(w.results_model.rowCount())]
+    assert scores == sorted(scores, reverse=True)
+    # the threshold hides weak results and says so
+    w.threshold.setValue(85)
+    assert w.results_model.rowCount() == sum(m.score >= 0.85 for m in w.last_matches) >= 1
+    assert w.results_model.rowCount() < len(w.last_matches)
+    assert "hidden" in w.count_label.text()
+    # a thumbnail arrives for the tile (made off the GUI thread)
+    qtbot.waitUntil(lambda: first.data(ThumbRole) not in (None, ""), timeout=20_000)
+
+
+def test_preview_gets_the_right_source_for_each_kind(qtbot: Any, make_window: Any,
+                                                     photo_dir: Path) -> None:
+    media = photo_dir / "mixed"
+    media.mkdir()
+    mediamaker.video_from_photo(photo_dir / "rocket.jpg", media / "launch.mp4", seconds=2)
+    mediamaker.speech("Testing the audio preview.", media / "voice.wav")
+    w = make_window()
+    index_by_drop(qtbot, w, media)
+    select(w, w.grid, "launch.mp4")
+    assert w.preview.stack.currentWidget() is w.preview.player
+    assert w.preview.player.source == QUrl.fromLocalFile(str(media / "launch.mp4"))
+    assert w.preview.player.screen_stack.currentWidget() is w.preview.player.video_widget
+    select(w, w.grid, "voice.wav")
+    assert w.preview.player.source == QUrl.fromLocalFile(str(media / "voice.wav"))
+    assert w.preview.player.screen_stack.currentWidget() is w.preview.player.waveform
+    qtbot.waitUntil(lambda: w.preview.player.waveform.envelope is not None, timeout=20_000)
+    w.kind_box.setCurrentIndex(2)  # videos only
+    assert names(w.library_model) == ["launch.mp4"]
+
+
+def test_image_preview_and_metadata(qtbot: Any, make_window: Any, photo_dir: Path) -> None:
+    w = make_window()
+    index_by_drop(qtbot, w, photo_dir / "copies")
+    select(w, w.grid, "rocket_cropped.png")
+    qtbot.waitUntil(lambda: w.preview.image.path == str(photo_dir / "copies" /
+                                                        "rocket_cropped.png"), timeout=10_000)
+    assert "rocket_cropped.png" in w.preview.meta.text() and "×" in w.preview.meta.text()
+
+
+def test_outside_file_dropped_on_results_is_searched_not_added(
+        qtbot: Any, make_window: Any, photo_dir: Path, tmp_path: Path) -> None:
+    w = make_window()
+    index_by_drop(qtbot, w, photo_dir)
+    outside = tmp_path / "outside.jpg"
+    shutil.copy(photo_dir / "coffee.jpg", outside)
+    w.tabs.setCurrentIndex(1)
+    with qtbot.waitSignal(w.results_ready, timeout=30_000):
+        drop(w.results.viewport(), [outside])
+    assert names(w.results_model)[0] == "coffee.jpg"
+    assert w.lib.store.file_by_path(str(outside)) is None
+    assert "dropped file" in w.results_title.text()
+
+
+def test_back_and_forward_between_result_sets(qtbot: Any, make_window: Any,
+                                              photo_dir: Path) -> None:
+    w = make_window()
+    index_by_drop(qtbot, w, photo_dir)
+    for name in ("chelsea.jpg", "rocket.jpg"):
+        w.tabs.setCurrentIndex(0)
+        select(w, w.grid, name)
+        with qtbot.waitSignal(w.results_ready, timeout=30_000):
+            w.find_similar_selected()
+    assert names(w.results_model)[0] == "rocket_cropped.png"
+    with qtbot.waitSignal(w.results_ready, timeout=30_000):
+        w.act_back.trigger()
+    assert names(w.results_model)[0] == "chelsea_resized.jpg"
+    with qtbot.waitSignal(w.results_ready, timeout=30_000):
+        w.act_forward.trigger()
+    assert names(w.results_model)[0] == "rocket_cropped.png"
+
+
+def test_remove_from_library_keeps_the_file(qtbot: Any, make_window: Any, photo_dir: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    w = make_window()
+    index_by_drop(qtbot, w, photo_dir / "copies")
+    select(w, w.grid, "coffee_recompressed.jpg")
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+    w.act_remove.trigger()
+    assert "coffee_recompressed.jpg" not in names(w.library_model)
+    assert (photo_dir / "copies" / "coffee_recompressed.jpg").exists()
+    report = index_by_drop(qtbot, w, photo_dir / "copies")  # a rescan leaves it out
+    assert report.embedded == 0
+    assert "coffee_recompressed.jpg" not in names(w.library_model)
+
+
+def _many_photos(folder: Path, n: int) -> Path:
+    folder.mkdir()
+    for i in range(n):
+        textured((i * 7 % 256, 90, 255 - i * 5 % 256), size=(480, 360), seed=i).save(
+            folder / f"p{i:03d}.jpg")
+    return folder
+
+
+def test_cancel_mid_indexing_leaves_the_library_consistent(qtbot: Any, make_window: Any,
+                                                           tmp_path: Path) -> None:
+    from mediabrowser.core.library import Library
+
+    media = _many_photos(tmp_path / "many", 48)
+    lib_dir = tmp_path / "lib"
+    lib_dir.mkdir()
+    (lib_dir / "config.json").write_text(json.dumps({"batch_size": 4}))
+    w = make_window(lib_dir)
+    progressed: list[Any] = []
+
+    def on_progress(p: Any) -> None:
+        if p.stage == "embed" and p.done >= 8 and not progressed:
+            progressed.append(p)
+            w.cancel_button.click()
+
+    w.worker = None
+    with qtbot.waitSignal(w.indexing_finished, timeout=INDEX_TIMEOUT) as blocker:
+        w.add_paths([str(media)])
+        assert w.worker is not None
+        w.worker.signals.progress.connect(on_progress)
+    report = blocker.args[0]
+    assert report.cancelled and 8 <= report.embedded < 48
+    with Library(lib_dir) as lib:
+        assert lib.store.vector_counts()["efficientnet-lite0"] == report.embedded
+        idx = lib.indexes.get("efficientnet-lite0")
+        assert idx is not None and idx.live == lib.store.space_ids("efficientnet-lite0")
+
+
+def test_closing_mid_indexing_resumes_at_next_start(qtbot: Any, make_window: Any,
+                                                    tmp_path: Path) -> None:
+    media = _many_photos(tmp_path / "many", 40)
+    lib_dir = tmp_path / "lib"
+    lib_dir.mkdir()
+    (lib_dir / "config.json").write_text(json.dumps({"batch_size": 4}))
+    w = make_window(lib_dir)
+    w.add_paths([str(media)])
+    qtbot.waitUntil(lambda: w.progress.value() >= 4 and "Analysing" in w.status_text.text(),
+                    timeout=INDEX_TIMEOUT)
+    w.close()  # cancels and waits for the worker
+    assert w.worker is not None and w.worker.done.is_set()
+    w2 = make_window(lib_dir)
+    with qtbot.waitSignal(w2.indexing_finished, timeout=INDEX_TIMEOUT) as blocker:
+        pass
+    report = blocker.args[0]
+    assert report is not None and not report.cancelled
+    assert w2.lib.store.vector_counts()["efficientnet-lite0"] == 40
+
+
+def test_settings_are_restored(qtbot: Any, make_window: Any) -> None:
+    w = make_window()
+    w.zoom.setValue(220)
+    w.threshold.setValue(75)
+    w.shutdown()
+    w2 = make_window()
+    assert w2.zoom.value() == 220 and w2.threshold.value() == 75
+    assert w2.grid.delegate.tile == 220
+
+
+def test_grid_model_holds_ids_and_fetches_rows_lazily(qtbot: Any, make_window: Any,
+                                                      photo_dir: Path) -> None:
+    w = make_window()
+    index_by_drop(qtbot, w, photo_dir / "copies")
+    m = w.library_model
+    ids = [m.index(r).data(IdRole) for r in range(m.rowCount())]
+    assert all(isinstance(i, int) for i in ids) and m.ids() == ids
+    w.name_filter.setText("rocket")
+    qtbot.waitUntil(lambda: names(w.library_model) == ["rocket_cropped.png"], timeout=5000)
