@@ -3,7 +3,7 @@
 BIN := .venv/bin
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: setup run test lint bench clean-demo
+.PHONY: setup run test lint bench screenshot
 
 setup:
 	@bash scripts/setup.sh
@@ -21,3 +21,7 @@ test: lint
 
 bench: setup
 	$(BIN)/python bench/bench_index.py --write BENCHMARKS.md
+	$(BIN)/python bench/bench_gui.py --write BENCHMARKS.md
+
+screenshot: setup
+	xvfb-run -a -s "-screen 0 1366x868x24" env -u QT_QPA_PLATFORM $(BIN)/python scripts/screenshots.py docs

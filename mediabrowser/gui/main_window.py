@@ -216,6 +216,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.grid, "Library")
         self.tabs.addTab(results_page, "Similar")
+        self.tabs.currentChanged.connect(lambda _i: self._update_history_actions())
 
         # welcome panel for an empty library
         self.welcome = QWidget()

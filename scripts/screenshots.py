@@ -1,0 +1,101 @@
+"""Open the window on the demo library under a real X server (Xvfb), do what a person would do,
+and save screenshots of the screen to docs/. Run through `make screenshot`.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from mediabrowser.gui.grid.model import RowRole
+from mediabrowser.gui.main_window import MainWindow
+from mediabrowser.mediamaker import build_demo
+from mediabrowser.paths import demo_dir
+
+
+def wait(seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        time.sleep(0.02)
+
+
+def wait_signal(signal: object, timeout: float = 300) -> None:
+    loop = QEventLoop()
+    signal.connect(loop.quit)  # type: ignore[attr-defined]
+    QTimer.singleShot(int(timeout * 1000), loop.quit)
+    loop.exec()
+
+
+def select(view: object, name: str) -> None:
+    model = view.model()  # type: ignore[attr-defined]
+    for r in range(model.rowCount()):
+        if Path(model.index(r).data(RowRole).path).name == name:
+            view.setCurrentIndex(model.index(r))  # type: ignore[attr-defined]
+            view.scrollTo(model.index(r))  # type: ignore[attr-defined]
+            return
+    raise SystemExit(f"{name} is not shown")
+
+
+def shoot(window: MainWindow, path: Path) -> None:
+    wait(0.5)
+    screen = QGuiApplication.primaryScreen()
+    g = window.frameGeometry()
+    screen.grabWindow(0, g.x(), g.y(), g.width(), g.height()).save(str(path))
+    print(f"wrote {path}")
+
+
+def main() -> int:
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs")
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication(sys.argv[:1])
+    media = build_demo(demo_dir())
+    tmp = Path(tempfile.mkdtemp(prefix="mb-shots-"))
+    settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(tmp / "library", settings)
+    w.resize(1360, 860)
+    w.move(0, 0)
+    w.show()
+    shoot(w, out / "welcome.png")
+    w.add_paths([str(media)])
+    wait_signal(w.indexing_finished)
+    wait(3)  # thumbnails
+    select(w.grid, "astronaut.jpg")
+    wait(2)
+    shoot(w, out / "grid.png")
+
+    select(w.grid, "chelsea.jpg")
+    w.find_similar_selected()
+    wait_signal(w.results_ready)
+    w.threshold.setValue(30)
+    select(w.results, "chelsea_small.jpg")
+    wait(3)
+    shoot(w, out / "results.png")
+
+    select(w.results, "chelsea_zoom.mp4")
+    wait(1)
+    w.preview.player.toggle()
+    wait(1.5)
+    w.preview.player.toggle()
+    shoot(w, out / "video-preview.png")
+
+    w.tabs.setCurrentIndex(0)
+    select(w.grid, "welcome_en.wav")
+    wait(2)
+    w.preview.player.toggle()
+    wait(1.5)
+    w.preview.player.toggle()
+    shoot(w, out / "audio-preview.png")
+    w.close()
+    app.quit()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
