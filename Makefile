@@ -13,7 +13,7 @@ run: setup
 
 lint: setup
 	$(BIN)/ruff check mediabrowser tests bench
-	$(BIN)/mypy mediabrowser/core
+	$(BIN)/mypy mediabrowser
 	$(BIN)/lint-imports
 
 test: lint

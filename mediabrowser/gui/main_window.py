@@ -268,8 +268,9 @@ class MainWindow(QMainWindow):
         self.problems_button.clicked.connect(self.toggle_problems)
         sb = self.statusBar()
         sb.addWidget(self.status_text, 1)
-        for w in (self.problems_button, self.progress, self.pause_button, self.cancel_button):
-            sb.addPermanentWidget(w)
+        for permanent in (self.problems_button, self.progress, self.pause_button,
+                          self.cancel_button):
+            sb.addPermanentWidget(permanent)
         self._set_busy(False)
 
         self.problems_table = QTableWidget(0, 2)
@@ -308,9 +309,9 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(split)
         else:
             self.splitter.setSizes([800, 480])
-        self.zoom.setValue(int(s.value("view/tile", 160)))
-        self.threshold.setValue(int(s.value("view/threshold", 50)))
-        self.sort_box.setCurrentIndex(int(s.value("view/sort", 0)))
+        self.zoom.setValue(int(str(s.value("view/tile", 160))))
+        self.threshold.setValue(int(str(s.value("view/threshold", 50))))
+        self.sort_box.setCurrentIndex(int(str(s.value("view/sort", 0))))
         self._apply_threshold()
 
     def _save_settings(self) -> None:
@@ -625,9 +626,13 @@ class MainWindow(QMainWindow):
             return find_similar(lib, query.file_id if query.file_id is not None else query.path,
                                 k=RESULTS_K, kind=kind)
 
-        call_later(self.search_pool, search,
-                   lambda matches, q=query: self._results(q, matches, keep_position),
-                   lambda err, q=query: self._results_failed(q, err))
+        def done(matches: list[Match]) -> None:
+            self._results(query, matches, keep_position)
+
+        def failed(reason: str) -> None:
+            self._results_failed(query, reason)
+
+        call_later(self.search_pool, search, done, failed)
 
     def _results(self, query: Query, matches: list[Match], keep_position: bool) -> None:
         if self._closing:

@@ -235,3 +235,79 @@ def test_grid_model_holds_ids_and_fetches_rows_lazily(qtbot: Any, make_window: A
     assert all(isinstance(i, int) for i in ids) and m.ids() == ids
     w.name_filter.setText("rocket")
     qtbot.waitUntil(lambda: names(w.library_model) == ["rocket_cropped.png"], timeout=5000)
+
+
+def test_window_start_loads_no_torch_and_no_multimedia(tmp_path: Path) -> None:
+    """Heavy libraries load when first needed, so the window opens fast."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from mediabrowser.gui.main_window import MainWindow\n"
+        f"w = MainWindow(Path({str(tmp_path / 'lib')!r}))\n"
+        "w.show(); app.processEvents()\n"
+        "heavy = [m for m in ('torch', 'open_clip', 'cv2', 'torchaudio',"
+        " 'PySide6.QtMultimedia') if m in sys.modules]\n"
+        "w.shutdown()\n"
+        "print('heavy:', heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, env={**__import__("os").environ,
+                                           "QT_QPA_PLATFORM": "offscreen"})
+    assert "heavy: []" in out.stdout, out.stdout + out.stderr
+
+
+@pytest.mark.qt_log_ignore("Could not open media")  # the warning this test provokes on purpose
+def test_unplayable_media_shows_a_clear_message(qtbot: Any, make_window: Any,
+                                                tmp_path: Path) -> None:
+    junk = tmp_path / "broken.mp4"
+    junk.write_bytes(b"\x00\x00\x00\x18ftypisom" + b"\x07" * 5000)
+    w = make_window()
+    w.preview.stack.setCurrentWidget(w.preview.player)
+    w.preview.player.set_source(str(junk), "video")
+    w.preview.player.toggle()
+    qtbot.waitUntil(lambda: w.preview.player.message.isVisible(), timeout=15_000)
+    assert "can't be played" in w.preview.player.message.text()
+
+
+def test_settings_dialog_disables_missing_models_and_switches_model(
+        qtbot: Any, make_window: Any, tmp_path: Path) -> None:
+    from mediabrowser.gui.dialogs.settings import SettingsDialog
+
+    media = tmp_path / "sounds"
+    media.mkdir()
+    mediamaker.tone(media / "a.wav", "sine=frequency=300", seconds=1)
+    mediamaker.tone(media / "b.wav", "sine=frequency=320", seconds=1)
+    w = make_window()
+    index_by_drop(qtbot, w, media)
+    dlg = SettingsDialog(w.lib, w.settings, w)
+    qtbot.addWidget(dlg)
+    images = dlg.model_boxes["image"]
+    model = images.model()
+    names_ = [images.itemData(i) for i in range(images.count())]
+    missing = model.item(names_.index("resnet50"))
+    assert not missing.isEnabled() and "resnet50-11ad3fa6.pth" in missing.toolTip()
+    assert model.item(names_.index("efficientnet-lite0")).isEnabled()
+    audio = dlg.model_boxes["audio"]
+    audio.setCurrentIndex([audio.itemData(i) for i in range(audio.count())].index("melspec"))
+    dlg.accept()
+    assert dlg.models_changed and w.lib.config.models["audio"] == "melspec"
+    # the new model embeds in the background; the old vectors stay
+    with qtbot.waitSignal(w.indexing_finished, timeout=INDEX_TIMEOUT) as blocker:
+        w.add_paths(w.lib.store.roots())
+    assert blocker.args[0].embedded == 2
+    counts = w.lib.store.vector_counts()
+    assert counts["mfcc"] == 2 and counts["melspec"] == 2
+
+
+def test_copy_path_puts_the_path_on_the_clipboard(qtbot: Any, make_window: Any,
+                                                  photo_dir: Path) -> None:
+    w = make_window()
+    index_by_drop(qtbot, w, photo_dir / "copies")
+    select(w, w.grid, "rocket_cropped.png")
+    w.act_copy.trigger()
+    assert QApplication.clipboard().text() == str(photo_dir / "copies" / "rocket_cropped.png")

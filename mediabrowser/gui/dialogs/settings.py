@@ -110,15 +110,15 @@ class SettingsDialog(QDialog):
 
         note = QLabel(f"Library data: {lib.folder}")
         note.setStyleSheet("color: gray;")
-        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                               | QDialogButtonBox.StandardButton.Cancel)
-        box.accepted.connect(self.accept)
-        box.rejected.connect(self.reject)
+        buttons_box = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                       | QDialogButtonBox.StandardButton.Cancel)
+        buttons_box.accepted.connect(self.accept)
+        buttons_box.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(folders)
         lay.addWidget(note)
-        lay.addWidget(box)
+        lay.addWidget(buttons_box)
         self.resize(640, 480)
 
     @staticmethod

@@ -37,9 +37,9 @@ class TileDelegate(QStyledItemDelegate):
               index: QModelIndex | QPersistentModelIndex) -> None:
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        r: QRect = option.rect  # type: ignore[attr-defined]
-        pal: QPalette = option.palette  # type: ignore[attr-defined]
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
+        r: QRect = option.rect
+        pal: QPalette = option.palette
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
         if selected:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(pal.color(QPalette.ColorRole.Highlight))
@@ -70,7 +70,7 @@ class TileDelegate(QStyledItemDelegate):
         score = index.data(ScoreRole)
         if score is not None:
             self._score(painter, thumb, float(score))
-        painter.setFont(option.font)  # type: ignore[attr-defined]
+        painter.setFont(option.font)
         painter.setPen(pal.color(QPalette.ColorRole.HighlightedText if selected
                                  else QPalette.ColorRole.Text))
         text_rect = QRect(r.x() + PAD, r.bottom() - TEXT_HEIGHT - 2, r.width() - 2 * PAD,

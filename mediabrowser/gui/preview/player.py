@@ -182,6 +182,8 @@ class PlayerView(QWidget):
         self.play_button.setText("Pause" if playing else "Play")
 
     def _error(self, error: Any, text: str) -> None:
+        if "Immediate exit requested" in text:
+            return  # Qt cancelled opening the previous item because another was chosen
         reason = text or "unsupported format or missing codec"
         self.message.setText(f"This file can't be played here: {reason}")
         self.message.show()
