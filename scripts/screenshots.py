@@ -43,6 +43,12 @@ def select(view: object, name: str) -> None:
     raise SystemExit(f"{name} is not shown")
 
 
+def play_briefly(window: MainWindow, seconds: float = 1.5) -> None:
+    window.preview.player.toggle()
+    wait(seconds)
+    window.preview.player.toggle()
+
+
 def shoot(window: MainWindow, path: Path) -> None:
     wait(0.5)
     screen = QGuiApplication.primaryScreen()
@@ -80,17 +86,13 @@ def main() -> int:
 
     select(w.results, "chelsea_zoom.mp4")
     wait(1)
-    w.preview.player.toggle()
-    wait(1.5)
-    w.preview.player.toggle()
+    play_briefly(w)
     shoot(w, out / "video-preview.png")
 
     w.tabs.setCurrentIndex(0)
     select(w.grid, "welcome_en.wav")
     wait(2)
-    w.preview.player.toggle()
-    wait(1.5)
-    w.preview.player.toggle()
+    play_briefly(w)
     shoot(w, out / "audio-preview.png")
     w.close()
     app.quit()

@@ -167,14 +167,20 @@ def _many_photos(folder: Path, n: int) -> Path:
     return folder
 
 
+def _small_batch_library(tmp_path: Path, photos: int) -> tuple[Path, Path]:
+    """Media and a library that embeds 4 at a time, so a test can step in mid-run."""
+    media = _many_photos(tmp_path / "many", photos)
+    lib_dir = tmp_path / "lib"
+    lib_dir.mkdir()
+    (lib_dir / "config.json").write_text(json.dumps({"batch_size": 4}))
+    return media, lib_dir
+
+
 def test_cancel_mid_indexing_leaves_the_library_consistent(qtbot: Any, make_window: Any,
                                                            tmp_path: Path) -> None:
     from mediabrowser.core.library import Library
 
-    media = _many_photos(tmp_path / "many", 48)
-    lib_dir = tmp_path / "lib"
-    lib_dir.mkdir()
-    (lib_dir / "config.json").write_text(json.dumps({"batch_size": 4}))
+    media, lib_dir = _small_batch_library(tmp_path, 48)
     w = make_window(lib_dir)
     progressed: list[Any] = []
 
@@ -183,7 +189,6 @@ def test_cancel_mid_indexing_leaves_the_library_consistent(qtbot: Any, make_wind
             progressed.append(p)
             w.cancel_button.click()
 
-    w.worker = None
     with qtbot.waitSignal(w.indexing_finished, timeout=INDEX_TIMEOUT) as blocker:
         w.add_paths([str(media)])
         assert w.worker is not None
@@ -198,10 +203,7 @@ def test_cancel_mid_indexing_leaves_the_library_consistent(qtbot: Any, make_wind
 
 def test_closing_mid_indexing_resumes_at_next_start(qtbot: Any, make_window: Any,
                                                     tmp_path: Path) -> None:
-    media = _many_photos(tmp_path / "many", 40)
-    lib_dir = tmp_path / "lib"
-    lib_dir.mkdir()
-    (lib_dir / "config.json").write_text(json.dumps({"batch_size": 4}))
+    media, lib_dir = _small_batch_library(tmp_path, 40)
     w = make_window(lib_dir)
     w.add_paths([str(media)])
     qtbot.waitUntil(lambda: w.progress.value() >= 4 and "Analysing" in w.status_text.text(),
