@@ -32,6 +32,11 @@ if [ ! -f "$stamp" ] || [ requirements.lock -nt "$stamp" ] || [ pyproject.toml -
   .venv/bin/pip install -q --disable-pip-version-check -r requirements.lock 2>&1 \
     | { grep -v "^WARNING: Location '.*' is ignored" || true; }
   test "${PIPESTATUS[0]}" -eq 0
+  # Resemblyzer only for the GE2E weights file it ships: its own dependencies (librosa,
+  # webrtcvad) are not needed, since mediabrowser computes the features itself.
+  .venv/bin/pip install -q --disable-pip-version-check --no-deps resemblyzer==0.1.4 2>&1 \
+    | { grep -v "^WARNING: Location '.*' is ignored" || true; }
+  test "${PIPESTATUS[0]}" -eq 0
   .venv/bin/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>&1 \
     | { grep -v "^WARNING: Location '.*' is ignored" || true; }
   test "${PIPESTATUS[0]}" -eq 0

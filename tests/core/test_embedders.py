@@ -11,11 +11,7 @@ import pytest
 import torch
 
 from mediabrowser import mediamaker
-from mediabrowser.core.embed.image_models import (
-    EFFICIENTNET_LITE_TRANSFORM,
-    _imagenet_transform,
-    efficientnet_lite0_classifier,
-)
+from mediabrowser.core.embed.image_models import timm_lite_classifier, timm_lite_transform
 from mediabrowser.core.embed.registry import (
     WeightsMissing,
     all_specs,
@@ -41,8 +37,8 @@ def test_shipped_weights_are_genuine_imagenet_weights() -> None:
     status = locate_weights(spec)
     assert status.available and status.path is not None
     assert verify_checksum(spec, status.path)
-    model = efficientnet_lite0_classifier(status.path).eval()
-    tf = _imagenet_transform(**EFFICIENTNET_LITE_TRANSFORM)
+    model = timm_lite_classifier(status.path).eval()
+    tf = timm_lite_transform(spec)
     with torch.no_grad():
         cat = model(tf(mediamaker.sample_photo("chelsea"))[None]).argmax().item()
         cup = model(tf(mediamaker.sample_photo("coffee"))[None]).argmax().item()

@@ -64,3 +64,120 @@ def melspec(spec: ModelSpec, weights: Path | None, device: str,
         return torch.log(m + 1e-6).mean(dim=-1)
 
     return FeatureEmbedder(spec, transform, summarise)
+
+
+class GE2EVoiceEmbedder:
+    """The GE2E speaker encoder that Resemblyzer ships (3-layer LSTM over 40 mel bands, 256-d).
+
+    Follows Resemblyzer's embed_utterance: volume raised to -30 dBFS, mel power spectrogram
+    (25 ms windows, 10 ms hop), 1.6 s partial utterances at 1.3 per second, partial embeddings
+    averaged. Resemblyzer's voice-activity trimming (webrtcvad) is left out: silences add little
+    to a speaker's average and the dependency is a C extension with no wheels.
+    """
+
+    PARTIAL = 160  # frames of 10 ms
+
+    def __init__(self, spec: ModelSpec, weights: Path, device: str) -> None:
+        import torch
+        import torchaudio.transforms as AT
+
+        self.spec = spec
+        self.device = device
+        self.lstm = torch.nn.LSTM(40, 256, 3, batch_first=True)
+        self.linear = torch.nn.Linear(256, 256)
+        ckpt = torch.load(str(weights), map_location="cpu", weights_only=True)
+        state = ckpt.get("model_state", ckpt) if isinstance(ckpt, dict) else ckpt
+        modules = torch.nn.ModuleDict({"lstm": self.lstm, "linear": self.linear})
+        own = {k: v for k, v in state.items() if k.split(".")[0] in ("lstm", "linear")}
+        missing, _ = modules.load_state_dict(own, strict=False)
+        if missing:
+            raise ValueError(f"weights file {weights.name} does not match the GE2E encoder")
+        modules.eval().to(device)
+        self.mel = AT.MelSpectrogram(sample_rate=AUDIO_RATE, n_fft=400, hop_length=160,
+                                     n_mels=40, norm="slaney", mel_scale="slaney",
+                                     pad_mode="constant")
+
+    def prepare(self, path: str | Path) -> Any:
+        import torch
+
+        wav = load_audio(path)
+        rms = float(np.sqrt(np.mean(wav.astype(np.float64) ** 2))) or 1e-9
+        gain_db = -30 - 20 * np.log10(rms)
+        if gain_db > 0:  # only ever raise the volume, as Resemblyzer does
+            wav = wav * (10 ** (gain_db / 20))
+        mel = self.mel(torch.from_numpy(wav.astype(np.float32))).T  # (frames, 40)
+        step = int(round(AUDIO_RATE / 1.3 / 160))
+        starts = list(range(0, max(1, mel.shape[0] - self.PARTIAL + step), step))
+        if mel.shape[0] < self.PARTIAL:
+            mel = torch.nn.functional.pad(mel, (0, 0, 0, self.PARTIAL - mel.shape[0]))
+        parts = [mel[s:s + self.PARTIAL] for s in starts if s + self.PARTIAL <= mel.shape[0]]
+        return torch.stack(parts or [mel[: self.PARTIAL]])
+
+    def embed(self, prepared: list[Any]) -> np.ndarray:
+        import torch
+
+        out = []
+        with torch.inference_mode():
+            for partials in prepared:
+                _, (hidden, _) = self.lstm(partials.to(self.device))
+                e = torch.relu(self.linear(hidden[-1]))
+                e = e / torch.norm(e, dim=1, keepdim=True).clamp_min(1e-9)
+                out.append(e.mean(dim=0).cpu().numpy())
+        if not out:
+            return np.zeros((0, self.spec.dim), np.float32)
+        return l2_normalise(np.stack(out))
+
+
+def ge2e(spec: ModelSpec, weights: Path | None, device: str,
+         models_dir: Path | None = None) -> GE2EVoiceEmbedder:
+    assert weights is not None
+    return GE2EVoiceEmbedder(spec, weights, device)
+
+
+class SSLAudioEmbedder:
+    """A torchaudio self-supervised speech model; the final layer's frames, mean-pooled."""
+
+    MAX_SECONDS = 30.0  # attention cost grows with the square of the length
+
+    def __init__(self, spec: ModelSpec, model: Any, device: str) -> None:
+        self.spec = spec
+        self.model = model.eval().to(device)
+        self.device = device
+
+    def prepare(self, path: str | Path) -> Any:
+        import torch
+
+        wav = load_audio(path, max_seconds=self.MAX_SECONDS)
+        if wav.size < AUDIO_RATE // 10:
+            wav = np.pad(wav, (0, AUDIO_RATE // 10 - wav.size))
+        return torch.from_numpy(wav)
+
+    def embed(self, prepared: list[Any]) -> np.ndarray:
+        import torch
+
+        out = []
+        with torch.inference_mode():
+            for wav in prepared:
+                layers, _ = self.model.extract_features(wav[None].to(self.device))
+                out.append(layers[-1][0].mean(dim=0).float().cpu().numpy())
+        if not out:
+            return np.zeros((0, self.spec.dim), np.float32)
+        return l2_normalise(np.stack(out))
+
+
+def torchaudio_ssl(spec: ModelSpec, weights: Path | None, device: str,
+                   models_dir: Path | None = None) -> SSLAudioEmbedder:
+    """WAV2VEC2_BASE, HUBERT_BASE or WAVLM_BASE, built from the bundle's own configuration and
+    loaded from the weights file (the same file the bundle would download)."""
+    import torchaudio.models as TM
+    from torchaudio import pipelines
+
+    from mediabrowser.core.embed.image_models import _check_fits, _load_state_dict
+
+    assert weights is not None
+    bundle = getattr(pipelines, spec.options["bundle"])
+    params = dict(bundle._params)
+    build = TM.wavlm_model if "encoder_max_distance" in params else TM.wav2vec2_model
+    model = build(**params)
+    _check_fits(model, _load_state_dict(weights), weights)
+    return SSLAudioEmbedder(spec, model, device)

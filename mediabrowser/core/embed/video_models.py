@@ -8,7 +8,11 @@ from typing import Any
 import numpy as np
 
 from mediabrowser.core.embed.base import ModelSpec, l2_normalise
-from mediabrowser.core.embed.image_models import ImageEmbedder, _check_fits, _load_state_dict
+from mediabrowser.core.embed.image_models import (
+    ImageEmbedder,
+    build_torchvision,
+    resolve_weights_enum,
+)
 from mediabrowser.core.media.decode import video_frames
 
 
@@ -56,16 +60,16 @@ def frames(spec: ModelSpec, weights: Path | None, device: str,
 class ClipVideoEmbedder:
     """A torchvision video classifier without its head, averaged over clips spread in time."""
 
-    MEAN = (0.43216, 0.394666, 0.37645)
-    STD = (0.22803, 0.22145, 0.216989)
-
-    def __init__(self, spec: ModelSpec, model: Any, device: str) -> None:
+    def __init__(self, spec: ModelSpec, model: Any, device: str, resize: int,
+                 mean: Any, std: Any) -> None:
         self.spec = spec
         self.model = model.eval().to(device)
         self.device = device
         self.clips = int(spec.options.get("clips", 4))
         self.clip_len = int(spec.options.get("clip_len", 16))
         self.size = spec.input_size or 112
+        self.resize = resize
+        self.mean, self.std = tuple(mean), tuple(std)
 
     def prepare(self, path: str | Path) -> Any:
         """(clips, 3, T, 112, 112): clips of consecutive frames sampled evenly over time."""
@@ -73,18 +77,19 @@ class ClipVideoEmbedder:
         import torch.nn.functional as F
 
         # Sample clips*clip_len frames in groups; consecutive-ish frames within a group.
-        imgs = video_frames(path, self.clips * self.clip_len, max_side=256)
+        imgs = video_frames(path, self.clips * self.clip_len, max_side=2 * self.resize)
         x = torch.stack([torch.from_numpy(np.asarray(im, dtype=np.float32)) for im in imgs])
         x = x.permute(0, 3, 1, 2) / 255.0  # (N, 3, H, W)
         h, w = x.shape[-2:]
-        scale = 128 / min(h, w)
-        x = F.interpolate(x, size=(max(128, round(h * scale)), max(128, round(w * scale))),
+        scale = self.resize / min(h, w)
+        x = F.interpolate(x, size=(max(self.resize, round(h * scale)),
+                                   max(self.resize, round(w * scale))),
                           mode="bilinear", align_corners=False)
         top = (x.shape[-2] - self.size) // 2
         left = (x.shape[-1] - self.size) // 2
         x = x[..., top:top + self.size, left:left + self.size]
-        mean = torch.tensor(self.MEAN).view(1, 3, 1, 1)
-        std = torch.tensor(self.STD).view(1, 3, 1, 1)
+        mean = torch.tensor(self.mean).view(1, 3, 1, 1)
+        std = torch.tensor(self.std).view(1, 3, 1, 1)
         x = (x - mean) / std
         n = x.shape[0] // self.clip_len
         if n == 0:  # very short video: repeat frames to fill one clip
@@ -107,13 +112,10 @@ class ClipVideoEmbedder:
         return l2_normalise(np.stack(out))
 
 
-def r3d_18(spec: ModelSpec, weights: Path | None, device: str,
-           models_dir: Path | None = None) -> ClipVideoEmbedder:
-    import torch
-    from torchvision.models.video import r3d_18 as build
-
+def torchvision_video(spec: ModelSpec, weights: Path | None, device: str,
+                      models_dir: Path | None = None) -> ClipVideoEmbedder:
+    """R3D-18, R(2+1)D-18, MC3-18, S3D, MViT-V2-S or Swin3D-T without the Kinetics head."""
     assert weights is not None
-    model = build(weights=None)
-    _check_fits(model, _load_state_dict(weights), weights)
-    model.fc = torch.nn.Identity()
-    return ClipVideoEmbedder(spec, model, device)
+    model = build_torchvision(spec, weights)
+    t = resolve_weights_enum(spec.options["weights_enum"]).transforms()
+    return ClipVideoEmbedder(spec, model, device, int(t.resize_size[0]), t.mean, t.std)
