@@ -164,9 +164,9 @@ def locate_weights(spec: ModelSpec, models_dir: Path | None = None) -> WeightsSt
         return WeightsStatus(True, candidate, "")
     for root in _cache_roots():
         for pattern in w.cache_globs:
-            found = sorted(glob.glob(str(root / pattern)))
-            if found:
-                return WeightsStatus(True, Path(found[-1]), "")
+            cached = sorted(glob.glob(str(root / pattern)))
+            if cached:
+                return WeightsStatus(True, Path(cached[-1]), "")
     return WeightsStatus(
         False, None, f"weights missing: put {w.filename} in {mdir} (from {w.url})"
     )
