@@ -18,7 +18,7 @@ from mediabrowser import __version__
 from mediabrowser.core.format import format_duration
 from mediabrowser.paths import default_library_dir
 
-COMMANDS = ("index", "similar", "models", "status", "demo")
+COMMANDS = ("index", "similar", "search", "models", "status", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,7 +48,22 @@ def build_parser() -> argparse.ArgumentParser:
     sm.add_argument("--model", help="vector space to search (default: the library's model "
                                     "for the query's kind)")
 
-    sub.add_parser("models", parents=[common], help="list the models and whether they are ready")
+    st = sub.add_parser("search", parents=[common], help="photos and videos matching a text "
+                                                         "(needs a CLIP model)")
+    st.add_argument("text", nargs="+")
+    st.add_argument("-k", type=int, default=10, help="how many results (default 10)")
+    st.add_argument("--kind", choices=("image", "video"), help="only photos or only videos")
+
+    md = sub.add_parser("models", parents=[common],
+                        help="list models; download, import or remove their weights")
+    md.add_argument("action", nargs="?", default="list",
+                    choices=("list", "download", "import", "remove", "use"))
+    md.add_argument("name", nargs="?", help="model name (see: mediabrowser models)")
+    md.add_argument("file", nargs="?", help="with import: the weights file you have")
+    md.add_argument("--url", help="with download: fetch from this address instead")
+    md.add_argument("--skip-checksum", action="store_true",
+                    help="with import: accept weights of your own (the model still has to "
+                         "load from them)")
     sub.add_parser("status", parents=[common], help="what the library holds")
     dm = sub.add_parser("demo", parents=[common],
                         help="build the demo library from packaged media, index it, show matches")
@@ -67,8 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    handler = {"index": cmd_index, "similar": cmd_similar, "models": cmd_models,
-               "status": cmd_status, "demo": cmd_demo}[args.command]
+    handler = {"index": cmd_index, "similar": cmd_similar, "search": cmd_search,
+               "models": cmd_models, "status": cmd_status, "demo": cmd_demo}[args.command]
     try:
         return int(handler(args))
     except KeyboardInterrupt:
@@ -255,30 +270,123 @@ def cmd_similar(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    from mediabrowser.core.search import search_text
+
+    text = " ".join(args.text)
+    lib = _library(args)
+    try:
+        matches = search_text(lib, text, k=args.k, kind=args.kind)
+    finally:
+        lib.close()
+    rows = [_item_json(m) for m in matches]
+    if args.json:
+        json.dump({text: rows}, sys.stdout, indent=2)
+        print()
+    else:
+        for r in rows or [{"score": 0, "kind": "", "path": "(no results)"}]:
+            print(f"  {r['score']:.3f}  {r['kind']:5}  {r['path']}")
+    return 0
+
+
 # ---- models / status ------------------------------------------------------------------------
 def cmd_models(args: argparse.Namespace) -> int:
-    from mediabrowser.core.embed.registry import DEFAULT_MODELS, all_specs, locate_weights
+    from mediabrowser.core.embed import manager
+    from mediabrowser.core.embed.registry import DEFAULT_MODELS, all_specs, get_spec
+
+    if args.action != "list":
+        if not args.name:
+            print(f"mediabrowser: models {args.action} needs a model name", file=sys.stderr)
+            return 2
+        spec = get_spec(args.name)
+        if args.action == "download":
+            return _download(spec, args.url)
+        if args.action == "import":
+            if not args.file:
+                print("mediabrowser: models import NAME FILE", file=sys.stderr)
+                return 2
+            dest = manager.import_weights(spec, Path(args.file).expanduser(),
+                                          check_checksum=not args.skip_checksum)
+            print(f"{spec.name} is ready ({dest})")
+            return 0
+        if args.action == "use":
+            return _use_model(args, spec)
+        removed = manager.remove_weights(spec)
+        print(f"removed the weights of {spec.name}" if removed
+              else f"{spec.name} has no weights in the models folder")
+        return 0
 
     defaults = set(DEFAULT_MODELS.values())
     rows = []
     for spec in all_specs():
-        st = locate_weights(spec)
+        st = manager.status(spec)
         rows.append({"name": spec.name, "modality": spec.modality.value, "dim": spec.dim,
-                     "available": st.available, "reason": st.reason, "licence": spec.licence,
-                     "family": spec.family, "good_for": spec.good_for,
-                     "default": spec.name in defaults,
-                     "weights": str(st.path) if st.path else None})
+                     "state": st.state.value, "available": st.state == manager.ModelState.READY,
+                     "reason": "" if st.state == manager.ModelState.READY else st.detail,
+                     "licence": spec.licence, "family": spec.family, "good_for": spec.good_for,
+                     "text_search": spec.text, "default": spec.name in defaults,
+                     "download_size": spec.weights.size or None,
+                     "weights": st.detail if st.state == manager.ModelState.READY else None})
     if args.json:
         json.dump(rows, sys.stdout, indent=2)
         print()
         return 0
     for r in rows:
-        state = "ready" if r["available"] else "weights missing"
         star = "*" if r["default"] else " "
-        print(f"{star} {r['name']:26} {r['modality']:5} {r['dim']:5}  {state:15}  {r['licence']}")
+        print(f"{star} {r['name']:26} {r['modality']:5} {r['dim']:5}  {r['state']:15}  "
+              f"{r['licence']}")
         if not r["available"]:
             print(f"    {r['reason']}")
-    print("\n* default for its kind")
+    print("\n* default for its kind.  Get weights: mediabrowser models download NAME, or "
+          "offline: mediabrowser models import NAME FILE")
+    return 0
+
+
+def _download(spec: Any, url: str | None) -> int:
+    from mediabrowser.core.embed import manager
+    from mediabrowser.core.format import format_size
+    from mediabrowser.core.types import CancelToken
+
+    cancel = CancelToken()
+    tty = sys.stderr.isatty()
+    job = manager.download_job(spec, cancel=cancel, url=url)
+    try:
+        while True:
+            try:
+                p = next(job)
+            except StopIteration as stop:
+                print(f"{spec.name} is ready ({stop.value})")
+                return 0
+            if tty and p.stage == "download":
+                total = format_size(p.total) if p.total else "?"
+                eta = f" ETA {format_duration(p.eta)}" if p.eta is not None else ""
+                sys.stderr.write(f"\r{spec.name}: {format_size(p.done)} of {total} "
+                                 f"{format_size(int(p.rate))}/s{eta}   ")
+                sys.stderr.flush()
+    except KeyboardInterrupt:
+        cancel.cancel()
+        job.close()
+        print("\ninterrupted: run the same command to resume", file=sys.stderr)
+        return 130
+    except manager.DownloadFailed as exc:
+        print(f"\nmediabrowser: {spec.name}: {exc}.\nOffline? Fetch {url or spec.weights.url} "
+              f"on another computer, then: mediabrowser models import {spec.name} FILE",
+              file=sys.stderr)
+        return 1
+    finally:
+        if tty:
+            sys.stderr.write("\n")
+
+
+def _use_model(args: argparse.Namespace, spec: Any) -> int:
+    """Make `spec` the library's model for its kind; the next index run embeds with it."""
+    lib = _library(args)
+    try:
+        lib.switch_model(spec.modality, spec.name)
+    finally:
+        lib.close()
+    print(f"{spec.modality.value}: {spec.name} (run mediabrowser index to embed with it; the "
+          "previous model keeps answering until then)")
     return 0
 
 

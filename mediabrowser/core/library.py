@@ -30,6 +30,9 @@ class LibraryConfig:
     batch_size: int = 16
     decode_workers: int = 2
     video_frames: int = 8
+    # The model each kind used before the last switch: it keeps answering searches until the
+    # new model has embedded every file of that kind.
+    previous_models: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> LibraryConfig:
@@ -43,6 +46,9 @@ class LibraryConfig:
             for kind, name in models.items():
                 if kind in cfg.models and isinstance(name, str):
                     cfg.models[kind] = name
+        prev = data.get("previous_models") if isinstance(data, dict) else None
+        if isinstance(prev, dict):
+            cfg.previous_models = {str(k): str(v) for k, v in prev.items()}
         for key in ("device", "batch_size", "decode_workers", "video_frames"):
             if isinstance(data, dict) and key in data:
                 setattr(cfg, key, type(getattr(cfg, key))(data[key]))
@@ -153,7 +159,45 @@ class Library:
         return self._device
 
     def model_for(self, kind: MediaKind | str) -> str:
+        """The model new files of this kind are embedded with."""
         return self.config.models[MediaKind(kind).value]
+
+    def answering_model(self, kind: MediaKind | str) -> str:
+        """The model searches use: the chosen one once it covers every file of the kind,
+        the previous one until then (so a switch never leaves the library unanswerable)."""
+        k = MediaKind(kind).value
+        chosen = self.config.models[k]
+        previous = self.config.previous_models.get(k)
+        if not previous or previous == chosen:
+            return chosen
+        total = len(self.store.files(status="ok", kind=k))
+        have = self.store.model_coverage(chosen, k)
+        if have >= total or self.store.model_coverage(previous, k) <= have:
+            return chosen
+        return previous
+
+    def switch_model(self, kind: MediaKind | str, name: str) -> None:
+        """Choose another model for a kind; vectors of the old one stay (no forced wipe)."""
+        spec = get_spec(name)
+        k = MediaKind(kind).value
+        if spec.modality.value != k:
+            raise ValueError(f"{name} embeds {spec.modality.value} files, not {k}")
+        old = self.config.models[k]
+        if old == name:
+            return
+        self.config.previous_models[k] = old
+        self.config.models[k] = name
+        if k == "image":  # keep videos in the same space as photos when frames follow photos
+            video_old = self.config.models["video"]
+            if video_old == f"frames:{old}":
+                try:
+                    get_spec(f"frames:{name}")
+                except KeyError:
+                    pass
+                else:
+                    self.config.previous_models["video"] = video_old
+                    self.config.models["video"] = f"frames:{name}"
+        self.save_config()
 
     def embedder(self, name: str) -> Embedder:
         """Loaded once per library; raises WeightsMissing / UnknownModel."""

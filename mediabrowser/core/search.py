@@ -42,7 +42,7 @@ def query_vector(lib: Library, path: str | Path, model: str | None = None
 
 def _model_for_query(lib: Library, kind: MediaKind, model: str | None) -> str:
     if model is None:
-        return lib.model_for(kind)
+        return lib.answering_model(kind)
     spec = get_spec(model)
     if spec.modality == kind:
         return model
@@ -87,3 +87,34 @@ def find_similar(lib: Library, query: str | Path | int, k: int = 10,
         out.append(Match(r.item(), score))
     out.sort(key=lambda m: -m.score)
     return out[:k]
+
+
+def text_model(lib: Library) -> str:
+    """The library's image model when it can read text; QueryError saying why not otherwise."""
+    name = lib.answering_model(MediaKind.IMAGE)
+    if not get_spec(name).text:
+        raise QueryError(
+            f"text search needs a CLIP image model; this library uses {name} "
+            "(choose a CLIP model for photos in Settings, or: mediabrowser models)")
+    return name
+
+
+def search_text(lib: Library, text: str, k: int = 10, kind: MediaKind | str | None = None
+                ) -> list[Match]:
+    """Photos and videos (frames pooled through the same CLIP) that match a description."""
+    if not text.strip():
+        raise QueryError("the search text is empty")
+    name = text_model(lib)
+    embedder = lib.embedder(name)
+    vec = embedder.embed_text([text])[0]  # type: ignore[attr-defined]
+    index = lib.indexes.get(get_spec(name).index_space)
+    if index is None:
+        return []
+    allow = None
+    if kind:
+        allowed = {r.id for r in lib.store.files(status="ok", kind=MediaKind(kind).value)}
+        allow = allowed.__contains__
+    hits = index.query(vec, k, allow)
+    rows = lib.store.files_by_ids(label for label, _ in hits)
+    return [Match(rows[label].item(), score) for label, score in hits
+            if label in rows and rows[label].status == "ok"]

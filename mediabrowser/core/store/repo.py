@@ -222,6 +222,13 @@ class Store:
         mat = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
         return id_arr, mat
 
+    def model_coverage(self, model: str, kind: str) -> int:
+        """How many present files of `kind` have a vector from `model`."""
+        r = self.conn.execute(
+            "SELECT COUNT(*) FROM vectors v JOIN files f ON f.id = v.file_id "
+            "WHERE v.model = ? AND f.kind = ? AND f.status = 'ok'", (model, kind)).fetchone()
+        return int(r[0])
+
     def spaces(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT DISTINCT space FROM vectors ORDER BY 1")]
 

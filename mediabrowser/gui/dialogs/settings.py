@@ -152,7 +152,7 @@ class SettingsDialog(QDialog):
         cfg = self.lib.config
         for kind, box in self.model_boxes.items():
             if cfg.models[kind] != box.currentData():
-                cfg.models[kind] = box.currentData()
+                self.lib.switch_model(kind, box.currentData())
                 self.models_changed = True
         cfg.video_frames = self.frames.value()
         self.lib.save_config()

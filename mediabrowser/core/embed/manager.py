@@ -1,0 +1,243 @@
+"""The model manager: which models are ready, and getting weights — downloaded on request
+(resumable, size- and checksum-verified, never a half file in place), imported from a local
+file (the offline route), or removed. Nothing is ever downloaded unless asked."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import http.client
+import os
+import shutil
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Generator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from mediabrowser.core.embed.base import ModelSpec
+from mediabrowser.core.embed.registry import (
+    default_models_dir,
+    forget_loaded,
+    locate_weights,
+    verify_checksum,
+)
+from mediabrowser.core.types import CancelToken, Progress
+
+CHUNK = 1 << 20
+
+
+class ModelState(enum.StrEnum):
+    READY = "ready"
+    MISSING = "weights missing"
+    DOWNLOADING = "downloading"
+    FAILED = "failed"
+
+
+class DownloadFailed(RuntimeError):
+    pass
+
+
+class ChecksumMismatch(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    state: ModelState
+    detail: str  # the weights' path when ready; what to do otherwise
+    partial_bytes: int = 0
+
+
+def _paths(spec: ModelSpec, models_dir: Path) -> tuple[Path, Path, Path, Path]:
+    dest = models_dir / spec.weights.filename
+    return (dest, dest.with_name(dest.name + ".part"), dest.with_name(dest.name + ".lock"),
+            dest.with_name(dest.name + ".failed"))
+
+
+def status(spec: ModelSpec, models_dir: Path | None = None) -> ModelStatus:
+    mdir = models_dir or default_models_dir()
+    found = locate_weights(spec, mdir)
+    if found.available:
+        return ModelStatus(ModelState.READY, str(found.path or ""))
+    if spec.weights.kind != "file":
+        return ModelStatus(ModelState.MISSING, found.reason)
+    _, part, lock, failed = _paths(spec, mdir)
+    partial = part.stat().st_size if part.exists() else 0
+    if lock.exists() and _lock_held(lock):
+        return ModelStatus(ModelState.DOWNLOADING, f"{partial} bytes so far", partial)
+    if failed.exists():
+        return ModelStatus(ModelState.FAILED, failed.read_text().strip(), partial)
+    return ModelStatus(ModelState.MISSING, found.reason, partial)
+
+
+def _lock_held(lock: Path) -> bool:
+    from filelock import FileLock, Timeout
+
+    try:
+        with FileLock(str(lock), timeout=0):
+            return False
+    except Timeout:
+        return True
+
+
+def download_job(spec: ModelSpec, models_dir: Path | None = None,
+                 cancel: CancelToken | None = None, url: str | None = None,
+                 timeout: float = 20.0) -> Generator[Progress, None, Path]:
+    """Fetch the weights into the models folder, yielding byte progress; returns the path.
+
+    The bytes go to NAME.part, which a later call resumes with an HTTP Range request; the file
+    takes its real name only once its size and checksum are verified.
+    """
+    from filelock import FileLock, Timeout
+
+    w = spec.weights
+    if w.kind != "file" or not (url or w.url):
+        raise DownloadFailed(f"{spec.name} has no weights to download ({w.kind})")
+    mdir = models_dir or default_models_dir()
+    mdir.mkdir(parents=True, exist_ok=True)
+    dest, part, lock_path, failed = _paths(spec, mdir)
+    source = url or w.url
+    cancel = cancel or CancelToken()
+    lock = FileLock(str(lock_path))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise DownloadFailed(f"{spec.name} is already being downloaded") from None
+    try:
+        failed.unlink(missing_ok=True)
+        try:
+            yield from _fetch(source, part, w.size, cancel, timeout)
+        except DownloadFailed as exc:
+            failed.write_text(str(exc))
+            raise
+        cancel.raise_if_cancelled()
+        yield Progress("verify", 0, 1, current=dest.name, message="checking the file")
+        _verify(spec, part)
+        os.replace(part, dest)
+        forget_loaded()
+        yield Progress("done", 1, 1, current=dest.name, message=f"{spec.name} is ready")
+        return dest
+    finally:
+        lock.release()
+        lock_path.unlink(missing_ok=True)
+
+
+def _fetch(url: str, part: Path, expected: int, cancel: CancelToken, timeout: float
+           ) -> Generator[Progress, None, None]:
+    have = part.stat().st_size if part.exists() else 0
+    req = urllib.request.Request(url, headers={"User-Agent": "mediabrowser"})
+    if have:
+        req.add_header("Range", f"bytes={have}-")
+    host = urlparse(url).netloc or url
+    try:
+        resp = urllib.request.urlopen(req, timeout=timeout)  # noqa: S310 - http(s) only
+    except urllib.error.HTTPError as exc:
+        if exc.code == 416 and have:  # nothing left to fetch: the part file is complete
+            return
+        raise DownloadFailed(f"{host} answered {exc.code} {exc.reason} for {url}") from None
+    except (TimeoutError, urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise DownloadFailed(f"could not reach {host} ({reason})") from None
+    with resp:
+        if have and resp.status != 206:
+            have = 0  # the server ignored the range: start again
+        length = int(resp.headers.get("Content-Length") or 0)
+        total = (have + length) if length else expected
+        start, done = time.monotonic(), have
+        last = 0.0
+        with open(part, "ab" if have else "wb") as f:
+            while True:
+                cancel.raise_if_cancelled()
+                try:
+                    chunk = resp.read(CHUNK)
+                except (TimeoutError, OSError, http.client.HTTPException) as exc:
+                    raise DownloadFailed(f"the connection to {host} broke after {done} bytes "
+                                         f"({exc}); run the download again to resume") from None
+                if not chunk:
+                    break
+                f.write(chunk)
+                done += len(chunk)
+                now = time.monotonic()
+                if now - last > 0.2:
+                    last = now
+                    rate = (done - have) / max(1e-6, now - start)
+                    yield Progress("download", done, total, current=part.name, rate=rate)
+            f.flush()
+            os.fsync(f.fileno())
+        if total and done < total:
+            raise DownloadFailed(f"the connection to {host} closed after {done} of {total} "
+                                 "bytes; run the download again to resume")
+        yield Progress("download", done, total or done, current=part.name)
+
+
+def _verify(spec: ModelSpec, path: Path) -> None:
+    w = spec.weights
+    size = path.stat().st_size
+    if w.size and size != w.size:
+        path.unlink(missing_ok=True)
+        raise ChecksumMismatch(f"{spec.name}: the file has {size} bytes, expected {w.size}; "
+                               "it was deleted")
+    if not verify_checksum(spec, path):
+        path.unlink(missing_ok=True)
+        raise ChecksumMismatch(f"{spec.name}: the file's sha256 does not match the expected "
+                               "one; it was deleted")
+
+
+def import_weights(spec: ModelSpec, source: Path, models_dir: Path | None = None,
+                   check_checksum: bool = True) -> Path:
+    """Install a weights file the user has (the offline route). The file is checked against the
+    known checksum and by building the model from it before it is put in place."""
+    from mediabrowser.core.embed.registry import load_embedder
+
+    w = spec.weights
+    if w.kind != "file":
+        raise ValueError(f"{spec.name} takes no weights file ({w.kind})")
+    if not source.is_file():
+        raise FileNotFoundError(f"no such file: {source}")
+    mdir = models_dir or default_models_dir()
+    mdir.mkdir(parents=True, exist_ok=True)
+    dest, part, _, _ = _paths(spec, mdir)
+    tmp = part.with_name(part.name + ".import")
+    shutil.copyfile(source, tmp)
+    try:
+        if check_checksum and not verify_checksum(spec, tmp):
+            raise ChecksumMismatch(
+                f"{source.name} is not the published {spec.name} weights (sha256 differs); "
+                "use --skip-checksum to install weights of your own")
+        # Build the model from the copy, in a scratch folder, to reject a wrong architecture.
+        scratch = mdir / f".check-{os.getpid()}"
+        scratch.mkdir(exist_ok=True)
+        os.replace(tmp, scratch / w.filename)
+        try:
+            load_embedder(spec.name, "cpu", scratch)
+            os.replace(scratch / w.filename, dest)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+            forget_loaded()
+    finally:
+        tmp.unlink(missing_ok=True)
+    return dest
+
+
+def remove_weights(spec: ModelSpec, models_dir: Path | None = None) -> bool:
+    """Delete weights from the app's models folder (never from shared caches or packages)."""
+    if spec.weights.kind != "file":
+        return False
+    mdir = models_dir or default_models_dir()
+    dest, part, _, failed = _paths(spec, mdir)
+    existed = dest.exists()
+    for p in (dest, part, failed):
+        p.unlink(missing_ok=True)
+    forget_loaded()
+    return existed
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
