@@ -141,3 +141,40 @@ def test_sigkill_mid_index_then_rerun_loses_and_duplicates_nothing(tmp_path: Pat
         idx = again.indexes.get("efficientnet-lite0")
         assert idx is not None and idx.live == again.store.space_ids("efficientnet-lite0")
         assert len(idx) == n
+
+
+def test_models_import_use_and_remove_from_the_command_line(tmp_path: Path) -> None:
+    import torch
+    from torchvision.models import resnet18
+
+    env = {"MEDIABROWSER_MODELS": str(tmp_path / "models")}
+    weights = tmp_path / "mine.pth"
+    torch.save(resnet18().state_dict(), weights)
+    r = mb("models", "import", "resnet18", str(weights), env=env)
+    assert r.returncode == 1 and "not the published resnet18 weights" in r.stderr
+    r = mb("models", "import", "resnet18", str(weights), "--skip-checksum", env=env)
+    assert r.returncode == 0 and "resnet18 is ready" in r.stdout
+    rows = {m["name"]: m for m in json.loads(mb("models", "--json", env=env).stdout)}
+    assert rows["resnet18"]["state"] == "ready" and rows["frames:resnet18"]["available"]
+    lib = str(tmp_path / "lib")
+    r = mb("models", "use", "resnet18", "--library", lib, env=env)
+    assert r.returncode == 0
+    status = json.loads(mb("status", "--library", lib, "--json", env=env).stdout)
+    assert status["models"]["image"] == "resnet18"
+    r = mb("models", "remove", "resnet18", env=env)
+    assert "removed the weights of resnet18" in r.stdout
+    assert json.loads(mb("models", "--json", env=env).stdout)[0]["state"] in ("ready",
+                                                                               "weights missing")
+
+
+def test_text_search_without_clip_says_why(tmp_path: Path) -> None:
+    r = mb("search", "a dog on a beach", "--library", str(tmp_path / "lib"), "--json")
+    assert r.returncode == 1 and "text search needs a CLIP image model" in r.stderr
+
+
+def test_download_when_offline_names_the_file_and_the_import_route(tmp_path: Path) -> None:
+    r = mb("models", "download", "resnet18", "--url", "http://127.0.0.1:9/resnet18.pth",
+           env={"MEDIABROWSER_MODELS": str(tmp_path / "models")})
+    assert r.returncode == 1
+    assert "could not reach 127.0.0.1:9" in r.stderr
+    assert "mediabrowser models import resnet18 FILE" in r.stderr

@@ -148,7 +148,8 @@ def test_r3d_18_embeds_a_real_video(models_dir: Path, photos: Path, tmp_path: Pa
 
 
 @pytest.mark.slow
-def test_open_clip_loads_a_local_checkpoint(models_dir: Path, photos: Path) -> None:
+def test_open_clip_loads_a_local_checkpoint_and_searches_by_text(
+        models_dir: Path, photos: Path, tmp_path: Path) -> None:
     import open_clip
     from safetensors.torch import save_file
 
@@ -162,3 +163,33 @@ def test_open_clip_loads_a_local_checkpoint(models_dir: Path, photos: Path) -> N
     assert vecs.shape == (2, 512) and _unit(vecs)
     video = load_embedder("frames:clip-vit-b-32", "cpu", models_dir)
     assert video.spec.index_space == "clip-vit-b-32"
+    text = emb.embed_text(["a cat", "a rocket on a launch pad"])  # type: ignore[attr-defined]
+    assert text.shape == (2, 512) and _unit(text)
+
+    # text search over a library whose photos and videos were embedded with this CLIP
+    from mediabrowser.core.jobs.pipeline import index_paths
+    from mediabrowser.core.library import Library
+    from mediabrowser.core.search import QueryError, search_text
+
+    lib = Library(tmp_path / "lib", models_dir=models_dir)
+    try:
+        with pytest.raises(QueryError, match="needs a CLIP image model"):
+            search_text(lib, "a cat")
+        lib.switch_model("image", "clip-vit-b-32")
+        assert lib.config.models["video"] == "frames:clip-vit-b-32"
+        mediamaker.video_from_photo(photos / "rocket.jpg", tmp_path / "launch.mp4", seconds=1)
+        report = index_paths(lib, [photos / "copies", tmp_path / "launch.mp4"])
+        assert report.embedded == 4 and not report.problems
+        first = search_text(lib, "a rocket on a launch pad", k=4)
+        again = search_text(lib, "a rocket on a launch pad", k=4)
+        assert [m.item.path for m in first] == [m.item.path for m in again]
+        assert len(first) == 4 and {m.item.kind.value for m in first} == {"image", "video"}
+        scores = [m.score for m in first]
+        assert scores == sorted(scores, reverse=True) and all(-1 <= x <= 1 for x in scores)
+        expected = lib.store.space_vectors("clip-vit-b-32")[1] @ text[1]
+        assert np.allclose(sorted(scores, reverse=True), sorted(expected, reverse=True)[:4],
+                           atol=1e-4)
+        assert [m.item.kind.value for m in search_text(lib, "a rocket", k=4, kind="video")] == [
+            "video"]
+    finally:
+        lib.close()
