@@ -89,6 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
     except Exception as exc:  # noqa: BLE001 - a clear one-line error, not a traceback
         from mediabrowser.core.library import LibraryBusy
 
@@ -397,14 +400,15 @@ def cmd_status(args: argparse.Namespace) -> int:
         vectors = lib.store.vector_counts()
         job = lib.store.last_job()
         data = {"library": str(lib.folder), "files": counts, "vectors": vectors,
-                "models": lib.config.models, "roots": lib.store.roots(), "last_job": job}
+                "models": lib.config.models, "roots": lib.store.roots(), "last_job": job,
+                "device": lib.device}
     finally:
         lib.close()
     if args.json:
         json.dump(data, sys.stdout, indent=2)
         print()
         return 0
-    print(f"library: {data['library']}")
+    print(f"library: {data['library']}  (device: {data['device']})")
     for r in data["roots"]:
         print(f"  folder: {r}")
     for kind in ("image", "video", "audio"):
@@ -416,7 +420,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"vectors {model}: {n}")
     if job:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(job["started_at"]))
-        print(f"last run: {when}, {job['state']}, {job['errors']} problems")
+        speed = (f", {job['items_per_second']:.1f} items/s on {job['device']}"
+                 if job.get("items_per_second") else "")
+        print(f"last run: {when}, {job['state']}, {job['errors']} problems{speed}")
     return 0
 
 

@@ -40,3 +40,20 @@ def test_vectors_round_trip_and_failed_batch_rolls_back(tmp_path: Path) -> None:
     ids, mat = store.space_vectors("m")
     assert ids.tolist() == [fid] and mat[0].tolist() == [0, 1, 2, 3]
     store.close()
+
+
+def test_version_1_library_is_migrated_in_place(tmp_path: Path) -> None:
+    from mediabrowser.core.store.schema import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0])
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO jobs (kind, started_at, state) VALUES ('index', 1.0, 'done')")
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 2
+    job = store.last_job()
+    assert job is not None and job["state"] == "done" and job["items_per_second"] is None
+    store.close()

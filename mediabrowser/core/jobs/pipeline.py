@@ -41,6 +41,13 @@ class IndexReport:
     problems: list[FileProblem] = field(default_factory=list)
     cancelled: bool = False
     seconds: float = 0.0
+    embed_seconds: float = 0.0  # time spent in the decode → embed → store stage
+    device: str = ""
+
+    @property
+    def rate(self) -> float:
+        """Items embedded per second during the embed stage."""
+        return self.embedded / self.embed_seconds if self.embed_seconds > 0 else 0.0
 
 
 @dataclass
@@ -71,7 +78,8 @@ def index_job(
     finally:
         lib.indexes.save()
         report.seconds = time.monotonic() - t0
-        lib.store.finish_job(job_id, state, report.embedded, report.scanned, len(report.problems))
+        lib.store.finish_job(job_id, state, report.embedded, report.scanned, len(report.problems),
+                             report.device or None, report.rate or None)
     yield Progress("cancelled" if report.cancelled else "done", report.embedded, report.embedded,
                    errors=report.problems,
                    message=summary(report))
@@ -81,7 +89,9 @@ def index_job(
 def summary(r: IndexReport) -> str:
     parts = [f"{r.scanned} files seen", f"{r.new} new", f"{r.changed} changed", f"{r.moved} moved",
              f"{r.missing} gone", f"{r.embedded} embedded", f"{len(r.problems)} problems"]
-    return ("cancelled: " if r.cancelled else "") + ", ".join(parts) + f" in {r.seconds:.1f} s"
+    speed = f" ({r.rate:.1f}/s on {r.device})" if r.embedded and r.device else ""
+    return (("cancelled: " if r.cancelled else "") + ", ".join(parts)
+            + f" in {r.seconds:.1f} s{speed}")
 
 
 def _problem(lib: Library, conn: Any, job_id: int, report: IndexReport, path: str, stage: str,
@@ -280,6 +290,18 @@ def _embed_all(lib: Library, work: list[_Work], cancel: CancelToken, report: Ind
     meter = Meter("embed", len(work))
     yield meter.progress(errors=report.problems)
     last_save = time.monotonic()
+    if work:
+        report.device = lib.device
+    stage_start = time.monotonic()
+    try:
+        yield from _embed_models(lib, by_model, cancel, report, job_id, meter, last_save)
+    finally:
+        report.embed_seconds = time.monotonic() - stage_start
+
+
+def _embed_models(lib: Library, by_model: dict[str, list[_Work]], cancel: CancelToken,
+                  report: IndexReport, job_id: int, meter: Meter, last_save: float
+                  ) -> Generator[Progress, None, None]:
     for model, items in by_model.items():
         cancel.raise_if_cancelled()
         try:
@@ -330,7 +352,7 @@ def _flush(lib: Library, embedder: Any, spec: Any, batch: list[tuple[_Work, Any]
            report: IndexReport, job_id: int) -> None:
     """Embed one batch, write it in one transaction, then add it to the index."""
     try:
-        vectors = embedder.embed([p for _, p in batch])
+        vectors = _embed_splitting(embedder, [p for _, p in batch])
         results: list[tuple[_Work, Any, str | None]] = [
             (w, vectors[i], None) for i, (w, _) in enumerate(batch)]
     except Exception:  # noqa: BLE001 - find the one input that breaks the batch
@@ -356,6 +378,24 @@ def _flush(lib: Library, embedder: Any, spec: Any, batch: list[tuple[_Work, Any]
 
         lib.indexes.add(spec.index_space, ok_ids, np.stack(ok_vecs))
         report.embedded += len(ok_ids)
+
+
+def _embed_splitting(embedder: Any, prepared: list[Any]) -> Any:
+    """Embed a batch; when the GPU runs out of memory, embed it in halves instead."""
+    import numpy as np
+
+    try:
+        return embedder.embed(prepared)
+    except RuntimeError as exc:
+        if "out of memory" not in str(exc).lower() or len(prepared) == 1:
+            raise
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        half = len(prepared) // 2
+        return np.concatenate([_embed_splitting(embedder, prepared[:half]),
+                               _embed_splitting(embedder, prepared[half:])])
 
 
 def run_to_end(job: Generator[Progress, None, Any], on_progress: Any = None) -> Any:

@@ -254,10 +254,12 @@ class Store:
             assert cur.lastrowid is not None
             return cur.lastrowid
 
-    def finish_job(self, job_id: int, state: str, done: int, total: int, errors: int) -> None:
+    def finish_job(self, job_id: int, state: str, done: int, total: int, errors: int,
+                   device: str | None = None, rate: float | None = None) -> None:
         with self.transaction() as c:
-            c.execute("UPDATE jobs SET finished_at = ?, state = ?, done = ?, total = ?, errors = ? "
-                      "WHERE id = ?", (time.time(), state, done, total, errors, job_id))
+            c.execute("UPDATE jobs SET finished_at = ?, state = ?, done = ?, total = ?, "
+                      "errors = ?, device = ?, items_per_second = ? WHERE id = ?",
+                      (time.time(), state, done, total, errors, device, rate, job_id))
 
     def add_problem(self, conn: sqlite3.Connection, job_id: int, path: str, stage: str,
                     reason: str) -> None:
@@ -267,9 +269,10 @@ class Store:
 
     def last_job(self) -> dict[str, Any] | None:
         r = self.conn.execute(
-            "SELECT id, kind, started_at, finished_at, state, done, total, errors FROM jobs "
-            "ORDER BY id DESC LIMIT 1").fetchone()
+            "SELECT id, kind, started_at, finished_at, state, done, total, errors, device, "
+            "items_per_second FROM jobs ORDER BY id DESC LIMIT 1").fetchone()
         if not r:
             return None
-        keys = ("id", "kind", "started_at", "finished_at", "state", "done", "total", "errors")
+        keys = ("id", "kind", "started_at", "finished_at", "state", "done", "total", "errors",
+                "device", "items_per_second")
         return dict(zip(keys, r, strict=True))

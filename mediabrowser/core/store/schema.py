@@ -57,6 +57,11 @@ MIGRATIONS: list[str] = [
         at REAL NOT NULL
     );
     """,
+    # 2: where a run computed and how fast, for `status` and the status bar
+    """
+    ALTER TABLE jobs ADD COLUMN device TEXT;
+    ALTER TABLE jobs ADD COLUMN items_per_second REAL
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
