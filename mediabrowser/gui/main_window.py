@@ -64,6 +64,7 @@ class Query:
     path: str
     label: str
     file_id: int | None = None
+    text: str | None = None  # a description, for CLIP text search
 
 
 class MainWindow(QMainWindow):
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         self._build_ui()
         self._restore_settings()
         self.refresh_listing()
+        self.update_text_search()
         self._maybe_resume()
 
     # ---- construction -----------------------------------------------------------------------
@@ -119,6 +121,7 @@ class MainWindow(QMainWindow):
         self.act_back = act("Back", self.go_back, Qt.Key.Key_Escape)
         self.act_forward = act("Forward", self.go_forward, "Alt+Right")
         self.act_settings = act("Settings…", self.open_settings, "Ctrl+,")
+        self.act_models = act("Models…", self.open_models)
         self.act_rescan = act("Rescan Library", self.rescan, "F5")
         self.act_quit = act("Quit", self.close, QKeySequence.StandardKey.Quit)
         self.act_problems = act("Problems", self.toggle_problems)
@@ -128,7 +131,7 @@ class MainWindow(QMainWindow):
         m = self.menuBar().addMenu("&File")
         m.addActions([self.act_add, self.act_rescan])
         m.addSeparator()
-        m.addActions([self.act_settings, self.act_quit])
+        m.addActions([self.act_settings, self.act_models, self.act_quit])
         m = self.menuBar().addMenu("&Item")
         m.addActions([self.act_similar, self.act_preview, self.act_open, self.act_reveal,
                       self.act_copy])
@@ -167,7 +170,12 @@ class MainWindow(QMainWindow):
         self.zoom.setMaximumWidth(140)
         self.zoom.setToolTip("Tile size")
         self.zoom.valueChanged.connect(self._zoom_changed)
-        for w in (self.kind_box, self.sort_box, self.name_filter):
+        self.text_search = QLineEdit()
+        self.text_search.setPlaceholderText("Describe a photo or video…")
+        self.text_search.setClearButtonEnabled(True)
+        self.text_search.setMaximumWidth(260)
+        self.text_search.returnPressed.connect(self.search_by_text)
+        for w in (self.kind_box, self.sort_box, self.name_filter, self.text_search):
             tb.addWidget(w)
         tb.addSeparator()
         tb.addWidget(QLabel(" Size "))
@@ -597,6 +605,26 @@ class MainWindow(QMainWindow):
             return
         self.run_query(Query(row.path, Path(row.path).name, row.id))
 
+    def update_text_search(self) -> None:
+        """Text search works with a CLIP image model; otherwise the box says why it is off."""
+        from mediabrowser.core.search import QueryError, text_model
+
+        try:
+            text_model(self.lib)
+        except QueryError as exc:
+            self.text_search.setEnabled(False)
+            self.text_search.setToolTip(str(exc))
+            self.text_search.setPlaceholderText("Text search needs a CLIP model")
+        else:
+            self.text_search.setEnabled(True)
+            self.text_search.setToolTip("Find photos and videos by a description (CLIP)")
+            self.text_search.setPlaceholderText("Describe a photo or video…")
+
+    def search_by_text(self) -> None:
+        text = self.text_search.text().strip()
+        if text:
+            self.run_query(Query("", f"“{text}”", text=text))
+
     def query_outside_files(self, paths: list[str]) -> None:
         files = [p for p in paths if Path(p).is_file()]
         if files:
@@ -616,13 +644,16 @@ class MainWindow(QMainWindow):
         kind = self.results_kind.currentData()
         self.tabs.setCurrentIndex(1)
         if not keep_position:
-            self.results_title.setText(f"Looking for items similar to <b>{query.label}</b>…")
+            verb = "matching" if query.text is not None else "similar to"
+            self.results_title.setText(f"Looking for items {verb} <b>{query.label}</b>…")
         lib = self.search_lib
 
         def search() -> list[Match]:
-            from mediabrowser.core.search import find_similar
+            from mediabrowser.core.search import find_similar, search_text
 
             lib.indexes.sync()
+            if query.text is not None:
+                return search_text(lib, query.text, k=RESULTS_K, kind=kind)
             return find_similar(lib, query.file_id if query.file_id is not None else query.path,
                                 k=RESULTS_K, kind=kind)
 
@@ -640,7 +671,8 @@ class MainWindow(QMainWindow):
         if self.history_pos < 0 or self.history[self.history_pos] is not query:
             return  # an older search finished after a newer one was asked for
         self.last_matches = matches
-        self.results_title.setText(f"Similar to <b>{query.label}</b>")
+        verb = "Matching" if query.text is not None else "Similar to"
+        self.results_title.setText(f"{verb} <b>{query.label}</b>")
         self._apply_threshold(keep_position=keep_position)
         self.results_ready.emit()
 
@@ -693,12 +725,20 @@ class MainWindow(QMainWindow):
         dlg = SettingsDialog(self.lib, self.settings, self)
         dlg.rescan_requested.connect(self.add_paths)
         dlg.roots_changed.connect(self.refresh_listing)
+        dlg.models_requested.connect(self.open_models)
         if dlg.exec():
             self.search_lib.config = self.lib.config
+            self.update_text_search()
             self.status_text.setText("Settings saved.")
             if dlg.models_changed and self.lib.store.roots():
                 # New models embed in the background; the old vectors keep answering meanwhile.
                 self.add_paths(self.lib.store.roots())
+
+    def open_models(self) -> None:
+        from mediabrowser.gui.dialogs.models import ModelsDialog
+
+        dlg = ModelsDialog(self.lib.models_dir, self)
+        dlg.exec()
 
     # ---- window-level drag and drop, closing ------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

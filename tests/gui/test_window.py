@@ -313,3 +313,66 @@ def test_copy_path_puts_the_path_on_the_clipboard(qtbot: Any, make_window: Any,
     select(w, w.grid, "rocket_cropped.png")
     w.act_copy.trigger()
     assert QApplication.clipboard().text() == str(photo_dir / "copies" / "rocket_cropped.png")
+
+
+def test_text_search_box_is_off_with_the_reason_without_clip(make_window: Any) -> None:
+    w = make_window()
+    assert not w.text_search.isEnabled()
+    assert "needs a CLIP image model" in w.text_search.toolTip()
+
+
+def test_models_dialog_downloads_with_consent_and_imports(
+        qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+    import hashlib
+
+    import torch
+    from torchvision.models import resnet18
+
+    from mediabrowser.core.embed import manager
+    from mediabrowser.core.embed.registry import forget_loaded
+    from mediabrowser.gui.dialogs.models import ModelsDialog
+    from tests.core.test_model_manager import WeightsServer
+
+    weights = tmp_path / "r18.pth"
+    torch.save(resnet18().state_dict(), weights)
+    server = WeightsServer(weights.read_bytes())
+    models = tmp_path / "models"
+    dlg = ModelsDialog(models)
+    qtbot.addWidget(dlg)
+    try:
+        dlg.select("resnet18")
+        spec = dlg.selected()
+        assert spec is not None and dlg.download_button.isEnabled()
+        # Point the entry at the local server, with the checksum of what it serves.
+        digest = hashlib.sha256(server.payload).hexdigest()
+        local = dataclasses.replace(spec, weights=dataclasses.replace(
+            spec.weights, url=server.url, sha256=digest, sha256_prefix="", size=0))
+        dlg.specs[dlg.specs.index(spec)] = local
+        asked: list[str] = []
+
+        def answer(*args: Any, **kw: Any) -> Any:
+            asked.append(args[2])
+            return QMessageBox.StandardButton.Yes
+
+        monkeypatch.setattr(QMessageBox, "question", answer)
+        with qtbot.waitSignal(dlg.changed, timeout=60_000):
+            dlg.download_selected()
+        assert "resnet18" in asked[0] and server.url in asked[0]
+        assert manager.status(local, models).state == manager.ModelState.READY
+        assert dlg.table.item(dlg.specs.index(local), 3).text() == "ready"
+        # offline route: importing a file of the wrong architecture is refused in words
+        forget_loaded()
+        manager.remove_weights(local, models)
+        dlg.refresh()
+        from torchvision.models import resnet34
+
+        wrong = tmp_path / "r34.pth"
+        torch.save(resnet34().state_dict(), wrong)
+        assert not dlg.import_file(local, wrong, check_checksum=False)
+        assert "does not match" in dlg.message.text()
+        assert dlg.import_file(local, weights, check_checksum=False)
+    finally:
+        dlg.done(0)
+        server.close()
+        forget_loaded()

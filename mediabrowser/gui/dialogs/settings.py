@@ -46,6 +46,7 @@ def _device_available(device: str) -> tuple[bool, str]:
 class SettingsDialog(QDialog):
     rescan_requested = Signal(list)
     roots_changed = Signal()
+    models_requested = Signal()
 
     def __init__(self, lib: Library, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -84,6 +85,11 @@ class SettingsDialog(QDialog):
             self.model_boxes[kind.value] = box
             form.addRow(f"{title} model", box)
 
+        get_models = QPushButton("Get more models…")
+        get_models.setToolTip("Download or import the weights of the models shown as missing")
+        get_models.clicked.connect(self._open_models)
+        form.addRow("", get_models)
+
         self.frames = QSpinBox()
         self.frames.setRange(2, 64)
         self.frames.setValue(lib.config.video_frames)
@@ -120,6 +126,24 @@ class SettingsDialog(QDialog):
         lay.addWidget(note)
         lay.addWidget(buttons_box)
         self.resize(640, 480)
+
+    def _open_models(self) -> None:
+        self.models_requested.emit()
+        self._refresh_model_boxes()
+
+    def _refresh_model_boxes(self) -> None:
+        """Weights may have arrived: enable the models that are ready now."""
+        for box in self.model_boxes.values():
+            model = box.model()
+            assert isinstance(model, QStandardItemModel)
+            for i in range(box.count()):
+                spec = next(s for s in all_specs() if s.name == box.itemData(i))
+                status = locate_weights(spec, self.lib.models_dir)
+                item = model.item(i)
+                item.setEnabled(status.available)
+                item.setToolTip(status.reason)
+                suffix = spec.good_for if status.available else "weights missing"
+                item.setText(f"{spec.name} — {suffix}")
 
     @staticmethod
     def _disable(box: QComboBox, row: int, why: str) -> None:

@@ -1,0 +1,204 @@
+"""Models: what each one is good for, whether its weights are here, and getting them —
+download (asks first, with the size), import a file you have (offline), or remove."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QThreadPool, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mediabrowser.core.embed import manager
+from mediabrowser.core.embed.base import ModelSpec
+from mediabrowser.core.embed.registry import all_specs
+from mediabrowser.core.format import format_duration, format_size
+from mediabrowser.gui.workers import GeneratorWorker
+
+COLUMNS = ("Model", "Kind", "Size of vector", "State", "Licence", "Good for")
+
+
+class ModelsDialog(QDialog):
+    changed = Signal()  # weights appeared or went away
+
+    def __init__(self, models_dir: Path | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Models")
+        self.models_dir = models_dir
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self.worker: GeneratorWorker | None = None
+        self.specs = [s for s in all_specs() if s.weights.kind != "none"
+                      or not s.options.get("image_model")]
+        self.table = QTableWidget(len(self.specs), len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.download_button = QPushButton("Download…")
+        self.download_button.clicked.connect(self.download_selected)
+        self.import_button = QPushButton("Import File…")
+        self.import_button.clicked.connect(self.import_selected)
+        self.remove_button = QPushButton("Remove Weights")
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.cancel_button = QPushButton("Stop Download")
+        self.cancel_button.clicked.connect(self.cancel_download)
+        self.progress = QProgressBar()
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        buttons = QHBoxLayout()
+        for b in (self.download_button, self.import_button, self.remove_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.progress)
+        buttons.addWidget(self.cancel_button)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.table, 1)
+        lay.addLayout(buttons)
+        lay.addWidget(self.message)
+        self.resize(1000, 560)
+        self.refresh()
+        self._set_downloading(False)
+
+    def refresh(self) -> None:
+        for row, spec in enumerate(self.specs):
+            st = manager.status(spec, self.models_dir)
+            values = (spec.name, spec.modality.value, str(spec.dim), st.state.value, spec.licence,
+                      spec.good_for)
+            for col, text in enumerate(values):
+                item = QTableWidgetItem(text)
+                if col == 3:
+                    item.setToolTip(st.detail)
+                self.table.setItem(row, col, item)
+        self._selection_changed()
+
+    def selected(self) -> ModelSpec | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.specs[rows[0].row()] if rows else None
+
+    def _selection_changed(self) -> None:
+        spec = self.selected()
+        st = manager.status(spec, self.models_dir) if spec else None
+        is_file = bool(spec and spec.weights.kind == "file")
+        ready = bool(st and st.state == manager.ModelState.READY)
+        busy = self.worker is not None
+        self.download_button.setEnabled(is_file and not ready and not busy)
+        self.import_button.setEnabled(is_file and not busy)
+        self.remove_button.setEnabled(is_file and ready and not busy)
+        if spec and st:
+            self.message.setText(f"<b>{spec.name}</b> — {spec.family}<br>{st.detail}")
+
+    def select(self, name: str) -> None:
+        for row, spec in enumerate(self.specs):
+            if spec.name == name:
+                self.table.selectRow(row)
+
+    # ---- actions ----------------------------------------------------------------------------
+    def download_selected(self, confirm: bool = True) -> None:
+        spec = self.selected()
+        if spec is None:
+            return
+        size = format_size(spec.weights.size) if spec.weights.size else "size not published"
+        if confirm:
+            answer = QMessageBox.question(
+                self, "Download model weights",
+                f"Download the weights of {spec.name} ({size}) from\n{spec.weights.url}?\n\n"
+                f"Licence: {spec.licence}")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        models_dir = self.models_dir
+        worker = GeneratorWorker(lambda token: manager.download_job(spec, models_dir, token))
+        worker.signals.progress.connect(self._progress)
+        worker.signals.finished.connect(lambda _path: self._download_done(spec, None))
+        worker.signals.failed.connect(lambda reason: self._download_done(spec, reason))
+        self.worker = worker
+        self._set_downloading(True)
+        self.message.setText(f"Downloading {spec.name}…")
+        self.pool.start(worker)
+
+    def _progress(self, p: Any) -> None:
+        if p.stage == "download":
+            self.progress.setRange(0, max(1, p.total))
+            self.progress.setValue(p.done)
+            eta = f", about {format_duration(p.eta)} left" if p.eta is not None else ""
+            total = format_size(p.total) if p.total else "?"
+            self.message.setText(f"Downloading: {format_size(p.done)} of {total} at "
+                                 f"{format_size(int(p.rate))}/s{eta}")
+        elif p.stage == "verify":
+            self.message.setText("Checking the downloaded file…")
+
+    def _download_done(self, spec: ModelSpec, failure: str | None) -> None:
+        self.worker = None
+        self._set_downloading(False)
+        if failure is None:
+            self.message.setText(f"{spec.name} is ready.")
+            self.changed.emit()
+        else:
+            self.message.setText(
+                f"The download of {spec.name} stopped: {failure}.<br>Offline? Get "
+                f"<code>{spec.weights.url}</code> on another computer and use Import File…")
+        self.refresh()
+
+    def cancel_download(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+
+    def import_selected(self) -> None:
+        spec = self.selected()
+        if spec is None:
+            return
+        path, _ = QFileDialog.getOpenFileName(self, f"Weights file for {spec.name}")
+        if path:
+            self.import_file(spec, Path(path))
+
+    def import_file(self, spec: ModelSpec, path: Path, check_checksum: bool = True) -> bool:
+        try:
+            manager.import_weights(spec, path, self.models_dir, check_checksum=check_checksum)
+        except Exception as exc:  # noqa: BLE001 - shown in the dialog
+            self.message.setText(f"Could not import {path.name}: {exc}")
+            return False
+        self.message.setText(f"{spec.name} is ready.")
+        self.refresh()
+        self.changed.emit()
+        return True
+
+    def remove_selected(self) -> None:
+        spec = self.selected()
+        if spec is None:
+            return
+        answer = QMessageBox.question(self, "Remove model weights",
+                                      f"Delete the weights file of {spec.name}? Vectors already "
+                                      "computed with it stay in your libraries.")
+        if answer == QMessageBox.StandardButton.Yes:
+            manager.remove_weights(spec, self.models_dir)
+            self.refresh()
+            self.changed.emit()
+
+    def _set_downloading(self, on: bool) -> None:
+        self.progress.setVisible(on)
+        self.cancel_button.setVisible(on)
+        self._selection_changed()
+
+    def done(self, result: int) -> None:
+        self.cancel_download()
+        self.pool.waitForDone()
+        super().done(result)
