@@ -22,6 +22,7 @@ test: lint
 bench: setup
 	$(BIN)/python bench/bench_index.py --write BENCHMARKS.md
 	$(BIN)/python bench/bench_gui.py --write BENCHMARKS.md
+	$(BIN)/python bench/bench_models.py --write BENCHMARKS.md
 
 screenshot: setup
 	xvfb-run -a -s "-screen 0 1366x868x24" env -u QT_QPA_PLATFORM $(BIN)/python scripts/screenshots.py docs
