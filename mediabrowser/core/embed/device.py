@@ -5,6 +5,17 @@ from __future__ import annotations
 import os
 
 
+def batch_size_for(device: str, default: int, per_item_mb: int = 64) -> int:
+    """On a CUDA GPU, a batch that fits in half of the free memory (at most 256 items);
+    elsewhere the configured size. Out-of-memory errors still split batches (pipeline)."""
+    if device != "cuda":
+        return default
+    import torch
+
+    free, _total = torch.cuda.mem_get_info()
+    return int(max(1, min(256, (free // 2) // (per_item_mb << 20))))
+
+
 def pick_device(preference: str | None = None) -> str:
     """`preference` is "auto", "cpu", "cuda" or "mps"; MEDIABROWSER_DEVICE overrides "auto"."""
     import torch

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mediabrowser.core.embed.device import batch_size_for
 from mediabrowser.core.embed.registry import UnknownModel, WeightsMissing, get_spec
 from mediabrowser.core.jobs.prefetch import prefetch_map
 from mediabrowser.core.jobs.progress import Meter
@@ -315,7 +316,7 @@ def _embed_models(lib: Library, by_model: dict[str, list[_Work]], cancel: Cancel
             continue
         spec = get_spec(model)
         batch_size = max(1, BATCH_BY_KIND[spec.modality.value] if spec.modality.value != "image"
-                         else lib.config.batch_size)
+                         else batch_size_for(lib.device, lib.config.batch_size))
         ahead = batch_size * 3
         batch: list[tuple[_Work, Any]] = []
         stream = prefetch_map(lambda w: embedder.prepare(w.path), items,  # noqa: B023
