@@ -3,7 +3,7 @@
 BIN := .venv/bin
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: setup run test lint bench screenshot
+.PHONY: setup run test lint bench screenshot package package-test
 
 setup:
 	@bash scripts/setup.sh
@@ -26,3 +26,9 @@ bench: setup
 
 screenshot: setup
 	xvfb-run -a -s "-screen 0 1366x868x24" env -u QT_QPA_PLATFORM $(BIN)/python scripts/screenshots.py docs
+
+package: setup
+	bash packaging/build.sh
+
+package-test:
+	bash packaging/package-test.sh

@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mediabrowser",
         description="Browse photos, videos and audio by similarity, offline.")
     p.add_argument("--version", action="version", version=f"mediabrowser {__version__}")
+    p.add_argument("--smoke-test", action="store_true",
+                   help="check the whole app end to end on bundled media; exit 0 when it works")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     ix = sub.add_parser("index", parents=[common], help="add files and folders to the library")
@@ -75,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["--smoke-test"]:
+        from mediabrowser.smoke import run
+
+        return run()
     if not args_list or (args_list[0] not in COMMANDS and not args_list[0].startswith("-")):
         return open_window(args_list)
     parser = build_parser()

@@ -28,6 +28,12 @@ def models_dir() -> Path:
     return Path(env).expanduser() if env else _data_dir() / "models"
 
 
+def resource_dir() -> Path:
+    """Icons, the .desktop file and the smoke-test media: inside the package, so a source
+    checkout, an installed wheel and the frozen app all find them the same way."""
+    return Path(__file__).with_name("resources")
+
+
 def demo_dir() -> Path:
     env = os.environ.get("MEDIABROWSER_DEMO")
     return Path(env).expanduser() if env else _data_dir() / "demo-media"

@@ -19,6 +19,11 @@ def run(library: Path | None, paths: list[str]) -> int:
     app.setApplicationName("mediabrowser")
     app.setOrganizationName("mediabrowser")
     app.setApplicationVersion(__version__)
+    from PySide6.QtGui import QIcon
+
+    from mediabrowser.paths import resource_dir
+
+    app.setWindowIcon(QIcon(str(resource_dir() / "icons" / "mediabrowser.png")))
     settings = QSettings("mediabrowser", "mediabrowser")
     if library is None:
         from mediabrowser.paths import default_library_dir

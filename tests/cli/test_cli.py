@@ -178,3 +178,9 @@ def test_download_when_offline_names_the_file_and_the_import_route(tmp_path: Pat
     assert r.returncode == 1
     assert "could not reach 127.0.0.1:9" in r.stderr
     assert "mediabrowser models import resnet18 FILE" in r.stderr
+
+
+def test_smoke_test_passes_from_the_checkout() -> None:
+    r = mb("--smoke-test", env={"QT_QPA_PLATFORM": "offscreen"})
+    assert r.returncode == 0, r.stderr
+    assert "smoke test: OK" in r.stdout and "chelsea_crop.jpg" in r.stdout

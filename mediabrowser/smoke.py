@@ -1,0 +1,90 @@
+"""`mediabrowser --smoke-test`: the whole app, end to end, in a few seconds — window
+offscreen, index the bundled tiny folder with the offline default models, Find Similar on one
+photo, check the top result. Works from a checkout and from the frozen app."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+QUERY, EXPECTED = "chelsea.jpg", "chelsea_crop.jpg"
+
+
+def run() -> int:
+    t0 = time.monotonic()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from mediabrowser.gui.grid.model import RowRole
+    from mediabrowser.gui.main_window import MainWindow
+    from mediabrowser.paths import resource_dir
+
+    media = resource_dir() / "smoke"
+    if not (media / QUERY).is_file():
+        print(f"smoke test: FAILED: the bundled media are missing ({media})", file=sys.stderr)
+        return 2
+    work = Path(tempfile.mkdtemp(prefix="mediabrowser-smoke-"))
+    # Keep a reference: the application object must outlive the window.
+    app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841
+    window: MainWindow | None = None
+    try:
+        # A copy, so that nothing is ever written next to the bundled files.
+        shutil.copytree(media, work / "media")
+        settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(work / "library", settings)
+        window.show()
+        t_window = time.monotonic() - t0
+
+        def wait(signal: object, seconds: float) -> bool:
+            loop = QEventLoop()
+            fired: list[bool] = []
+            def fire(*_args: object) -> None:
+                fired.append(True)
+                loop.quit()
+
+            signal.connect(fire)  # type: ignore[attr-defined]
+            QTimer.singleShot(int(seconds * 1000), loop.quit)
+            loop.exec()
+            return bool(fired)
+
+        window.add_paths([str(work / "media")])
+        if window.worker is None or not wait(window.indexing_finished, 300):
+            return _fail("indexing did not finish")
+        if window.problems:
+            p = window.problems[0]
+            return _fail(f"{len(window.problems)} file(s) failed, e.g. {p.path}: {p.reason}")
+        model = window.library_model
+        names = [Path(model.index(r).data(RowRole).path).name for r in range(model.rowCount())]
+        if QUERY not in names:
+            return _fail(f"{QUERY} is not in the grid ({names})")
+        window.grid.setCurrentIndex(model.index(names.index(QUERY)))
+        window.find_similar_selected()
+        if not wait(window.results_ready, 120):
+            return _fail("Find Similar gave no answer")
+        results = window.results_model
+        if results.rowCount() == 0:
+            return _fail(f"Find Similar found nothing: {window.results_title.text()}")
+        top = results.index(0)
+        top_name = Path(top.data(RowRole).path).name
+        if top_name != EXPECTED:
+            return _fail(f"the top result for {QUERY} is {top_name}, expected {EXPECTED}")
+        print(f"smoke test: OK — window in {t_window:.2f} s, {len(names)} files indexed, "
+              f"top result {top_name} ({window.last_matches[0].score:.3f}), "
+              f"{time.monotonic() - t0:.1f} s in all")
+        return 0
+    except Exception as exc:  # noqa: BLE001 - the reason is the test's output
+        return _fail(f"{type(exc).__name__}: {exc}")
+    finally:
+        if window is not None:
+            window.shutdown()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _fail(reason: str) -> int:
+    print(f"smoke test: FAILED: {reason}", file=sys.stderr)
+    return 1
