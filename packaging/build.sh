@@ -6,6 +6,11 @@ cd "$(dirname "$0")/.."
 export HNSWLIB_NO_NATIVE=1
 .venv/bin/python -m pip install -q --disable-pip-version-check -r packaging/requirements.txt 2>&1 \
   | { grep -v "^WARNING: Location '.*' is ignored" || true; }
+# The venv's hnswlib may have been compiled for this very CPU (-march=native); the app must run
+# on any x86-64, so rebuild it portable from source, bypassing pip's wheel cache.
+.venv/bin/python -m pip install -q --disable-pip-version-check --force-reinstall --no-deps \
+  --no-cache-dir --no-binary hnswlib "hnswlib==$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("hnswlib"))')" 2>&1 \
+  | { grep -v "^WARNING: Location '.*' is ignored" || true; }
 rm -rf build/dist/mediabrowser build/work
 .venv/bin/pyinstaller --noconfirm --log-level WARN --distpath build/dist --workpath build/work \
   packaging/mediabrowser.spec

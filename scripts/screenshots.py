@@ -94,6 +94,19 @@ def main() -> int:
     wait(2)
     play_briefly(w)
     shoot(w, out / "audio-preview.png")
+
+    from mediabrowser.gui.dialogs.models import ModelsDialog
+
+    dlg = ModelsDialog(None, w)
+    dlg.move(40, 40)
+    dlg.show()
+    dlg.select("clip-vit-b-32")
+    wait(1)
+    screen = QGuiApplication.primaryScreen()
+    g = dlg.frameGeometry()
+    screen.grabWindow(0, g.x(), g.y(), g.width(), g.height()).save(str(out / "models.png"))
+    print(f"wrote {out / 'models.png'}")
+    dlg.done(0)
     w.close()
     app.quit()
     return 0
