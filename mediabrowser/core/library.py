@@ -199,6 +199,11 @@ class Library:
                     self.config.models["video"] = f"frames:{name}"
         self.save_config()
 
+    def forget_embedders(self) -> None:
+        """After a settings change (frames per video, device): build embedders afresh."""
+        self._embedders.clear()
+        self._device = None
+
     def embedder(self, name: str) -> Embedder:
         """Loaded once per library; raises WeightsMissing / UnknownModel."""
         if name not in self._embedders:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -334,8 +335,14 @@ class MainWindow(QMainWindow):
         s.sync()
 
     # ---- library listing --------------------------------------------------------------------
-    def refresh_listing(self) -> None:
-        """Reload the ids shown in the library grid, keeping the current item and scroll."""
+    def refresh_listing(self, if_count_changed: bool = False) -> None:
+        """Reload the ids shown in the library grid, keeping the current item and scroll.
+        `if_count_changed`: skip the reload when the number of items is what the grid shows
+        (the periodic refresh while indexing, cheap even for 100k items)."""
+        if if_count_changed and self.library_model.rowCount() == self.lib.store.listing_count(
+                self.kind_box.currentData()) and not self.name_filter.text():
+            self._last_refresh = time.monotonic()
+            return
         current = self._current_id(self.grid)
         scroll = self.grid.verticalScrollBar().value()
         ids = self.lib.store.listing(self.kind_box.currentData(), self.sort_box.currentData(),
@@ -345,7 +352,8 @@ class MainWindow(QMainWindow):
             self.library_model.set_items(ids)
             if current is not None and (row := self.library_model.row_of(current)) is not None:
                 self.grid.setCurrentIndex(self.library_model.index(row))
-            self.grid.verticalScrollBar().setValue(scroll)
+            # The grid lays items out in batches after a reset; scroll once that has happened.
+            QTimer.singleShot(0, lambda: self.grid.verticalScrollBar().setValue(scroll))
         has_any = bool(ids) or bool(self.name_filter.text()) or self.kind_box.currentIndex() > 0
         self.center.setCurrentWidget(self.tabs if has_any or self.worker else self.welcome)
         self._last_refresh = time.monotonic()
@@ -426,7 +434,7 @@ class MainWindow(QMainWindow):
             self.status_text.setText(f"{verb} {p.done} of {p.total}{rate}{eta}{paused}  {name}")
         now = time.monotonic()
         if now - self._last_refresh > REFRESH_SECONDS:
-            self.refresh_listing()
+            self.refresh_listing(if_count_changed=True)
         if (p.stage == "embed" and self.history_pos >= 0
                 and now - self._last_results_refresh > 3 * REFRESH_SECONDS):
             self._last_results_refresh = now
@@ -443,8 +451,12 @@ class MainWindow(QMainWindow):
             for prob in report.problems[len(self.problems):]:
                 self._add_problem(prob)
             self.status_text.setText(summary(report).capitalize())
+            if report.changed or report.moved:
+                self.thumbs.forget_all()  # pictures of changed files are made again
+        self.thumbs.retry_failed()
         self.library_model.forget_rows()
         self.refresh_listing()
+        self.grid.viewport().update()
         if self.history_pos >= 0:
             self.rerun_query(keep_position=True)
         self.indexing_finished.emit(report)
@@ -460,6 +472,11 @@ class MainWindow(QMainWindow):
         self.status_text.setText(f"Indexing stopped: {reason}")
         self.refresh_listing()
         self.indexing_finished.emit(None)
+        if self.pending_paths:
+            paths, self.pending_paths = self.pending_paths, []
+            self.status_text.setText(f"Indexing stopped: {reason}; going on with the queued "
+                                     f"{len(paths)} item(s)")
+            self.start_indexing(paths)
 
     def toggle_pause(self) -> None:
         if self.worker is None:
@@ -524,8 +541,12 @@ class MainWindow(QMainWindow):
         return [rows[i].path for i in self._selected_ids() if i in rows]
 
     def _current_changed(self, view: GridView, index: QModelIndex) -> None:
-        if index.isValid() and view is self._active_view():
-            self._preview_index(view, index)
+        if not index.isValid() or view is not self._active_view():
+            return
+        current = self.preview.current
+        if current is not None and current.id == index.data(IdRole):
+            return  # the same item again (a refresh re-selected it): keep it playing
+        self._preview_index(view, index)
 
     def _preview_index(self, view: GridView, index: QModelIndex) -> None:
         model = view.model()
@@ -579,6 +600,9 @@ class MainWindow(QMainWindow):
         if not ids:
             return
         rows = self.lib.store.files_by_ids(ids)
+        ids = [i for i in ids if i in rows]
+        if not ids:
+            return
         what = Path(rows[ids[0]].path).name if len(ids) == 1 else f"{len(ids)} items"
         answer = QMessageBox.question(
             self, "Remove from library",
@@ -642,8 +666,8 @@ class MainWindow(QMainWindow):
             return
         query = self.history[self.history_pos]
         kind = self.results_kind.currentData()
-        self.tabs.setCurrentIndex(1)
-        if not keep_position:
+        if not keep_position:  # a search the user asked for; background refreshes stay quiet
+            self.tabs.setCurrentIndex(1)
             verb = "matching" if query.text is not None else "similar to"
             self.results_title.setText(f"Looking for items {verb} <b>{query.label}</b>…")
         lib = self.search_lib
@@ -677,6 +701,8 @@ class MainWindow(QMainWindow):
         self.results_ready.emit()
 
     def _results_failed(self, query: Query, reason: str) -> None:
+        if self._closing:
+            return
         if self.history_pos >= 0 and self.history[self.history_pos] is query:
             self.last_matches = []
             self.results_model.set_items([], [])
@@ -727,7 +753,14 @@ class MainWindow(QMainWindow):
         dlg.roots_changed.connect(self.refresh_listing)
         dlg.models_requested.connect(self.open_models)
         if dlg.exec():
-            self.search_lib.config = self.lib.config
+            config = copy.deepcopy(self.lib.config)
+            search_lib = self.search_lib
+
+            def apply() -> None:  # on the search thread, between two searches
+                search_lib.config = config
+                search_lib.forget_embedders()
+
+            call_later(self.search_pool, apply, lambda _r: None, lambda _e: None)
             self.update_text_search()
             self.status_text.setText("Settings saved.")
             if dlg.models_changed and self.lib.store.roots():
@@ -763,6 +796,7 @@ class MainWindow(QMainWindow):
         self._save_settings()
         if self.worker is not None:
             self.worker.cancel()
+        self.search_pool.clear()  # queued searches are not needed any more
         self.jobs_pool.waitForDone()
         self.search_pool.waitForDone()
         self.thumbs.close()

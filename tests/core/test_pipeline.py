@@ -184,3 +184,41 @@ def test_kind_filter_and_cross_kind_matches(library: Library, photo_dir: Path) -
     res = find_similar(library, vids / "launch.mp4", k=3, kind="image")
     assert _names(res)[0] in ("rocket.jpg", "rocket_cropped.png")
     assert {m.item.kind.value for m in res} == {"image"}
+
+
+def test_vector_changed_after_the_last_index_save_is_not_served_stale(
+        library: Library, photo_dir: Path, tmp_path: Path) -> None:
+    """As after a kill between storing a re-embedded file's vector and the next index save."""
+    index_paths(library, [photo_dir])
+    row = library.store.file_by_path(str(photo_dir / "horse.jpg"))
+    coffee = library.store.file_by_path(str(photo_dir / "coffee.jpg"))
+    new_vec = library.store.vector(coffee.id, "efficientnet-lite0")
+    time.sleep(1.1)  # later than the saved generation's timestamp
+    with library.store.transaction() as c:
+        library.store.put_vector(c, row.id, "efficientnet-lite0", "efficientnet-lite0", new_vec)
+    library.close()
+    lib2 = Library(tmp_path / "lib")
+    try:
+        res = find_similar(lib2, photo_dir / "coffee.jpg", k=1)
+        assert _names(res) == ["horse.jpg"] and res[0].score > 0.999
+    finally:
+        lib2.close()
+
+
+def test_folder_removed_then_added_again_comes_back(library: Library, photo_dir: Path) -> None:
+    index_paths(library, [photo_dir / "copies"])
+    library.remove_root(str(photo_dir / "copies"))
+    assert library.store.listing() == []
+    report = index_paths(library, [photo_dir / "copies"])
+    assert len(library.store.listing()) == 3 and report.embedded == 0  # vectors were kept
+
+
+def test_a_file_that_could_not_be_read_is_tried_again(library: Library, photo_dir: Path) -> None:
+    index_paths(library, [photo_dir / "copies"])
+    row = library.store.file_by_path(str(photo_dir / "copies" / "rocket_cropped.png"))
+    with library.store.transaction() as c:
+        library.store.delete_vectors(c, row.id)
+        library.store.set_error(c, row.id, "cannot read file: device not ready")
+    report = index_paths(library, [photo_dir / "copies"])
+    assert report.embedded == 1 and not report.problems
+    assert library.store.file_by_path(row.path).status == "ok"

@@ -9,6 +9,7 @@ import hashlib
 import http.client
 import os
 import shutil
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -116,13 +117,19 @@ def download_job(spec: ModelSpec, models_dir: Path | None = None,
         cancel.raise_if_cancelled()
         yield Progress("verify", 0, 1, current=dest.name, message="checking the file")
         _verify(spec, part)
+        try:
+            _check_loads(spec, part, mdir)
+        except Exception as exc:
+            part.unlink(missing_ok=True)
+            failed.write_text(f"the downloaded file is not usable: {exc}")
+            raise ChecksumMismatch(f"{spec.name}: the downloaded file is not usable ({exc}); "
+                                   "it was deleted") from None
         os.replace(part, dest)
         forget_loaded()
         yield Progress("done", 1, 1, current=dest.name, message=f"{spec.name} is ready")
         return dest
     finally:
-        lock.release()
-        lock_path.unlink(missing_ok=True)
+        lock.release()  # the lock file stays: removing it would race with another downloader
 
 
 def _fetch(url: str, part: Path, expected: int, cancel: CancelToken, timeout: float
@@ -142,8 +149,9 @@ def _fetch(url: str, part: Path, expected: int, cancel: CancelToken, timeout: fl
         reason = getattr(exc, "reason", exc)
         raise DownloadFailed(f"could not reach {host} ({reason})") from None
     with resp:
-        if have and resp.status != 206:
-            have = 0  # the server ignored the range: start again
+        content_range = resp.headers.get("Content-Range") or ""
+        if have and (resp.status != 206 or not content_range.startswith(f"bytes {have}-")):
+            have = 0  # the server ignored or changed the range: start again
         length = int(resp.headers.get("Content-Length") or 0)
         total = (have + length) if length else expected
         start, done = time.monotonic(), have
@@ -190,8 +198,6 @@ def import_weights(spec: ModelSpec, source: Path, models_dir: Path | None = None
                    check_checksum: bool = True) -> Path:
     """Install a weights file the user has (the offline route). The file is checked against the
     known checksum and by building the model from it before it is put in place."""
-    from mediabrowser.core.embed.registry import load_embedder
-
     w = spec.weights
     if w.kind != "file":
         raise ValueError(f"{spec.name} takes no weights file ({w.kind})")
@@ -207,19 +213,29 @@ def import_weights(spec: ModelSpec, source: Path, models_dir: Path | None = None
             raise ChecksumMismatch(
                 f"{source.name} is not the published {spec.name} weights (sha256 differs); "
                 "use --skip-checksum to install weights of your own")
-        # Build the model from the copy, in a scratch folder, to reject a wrong architecture.
-        scratch = mdir / f".check-{os.getpid()}"
-        scratch.mkdir(exist_ok=True)
-        os.replace(tmp, scratch / w.filename)
-        try:
-            load_embedder(spec.name, "cpu", scratch)
-            os.replace(scratch / w.filename, dest)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-            forget_loaded()
+        _check_loads(spec, tmp, mdir)
+        os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
     return dest
+
+
+def _check_loads(spec: ModelSpec, candidate: Path, mdir: Path) -> None:
+    """Build the model from `candidate` in a scratch folder: a truncated file or one for
+    another architecture is refused before it takes the real name."""
+    from mediabrowser.core.embed.registry import load_embedder
+
+    scratch = mdir / f".check-{os.getpid()}-{threading.get_ident()}"
+    scratch.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(candidate, scratch / spec.weights.filename)
+    except OSError:
+        shutil.copyfile(candidate, scratch / spec.weights.filename)
+    try:
+        load_embedder(spec.name, "cpu", scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        forget_loaded()
 
 
 def remove_weights(spec: ModelSpec, models_dir: Path | None = None) -> bool:

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,6 +40,7 @@ class HnswIndex:
         self.index.set_ef(EF_SEARCH)
         self.live: set[int] = set()
         self._lock = threading.RLock()
+        self.saved_at = 0.0  # when the loaded generation was written (0: never saved)
 
     # ---- mutation ---------------------------------------------------------------------------
     def add(self, ids: np.ndarray | list[int], vectors: np.ndarray) -> None:
@@ -107,6 +109,9 @@ class HnswIndex:
         gen = int(old_gen) + 1
         graph = folder / f"{name}.{gen}.hnsw"
         labels = folder / f"{name}.{gen}.labels.npy"
+        # Vectors stored after this moment may be missing from (or stale in) this generation;
+        # the manager re-adds them when it opens the index.
+        saved_at = time.time()
         with self._lock:
             self.index.save_index(str(graph))
             live = np.fromiter(self.live, dtype=np.int64, count=len(self.live))
@@ -116,7 +121,8 @@ class HnswIndex:
             os.fsync(f.fileno())
         _fsync_path(graph)
         tmp = meta_path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps({"generation": gen, "dim": self.dim, "count": len(live)}))
+        tmp.write_text(json.dumps({"generation": gen, "dim": self.dim, "count": len(live),
+                                   "saved_at": saved_at}))
         _fsync_path(tmp)
         os.replace(tmp, meta_path)
         # Keep the previous generation for a reader that opened it a moment ago.
@@ -146,6 +152,7 @@ class HnswIndex:
             self.index.set_ef(EF_SEARCH)
             self.live = {int(x) for x in live.tolist()}
             self._lock = threading.RLock()
+            self.saved_at = float(meta.get("saved_at", 0.0))
         except Exception:  # noqa: BLE001 - any damage means "rebuild from the store"
             return None
         if len(self.live) != int(meta.get("count", -1)):

@@ -7,6 +7,7 @@ added, labels the store no longer has are deleted; a missing or damaged index is
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -24,11 +25,13 @@ class IndexManager:
         self._dirty: set[str] = set()
         self._lock = threading.Lock()
         self.last_open_action: dict[str, str] = {}  # space → "loaded" | "reconciled" | "rebuilt"
+        self._synced_at: dict[str, float] = {}
 
     def get(self, space: str) -> HnswIndex | None:
         """The index of `space`, or None when the store has no vectors in it."""
         with self._lock:
             if space not in self._indexes:
+                self._synced_at[space] = time.time()
                 idx = self._open(space)
                 if idx is None:
                     return None
@@ -44,7 +47,9 @@ class IndexManager:
             self.last_open_action[space] = "rebuilt"
             return self._rebuild(space)
         extra = idx.live - expected
-        missing = expected - idx.live
+        # Labels the saved generation lacks, and vectors stored after it was written (a file
+        # re-embedded just before a kill keeps its label but must get its new vector).
+        missing = (expected - idx.live) | self.store.space_ids_since(space, idx.saved_at - 1.0)
         if extra or missing:
             ids, mat = self.store.space_vectors(space, missing)
             if len(ids) and mat.shape[1] != idx.dim:
@@ -65,8 +70,11 @@ class IndexManager:
             spaces = list(self._indexes)
         for space in spaces:
             idx = self._indexes[space]
+            now = time.time()
             expected = self.store.space_ids(space)
-            extra, missing = idx.live - expected, expected - idx.live
+            changed = self.store.space_ids_since(space, self._synced_at.get(space, 0.0) - 1.0)
+            self._synced_at[space] = now
+            extra, missing = idx.live - expected, (expected - idx.live) | changed
             if extra:
                 idx.remove(extra)
             if missing:
@@ -92,14 +100,15 @@ class IndexManager:
         self._dirty.add(space)
 
     def remove(self, ids: set[int] | list[int]) -> None:
-        """Delete these labels from every space's index (a file went missing or was removed)."""
-        for space in self.store.spaces():
-            idx = self.get(space)
-            if idx is not None:
-                before = len(idx)
-                idx.remove(ids)
-                if len(idx) != before:
-                    self._dirty.add(space)
+        """Delete these labels from the loaded indexes (a file went missing or was removed).
+        An index not loaded yet needs nothing: it is reconciled with the store when opened."""
+        with self._lock:
+            loaded = list(self._indexes.items())
+        for space, idx in loaded:
+            before = len(idx)
+            idx.remove(ids)
+            if len(idx) != before:
+                self._dirty.add(space)
 
     def save(self) -> None:
         if not self.writable:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mediabrowser.core.embed.device import batch_size_for
-from mediabrowser.core.embed.registry import UnknownModel, WeightsMissing, get_spec
+from mediabrowser.core.embed.registry import get_spec
 from mediabrowser.core.jobs.prefetch import prefetch_map
 from mediabrowser.core.jobs.progress import Meter
 from mediabrowser.core.library import Library
@@ -26,6 +26,8 @@ from mediabrowser.core.store.repo import FileRow
 from mediabrowser.core.types import Cancelled, CancelToken, FileProblem, MediaError, Progress
 
 SAVE_EVERY_SECONDS = 30.0
+# Errors that may go away without the file changing: such files are tried again on each run.
+TRANSIENT_ERRORS = ("cannot read file", "model failed on this file")
 PROBE_BATCH = 200
 BATCH_BY_KIND = {"image": 16, "video": 2, "audio": 8}
 
@@ -67,7 +69,14 @@ def index_job(
     t0 = time.monotonic()
     job_id = lib.store.start_job("index")
     roots = [str(Path(p).expanduser().absolute()) for p in paths]
+    known_roots = set(lib.store.roots())
+    for r in roots:
+        if os.path.isdir(r) and r not in known_roots:
+            # A folder added (again) by the user: items taken out with it come back.
+            lib.restore_items([row.id for row in lib.store.files_under(r)
+                               if row.status == "removed"])
     lib.store.add_roots(r for r in roots if os.path.isdir(r))
+    lib.store.close_interrupted_jobs()
     state = "done"
     try:
         work: list[_Work] = []
@@ -76,6 +85,9 @@ def index_job(
     except Cancelled:
         report.cancelled = True
         state = "cancelled"
+    except BaseException:
+        state = "failed"
+        raise
     finally:
         lib.indexes.save()
         report.seconds = time.monotonic() - t0
@@ -144,8 +156,14 @@ def _scan_and_probe(lib: Library, roots: list[str], cancel: CancelToken, report:
         if not os.path.isdir(r):
             continue
         for row in store.files_under(r):
-            if row.path not in seen and row.status != "missing" and not os.path.exists(row.path):
+            if (row.path not in seen and row.status not in ("missing", "removed")
+                    and not os.path.exists(row.path)):
                 gone.append(row.id)
+    for r in roots:  # a single file given by path that is gone now
+        row = store.file_by_path(r)
+        if (row is not None and not os.path.exists(r)
+                and row.status not in ("missing", "removed")):
+            gone.append(row.id)
     if gone:
         with store.transaction() as c:
             for fid in gone:
@@ -163,7 +181,10 @@ def _probe_one(row: FileRow | None, path: str
         st = os.stat(path)
     except OSError as exc:
         return row, None, f"cannot read file: {exc.strerror or exc}"
-    if row and row.status != "missing" and row.size == st.st_size and row.mtime == st.st_mtime:
+    transient = row is not None and row.status == "error" and (row.error or "").startswith(
+        TRANSIENT_ERRORS)
+    if (row and row.status != "missing" and not transient and row.size == st.st_size
+            and row.mtime == st.st_mtime):
         return row, None, None
     try:
         result = probe(path)
@@ -219,7 +240,7 @@ def _apply_probe(lib: Library, c: Any, job_id: int, report: IndexReport, work: l
                   duration=result.duration, sample_rate=result.sample_rate, status="ok",
                   error=None)
     model = lib.model_for(result.kind)
-    if row is not None and row.hash == result.hash:
+    if row is not None and row.hash == result.hash and _same_shape(row, result):
         # Touched, or back after going missing, with the same content: keep the vectors.
         store.update_file(c, row.id, **fields)
         if row.status != "ok":
@@ -242,7 +263,9 @@ def _apply_probe(lib: Library, c: Any, job_id: int, report: IndexReport, work: l
 def _new_or_moved(lib: Library, c: Any, report: IndexReport, path: str, result: ProbeResult,
                   fields: dict[str, Any]) -> int:
     store = lib.store
-    same = [r for r in store.files_by_hash(result.hash) if r.path != path and r.size == result.size]
+    same = [r for r in store.files_by_hash(result.hash)
+            if r.path != path and r.size == result.size and r.status != "removed"
+            and _same_shape(r, result)]
     for old in same:
         if old.status == "missing" or not os.path.exists(old.path):
             # Moved or renamed: the row (id, vectors, index labels) follows the file.
@@ -266,6 +289,16 @@ def _new_or_moved(lib: Library, c: Any, report: IndexReport, path: str, result: 
             store.copy_vectors(c, twin.id, new_id)
             break
     return new_id
+
+
+def _same_shape(row: FileRow, result: ProbeResult) -> bool:
+    """The fast hash samples three blocks; an edit elsewhere that kept the size must at least
+    keep the picture's dimensions and the duration for the file to count as the same."""
+    if (row.width, row.height) != (result.width, result.height):
+        return False
+    if row.duration is None or result.duration is None:
+        return row.duration == result.duration
+    return abs(row.duration - result.duration) < 0.05
 
 
 def _stat_or_none(path: str) -> tuple[int, float] | None:
@@ -307,7 +340,7 @@ def _embed_models(lib: Library, by_model: dict[str, list[_Work]], cancel: Cancel
         cancel.raise_if_cancelled()
         try:
             embedder = lib.embedder(model)
-        except (WeightsMissing, UnknownModel, ValueError) as exc:
+        except Exception as exc:  # noqa: BLE001 - missing, damaged or unloadable weights
             with lib.store.transaction() as c:
                 for w in items:
                     # Not the file's fault: no error status, so a later run retries it.

@@ -4,6 +4,7 @@ waveform picture for audio. Cached on disk as JPEG in the library's thumbs/ fold
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -92,7 +93,7 @@ def cached_thumbnail(folder: Path, file_id: int, content_hash: str | None, path:
         return target
     im = make_thumbnail(path, kind)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(f".{os.getpid()}.tmp")
+    tmp = target.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
     im.save(tmp, "JPEG", quality=85)
     os.replace(tmp, target)
     return target

@@ -126,6 +126,14 @@ class Store:
             rows.sort(key=lambda r: (os.path.basename(r[1]).lower(), r[1]))
         return [r[0] for r in rows]
 
+    def listing_count(self, kind: str | None = None) -> int:
+        sql = "SELECT COUNT(*) FROM files WHERE status IN ('ok', 'error')"
+        args: list[Any] = []
+        if kind:
+            sql += " AND kind = ?"
+            args.append(kind)
+        return int(self.conn.execute(sql, args).fetchone()[0])
+
     def files_under(self, root: str) -> list[FileRow]:
         prefix = root.rstrip(os.sep) + os.sep
         rows = self.conn.execute(
@@ -201,6 +209,12 @@ class Store:
             "SELECT v.file_id FROM vectors v JOIN files f ON f.id = v.file_id "
             "WHERE v.space = ? AND f.status = 'ok'", (space,))}
 
+    def space_ids_since(self, space: str, since: float) -> set[int]:
+        """Present files whose vector in `space` was stored at or after `since`."""
+        return {r[0] for r in self.conn.execute(
+            "SELECT v.file_id FROM vectors v JOIN files f ON f.id = v.file_id "
+            "WHERE v.space = ? AND f.status = 'ok' AND v.created_at >= ?", (space, since))}
+
     def space_vectors(self, space: str, ids: Iterable[int] | None = None
                       ) -> tuple[np.ndarray, np.ndarray]:
         """(ids, matrix) of present files' vectors in `space` (all of them, or just `ids`)."""
@@ -253,6 +267,12 @@ class Store:
                             (kind, time.time()))
             assert cur.lastrowid is not None
             return cur.lastrowid
+
+    def close_interrupted_jobs(self) -> None:
+        """Runs still marked running were cut short (killed): say so."""
+        with self.transaction() as c:
+            c.execute("UPDATE jobs SET state = 'interrupted' WHERE state = 'running' AND id < "
+                      "(SELECT MAX(id) FROM jobs)")
 
     def finish_job(self, job_id: int, state: str, done: int, total: int, errors: int,
                    device: str | None = None, rate: float | None = None) -> None:

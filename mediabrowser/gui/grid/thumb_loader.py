@@ -119,9 +119,13 @@ class ThumbLoader(QObject):
         self._failed.add(file_id)
         self.changed.emit(file_id)
 
-    def forget(self, file_id: int) -> None:
-        self._cache.pop(file_id, None)
-        self._failed.discard(file_id)
+    def forget_all(self) -> None:
+        """Drop the pictures held in memory (the disk cache is keyed by content)."""
+        self._cache.clear()
+
+    def retry_failed(self) -> None:
+        """Files that could not be shown may be readable now (after a rescan)."""
+        self._failed.clear()
 
     def close(self) -> None:
         """Stop taking requests and wait for the thumbnails being made."""

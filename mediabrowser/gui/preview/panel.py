@@ -123,4 +123,5 @@ class PreviewPanel(QWidget):
 
     def shutdown(self) -> None:
         self.player.clear()
+        self.pool.clear()
         self.pool.waitForDone()
