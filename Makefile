@@ -1,7 +1,6 @@
 # make run   — set up (system packages, .venv) and open the app on the demo library
 # make test  — set up and run ruff, mypy, import-linter and pytest
 BIN := .venv/bin
-export QT_QPA_PLATFORM ?= offscreen
 
 .PHONY: setup run test lint bench screenshot package package-test
 
@@ -17,7 +16,7 @@ lint: setup
 	$(BIN)/lint-imports
 
 test: lint
-	$(BIN)/python -m pytest
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 bench: setup
 	$(BIN)/python bench/bench_index.py --write BENCHMARKS.md

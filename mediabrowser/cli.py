@@ -130,7 +130,12 @@ def open_window(args: list[str]) -> int:
 
 
 def _display_available() -> bool:
-    if sys.platform != "linux" or os.environ.get("QT_QPA_PLATFORM"):
+    """Somewhere to show a window: not on a headless Linux box, nor on Qt's invisible
+    platforms (a window there would run on unseen)."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform in ("offscreen", "minimal"):
+        return False
+    if sys.platform != "linux" or platform:
         return True
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 

@@ -21,6 +21,8 @@ def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("MEDIABROWSER_MODELS", str(home / "models"))
     monkeypatch.setenv("MEDIABROWSER_LIBRARY", str(home / "library"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))  # QSettings of the window
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.delenv("TORCH_HOME", raising=False)
     monkeypatch.delenv("HF_HOME", raising=False)
 
