@@ -65,24 +65,29 @@ def find_similar(lib: Library, query: str | Path | int, k: int = 10,
             raise QueryError(f"no library item with id {query}")
         query = row.path
     vec, space, self_id = query_vector(lib, query, model)
+    return _ranked(lib, space, vec, k, kind, self_id, os.path.abspath(str(query)))
+
+
+def _ranked(lib: Library, space: str, vec: np.ndarray, k: int, kind: MediaKind | str | None,
+            exclude_id: int | None = None, exclude_path: str | None = None) -> list[Match]:
+    """The k present items nearest to `vec` in `space`, best first, optionally of one kind,
+    without the query item itself."""
     index = lib.indexes.get(space)
     if index is None:
         return []
-    kind_filter = MediaKind(kind).value if kind else None
     allowed: set[int] | None = None
-    if kind_filter:
-        allowed = {r.id for r in lib.store.files(status="ok", kind=kind_filter)}
-    if self_id is not None and allowed is not None:
-        allowed.discard(self_id)
+    if kind:
+        allowed = {r.id for r in lib.store.files(status="ok", kind=MediaKind(kind).value)}
+        if exclude_id is not None:
+            allowed.discard(exclude_id)
     allow = allowed.__contains__ if allowed is not None else None
     # One extra hit leaves room to drop the query itself when no filter removed it.
     hits = index.query(vec, k + 1, allow)
     rows = lib.store.files_by_ids(label for label, _ in hits)
     out: list[Match] = []
-    query_path = os.path.abspath(str(query))
     for label, score in hits:
         r = rows.get(label)
-        if r is None or r.status != "ok" or r.path == query_path or label == self_id:
+        if r is None or r.status != "ok" or label == exclude_id or r.path == exclude_path:
             continue
         out.append(Match(r.item(), score))
     out.sort(key=lambda m: -m.score)
@@ -107,14 +112,4 @@ def search_text(lib: Library, text: str, k: int = 10, kind: MediaKind | str | No
     name = text_model(lib)
     embedder = lib.embedder(name)
     vec = embedder.embed_text([text])[0]  # type: ignore[attr-defined]
-    index = lib.indexes.get(get_spec(name).index_space)
-    if index is None:
-        return []
-    allow = None
-    if kind:
-        allowed = {r.id for r in lib.store.files(status="ok", kind=MediaKind(kind).value)}
-        allow = allowed.__contains__
-    hits = index.query(vec, k, allow)
-    rows = lib.store.files_by_ids(label for label, _ in hits)
-    return [Match(rows[label].item(), score) for label, score in hits
-            if label in rows and rows[label].status == "ok"]
+    return _ranked(lib, get_spec(name).index_space, vec, k, kind)

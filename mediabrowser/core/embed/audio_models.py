@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from mediabrowser.core.embed.base import ModelSpec, l2_normalise
+from mediabrowser.core.embed.base import ModelSpec, unit_rows
 from mediabrowser.core.media.decode import AUDIO_RATE, load_audio
 
 
@@ -32,9 +32,7 @@ class FeatureEmbedder:
                 if x.numel() < 400:  # shorter than one analysis window: pad with silence
                     x = torch.nn.functional.pad(x, (0, 400 - x.numel()))
                 rows.append(self.summarise(self.transform(x)).numpy())
-        if not rows:
-            return np.zeros((0, self.spec.dim), np.float32)
-        return l2_normalise(np.stack(rows))
+        return unit_rows(rows, self.spec.dim)
 
 
 def mfcc(spec: ModelSpec, weights: Path | None, device: str,
@@ -123,9 +121,7 @@ class GE2EVoiceEmbedder:
                 e = torch.relu(self.linear(hidden[-1]))
                 e = e / torch.norm(e, dim=1, keepdim=True).clamp_min(1e-9)
                 out.append(e.mean(dim=0).cpu().numpy())
-        if not out:
-            return np.zeros((0, self.spec.dim), np.float32)
-        return l2_normalise(np.stack(out))
+        return unit_rows(out, self.spec.dim)
 
 
 def ge2e(spec: ModelSpec, weights: Path | None, device: str,
@@ -160,9 +156,7 @@ class SSLAudioEmbedder:
             for wav in prepared:
                 layers, _ = self.model.extract_features(wav[None].to(self.device))
                 out.append(layers[-1][0].mean(dim=0).float().cpu().numpy())
-        if not out:
-            return np.zeros((0, self.spec.dim), np.float32)
-        return l2_normalise(np.stack(out))
+        return unit_rows(out, self.spec.dim)
 
 
 def torchaudio_ssl(spec: ModelSpec, weights: Path | None, device: str,

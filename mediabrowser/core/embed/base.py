@@ -55,6 +55,13 @@ class Embedder(Protocol):
         """A batch of prepared inputs → (n, dim) float32, each row L2-normalised."""
 
 
+def unit_rows(rows: list[np.ndarray], dim: int) -> np.ndarray:
+    """Per-item vectors stacked into (n, dim), each L2-normalised; (0, dim) for no items."""
+    if not rows:
+        return np.zeros((0, dim), np.float32)
+    return l2_normalise(np.stack(rows))
+
+
 def l2_normalise(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     norms = np.linalg.norm(x, axis=-1, keepdims=True)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from mediabrowser.core.embed.base import ModelSpec, l2_normalise
+from mediabrowser.core.embed.base import ModelSpec, l2_normalise, unit_rows
 from mediabrowser.core.embed.image_models import (
     ImageEmbedder,
     build_torchvision,
@@ -107,9 +107,7 @@ class ClipVideoEmbedder:
             for clips in prepared:
                 feats = self.model(clips.to(self.device)).float().cpu().numpy()
                 out.append(l2_normalise(feats).mean(axis=0))
-        if not out:
-            return np.zeros((0, self.spec.dim), np.float32)
-        return l2_normalise(np.stack(out))
+        return unit_rows(out, self.spec.dim)
 
 
 def torchvision_video(spec: ModelSpec, weights: Path | None, device: str,
