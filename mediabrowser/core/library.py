@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from dataclasses import asdict, dataclass, field
@@ -19,6 +20,36 @@ CONFIG_VERSION = 1
 
 class LibraryBusy(RuntimeError):
     """Another process is writing to this library."""
+
+
+class LibraryFailure(RuntimeError):
+    """The library itself cannot go on (disk full, folder read-only, database damaged). Unlike
+    a file's problem this stops a run; the message says what to do."""
+
+    @classmethod
+    def from_error(cls, folder: Path, exc: BaseException) -> LibraryFailure:
+        text = str(exc).lower()
+        err = getattr(exc, "errno", None)
+        if err == errno.ENOSPC or "disk is full" in text or "disk full" in text:
+            return cls(f"the disk holding the library ({folder}) is full: free some space there "
+                       "and run the same command again; what was indexed so far is kept")
+        if err in (errno.EROFS, errno.EACCES, errno.EPERM) or "readonly" in text \
+                or "read-only" in text:
+            return cls(f"the library folder {folder} cannot be written (read-only or no "
+                       "permission): fix its permissions, or choose another library folder "
+                       "(--library DIR)")
+        if "locked" in text or "busy" in text:
+            return cls(f"the library database in {folder} is locked by another program: close "
+                       "other mediabrowser windows or commands using it, then try again")
+        if "not a database" in text or "malformed" in text or "corrupt" in text:
+            return cls(f"the library database {folder / 'library.db'} is damaged: move it "
+                       "aside and index your folders again (your media are not affected)")
+        return cls(f"the library in {folder} could not be written ({_short(exc)}): check the "
+                   "disk, then run the same command again")
+
+
+def _short(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
 
 
 @dataclass
@@ -144,7 +175,7 @@ class Library:
         ids = [r.id for r in self.store.files_under(root) if r.status != "removed"]
         self.remove_items(ids)
         with self.store.transaction() as c:
-            c.execute("DELETE FROM roots WHERE path = ?", (root,))
+            self.store.remove_root(c, root)
 
     def save_config(self) -> None:
         self.config.save(self.folder / "config.json")

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from mediabrowser.core.media.decode import load_audio, load_image
-from mediabrowser.core.types import MediaError, MediaKind
+from mediabrowser.core.media.decode import load_audio, load_image, video_poster
+from mediabrowser.core.types import MediaKind
 
 THUMB_SIZE = 256
 WAVE_BG = (38, 42, 52)
@@ -32,29 +32,6 @@ def make_thumbnail(path: str | Path, kind: MediaKind, size: int = THUMB_SIZE) ->
         return video_poster(path, size)
     return waveform_picture(waveform_envelope(load_audio(path, max_seconds=60.0), size),
                             (size, size * 3 // 4))
-
-
-def video_poster(path: str | Path, size: int = THUMB_SIZE, at: float = 0.1) -> Image.Image:
-    import cv2
-
-    from mediabrowser.core.media.decode import _open_video
-
-    cap = _open_video(path)
-    try:
-        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        if count > 1:
-            cap.set(cv2.CAP_PROP_POS_FRAMES, int(count * at))
-        ok, frame = cap.read()
-        if not ok or frame is None:
-            cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
-            ok, frame = cap.read()
-        if not ok or frame is None:
-            raise MediaError("video has no decodable frames (corrupt or truncated)")
-        im = Image.fromarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
-        im.thumbnail((size, size), Image.Resampling.BILINEAR)
-        return im
-    finally:
-        cap.release()
 
 
 def waveform_envelope(samples: np.ndarray, columns: int) -> np.ndarray:

@@ -32,16 +32,22 @@ def migrate(conn: sqlite3.Connection) -> None:
             f"this library was written by a newer mediabrowser (schema {version}, "
             f"this version knows {SCHEMA_VERSION}); upgrade the app to open it"
         )
-    for number in range(version, SCHEMA_VERSION):
+    while version < SCHEMA_VERSION:
         # One transaction per migration, including the version bump, so a kill leaves either
-        # the old schema or the new one.
+        # the old schema or the new one. The version is read again under the write lock:
+        # another process opening the same old library may have migrated it meanwhile.
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in MIGRATIONS[number].split(";"):
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version >= SCHEMA_VERSION:
+                conn.execute("COMMIT")
+                break
+            for statement in MIGRATIONS[version].split(";"):
                 if statement.strip():
                     conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number + 1}")
+            conn.execute(f"PRAGMA user_version = {version + 1}")
             conn.execute("COMMIT")
+            version += 1
         except BaseException:
             conn.execute("ROLLBACK")
             raise

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from mediabrowser.core.filenames import display, from_db, to_db
 from mediabrowser.core.store.db import connect
 from mediabrowser.core.types import MediaItem, MediaKind
 
@@ -42,7 +43,7 @@ class FileRow:
 
 
 def _row(r: Sequence[Any]) -> FileRow:
-    return FileRow(*r)
+    return FileRow(r[0], from_db(r[1]), *r[2:])
 
 
 class Store:
@@ -68,7 +69,7 @@ class Store:
     # ---- files -------------------------------------------------------------------------------
     def file_by_path(self, path: str) -> FileRow | None:
         sql = f"SELECT {FILE_COLUMNS} FROM files WHERE path = ?"
-        r = self.conn.execute(sql, (path,)).fetchone()
+        r = self.conn.execute(sql, (to_db(path),)).fetchone()
         return _row(r) if r else None
 
     def file_by_id(self, file_id: int) -> FileRow | None:
@@ -116,8 +117,9 @@ class Store:
             args.append(kind)
         rows = self.conn.execute(sql, args).fetchall()
         needle = name_filter.strip().lower()
+        rows = [(r[0], from_db(r[1]), r[2]) for r in rows]
         if needle:
-            rows = [r for r in rows if needle in os.path.basename(r[1]).lower()]
+            rows = [r for r in rows if needle in display(os.path.basename(r[1])).lower()]
         if sort == "date":
             rows.sort(key=lambda r: (-r[2], r[1]))
         elif sort == "folder":
@@ -135,16 +137,20 @@ class Store:
         return int(self.conn.execute(sql, args).fetchone()[0])
 
     def files_under(self, root: str) -> list[FileRow]:
-        prefix = root.rstrip(os.sep) + os.sep
+        # Compared as bytes: names that are not UTF-8 are stored as BLOBs, the rest as TEXT.
+        prefix = os.fsencode(root.rstrip(os.sep) + os.sep)
         rows = self.conn.execute(
-            f"SELECT {FILE_COLUMNS} FROM files WHERE substr(path, 1, ?) = ? OR path = ?",
-            (len(prefix), prefix, root),
+            f"SELECT {FILE_COLUMNS} FROM files WHERE substr(CAST(path AS BLOB), 1, ?) = ? "
+            "OR CAST(path AS BLOB) = ?",
+            (len(prefix), prefix, os.fsencode(root)),
         ).fetchall()
         return [_row(r) for r in rows]
 
     def insert_file(self, conn: sqlite3.Connection, **fields: Any) -> int:
         now = time.time()
         fields.setdefault("added_at", now)
+        if "path" in fields:
+            fields["path"] = to_db(fields["path"])
         fields.setdefault("updated_at", now)
         cols = ", ".join(fields)
         marks = ", ".join("?" * len(fields))
@@ -154,6 +160,8 @@ class Store:
 
     def update_file(self, conn: sqlite3.Connection, file_id: int, **fields: Any) -> None:
         fields["updated_at"] = time.time()
+        if "path" in fields:
+            fields["path"] = to_db(fields["path"])
         sets = ", ".join(f"{k} = ?" for k in fields)
         conn.execute(f"UPDATE files SET {sets} WHERE id = ?", [*fields.values(), file_id])
 
@@ -256,10 +264,13 @@ class Store:
         with self.transaction() as c:
             for r in roots:
                 c.execute("INSERT OR IGNORE INTO roots (path, added_at) VALUES (?, ?)",
-                          (r, time.time()))
+                          (to_db(r), time.time()))
+
+    def remove_root(self, conn: sqlite3.Connection, root: str) -> None:
+        conn.execute("DELETE FROM roots WHERE path = ?", (to_db(root),))
 
     def roots(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT path FROM roots ORDER BY path")]
+        return [from_db(r[0]) for r in self.conn.execute("SELECT path FROM roots ORDER BY path")]
 
     def start_job(self, kind: str) -> int:
         with self.transaction() as c:
@@ -285,7 +296,7 @@ class Store:
                     reason: str) -> None:
         conn.execute(
             "INSERT INTO problems (job_id, path, stage, reason, at) VALUES (?, ?, ?, ?, ?)",
-            (job_id, path, stage, reason, time.time()))
+            (job_id, to_db(path), stage, reason, time.time()))
 
     def last_job(self) -> dict[str, Any] | None:
         r = self.conn.execute(

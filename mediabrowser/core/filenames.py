@@ -1,0 +1,56 @@
+"""File names are bytes. Python holds them as str with undecodable bytes as lone surrogates
+(os.fsdecode's "surrogateescape"); these helpers keep that exact and make it readable.
+
+- In the database a path is TEXT when it is valid UTF-8 (nearly always) and a BLOB of its raw
+  bytes otherwise, so every name the file system allows is stored losslessly and found again.
+- To people (window, messages) a name is shown with U+FFFD for each byte that is not UTF-8.
+- In JSON, Python's escaping keeps the surrogates as "\\udcXX"; json.loads gives back the same
+  str, which os.fsencode (or subprocess) turns into the original bytes.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def to_db(path: str) -> str | bytes:
+    """The value stored for `path`: itself when valid UTF-8, else its raw bytes."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return os.fsencode(path)
+
+
+def from_db(value: str | bytes) -> str:
+    return os.fsdecode(value) if isinstance(value, bytes) else value
+
+
+def to_bytes(path: str) -> bytes:
+    return os.fsencode(path)
+
+
+def is_readable_text(path: str) -> bool:
+    """True when the name is valid UTF-8 (it can be shown and handed to Qt as it is)."""
+    try:
+        path.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def display(path: str) -> str:
+    """A readable form for people: undecodable bytes become U+FFFD, control characters
+    (a newline in a name) become visible symbols."""
+    try:
+        text = os.fsencode(path).decode("utf-8", "replace")
+    except UnicodeEncodeError:  # surrogates that are not escaped bytes (e.g. from bad JSON)
+        text = path.encode("utf-8", "replace").decode("utf-8")
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        text = "".join(chr(0x2400 + ord(c)) if ord(c) < 32 else ("\u2421" if ord(c) == 127 else c)
+                       for c in text)
+    return text
+
+
+def display_name(path: str) -> str:
+    return display(os.path.basename(path.rstrip(os.sep)) or path)

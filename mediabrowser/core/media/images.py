@@ -1,0 +1,231 @@
+"""Decode photos for the models and thumbnails: every format people have, bounded memory.
+
+- JPEG, PNG, WebP, GIF, BMP, TIFF through Pillow; HEIC/HEIF (iPhones) through pillow-heif;
+  AVIF through Pillow's own plugin (or pillow-heif); camera RAW through the preview embedded
+  in the file (rawpy / LibRaw).
+- EXIF orientation applied; transparency composited on white; 16-bit, CMYK and palette images
+  converted to 8-bit RGB without clipping; animated GIF/WebP give their first frame.
+- Memory is bounded: above MAX_DECODE_PIXELS a JPEG decodes at a reduced scale (DCT scaling)
+  and other formats are refused with their size, so no file can make the process balloon.
+Files are only ever opened for reading.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from mediabrowser.core.media import reasons
+from mediabrowser.core.media.files import check_readable
+from mediabrowser.core.media.sniff import RAW_EXTS
+from mediabrowser.core.types import MediaError
+
+# Our own guard replaces Pillow's (which refuses a 200-megapixel panorama outright): decoded
+# pixels are capped, a JPEG above the cap decodes reduced. 100 MP of RGB is 300 MB.
+MAX_DECODE_PIXELS = 100_000_000
+# Header dimensions beyond this are not a photograph but a damaged or hostile file.
+MAX_HEADER_PIXELS = 2_000_000_000
+Image.MAX_IMAGE_PIXELS = None
+# Pillow's warnings (broken EXIF, palette notes) are about a file, not for the user's terminal;
+# set once here because catch_warnings() is not safe across the decode threads.
+warnings.filterwarnings("ignore", module=r"PIL(\..*)?$")
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+_plugins_lock = threading.Lock()
+_plugins_ready = False
+
+
+def _register_plugins() -> None:
+    """HEIF (and AVIF when Pillow lacks it) come from pillow-heif, registered once."""
+    global _plugins_ready
+    if _plugins_ready:
+        return
+    with _plugins_lock:
+        if _plugins_ready:
+            return
+        try:
+            import pillow_heif
+
+            pillow_heif.register_heif_opener()
+            if "AVIF" not in Image.registered_extensions().values() and hasattr(
+                    pillow_heif, "register_avif_opener"):
+                pillow_heif.register_avif_opener()
+        except ImportError:  # HEIC files then get a clear "not supported" reason
+            pass
+        _plugins_ready = True
+
+
+def is_raw(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in RAW_EXTS
+
+
+def image_size(path: str | Path) -> tuple[int, int]:
+    """(width, height) as shown, EXIF orientation applied; reads only the header."""
+    check_readable(path)
+    if is_raw(path):
+        im = _raw_preview(path)
+        return im.size
+    _register_plugins()
+    try:
+        with Image.open(path) as im:
+            w, h = im.size
+            _check_header(w, h)
+            orientation = _orientation(im)
+    except MediaError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any decoder failure is this file's problem
+        raise image_error(exc, path) from None
+    if orientation in (5, 6, 7, 8):  # turned on its side
+        w, h = h, w
+    return w, h
+
+
+def load_image(path: str | Path, min_side: int | None = None) -> Image.Image:
+    """Decode to 8-bit RGB with EXIF orientation applied and transparency on white.
+
+    `min_side` lets JPEG decode at a reduced scale (DCT scaling) while keeping the shorter side at
+    least that long: several times faster for camera photos, same pixels after resizing.
+    """
+    check_readable(path)
+    if is_raw(path):
+        return _fit(_raw_preview(path), min_side)
+    _register_plugins()
+    try:
+        with Image.open(path) as im:
+            w, h = im.size
+            _check_header(w, h)
+            if im.format == "JPEG":
+                _draft_jpeg(im, min_side)
+            elif w * h > MAX_DECODE_PIXELS:
+                raise MediaError(
+                    f"too large to decode: {w}×{h} ({w * h / 1e6:.0f} megapixels; this app "
+                    f"decodes up to {MAX_DECODE_PIXELS / 1e6:.0f} megapixels except for JPEG)")
+            im.load()  # the first frame of an animation
+            try:
+                out = ImageOps.exif_transpose(im) or im
+            except Exception:  # noqa: BLE001 - a broken EXIF block: keep the picture as stored
+                out = im
+            return _to_rgb(out)
+    except MediaError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any decoder failure is this file's problem
+        raise image_error(exc, path) from None
+
+
+def _draft_jpeg(im: Any, min_side: int | None) -> None:
+    """Ask libjpeg for a reduced decode: to `min_side` when given, and always under the cap."""
+    w, h = im.size
+    scale = 1.0
+    if min_side:
+        scale = min(1.0, min_side / max(1, min(w, h)))
+    if w * h * scale * scale > MAX_DECODE_PIXELS:
+        scale = (MAX_DECODE_PIXELS / (w * h)) ** 0.5
+    if scale < 1.0:
+        im.draft("RGB", (max(1, int(w * scale)), max(1, int(h * scale))))
+        dw, dh = im.size
+        if dw * dh > MAX_DECODE_PIXELS:  # DCT scaling stops at 1/8
+            raise MediaError(f"too large to decode: {w}×{h} ({w * h / 1e6:.0f} megapixels)")
+
+
+def _check_header(w: int, h: int) -> None:
+    if w <= 0 or h <= 0:
+        raise MediaError("damaged: the picture has no size")
+    if w * h > MAX_HEADER_PIXELS:
+        raise MediaError(f"damaged or hostile: the header claims {w}×{h} pixels")
+
+
+def _orientation(im: Image.Image) -> int | None:
+    try:
+        value = im.getexif().get(0x0112)
+    except Exception:  # noqa: BLE001 - a broken EXIF block is not fatal
+        return None
+    return value if isinstance(value, int) else None
+
+
+def _to_rgb(im: Image.Image) -> Image.Image:
+    if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        return _high_depth_to_rgb(im)
+    if im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+            im.mode == "P" and "transparency" in im.info):
+        rgba = im.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    if im.mode != "RGB":
+        return im.convert("RGB")  # CMYK (Adobe-inverted too), YCbCr, L, 1, P
+    return im.copy() if im.readonly else im
+
+
+def _high_depth_to_rgb(im: Image.Image) -> Image.Image:
+    """16-bit and float greyscale scaled to 8 bits (Pillow's convert would clip at 255)."""
+    a = np.asarray(im, dtype=np.float64)
+    if im.mode == "F":
+        lo, hi = float(np.nanmin(a)), float(np.nanmax(a))
+        a = (a - lo) / (hi - lo) * 255.0 if hi > lo else np.zeros_like(a)
+    else:
+        a = a / 257.0  # 65535 → 255
+    grey = np.clip(np.nan_to_num(a), 0, 255).astype(np.uint8)
+    return Image.fromarray(grey, "L").convert("RGB")
+
+
+def _fit(im: Image.Image, min_side: int | None) -> Image.Image:
+    if min_side and min(im.size) > min_side * 2:
+        scale = min_side / min(im.size)
+        im = im.resize((max(1, round(im.width * scale)), max(1, round(im.height * scale))),
+                       Image.Resampling.BILINEAR)
+    return im
+
+
+def _raw_preview(path: str | Path) -> Image.Image:
+    """A camera RAW file's embedded preview (what the camera showed), via LibRaw."""
+    try:
+        import rawpy
+    except ImportError:
+        raise MediaError("camera RAW: not supported yet on this installation") from None
+    try:
+        with rawpy.imread(str(path)) as raw:
+            thumb = raw.extract_thumb()
+            if thumb.format == rawpy.ThumbFormat.JPEG:
+                import io
+
+                with Image.open(io.BytesIO(bytes(thumb.data))) as im:
+                    im.load()
+                    out = _to_rgb(im)
+            else:
+                out = Image.fromarray(np.asarray(thumb.data, dtype=np.uint8)).convert("RGB")
+            flip = {3: 180, 5: 90, 6: 270}.get(int(getattr(raw.sizes, "flip", 0) or 0))
+            return out.rotate(flip, expand=True) if flip else out
+    except MediaError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - LibRaw's errors name no cause a person can use
+        name = type(exc).__name__
+        if "NoThumbnail" in name or "thumbnail" in str(exc).lower():
+            raise MediaError("camera RAW without an embedded preview: not supported yet") from None
+        if "FileUnsupported" in name or "unsupported" in str(exc).lower():
+            raise MediaError("camera RAW: this camera's format is not supported yet") from None
+        raise MediaError("camera RAW: damaged, or a variant not supported yet") from None
+
+
+def image_error(exc: BaseException, path: str | Path) -> MediaError:
+    """The reason a picture could not be decoded, in plain words."""
+    if isinstance(exc, MediaError):
+        return exc
+    if isinstance(exc, UnidentifiedImageError):
+        ext = Path(path).suffix.lower()
+        if ext in (".heic", ".heif"):
+            try:
+                import pillow_heif  # noqa: F401
+            except ImportError:
+                return MediaError("HEIC photo: needs pillow-heif, which is not installed")
+        return MediaError(reasons.not_kind_reason("a picture", path))
+    if (isinstance(exc, OSError) and (exc.errno is not None or isinstance(exc, PermissionError))
+            and not str(exc).lower().startswith(("image file", "broken"))):
+        return MediaError(reasons.from_os_error(exc))
+    if isinstance(exc, MemoryError):
+        return MediaError("too large to decode with the memory this computer has")
+    return MediaError(reasons.from_message(
+        str(exc), "damaged: the picture data cannot be decoded"))
