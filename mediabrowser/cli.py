@@ -75,8 +75,23 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _quiet_terminal() -> None:
+    """File names are printed as the bytes they are (as ls does); native decoders' own
+    messages go to a log file, never to the terminal."""
+    from mediabrowser.core.quiet import capture_native_output
+    from mediabrowser.paths import log_dir
+
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="surrogateescape")
+    capture_native_output(log_dir() / "decoders.log")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if argv is None:  # the real command, not a test calling main() in its own process
+        _quiet_terminal()
     if args_list[:1] == ["--smoke-test"]:
         from mediabrowser.smoke import run
 
@@ -99,13 +114,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except Exception as exc:  # noqa: BLE001 - a clear one-line error, not a traceback
-        from mediabrowser.core.library import LibraryBusy
+        from mediabrowser.core.library import LibraryBusy, LibraryFailure
 
         if isinstance(exc, LibraryBusy):
             print(f"mediabrowser: {exc}", file=sys.stderr)
             return 3
         if os.environ.get("MEDIABROWSER_DEBUG"):
             raise
+        if isinstance(exc, LibraryFailure):
+            print(f"mediabrowser: {exc}", file=sys.stderr)
+            return 1
+        import sqlite3
+
+        if isinstance(exc, sqlite3.Error):
+            folder = Path(getattr(args, "library", None) or default_library_dir())
+            print(f"mediabrowser: {LibraryFailure.from_error(folder, exc)}", file=sys.stderr)
+            return 1
         print(f"mediabrowser: error: {exc}", file=sys.stderr)
         return 1
 
@@ -141,10 +165,15 @@ def _display_available() -> bool:
 
 
 def _library(args: argparse.Namespace) -> Any:
-    from mediabrowser.core.library import Library
+    import sqlite3
+
+    from mediabrowser.core.library import Library, LibraryFailure
 
     folder = Path(args.library).expanduser() if args.library else default_library_dir()
-    return Library(folder, device=args.device)
+    try:
+        return Library(folder, device=args.device)
+    except (sqlite3.Error, OSError) as exc:
+        raise LibraryFailure.from_error(folder.absolute(), exc) from exc
 
 
 # ---- index ----------------------------------------------------------------------------------
@@ -223,7 +252,8 @@ def cmd_index(args: argparse.Namespace) -> int:
         json.dump({
             "library": str(lib.folder), "scanned": report.scanned, "new": report.new,
             "changed": report.changed, "moved": report.moved, "unchanged": report.unchanged,
-            "missing": report.missing, "embedded": report.embedded,
+            "missing": report.missing, "offline": report.offline,
+            "offline_folders": report.offline_roots, "embedded": report.embedded,
             "seconds": round(report.seconds, 3),
             "problems": [{"path": p.path, "stage": p.stage, "reason": p.reason}
                          for p in report.problems],
@@ -231,6 +261,9 @@ def cmd_index(args: argparse.Namespace) -> int:
         print()
     else:
         print(summary(report))
+        for folder in report.offline_roots:
+            print(f"folder not found (a drive unplugged?): {folder}; its files are kept and come "
+                  "back when it does")
         if report.problems:
             print(f"\n{len(report.problems)} file(s) could not be used:")
             for prob in report.problems:

@@ -37,3 +37,10 @@ def resource_dir() -> Path:
 def demo_dir() -> Path:
     env = os.environ.get("MEDIABROWSER_DEMO")
     return Path(env).expanduser() if env else _data_dir() / "demo-media"
+
+
+def log_dir() -> Path:
+    """Where what native decoders print goes instead of the terminal."""
+    from platformdirs import user_log_dir
+
+    return Path(user_log_dir(APP, appauthor=False))

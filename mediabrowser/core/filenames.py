@@ -54,3 +54,26 @@ def display(path: str) -> str:
 
 def display_name(path: str) -> str:
     return display(os.path.basename(path.rstrip(os.sep)) or path)
+
+
+def openable_alias(path: str, folder: str | None = None) -> str:
+    """A path other programs (Qt's player, a file manager) can open: `path` itself when its
+    name is valid UTF-8, else a symbolic link with a plain name pointing at it (the media file
+    itself is never touched)."""
+    if is_readable_text(path):
+        return path
+    import hashlib
+    import tempfile
+
+    base = folder or os.path.join(tempfile.gettempdir(), f"mediabrowser-{os.getuid()}-aliases")
+    os.makedirs(base, mode=0o700, exist_ok=True)
+    raw = os.fsencode(path)
+    ext = os.path.splitext(raw)[1].decode("ascii", "ignore")[:10]
+    alias = os.path.join(base, hashlib.blake2b(raw, digest_size=12).hexdigest() + ext)
+    if not os.path.islink(alias) or os.readlink(alias) != path:
+        tmp = f"{alias}.{os.getpid()}.tmp"
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        os.symlink(path, tmp)
+        os.replace(tmp, alias)
+    return alias

@@ -14,6 +14,11 @@ from mediabrowser.gui.main_window import MainWindow
 
 
 def run(library: Path | None, paths: list[str]) -> int:
+    from mediabrowser.core.quiet import capture_native_output
+    from mediabrowser.paths import log_dir
+
+    # Decoders and Qt print on stderr; in the app that belongs in a log, not on a terminal.
+    capture_native_output(log_dir() / "window.log")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("mediabrowser")

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mediabrowser.core.filenames import display, display_name, openable_alias
 from mediabrowser.core.format import format_duration
 from mediabrowser.core.library import Library
 from mediabrowser.core.types import FileProblem, Match, Progress
@@ -85,6 +86,8 @@ class MainWindow(QMainWindow):
         self.search_pool = QThreadPool(self)
         self.search_pool.setMaxThreadCount(1)
         self.thumbs = ThumbLoader(library_dir / "thumbs")
+        self.thumbs.problem.connect(self._thumbnail_problem)
+        self._job_problems_seen = 0  # how many of the running job's problems are listed
         self.worker: GeneratorWorker | None = None
         self.pending_paths: list[str] = []
         self.problems: list[FileProblem] = []
@@ -397,6 +400,7 @@ class MainWindow(QMainWindow):
         worker.signals.failed.connect(self._on_failed)
         self.worker = worker
         self.problems.clear()
+        self._job_problems_seen = 0
         self.problems_table.setRowCount(0)
         self._update_problems_button()
         self._set_busy(True)
@@ -418,8 +422,9 @@ class MainWindow(QMainWindow):
     def _on_progress(self, p: Progress) -> None:
         if self._closing:
             return
-        for prob in p.errors[len(self.problems):]:
+        for prob in p.errors[self._job_problems_seen:]:
             self._add_problem(prob)
+        self._job_problems_seen = max(self._job_problems_seen, len(p.errors))
         if p.stage == "scan":
             self.progress.setRange(0, 0)
             self.status_text.setText(f"Looking for media… {p.done} files found")
@@ -429,7 +434,7 @@ class MainWindow(QMainWindow):
             verb = "Reading" if p.stage == "probe" else "Analysing"
             eta = f" · about {format_duration(p.eta)} left" if p.eta is not None else ""
             rate = f" · {p.rate:.1f}/s" if p.rate else ""
-            name = Path(p.current).name if p.current else ""
+            name = display_name(p.current) if p.current else ""
             paused = " (paused)" if self.worker and self.worker.paused else ""
             self.status_text.setText(f"{verb} {p.done} of {p.total}{rate}{eta}{paused}  {name}")
         now = time.monotonic()
@@ -448,8 +453,9 @@ class MainWindow(QMainWindow):
         if report is not None:
             from mediabrowser.core.jobs.pipeline import summary
 
-            for prob in report.problems[len(self.problems):]:
+            for prob in report.problems[self._job_problems_seen:]:
                 self._add_problem(prob)
+            self._job_problems_seen = 0
             self.status_text.setText(summary(report).capitalize())
             if report.changed or report.moved:
                 self.thumbs.forget_all()  # pictures of changed files are made again
@@ -507,9 +513,17 @@ class MainWindow(QMainWindow):
         self.problems.append(prob)
         r = self.problems_table.rowCount()
         self.problems_table.insertRow(r)
-        self.problems_table.setItem(r, 0, QTableWidgetItem(prob.path))
-        self.problems_table.setItem(r, 1, QTableWidgetItem(prob.reason))
+        name = QTableWidgetItem(display_name(prob.path))
+        name.setToolTip(display(prob.path))  # the full name on hover
+        reason = QTableWidgetItem(prob.reason)
+        reason.setToolTip(prob.reason)
+        self.problems_table.setItem(r, 0, name)
+        self.problems_table.setItem(r, 1, reason)
         self._update_problems_button()
+
+    def _thumbnail_problem(self, path: str, reason: str) -> None:
+        if not any(p.path == path for p in self.problems):
+            self._add_problem(FileProblem(path, reason, "thumbnail"))
 
     def _update_problems_button(self) -> None:
         n = len(self.problems)
@@ -583,16 +597,16 @@ class MainWindow(QMainWindow):
 
     def open_selected(self) -> None:
         for p in self._selected_paths()[:10]:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(p))
+            QDesktopServices.openUrl(QUrl.fromLocalFile(openable_alias(p)))
 
     def reveal_selected(self) -> None:
         for folder in sorted({str(Path(p).parent) for p in self._selected_paths()})[:5]:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(folder))
+            QDesktopServices.openUrl(QUrl.fromLocalFile(openable_alias(folder)))
 
     def copy_selected_paths(self) -> None:
         paths = self._selected_paths()
         if paths:
-            QGuiApplication.clipboard().setText("\n".join(paths))
+            QGuiApplication.clipboard().setText("\n".join(display(p) for p in paths))
             self.status_text.setText(f"Copied {len(paths)} path(s).")
 
     def remove_selected(self) -> None:
@@ -603,7 +617,7 @@ class MainWindow(QMainWindow):
         ids = [i for i in ids if i in rows]
         if not ids:
             return
-        what = Path(rows[ids[0]].path).name if len(ids) == 1 else f"{len(ids)} items"
+        what = display_name(rows[ids[0]].path) if len(ids) == 1 else f"{len(ids)} items"
         answer = QMessageBox.question(
             self, "Remove from library",
             f"Remove {what} from the library?\n\nThe file itself stays where it is on disk; "
@@ -627,7 +641,7 @@ class MainWindow(QMainWindow):
         row = model.file_row(idx.data(IdRole))
         if row is None:
             return
-        self.run_query(Query(row.path, Path(row.path).name, row.id))
+        self.run_query(Query(row.path, display_name(row.path), row.id))
 
     def update_text_search(self) -> None:
         """Text search works with a CLIP image model; otherwise the box says why it is off."""
@@ -652,7 +666,7 @@ class MainWindow(QMainWindow):
     def query_outside_files(self, paths: list[str]) -> None:
         files = [p for p in paths if Path(p).is_file()]
         if files:
-            self.run_query(Query(files[0], f"{Path(files[0]).name} (dropped file)"))
+            self.run_query(Query(files[0], f"{display_name(files[0])} (dropped file)"))
 
     def run_query(self, query: Query) -> None:
         del self.history[self.history_pos + 1:]

@@ -48,8 +48,10 @@ class GeneratorWorker(QRunnable):
                 self.signals.progress.emit(p)
             self.signals.finished.emit(result)
         except Exception as exc:  # noqa: BLE001 - reported in the window, never a crash
-            traceback.print_exc()
-            self.signals.failed.emit(str(exc) or type(exc).__name__)
+            from mediabrowser.core.jobs.runner import failure_message
+
+            traceback.print_exc()  # to the log (native output is captured by the app)
+            self.signals.failed.emit(failure_message(exc))
         finally:
             self.done.set()
 
@@ -91,7 +93,9 @@ class CallWorker(QRunnable):
         try:
             result = self.fn()
         except Exception as exc:  # noqa: BLE001 - shown to the user by the receiver
-            self.signals.failed.emit(str(exc) or type(exc).__name__)
+            from mediabrowser.core.jobs.runner import failure_message
+
+            self.signals.failed.emit(failure_message(exc))
             return
         self.signals.done.emit(result)
 

@@ -211,6 +211,10 @@ def _apply(lib: Library, c: Any, job_id: int, report: IndexReport, work: list[Wo
                            row.error or "could not be used in an earlier run")
             return
         if row.status == "offline":  # its drive is back, the file unchanged
+            if row.error:  # it could not be used before its drive went away
+                store.update_file(c, row.id, status="error")
+                record_problem(lib, c, job_id, report, path, "earlier run", row.error)
+                return
             store.update_file(c, row.id, status="ok")
             restored.append(row.id)
         report.unchanged += 1

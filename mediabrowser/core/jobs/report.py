@@ -45,10 +45,26 @@ def record_problem(lib: Any, conn: Any, job_id: int, report: IndexReport, path: 
 
 
 def summary(r: IndexReport) -> str:
-    parts = [f"{r.scanned} files seen", f"{r.new} new", f"{r.changed} changed", f"{r.moved} moved",
-             f"{r.missing} gone", f"{r.embedded} embedded", f"{len(r.problems)} problems"]
+    """One sentence whose numbers add up: every file found is either ready to search or could
+    not be used; then what changed, what is gone and what is offline."""
+    bad = len({p.path for p in r.problems if p.stage != "scan"})
+    ready = max(0, r.scanned - bad)
+    head = f"{r.scanned} file{'s' if r.scanned != 1 else ''} found: "
+    if r.cancelled:
+        head = f"Cancelled — {r.embedded} analysed before stopping; {r.scanned} files found: "
+    parts = [f"{ready} ready to search", f"{bad} could not be used"]
+    details = [f"{n} {word}" for n, word in ((r.embedded, "analysed now"), (r.new, "new"),
+                                               (r.moved, "moved or renamed"),
+                                               (r.changed, "changed")) if n]
+    text = head + ", ".join(parts)
+    if details:
+        text += f" ({', '.join(details)})"
+    tail = []
+    if r.missing:
+        tail.append(f"{r.missing} no longer on disk")
     if r.offline:
-        parts.append(f"{r.offline} offline (folder not found, kept)")
-    speed = f" ({r.rate:.1f}/s on {r.device})" if r.embedded and r.device else ""
-    return (("cancelled: " if r.cancelled else "") + ", ".join(parts)
-            + f" in {r.seconds:.1f} s{speed}")
+        tail.append(f"{r.offline} offline (folder not found; kept)")
+    if tail:
+        text += "; " + ", ".join(tail)
+    speed = f", {r.rate:.1f}/s on {r.device}" if r.embedded and r.device else ""
+    return f"{text} — {r.seconds:.1f} s{speed}"

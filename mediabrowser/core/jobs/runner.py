@@ -24,3 +24,21 @@ def index_library_job(folder: Path, paths: Sequence[str | Path], cancel: CancelT
         return report
     finally:
         lib.close()
+
+
+def failure_message(exc: BaseException) -> str:
+    """What a person is told when a whole job stops: the library's own failures say what to
+    do; anything else is named in words, never as a raw exception."""
+    import sqlite3
+
+    from mediabrowser.core.library import LibraryBusy, LibraryFailure
+    from mediabrowser.core.types import MediaError
+
+    if isinstance(exc, LibraryBusy | LibraryFailure | MediaError):
+        return str(exc)
+    if isinstance(exc, sqlite3.Error | OSError):
+        return str(LibraryFailure.from_error(Path("the library folder"), exc))
+    if isinstance(exc, MemoryError):
+        return "the computer ran out of memory; what was done is kept — try again"
+    return (f"something unexpected went wrong ({type(exc).__name__}); what was done is kept, "
+            "and the next run carries on")

@@ -118,18 +118,19 @@ def load_image(path: str | Path, min_side: int | None = None) -> Image.Image:
 
 
 def _draft_jpeg(im: Any, min_side: int | None) -> None:
-    """Ask libjpeg for a reduced decode: to `min_side` when given, and always under the cap."""
+    """Ask libjpeg for a reduced decode (1/2, 1/4 or 1/8): down to `min_side` when given, and
+    always under the pixel cap."""
     w, h = im.size
-    scale = 1.0
-    if min_side:
-        scale = min(1.0, min_side / max(1, min(w, h)))
-    if w * h * scale * scale > MAX_DECODE_PIXELS:
-        scale = (MAX_DECODE_PIXELS / (w * h)) ** 0.5
+    scale = min(1.0, min_side / max(1, min(w, h))) if min_side else 1.0
+    denom = 1
+    while denom < 8 and w * h / (denom * denom) > MAX_DECODE_PIXELS:
+        denom *= 2  # draft() picks the smallest scale at least as large as asked
+    scale = min(scale, 1.0 / denom)
     if scale < 1.0:
         im.draft("RGB", (max(1, int(w * scale)), max(1, int(h * scale))))
-        dw, dh = im.size
-        if dw * dh > MAX_DECODE_PIXELS:  # DCT scaling stops at 1/8
-            raise MediaError(f"too large to decode: {w}×{h} ({w * h / 1e6:.0f} megapixels)")
+    dw, dh = im.size
+    if dw * dh > MAX_DECODE_PIXELS:  # DCT scaling stops at 1/8
+        raise MediaError(f"too large to decode: {w}×{h} ({w * h / 1e6:.0f} megapixels)")
 
 
 def _check_header(w: int, h: int) -> None:
@@ -181,32 +182,38 @@ def _fit(im: Image.Image, min_side: int | None) -> Image.Image:
 
 
 def _raw_preview(path: str | Path) -> Image.Image:
-    """A camera RAW file's embedded preview (what the camera showed), via LibRaw."""
+    """A camera RAW file as the camera showed it: its embedded preview (fast), or, when it has
+    none, LibRaw's own development at half size."""
     try:
         import rawpy
     except ImportError:
         raise MediaError("camera RAW: not supported yet on this installation") from None
     try:
         with rawpy.imread(str(path)) as raw:
-            thumb = raw.extract_thumb()
+            flip = {3: 180, 5: 90, 6: 270}.get(int(getattr(raw.sizes, "flip", 0) or 0))
+            try:
+                thumb = raw.extract_thumb()
+            except rawpy.LibRawNoThumbnailError:
+                rgb = raw.postprocess(half_size=True, use_camera_wb=True, output_bps=8)
+                return Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8))
             if thumb.format == rawpy.ThumbFormat.JPEG:
                 import io
 
                 with Image.open(io.BytesIO(bytes(thumb.data))) as im:
+                    _draft_jpeg(im, None)
                     im.load()
-                    out = _to_rgb(im)
-            else:
-                out = Image.fromarray(np.asarray(thumb.data, dtype=np.uint8)).convert("RGB")
-            flip = {3: 180, 5: 90, 6: 270}.get(int(getattr(raw.sizes, "flip", 0) or 0))
+                    out = _to_rgb(ImageOps.exif_transpose(im) or im)
+                return out  # the JPEG's own EXIF says how it is turned
+            out = Image.fromarray(np.ascontiguousarray(thumb.data, dtype=np.uint8)).convert("RGB")
             return out.rotate(flip, expand=True) if flip else out
     except MediaError:
         raise
     except Exception as exc:  # noqa: BLE001 - LibRaw's errors name no cause a person can use
         name = type(exc).__name__
-        if "NoThumbnail" in name or "thumbnail" in str(exc).lower():
-            raise MediaError("camera RAW without an embedded preview: not supported yet") from None
-        if "FileUnsupported" in name or "unsupported" in str(exc).lower():
+        if "FileUnsupported" in name:
             raise MediaError("camera RAW: this camera's format is not supported yet") from None
+        if "IOError" in name or "DataError" in name or "TooBig" in name:
+            raise MediaError("camera RAW: damaged (the raw data cannot be read)") from None
         raise MediaError("camera RAW: damaged, or a variant not supported yet") from None
 
 

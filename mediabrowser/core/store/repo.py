@@ -108,9 +108,10 @@ class Store:
 
     def listing(self, kind: str | None = None, sort: str = "name", name_filter: str = ""
                 ) -> list[int]:
-        """Ids of the items a person browses (present, or present but unreadable), sorted by
+        """Ids of the items a person browses (present, unreadable, or offline with their drive),
+        sorted by
         "name" (file name), "date" (newest first) or "folder" (full path)."""
-        sql = "SELECT id, path, mtime FROM files WHERE status IN ('ok', 'error')"
+        sql = "SELECT id, path, mtime FROM files WHERE status IN ('ok', 'error', 'offline')"
         args: list[Any] = []
         if kind:
             sql += " AND kind = ?"
@@ -129,7 +130,7 @@ class Store:
         return [r[0] for r in rows]
 
     def listing_count(self, kind: str | None = None) -> int:
-        sql = "SELECT COUNT(*) FROM files WHERE status IN ('ok', 'error')"
+        sql = "SELECT COUNT(*) FROM files WHERE status IN ('ok', 'error', 'offline')"
         args: list[Any] = []
         if kind:
             sql += " AND kind = ?"

@@ -60,7 +60,8 @@ class TileDelegate(QStyledItemDelegate):
             painter.setBrush(QColor(60, 64, 72) if pm != "" else QColor(90, 60, 60))
             painter.drawRoundedRect(QRectF(thumb), 4, 4)
             painter.setPen(QColor(150, 155, 165))
-            glyph = "⚠" if pm == "" else KIND_GLYPH.get(kind, "?")
+            offline = row is not None and row.status == "offline"
+            glyph = "⏏" if offline else ("⚠" if pm == "" else KIND_GLYPH.get(kind, "?"))
             f = QFont(painter.font())
             f.setPointSizeF(max(10.0, thumb.height() / 5))
             painter.setFont(f)

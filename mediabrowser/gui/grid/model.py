@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
+from mediabrowser.core.filenames import display, display_name
 from mediabrowser.core.store.repo import FileRow, Store
 from mediabrowser.core.types import MediaKind
 from mediabrowser.gui.grid.thumb_loader import ThumbLoader
@@ -95,14 +96,17 @@ class ItemsModel(QAbstractListModel):
         if role == RowRole:
             return row
         if role == Qt.ItemDataRole.DisplayRole:
-            return row.path.rsplit("/", 1)[-1]
+            return display_name(row.path)
         if role == Qt.ItemDataRole.ToolTipRole:
-            tip = row.path
+            tip = display(row.path)
             if row.status == "error":
                 tip += f"\n⚠ {row.error}"
+            elif row.status == "offline":
+                tip += "\n⏏ offline: its folder is not found (a drive unplugged?); it comes " \
+                       "back when the folder does"
             return tip
         if role == ThumbRole:
-            if row.status == "error" or self.thumbs.failed(fid):
+            if row.status in ("error", "offline") or self.thumbs.failed(fid):
                 return ""
             pm = self.thumbs.pixmap(fid)
             if pm is None:

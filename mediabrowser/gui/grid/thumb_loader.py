@@ -14,15 +14,16 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtGui import QImage, QPixmap
 
+from mediabrowser.core.media import reasons
 from mediabrowser.core.media.thumbs import cached_thumbnail
-from mediabrowser.core.types import MediaKind
+from mediabrowser.core.types import MediaError, MediaKind
 
 MAX_PENDING = 400
 
 
 class _Signals(QObject):
     ready = Signal(int, QImage)
-    failed = Signal(int, str)
+    failed = Signal(int, str, str)  # file id, path, reason
 
 
 class _Drain(QRunnable):
@@ -44,12 +45,16 @@ class _Drain(QRunnable):
                 if image.isNull():
                     raise ValueError("thumbnail could not be read back")
                 self.loader.signals.ready.emit(file_id, image)
-            except Exception as exc:  # noqa: BLE001 - the tile shows a "no preview" sign
-                self.loader.signals.failed.emit(file_id, str(exc))
+            except MediaError as exc:  # the tile shows a "no preview" sign
+                self.loader.signals.failed.emit(file_id, path, str(exc))
+            except Exception as exc:  # noqa: BLE001 - one odd file, said in words
+                self.loader.signals.failed.emit(
+                    file_id, path, reasons.unexpected("make a thumbnail of", exc))
 
 
 class ThumbLoader(QObject):
     changed = Signal(int)  # a file id whose thumbnail (or failure) is now known
+    problem = Signal(str, str)  # path, reason: a file whose thumbnail could not be made
 
     def __init__(self, folder: Path, workers: int = 2, memory_items: int = 3000) -> None:
         super().__init__()
@@ -113,11 +118,12 @@ class ThumbLoader(QObject):
             self._cache.popitem(last=False)
         self.changed.emit(file_id)
 
-    def _on_failed(self, file_id: int, reason: str) -> None:
+    def _on_failed(self, file_id: int, path: str, reason: str) -> None:
         with self._lock:
             self._queued.discard(file_id)
         self._failed.add(file_id)
         self.changed.emit(file_id)
+        self.problem.emit(path, reason)
 
     def forget_all(self) -> None:
         """Drop the pictures held in memory (the disk cache is keyed by content)."""

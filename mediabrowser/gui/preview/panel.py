@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import html
 from typing import Any
 
 from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
+from mediabrowser.core.filenames import display, display_name, openable_alias
 from mediabrowser.core.format import format_duration, format_size
 from mediabrowser.core.store.repo import FileRow
 from mediabrowser.gui.preview.image import ImageView
@@ -83,7 +84,7 @@ class PreviewPanel(QWidget):
                        lambda err: self._failed(ticket, err))
         else:
             self.stack.setCurrentWidget(self.player)
-            self.player.set_source(row.path, row.kind)
+            self.player.set_source(openable_alias(row.path), row.kind)
             if row.kind == "audio":
                 call_later(self.pool, lambda: _load_envelope(row.path),
                            lambda env: self._envelope_ready(ticket, env),
@@ -107,7 +108,7 @@ class PreviewPanel(QWidget):
 
     @staticmethod
     def _describe(row: FileRow, score: float | None, model: str | None) -> str:
-        parts = [f"<b>{Path(row.path).name}</b>", row.path.replace("&", "&amp;"),
+        parts = [f"<b>{html.escape(display_name(row.path))}</b>", html.escape(display(row.path)),
                  format_size(row.size)]
         if row.width and row.height:
             parts.append(f"{row.width} × {row.height}")
