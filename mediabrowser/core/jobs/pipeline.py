@@ -16,6 +16,7 @@ from typing import Any
 
 from mediabrowser.core.embed.device import batch_size_for
 from mediabrowser.core.embed.registry import get_spec
+from mediabrowser.core.jobs.crash_guard import CrashGuard
 from mediabrowser.core.jobs.prefetch import prefetch_map
 from mediabrowser.core.jobs.probe_stage import scan_and_probe
 from mediabrowser.core.jobs.progress import Meter
@@ -49,8 +50,9 @@ def index_job(
     state = "done"
     try:
         work: list[Work] = []
-        yield from scan_and_probe(lib, roots, cancel, report, work, job_id)
-        yield from _embed_all(lib, work, cancel, report, job_id)
+        guard = CrashGuard(lib.folder)
+        yield from scan_and_probe(lib, roots, cancel, report, work, job_id, guard)
+        yield from _embed_all(lib, work, cancel, report, job_id, guard)
     except Cancelled:
         report.cancelled = True
         state = "cancelled"
@@ -78,7 +80,7 @@ def index_job(
 
 
 def _embed_all(lib: Library, work: list[Work], cancel: CancelToken, report: IndexReport,
-               job_id: int) -> Generator[Progress, None, None]:
+               job_id: int, guard: CrashGuard) -> Generator[Progress, None, None]:
     by_model: dict[str, list[Work]] = {}
     for w in work:
         by_model.setdefault(w.model, []).append(w)
@@ -89,14 +91,14 @@ def _embed_all(lib: Library, work: list[Work], cancel: CancelToken, report: Inde
         report.device = lib.device
     stage_start = time.monotonic()
     try:
-        yield from _embed_models(lib, by_model, cancel, report, job_id, meter, last_save)
+        yield from _embed_models(lib, by_model, cancel, report, job_id, meter, last_save, guard)
     finally:
         report.embed_seconds = time.monotonic() - stage_start
 
 
 def _embed_models(lib: Library, by_model: dict[str, list[Work]], cancel: CancelToken,
-                  report: IndexReport, job_id: int, meter: Meter, last_save: float
-                  ) -> Generator[Progress, None, None]:
+                  report: IndexReport, job_id: int, meter: Meter, last_save: float,
+                  guard: CrashGuard) -> Generator[Progress, None, None]:
     for model, items in by_model.items():
         cancel.raise_if_cancelled()
         try:
@@ -114,8 +116,11 @@ def _embed_models(lib: Library, by_model: dict[str, list[Work]], cancel: CancelT
                          else batch_size_for(lib.device, lib.config.batch_size))
         ahead = batch_size * 3
         batch: list[tuple[Work, Any]] = []
-        stream = prefetch_map(lambda w: embedder.prepare(w.path), items,  # noqa: B023
-                              workers=lib.config.decode_workers, ahead=ahead)
+        def prepare(w: Work, embedder: Any = embedder) -> Any:
+            with guard.reading(w.path):
+                return embedder.prepare(w.path)
+
+        stream = prefetch_map(prepare, items, workers=lib.config.decode_workers, ahead=ahead)
         try:
             for w, prepared, failure in stream:
                 cancel.raise_if_cancelled()

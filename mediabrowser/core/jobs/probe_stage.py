@@ -13,6 +13,7 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
+from mediabrowser.core.jobs.crash_guard import CRASH_REASON, CrashGuard
 from mediabrowser.core.jobs.progress import Meter
 from mediabrowser.core.jobs.report import IndexReport, Work, record_problem
 from mediabrowser.core.library import Library
@@ -40,8 +41,10 @@ class _Plan:
 
 
 def scan_and_probe(lib: Library, roots: list[str], cancel: CancelToken, report: IndexReport,
-                   work: list[Work], job_id: int) -> Generator[Progress, None, None]:
+                   work: list[Work], job_id: int, guard: CrashGuard
+                   ) -> Generator[Progress, None, None]:
     store = lib.store
+    _skip_crashers(lib, guard, job_id, report)
     away = _set_offline(lib, roots, report)
     live_roots = [r for r in roots if r not in away]
     meter = Meter("scan", 0)
@@ -63,7 +66,7 @@ def scan_and_probe(lib: Library, roots: list[str], cancel: CancelToken, report: 
     for start in range(0, len(found), PROBE_BATCH):
         cancel.raise_if_cancelled()
         chunk = found[start:start + PROBE_BATCH]
-        plans = [_plan(lib, p) for p in chunk]  # reads files: outside the transaction
+        plans = [_plan(lib, p, guard) for p in chunk]  # reads files: outside the transaction
         removed: list[int] = []
         restored: list[int] = []
         with store.transaction() as c:
@@ -86,7 +89,7 @@ def _set_offline(lib: Library, roots: list[str], report: IndexReport) -> set[str
     for r in roots:
         if r not in known:
             continue
-        rows = [row for row in store.files_under(r) if row.status in ("ok", "error", "missing")]
+        rows = [row for row in store.files_under(r) if row.status in ("ok", "error")]
         if os.path.isdir(r) and not (rows and _empty_folder(r)):
             continue
         away.add(r)  # gone, or an empty mount point where a drive used to be
@@ -133,9 +136,29 @@ def _mark_gone(lib: Library, roots: list[str], seen: set[str], report: IndexRepo
         report.missing = len(gone)
 
 
-def _plan(lib: Library, path: str) -> _Plan:
+def _skip_crashers(lib: Library, guard: CrashGuard, job_id: int, report: IndexReport) -> None:
+    """Files that took the previous run down with them are not opened again until changed."""
+    store = lib.store
+    for path in guard.leftover():
+        st = _stat_or_none(path)
+        if st is None:
+            continue
+        row = store.file_by_path(path)
+        with store.transaction() as c:
+            if row is None:
+                store.insert_file(c, path=path, kind=_guess_kind(path), size=st[0], mtime=st[1],
+                                  status="error", error=CRASH_REASON)
+            else:
+                store.update_file(c, row.id, status="error", error=CRASH_REASON, size=st[0],
+                                  mtime=st[1])
+        if row is not None:
+            lib.indexes.remove([row.id])
+
+
+def _plan(lib: Library, path: str, guard: CrashGuard) -> _Plan:
     row = lib.store.file_by_path(path)
-    row, result, error = _probe_one(row, path)
+    with guard.reading(path):
+        row, result, error = _probe_one(row, path)
     fulls: dict[str, str] = {}
     if result is not None and row is None:
         twins = _twins(lib, path, result)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from mediabrowser.core.media import reasons
-from mediabrowser.core.media.files import check_readable
+from mediabrowser.core.media.files import check_readable, native_path
 from mediabrowser.core.types import MediaError
 
 AUDIO_RATE = 16_000
@@ -25,14 +25,14 @@ def audio_info(path: str | Path) -> tuple[float, int]:
     try:
         from torchcodec.decoders import AudioDecoder
 
-        meta = AudioDecoder(str(path)).metadata
+        meta = AudioDecoder(native_path(path)).metadata
         duration = float(meta.duration_seconds_from_header or meta.duration_seconds or 0.0)
         return duration, int(meta.sample_rate or 0)
     except Exception as first:  # noqa: BLE001 - fall back to libsndfile before giving up
         try:
             import soundfile as sf
 
-            info = sf.info(str(path))
+            info = sf.info(native_path(path))
             return float(info.duration), int(info.samplerate)
         except Exception:  # noqa: BLE001
             raise audio_error(first, path) from None
@@ -44,7 +44,7 @@ def load_audio(path: str | Path, max_seconds: float = AUDIO_MAX_SECONDS) -> np.n
     try:
         from torchcodec.decoders import AudioDecoder
 
-        dec = AudioDecoder(str(path), sample_rate=AUDIO_RATE, num_channels=1)
+        dec = AudioDecoder(native_path(path), sample_rate=AUDIO_RATE, num_channels=1)
         samples = dec.get_samples_played_in_range(0.0, max_seconds).data
         wav = samples.mean(dim=0).numpy().astype(np.float32)
     except Exception as first:  # noqa: BLE001 - fall back to libsndfile (wav, flac, ogg, aiff)
@@ -64,8 +64,9 @@ def _load_soundfile(path: str | Path, max_seconds: float) -> np.ndarray:
     import torch
     import torchaudio.functional as AF
 
-    info = sf.info(str(path))
-    data, rate = sf.read(str(path), frames=int(max_seconds * info.samplerate), dtype="float32",
+    name = native_path(path)
+    info = sf.info(name)
+    data, rate = sf.read(name, frames=int(max_seconds * info.samplerate), dtype="float32",
                          always_2d=True)
     mono = torch.from_numpy(data.mean(axis=1))
     if rate != AUDIO_RATE:

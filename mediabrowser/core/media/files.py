@@ -25,3 +25,12 @@ def check_readable(path: str | Path) -> int:
     if not os.access(path, os.R_OK):
         raise MediaError("cannot read file: permission denied")
     return st.st_size
+
+
+def native_path(path: str | Path) -> str:
+    """The path to hand to a native decoder (OpenCV, FFmpeg, libsndfile, LibRaw). They take
+    UTF-8 text: a name that is not valid UTF-8 crashes OpenCV outright and makes the others
+    refuse, so such a file is opened through a symbolic link with a plain name."""
+    from mediabrowser.core.filenames import openable_alias
+
+    return openable_alias(str(path))

@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from mediabrowser.core.media import reasons
-from mediabrowser.core.media.files import check_readable
+from mediabrowser.core.media.files import check_readable, native_path
 from mediabrowser.core.media.sniff import RAW_EXTS
 from mediabrowser.core.types import MediaError
 
@@ -189,7 +189,7 @@ def _raw_preview(path: str | Path) -> Image.Image:
     except ImportError:
         raise MediaError("camera RAW: not supported yet on this installation") from None
     try:
-        with rawpy.imread(str(path)) as raw:
+        with rawpy.imread(native_path(path)) as raw:
             flip = {3: 180, 5: 90, 6: 270}.get(int(getattr(raw.sizes, "flip", 0) or 0))
             try:
                 thumb = raw.extract_thumb()
