@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -522,7 +523,8 @@ class MainWindow(QMainWindow):
         self._update_problems_button()
 
     def _thumbnail_problem(self, path: str, reason: str) -> None:
-        if not any(p.path == path for p in self.problems):
+        # A file whose drive is away has no problem of its own (it shows ⏏ in the grid).
+        if os.path.lexists(path) and not any(p.path == path for p in self.problems):
             self._add_problem(FileProblem(path, reason, "thumbnail"))
 
     def _update_problems_button(self) -> None:

@@ -89,14 +89,14 @@ def test_a_file_that_crashes_the_decoder_is_skipped_by_the_next_run(tmp_path: Pa
     killer = media / "killer.jpg"
     textured((10, 10, 10), seed=7).save(killer)
     lib = str(tmp_path / "lib")
-    # A decoder that dies on one file, as a native library's segmentation fault would.
+    # A decoder that dies on one file with a segmentation fault, as a native library can.
     crash = textwrap.dedent(f"""
         import os, signal, sys
         from mediabrowser.core.media import probe as probe_mod
         real = probe_mod.probe
         def probe(path):
             if str(path).endswith("killer.jpg"):
-                os.kill(os.getpid(), signal.SIGKILL)
+                os.kill(os.getpid(), signal.SIGSEGV)
             return real(path)
         probe_mod.probe = probe
         import mediabrowser.core.jobs.probe_stage as stage
@@ -105,7 +105,7 @@ def test_a_file_that_crashes_the_decoder_is_skipped_by_the_next_run(tmp_path: Pa
         sys.exit(main(["index", {str(media)!r}, "--library", {lib!r}]))
     """)
     died = subprocess.run([sys.executable, "-c", crash], capture_output=True, timeout=300)
-    assert died.returncode == -9
+    assert died.returncode == -11
     r = mb("index", str(media), "--library", lib, "--json")
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout)

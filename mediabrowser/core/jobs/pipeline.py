@@ -50,9 +50,9 @@ def index_job(
     state = "done"
     try:
         work: list[Work] = []
-        guard = CrashGuard(lib.folder)
-        yield from scan_and_probe(lib, roots, cancel, report, work, job_id, guard)
-        yield from _embed_all(lib, work, cancel, report, job_id, guard)
+        with CrashGuard(lib.folder) as guard:
+            yield from scan_and_probe(lib, roots, cancel, report, work, job_id, guard)
+            yield from _embed_all(lib, work, cancel, report, job_id, guard)
     except Cancelled:
         report.cancelled = True
         state = "cancelled"

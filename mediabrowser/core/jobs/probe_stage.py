@@ -115,9 +115,13 @@ def _empty_folder(path: str) -> bool:
 
 
 def _mark_gone(lib: Library, roots: list[str], seen: set[str], report: IndexReport) -> None:
-    """Files deleted inside a folder that is present leave the results (vectors kept)."""
+    """Files deleted inside a folder that is present leave the results (vectors kept). A
+    folder that is there but empty, having held files, is a mount point whose drive is away:
+    its files go offline instead."""
     store = lib.store
     gone: list[int] = []
+    away: list[int] = []
+    empty: dict[str, bool] = {}
     for r in roots:
         if os.path.isdir(r):
             rows = store.files_under(r)
@@ -125,21 +129,26 @@ def _mark_gone(lib: Library, roots: list[str], seen: set[str], report: IndexRepo
             row = store.file_by_path(r)
             rows = [row] if row is not None else []
         for row in rows:
-            if (row.path not in seen and row.status not in ("missing", "removed")
+            if (row.path not in seen and row.status not in ("missing", "removed", "offline")
                     and not os.path.lexists(row.path)):
-                gone.append(row.id)
-    if gone:
-        with store.transaction() as c:
-            for fid in gone:
-                store.update_file(c, fid, status="missing")
-        lib.indexes.remove(gone)
-        report.missing = len(gone)
+                parent = os.path.dirname(row.path)
+                if parent not in empty:
+                    empty[parent] = os.path.isdir(parent) and _empty_folder(parent)
+                (away if empty[parent] and row.status == "ok" else gone).append(row.id)
+    for ids, status in ((gone, "missing"), (away, "offline")):
+        if ids:
+            with store.transaction() as c:
+                for fid in ids:
+                    store.update_file(c, fid, status=status)
+            lib.indexes.remove(ids)
+    report.missing = len(gone)
+    report.offline += len(away)
 
 
 def _skip_crashers(lib: Library, guard: CrashGuard, job_id: int, report: IndexReport) -> None:
     """Files that took the previous run down with them are not opened again until changed."""
     store = lib.store
-    for path in guard.leftover():
+    for path in guard.suspects:
         st = _stat_or_none(path)
         if st is None:
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mediabrowser.core.filenames import display
 from mediabrowser.core.types import FileProblem
 
 
@@ -48,6 +49,10 @@ def summary(r: IndexReport) -> str:
     """One sentence whose numbers add up: every file found is either ready to search or could
     not be used; then what changed, what is gone and what is offline."""
     bad = len({p.path for p in r.problems if p.stage != "scan"})
+    if r.scanned == 0 and r.offline_roots and not r.cancelled:
+        folders = ", ".join(display(f) for f in r.offline_roots)
+        return (f"Not found: {folders} (a drive unplugged, or the folder renamed?) — its "
+                f"{r.offline} files are kept offline and come back when it does")
     ready = max(0, r.scanned - bad)
     head = f"{r.scanned} file{'s' if r.scanned != 1 else ''} found: "
     if r.cancelled:
@@ -63,7 +68,9 @@ def summary(r: IndexReport) -> str:
     if r.missing:
         tail.append(f"{r.missing} no longer on disk")
     if r.offline:
-        tail.append(f"{r.offline} offline (folder not found; kept)")
+        where = f" — not found: {', '.join(display(f) for f in r.offline_roots)}" \
+            if r.offline_roots else ""
+        tail.append(f"{r.offline} offline, kept until their folder is back{where}")
     if tail:
         text += "; " + ", ".join(tail)
     speed = f", {r.rate:.1f}/s on {r.device}" if r.embedded and r.device else ""

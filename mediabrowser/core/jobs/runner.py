@@ -34,8 +34,9 @@ def failure_message(exc: BaseException) -> str:
     from mediabrowser.core.library import LibraryBusy, LibraryFailure
     from mediabrowser.core.types import MediaError
 
-    if isinstance(exc, LibraryBusy | LibraryFailure | MediaError):
-        return str(exc)
+    if isinstance(exc, LibraryBusy | LibraryFailure | MediaError) or (
+            type(exc).__module__.startswith("mediabrowser.") and str(exc)):
+        return str(exc)  # our own exceptions are worded for people
     if isinstance(exc, sqlite3.Error | OSError):
         return str(LibraryFailure.from_error(Path("the library folder"), exc))
     if isinstance(exc, MemoryError):

@@ -55,6 +55,14 @@ class TileDelegate(QStyledItemDelegate):
             x = thumb.x() + (thumb.width() - scaled.width()) // 2
             y = thumb.y() + (thumb.height() - scaled.height()) // 2
             painter.drawPixmap(x, y, scaled)
+            if row is not None and row.status == "offline":  # kept, but its drive is away
+                painter.fillRect(QRect(x, y, scaled.width(), scaled.height()),
+                                 QColor(30, 30, 36, 150))
+                f = QFont(painter.font())
+                f.setPointSizeF(max(10.0, thumb.height() / 5))
+                painter.setFont(f)
+                painter.setPen(QColor(235, 235, 240))
+                painter.drawText(thumb, Qt.AlignmentFlag.AlignCenter, "⏏")
         else:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(60, 64, 72) if pm != "" else QColor(90, 60, 60))

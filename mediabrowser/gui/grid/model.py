@@ -106,7 +106,8 @@ class ItemsModel(QAbstractListModel):
                        "back when the folder does"
             return tip
         if role == ThumbRole:
-            if row.status in ("error", "offline") or self.thumbs.failed(fid):
+            if (row.status == "error" or (row.status == "offline" and row.error)
+                    or self.thumbs.failed(fid)):
                 return ""
             pm = self.thumbs.pixmap(fid)
             if pm is None:
