@@ -18,21 +18,33 @@ import time
 from pathlib import Path
 
 CHILD = r"""
-import json, resource, sys, time
-from mediabrowser.core.library import Library
+import json, os, sys, threading, time
 from mediabrowser.core.media.probe import probe
 from mediabrowser.core.media.thumbs import make_thumbnail
 from mediabrowser.core.embed.registry import DEFAULT_MODELS, load_embedder
-path, kind = sys.argv[1], sys.argv[2]
 from mediabrowser.core.types import MediaKind
+path, kind = sys.argv[1], sys.argv[2]
+page = os.sysconf("SC_PAGE_SIZE")
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * page / 2**20
 emb = load_embedder(DEFAULT_MODELS[MediaKind(kind)], "cpu")
+before = rss()
+peak = [before]
+done = threading.Event()
+def sample():
+    while not done.is_set():
+        peak[0] = max(peak[0], rss())
+        time.sleep(0.002)
+threading.Thread(target=sample, daemon=True).start()
 t0 = time.monotonic()
 result = probe(path)
 prepared = emb.prepare(path)
 make_thumbnail(path, result.kind)
-print(json.dumps({"seconds": time.monotonic() - t0, "kind": result.kind.value,
-                  "duration": result.duration, "size": [result.width, result.height],
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+seconds = time.monotonic() - t0
+done.set()
+time.sleep(0.01)
+print(json.dumps({"seconds": seconds, "before_mb": before, "peak_mb": max(peak[0], rss())}))
 """
 
 
@@ -49,10 +61,12 @@ def make_media(folder: Path) -> dict[str, tuple[Path, str]]:
                "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(small_v))
     files["video, 5 s, 640×360 (baseline)"] = (small_v, "video")
     hour = folder / "hour.mp4"
-    if not hour.exists():
-        ffmpeg("-f", "lavfi", "-i", "testsrc=size=1280x720:rate=30", "-t", "3600", "-c:v",
-               "libx264", "-preset", "ultrafast", "-crf", "40", "-g", "300", "-pix_fmt",
-               "yuv420p", str(hour))
+    if not hour.exists():  # a minute of 720p, repeated sixty times without re-encoding
+        minute = folder / "minute.mp4"
+        ffmpeg("-f", "lavfi", "-i", "testsrc=size=1280x720:rate=30", "-t", "60", "-c:v",
+               "libx264", "-preset", "ultrafast", "-crf", "35", "-g", "300", "-pix_fmt",
+               "yuv420p", str(minute))
+        ffmpeg("-stream_loop", "59", "-i", str(minute), "-c", "copy", str(hour))
     files["video, 1 hour, 1280×720, 30 fps"] = (hour, "video")
     unknown = folder / "hour-streamed.mkv"
     if not unknown.exists():  # written to a pipe: no duration or frame count in the file
@@ -65,9 +79,11 @@ def make_media(folder: Path) -> dict[str, tuple[Path, str]]:
         ffmpeg("-f", "lavfi", "-i", "sine=frequency=440:duration=10", str(small_a))
     files["audio, 10 s MP3 (baseline)"] = (small_a, "audio")
     long_a = folder / "three-hours.mp3"
-    if not long_a.exists():
-        ffmpeg("-f", "lavfi", "-i", "sine=frequency=440:duration=10800:sample_rate=44100",
-               "-b:a", "64k", str(long_a))
+    if not long_a.exists():  # ten minutes of sound, repeated eighteen times
+        part = folder / "ten-minutes.mp3"
+        ffmpeg("-f", "lavfi", "-i", "sine=frequency=440:duration=600:sample_rate=44100",
+               "-b:a", "64k", str(part))
+        ffmpeg("-stream_loop", "17", "-i", str(part), "-c", "copy", str(long_a))
     files["audio, 3 hours MP3"] = (long_a, "audio")
     long_w = folder / "three-hours.wav"
     if not long_w.exists():
@@ -100,15 +116,17 @@ def main() -> None:
     rows = []
     for label, (path, kind) in files.items():
         m = measure(path, kind)
-        rows.append(f"| {label} | {path.stat().st_size / 1e6:,.0f} MB | {m['peak_mb']:,.0f} MB "
-                    f"| {m['seconds']:.1f} s |")
+        rows.append(f"| {label} | {path.stat().st_size / 1e6:,.0f} MB | "
+                    f"{m['before_mb']:,.0f} MB | {m['peak_mb']:,.0f} MB | "
+                    f"+{m['peak_mb'] - m['before_mb']:,.0f} MB | {m['seconds']:.1f} s |")
         print(rows[-1], flush=True)
     text = (f"\n### Memory per file — {time.strftime('%Y-%m-%d')}\n\n"
             f"`.venv/bin/python bench/bench_memory.py` on {platform.machine()}, "
-            f"{platform.python_version()}. A fresh process probes each file, decodes it for "
-            "the default model and makes its thumbnail, as indexing does; peak resident memory "
-            "of that whole process (Python, torch and the model included).\n\n"
-            "| file | size on disk | peak memory | probe + decode + thumbnail |\n|---|---|---|---|\n"
+            f"{platform.python_version()}. A fresh process loads the default model, then probes "
+            "each file, decodes it for the model and makes its thumbnail, as indexing does; "
+            "resident memory sampled every 2 ms.\n\n"
+            "| file | size on disk | resident, model loaded | peak while reading the file | "
+            "growth | probe + decode + thumbnail |\n|---|---|---|---|---|---|\n"
             + "\n".join(rows) + "\n")
     print(text)
     if args.write:

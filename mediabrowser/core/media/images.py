@@ -211,7 +211,8 @@ def _raw_preview(path: str | Path) -> Image.Image:
     except Exception as exc:  # noqa: BLE001 - LibRaw's errors name no cause a person can use
         name = type(exc).__name__
         if "FileUnsupported" in name:
-            raise MediaError("camera RAW: this camera's format is not supported yet") from None
+            raise MediaError("camera RAW: not readable (damaged, or this camera's format is not "
+                             "supported yet)") from None
         if "IOError" in name or "DataError" in name or "TooBig" in name:
             raise MediaError("camera RAW: damaged (the raw data cannot be read)") from None
         raise MediaError("camera RAW: damaged, or a variant not supported yet") from None
