@@ -70,10 +70,16 @@ def openable_alias(path: str, folder: str | None = None) -> str:
     raw = os.fsencode(path)
     ext = os.path.splitext(raw)[1].decode("ascii", "ignore")[:10]
     alias = os.path.join(base, hashlib.blake2b(raw, digest_size=12).hexdigest() + ext)
-    if not os.path.islink(alias) or os.readlink(alias) != path:
-        tmp = f"{alias}.{os.getpid()}.tmp"
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
-        os.symlink(path, tmp)
-        os.replace(tmp, alias)
+    try:
+        if os.readlink(alias) == path:
+            return alias
+    except OSError:
+        pass
+    # A unique temporary name, then an atomic rename: threads making the same alias at once
+    # (preview, thumbnails, indexing) all end with the same, complete link.
+    import uuid
+
+    tmp = f"{alias}.{uuid.uuid4().hex}.tmp"
+    os.symlink(path, tmp)
+    os.replace(tmp, alias)
     return alias

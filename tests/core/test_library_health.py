@@ -65,11 +65,81 @@ def test_an_empty_mount_point_is_offline_but_a_deleted_file_is_gone(library: Lib
     assert report.missing == 1 and report.offline == 0
     row = library.store.file_by_path(str(files[0]))
     assert row is not None and row.status == "missing"
-    for f in files[1:]:  # the disk unmounted: its mount point stays, empty
-        os.remove(f)
+    _unmount(mount)
     report = index_paths(library, [mount])
     assert report.offline == 3 and report.missing == 0
     assert {library.store.file_by_path(str(f)).status for f in files[1:]} == {"offline"}
+    again = index_paths(library, [mount])  # still away: still offline, and said so
+    assert again.offline == 3 and again.offline_roots == [str(mount)]
+
+
+def _unmount(mount: Path) -> None:
+    """What unmounting shows: the mount point, empty, as it was before the drive was mounted
+    (its own old modification time)."""
+    shutil.rmtree(mount)
+    mount.mkdir()
+    os.utime(mount, (1_000_000_000, 1_000_000_000))
+
+
+def test_a_folder_a_person_emptied_is_not_offline(library: Library, tmp_path: Path) -> None:
+    folder = tmp_path / "trip"
+    files = _photos(folder)
+    index_paths(library, [tmp_path])
+    for f in files:
+        os.remove(f)  # deleting touches the folder
+    report = index_paths(library, [tmp_path])
+    assert report.missing == 4 and report.offline == 0
+
+
+def test_a_drive_mounted_inside_a_library_folder(library: Library, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    mine = _photos(home, n=2)
+    disk = home / "disk"
+    nested = _photos(disk / "2020", n=3, seed=20) + _photos(disk, n=1, seed=30)
+    index_paths(library, [home])
+    _unmount(disk)
+    report = index_paths(library, [home])
+    assert report.offline == 4 and report.missing == 0
+    assert {library.store.file_by_path(str(p)).status for p in nested} == {"offline"}
+    assert {library.store.file_by_path(str(p)).status for p in mine} == {"ok"}
+
+
+def test_a_backup_copy_made_while_the_drive_is_away_does_not_take_its_files(
+        library: Library, tmp_path: Path) -> None:
+    drive = tmp_path / "usb"
+    originals = _photos(drive, n=2)
+    index_paths(library, [drive])
+    backup = tmp_path / "backup"
+    shutil.copytree(drive, backup)
+    shutil.move(drive, tmp_path / "away")
+    report = index_paths(library, [drive, backup])
+    assert report.moved == 0 and report.new == 2 and report.offline == 2
+    assert {library.store.file_by_path(str(p)).status for p in originals} == {"offline"}
+    shutil.move(tmp_path / "away", drive)
+    back = index_paths(library, [drive, backup])
+    assert back.new == 0 and back.offline == 0 and back.embedded == 0
+
+
+def test_a_file_that_vanished_mid_run_is_read_again_when_it_is_back(
+        library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    drive = tmp_path / "usb"
+    files = _photos(drive, n=3)
+    embedder = library.embedder("efficientnet-lite0")
+    real = embedder.prepare
+
+    def unplugged(path: str) -> object:
+        raise FileNotFoundError(2, "No such file or directory", path)
+
+    monkeypatch.setattr(embedder, "prepare", unplugged)
+    first = index_paths(library, [drive])
+    assert first.embedded == 0 and len(first.problems) == 3
+    monkeypatch.setattr(embedder, "prepare", real)
+    shutil.move(drive, tmp_path / "away")
+    index_paths(library, [drive])
+    shutil.move(tmp_path / "away", drive)
+    back = index_paths(library, [drive])
+    assert back.embedded == 3 and back.problems == []
+    assert {library.store.file_by_path(str(p)).status for p in files} == {"ok"}
 
 
 def test_a_full_disk_stops_the_run_with_what_to_do(library: Library, tmp_path: Path) -> None:

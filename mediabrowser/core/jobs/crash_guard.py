@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import faulthandler
 import os
+import re
 import sys
 import threading
 from collections.abc import Iterator
@@ -27,7 +28,7 @@ class CrashGuard:
     def __init__(self, folder: Path) -> None:
         self.path = folder / "reading-now.txt"
         self.report = folder / "crash-report.txt"
-        self._active: dict[str, int] = {}
+        self._active: dict[tuple[str, int], int] = {}  # (path, thread) → depth
         self._lock = threading.Lock()
         self._report_file: IO[str] | None = None
         self._faulthandler_was_on = False
@@ -63,38 +64,46 @@ class CrashGuard:
         except OSError:
             crashed = False
         try:
-            lines = self.path.read_text("ascii").split()
+            lines = self.path.read_text("ascii").splitlines()
+            report = self.report.read_text("utf-8", "replace") if crashed else ""
         except (OSError, ValueError):
-            lines = []
+            lines, report = [], ""
         for p in (self.path, self.report):
             with contextlib.suppress(OSError):
                 p.unlink()
-        if not crashed:
+        # faulthandler names the thread that crashed: only the file it was reading is blamed
+        # (not one another decode thread had open, nor any when the model or Qt crashed).
+        current = re.search(r"Current thread (0x[0-9a-f]+)", report)
+        if not crashed or current is None:
             return []
+        crashed_thread = int(current.group(1), 16)
         out = []
         for line in lines:
             with contextlib.suppress(ValueError):
-                out.append(os.fsdecode(bytes.fromhex(line)))
+                hexpath, thread = line.split()
+                if int(thread, 16) == crashed_thread:
+                    out.append(os.fsdecode(bytes.fromhex(hexpath)))
         return out
 
     @contextlib.contextmanager
     def reading(self, path: str) -> Iterator[None]:
+        key = (path, threading.get_ident())
         with self._lock:
-            self._active[path] = self._active.get(path, 0) + 1
+            self._active[key] = self._active.get(key, 0) + 1
             self._write()
         try:
             yield
         finally:
             with self._lock:
-                n = self._active.pop(path, 1) - 1
+                n = self._active.pop(key, 1) - 1
                 if n > 0:
-                    self._active[path] = n
+                    self._active[key] = n
                 self._write()
 
     def _write(self) -> None:
         # Hex keeps any file name (newlines included) on one line; no fsync: a crash of the
         # process keeps what was written, only a power cut would lose it.
-        text = "".join(os.fsencode(p).hex() + "\n" for p in self._active)
+        text = "".join(f"{os.fsencode(p).hex()} {t:#x}\n" for p, t in self._active)
         tmp = self.path.with_suffix(".tmp")
         try:
             tmp.write_text(text, "ascii")

@@ -27,8 +27,7 @@ from mediabrowser.core.types import CancelToken, MediaError, Progress
 
 PROBE_BATCH = 200
 # Errors that may go away without the file changing: such files are tried again on each run.
-TRANSIENT_ERRORS = ("cannot read file", "model failed on this file")
-AWAY = ("missing", "offline")  # statuses of files that are not where the library saw them
+TRANSIENT_ERRORS = ("cannot read file", "model failed on this file", "file not found")
 
 
 @dataclass
@@ -89,17 +88,17 @@ def _set_offline(lib: Library, roots: list[str], report: IndexReport) -> set[str
     for r in roots:
         if r not in known:
             continue
-        rows = [row for row in store.files_under(r) if row.status in ("ok", "error")]
-        if os.path.isdir(r) and not (rows and _empty_folder(r)):
+        rows = [row for row in store.files_under(r)
+                if row.status in ("ok", "error", "offline")]
+        if os.path.isdir(r) and not (rows and _unmounted(r, rows)):
             continue
         away.add(r)  # gone, or an empty mount point where a drive used to be
-        if not rows:
-            continue
-        ids = [row.id for row in rows]
-        with store.transaction() as c:
-            for fid in ids:
-                store.update_file(c, fid, status="offline")
-        lib.indexes.remove(ids)
+        ids = [row.id for row in rows if row.status != "offline"]
+        if ids:
+            with store.transaction() as c:
+                for fid in ids:
+                    store.update_file(c, fid, status="offline")
+            lib.indexes.remove(ids)
     report.offline_roots = sorted(away)
     report.offline = sum(1 for r in away for row in store.files_under(r)
                          if row.status == "offline")
@@ -114,27 +113,46 @@ def _empty_folder(path: str) -> bool:
         return True
 
 
+def _unmounted(folder: str, rows: list[FileRow]) -> bool:
+    """An empty folder that held these files is a mount point whose drive is away — unless it
+    was changed after the files were last seen, which is a person emptying it (deleting files
+    touches the folder; unmounting shows the old, untouched mount point)."""
+    if not _empty_folder(folder):
+        return False
+    try:
+        changed = os.stat(folder).st_mtime
+    except OSError:
+        return True
+    return changed <= max(row.seen_at for row in rows)
+
+
 def _mark_gone(lib: Library, roots: list[str], seen: set[str], report: IndexReport) -> None:
-    """Files deleted inside a folder that is present leave the results (vectors kept). A
-    folder that is there but empty, having held files, is a mount point whose drive is away:
-    its files go offline instead."""
+    """Files deleted inside a folder that is present leave the results (vectors kept). Files
+    under an empty mount point inside a library folder (a drive mounted there is away) go
+    offline instead."""
     store = lib.store
-    gone: list[int] = []
-    away: list[int] = []
-    empty: dict[str, bool] = {}
+    candidates: list[FileRow] = []
     for r in roots:
         if os.path.isdir(r):
             rows = store.files_under(r)
         else:  # a single file given by path
             row = store.file_by_path(r)
             rows = [row] if row is not None else []
-        for row in rows:
-            if (row.path not in seen and row.status not in ("missing", "removed", "offline")
-                    and not os.path.lexists(row.path)):
-                parent = os.path.dirname(row.path)
-                if parent not in empty:
-                    empty[parent] = os.path.isdir(parent) and _empty_folder(parent)
-                (away if empty[parent] and row.status == "ok" else gone).append(row.id)
+        candidates += [row for row in rows
+                       if row.path not in seen and row.status in ("ok", "error")
+                       and not os.path.lexists(row.path)]
+    # Group by the nearest folder that still exists above each file.
+    by_anchor: dict[str, list[FileRow]] = {}
+    for row in candidates:
+        anchor = os.path.dirname(row.path)
+        while anchor and not os.path.isdir(anchor):
+            anchor = os.path.dirname(anchor)
+        by_anchor.setdefault(anchor, []).append(row)
+    gone: list[int] = []
+    away: list[int] = []
+    for anchor, rows in by_anchor.items():
+        target = away if anchor and _unmounted(anchor, rows) else gone
+        target.extend(row.id for row in rows)
     for ids, status in ((gone, "missing"), (away, "offline")):
         if ids:
             with store.transaction() as c:
@@ -171,7 +189,7 @@ def _plan(lib: Library, path: str, guard: CrashGuard) -> _Plan:
     fulls: dict[str, str] = {}
     if result is not None and row is None:
         twins = _twins(lib, path, result)
-        if twins and not any(t.status in AWAY or not os.path.lexists(t.path) for t in twins):
+        if twins and not any(_moved_from(t) for t in twins):
             # A copy of a file we know: full hashes confirm it (read here, not under the lock).
             for twin in twins:
                 if twin.status != "ok":
@@ -193,8 +211,8 @@ def _probe_one(row: FileRow | None, path: str
         st = os.stat(path)
     except OSError as exc:
         return row, None, reasons.from_os_error(exc)
-    transient = row is not None and row.status == "error" and (row.error or "").startswith(
-        TRANSIENT_ERRORS)
+    transient = row is not None and row.status in ("error", "offline") and (
+        row.error or "").startswith(TRANSIENT_ERRORS)
     if (row and row.status != "missing" and not transient and row.size == st.st_size
             and row.mtime == st.st_mtime):
         return row, None, None
@@ -286,13 +304,19 @@ def _twins(lib: Library, path: str, result: ProbeResult) -> list[FileRow]:
             and _same_shape(r, result)]
 
 
+def _moved_from(twin: FileRow) -> bool:
+    """A known file with the same content that is gone from its place: this one is it, moved.
+    An offline twin is not: its drive is away, and this is a copy (a backup, say)."""
+    return twin.status == "missing" or (twin.status == "ok" and not os.path.lexists(twin.path))
+
+
 def _new_or_moved(lib: Library, c: Any, report: IndexReport, plan: _Plan,
                   fields: dict[str, Any]) -> int:
     store = lib.store
     assert plan.result is not None
     same = _twins(lib, plan.path, plan.result)
     for old in same:
-        if old.status in AWAY or not os.path.lexists(old.path):
+        if _moved_from(old):
             # Moved or renamed: the row (id, vectors, index labels) follows the file.
             store.update_file(c, old.id, path=plan.path, **fields)
             report.moved += 1

@@ -162,14 +162,25 @@ def _to_rgb(im: Image.Image) -> Image.Image:
 
 
 def _high_depth_to_rgb(im: Image.Image) -> Image.Image:
-    """16-bit and float greyscale scaled to 8 bits (Pillow's convert would clip at 255)."""
-    a = np.asarray(im, dtype=np.float64)
+    """16-bit, 32-bit and float greyscale scaled to 8 bits (Pillow's convert would clip at
+    255), in integer steps that need no more than one extra copy of the picture."""
     if im.mode == "F":
-        lo, hi = float(np.nanmin(a)), float(np.nanmax(a))
-        a = (a - lo) / (hi - lo) * 255.0 if hi > lo else np.zeros_like(a)
+        a = np.asarray(im, dtype=np.float32).copy()
+        np.nan_to_num(a, copy=False)
+        lo, hi = float(a.min()), float(a.max())
+        if hi > lo:
+            a -= lo
+            a *= 255.0 / (hi - lo)
+        else:
+            a[:] = 0
+        grey = a.astype(np.uint8)
     else:
-        a = a / 257.0  # 65535 → 255
-    grey = np.clip(np.nan_to_num(a), 0, 255).astype(np.uint8)
+        a = np.asarray(im)
+        if a.dtype.kind == "i":
+            a = np.clip(a, 0, None)
+        hi = int(a.max()) if a.size else 0
+        shift = max(0, hi.bit_length() - 8)  # 16-bit data: >> 8; 8-bit data in an "I" image: 0
+        grey = (np.right_shift(a, shift) if shift else a).astype(np.uint8)
     return Image.fromarray(grey, "L").convert("RGB")
 
 

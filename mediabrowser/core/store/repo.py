@@ -18,7 +18,7 @@ from mediabrowser.core.store.db import connect
 from mediabrowser.core.types import MediaItem, MediaKind
 
 FILE_COLUMNS = ("id, path, kind, size, mtime, hash, full_hash, width, height, duration, "
-                "sample_rate, status, error")
+                "sample_rate, status, error, updated_at")
 
 
 @dataclass
@@ -36,6 +36,7 @@ class FileRow:
     sample_rate: int | None
     status: str
     error: str | None
+    seen_at: float = 0.0  # when the library last wrote this row (a scan that saw the file)
 
     def item(self) -> MediaItem:
         return MediaItem(self.id, self.path, MediaKind(self.kind), self.size, self.mtime,

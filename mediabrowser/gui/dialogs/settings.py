@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from mediabrowser.core.embed.registry import all_specs, locate_weights
+from mediabrowser.core.filenames import display
 from mediabrowser.core.library import Library
 from mediabrowser.core.types import MediaKind
 
@@ -99,7 +100,11 @@ class SettingsDialog(QDialog):
 
         folders = QGroupBox("Library folders")
         self.roots = QListWidget()
-        self.roots.addItems(lib.store.roots())
+        # The real paths stay here, in Python: Qt's strings would drop the bytes of a name
+        # that is not UTF-8. The list shows their readable form.
+        self.root_paths: list[str] = lib.store.roots()
+        for r in self.root_paths:
+            self.roots.addItem(display(r))
         add = QPushButton("Add…")
         add.clicked.connect(self._add_root)
         remove = QPushButton("Remove")
@@ -156,19 +161,22 @@ class SettingsDialog(QDialog):
     def _add_root(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Add a folder to the library")
         if folder:
-            self.roots.addItem(folder)
+            self.root_paths.append(folder)
+            self.roots.addItem(display(folder))
             self.rescan_requested.emit([folder])
 
     def _remove_root(self) -> None:
-        item = self.roots.currentItem()
-        if item is None:
+        row = self.roots.currentRow()
+        if not 0 <= row < len(self.root_paths):
             return
+        path = self.root_paths[row]
         answer = QMessageBox.question(
             self, "Remove folder",
-            f"Stop including {item.text()} in the library?\n\nIts files stay on disk.")
+            f"Stop including {display(path)} in the library?\n\nIts files stay on disk.")
         if answer == QMessageBox.StandardButton.Yes:
-            self.lib.remove_root(item.text())
-            self.roots.takeItem(self.roots.row(item))
+            self.lib.remove_root(path)
+            del self.root_paths[row]
+            self.roots.takeItem(row)
             self.roots_changed.emit()
 
     def accept(self) -> None:

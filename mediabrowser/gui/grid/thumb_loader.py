@@ -23,7 +23,8 @@ MAX_PENDING = 400
 
 class _Signals(QObject):
     ready = Signal(int, QImage)
-    failed = Signal(int, str, str)  # file id, path, reason
+    # Paths travel as Python objects: Qt's strings would drop the bytes of a non-UTF-8 name.
+    failed = Signal(int, object, str)  # file id, path, reason
 
 
 class _Drain(QRunnable):
@@ -54,7 +55,7 @@ class _Drain(QRunnable):
 
 class ThumbLoader(QObject):
     changed = Signal(int)  # a file id whose thumbnail (or failure) is now known
-    problem = Signal(str, str)  # path, reason: a file whose thumbnail could not be made
+    problem = Signal(object, str)  # path, reason: a file whose thumbnail could not be made
 
     def __init__(self, folder: Path, workers: int = 2, memory_items: int = 3000) -> None:
         super().__init__()
