@@ -96,7 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mediabrowser.smoke import run
 
         return run()
-    if not args_list or (args_list[0] not in COMMANDS and not args_list[0].startswith("-")):
+    if not any(a in COMMANDS for a in args_list) and not any(
+            a in ("-h", "--help", "--version") for a in args_list):
+        # `mediabrowser`, `mediabrowser DIR`, `mediabrowser --library DIR [DIR]`: the window
         return open_window(args_list)
     parser = build_parser()
     args = parser.parse_args(args_list)

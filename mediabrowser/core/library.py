@@ -126,8 +126,9 @@ class Library:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.models_dir = models_dir
         self.config = LibraryConfig.load(self.folder / "config.json")
-        if device:
-            self.config.device = device
+        # One source of truth for where models run: --device, else MEDIABROWSER_DEVICE, else
+        # the library's setting (the window's Settings write it), for indexing and searching.
+        self.device_override = device or os.environ.get("MEDIABROWSER_DEVICE") or None
         self.store = Store(self.folder / "library.db")
         self.writer = WriterLock(self.folder)
         self.indexes = IndexManager(self.folder / "index", self.store, writable=False)
@@ -186,7 +187,7 @@ class Library:
         if self._device is None:
             from mediabrowser.core.embed.device import pick_device
 
-            self._device = pick_device(self.config.device)
+            self._device = pick_device(self.device_override or self.config.device)
         return self._device
 
     def model_for(self, kind: MediaKind | str) -> str:

@@ -37,6 +37,7 @@ def run(library: Path | None, paths: list[str]) -> int:
         library = Path(env) if env else Path(str(settings.value("library",
                                                                  default_library_dir())))
     window = MainWindow(library, settings)
+    window.exit_if_stuck = True
     window.show()
     if paths:
         window.add_paths([str(Path(p).expanduser().absolute()) for p in paths])

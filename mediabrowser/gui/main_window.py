@@ -55,9 +55,18 @@ from mediabrowser.gui.preview.panel import PreviewPanel
 from mediabrowser.gui.workers import GeneratorWorker, call_later
 
 RESULTS_K = 200
+CLOSE_TIMEOUT_MS = 8000  # how long closing waits for background work to stop
 REFRESH_SECONDS = 1.5
 KIND_FILTERS = (("All kinds", None), ("Photos", "image"), ("Videos", "video"), ("Audio", "audio"))
 SORTS = (("Name", "name"), ("Date", "date"), ("Folder", "folder"))
+
+
+def start_folder() -> str:
+    """Where "Add Folder…" opens: the Pictures folder, else home (never the working folder)."""
+    from PySide6.QtCore import QStandardPaths
+
+    pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+    return pictures if pictures and os.path.isdir(pictures) else str(Path.home())
 
 
 @dataclass
@@ -94,15 +103,18 @@ class MainWindow(QMainWindow):
         self.problems: list[FileProblem] = []
         self.history: list[Query] = []
         self.history_pos = -1
+        self.results_k = RESULTS_K  # how many results the current search asks for
         self.last_matches: list[Match] = []
         self._last_refresh = 0.0
         self._last_results_refresh = 0.0
         self._closing = False
+        self.exit_if_stuck = False  # the app (not a test) exits even if work does not stop
 
         self._build_actions()
         self._build_ui()
         self._restore_settings()
         self.refresh_listing()
+        self._update_item_actions()
         self.update_text_search()
         self._maybe_resume()
 
@@ -161,13 +173,13 @@ class MainWindow(QMainWindow):
         self.sort_box = QComboBox()
         for label, value in SORTS:
             self.sort_box.addItem(f"Sort by {label.lower()}", value)
-        self.sort_box.currentIndexChanged.connect(self.refresh_listing)
+        self.sort_box.currentIndexChanged.connect(lambda _i: self.refresh_listing())
         self.name_filter = QLineEdit()
         self.name_filter.setPlaceholderText("Filter by file name")
         self.name_filter.setClearButtonEnabled(True)
         self.name_filter.setMaximumWidth(240)
         self._filter_timer = QTimer(self, singleShot=True, interval=200)
-        self._filter_timer.timeout.connect(self.refresh_listing)
+        self._filter_timer.timeout.connect(self._name_filter_changed)
         self.name_filter.textChanged.connect(lambda _t: self._filter_timer.start())
         self.zoom = QSlider(Qt.Orientation.Horizontal)
         self.zoom.setRange(80, 320)
@@ -208,18 +220,17 @@ class MainWindow(QMainWindow):
         self.threshold.setMaximumWidth(200)
         self.threshold.valueChanged.connect(self._apply_threshold)
         self.threshold_label = QLabel()
-        self.results_kind = QComboBox()
-        for label, value in KIND_FILTERS:
-            self.results_kind.addItem(label, value)
-        self.results_kind.currentIndexChanged.connect(lambda _i: self.rerun_query())
         self.count_label = QLabel()
+        self.more_button = QPushButton("Load more")
+        self.more_button.setToolTip(f"Show the next {RESULTS_K} most similar items")
+        self.more_button.clicked.connect(self.load_more)
+        self.more_button.hide()
         head = QHBoxLayout()
         head.addWidget(self.results_title, 1)
-        head.addWidget(QLabel("Show"))
-        head.addWidget(self.results_kind)
         head.addWidget(self.threshold_label)
         head.addWidget(self.threshold)
         head.addWidget(self.count_label)
+        head.addWidget(self.more_button)
         results_page = QWidget()
         rl = QVBoxLayout(results_page)
         rl.setContentsMargins(4, 4, 4, 4)
@@ -229,7 +240,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.grid, "Library")
         self.tabs.addTab(results_page, "Similar")
-        self.tabs.currentChanged.connect(lambda _i: self._update_history_actions())
+        self.tabs.currentChanged.connect(lambda _i: self._tab_changed())
 
         # welcome panel for an empty library
         self.welcome = QWidget()
@@ -276,12 +287,14 @@ class MainWindow(QMainWindow):
         self.pause_button.clicked.connect(self.toggle_pause)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel_indexing)
+        self.count_text = QLabel()
+        self.count_text.setToolTip("Items in the library grid (with the filters applied)")
         self.problems_button = QPushButton()
         self.problems_button.setFlat(True)
         self.problems_button.clicked.connect(self.toggle_problems)
         sb = self.statusBar()
         sb.addWidget(self.status_text, 1)
-        for permanent in (self.problems_button, self.progress, self.pause_button,
+        for permanent in (self.count_text, self.problems_button, self.progress, self.pause_button,
                           self.cancel_button):
             sb.addPermanentWidget(permanent)
         self._set_busy(False)
@@ -306,6 +319,8 @@ class MainWindow(QMainWindow):
         view.selectionModel().currentChanged.connect(
             lambda cur, _prev, v=view: self._current_changed(v, cur))
         view.doubleClicked.connect(lambda _idx: self.find_similar_selected())
+        view.selectionModel().selectionChanged.connect(lambda *_a: self._update_item_actions())
+        view.model().modelReset.connect(self._update_item_actions)
 
     def _restore_settings(self) -> None:
         s = self.settings
@@ -358,12 +373,21 @@ class MainWindow(QMainWindow):
                 self.grid.setCurrentIndex(self.library_model.index(row))
             # The grid lays items out in batches after a reset; scroll once that has happened.
             QTimer.singleShot(0, lambda: self.grid.verticalScrollBar().setValue(scroll))
+        n = self.library_model.rowCount()
+        self.count_text.setText(f"{n:,} item{'s' if n != 1 else ''}")
         has_any = bool(ids) or bool(self.name_filter.text()) or self.kind_box.currentIndex() > 0
         self.center.setCurrentWidget(self.tabs if has_any or self.worker else self.welcome)
         self._last_refresh = time.monotonic()
 
     def _filters_changed(self) -> None:
+        """The toolbar's kind filter applies to the library and to results alike."""
         self.refresh_listing()
+        if self.history_pos >= 0:
+            self.rerun_query(keep_position=True)
+
+    def _name_filter_changed(self) -> None:
+        self.refresh_listing()
+        self._apply_threshold(keep_position=True)
 
     def _zoom_changed(self, px: int) -> None:
         self.grid.set_tile_size(px)
@@ -371,7 +395,8 @@ class MainWindow(QMainWindow):
 
     # ---- importing and indexing -------------------------------------------------------------
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder to the library")
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder to the library",
+                                                  start_folder())
         if folder:
             self.add_paths([folder])
 
@@ -393,9 +418,8 @@ class MainWindow(QMainWindow):
     def start_indexing(self, paths: list[str]) -> None:
         from mediabrowser.core.jobs.runner import index_library_job
 
-        folder, device = self.library_dir, self.device_setting()
-        worker = GeneratorWorker(
-            lambda token: index_library_job(folder, paths, token, device=device))
+        folder = self.library_dir
+        worker = GeneratorWorker(lambda token: index_library_job(folder, paths, token))
         worker.signals.progress.connect(self._on_progress)
         worker.signals.finished.connect(self._on_finished)
         worker.signals.failed.connect(self._on_failed)
@@ -408,9 +432,6 @@ class MainWindow(QMainWindow):
         self.status_text.setText("Looking for media…")
         self.center.setCurrentWidget(self.tabs)
         self.jobs_pool.start(worker)
-
-    def device_setting(self) -> str:
-        return str(self.settings.value("device", "auto"))
 
     def _maybe_resume(self) -> None:
         """A run that was cancelled or cut short (window closed, app killed) goes on."""
@@ -466,6 +487,7 @@ class MainWindow(QMainWindow):
         self.grid.viewport().update()
         if self.history_pos >= 0:
             self.rerun_query(keep_position=True)
+        self.update_text_search()  # a new CLIP model answers once it covers the photos
         self.indexing_finished.emit(report)
         if self.pending_paths and not self._closing:
             paths, self.pending_paths = self.pending_paths, []
@@ -537,6 +559,37 @@ class MainWindow(QMainWindow):
         self.problems_dock.setVisible(not self.problems_dock.isVisible())
 
     # ---- selection, preview, context menu ---------------------------------------------------
+    def _tab_changed(self) -> None:
+        self._update_history_actions()
+        self._check_preview()
+        self._update_item_actions()
+
+    def _check_preview(self) -> None:
+        """The preview shows an item of the view in front, with that view's score and model;
+        anything else is cleared (no stale item, score or model name)."""
+        current = self.preview.current
+        if current is None:
+            return
+        view = self._active_view()
+        model = view.model()
+        assert isinstance(model, ItemsModel)
+        row = model.row_of(current.id)
+        if row is None:
+            self.preview.show_item(None)
+            return
+        index = model.index(row)
+        self.preview.update_details(index.data(ScoreRole), self._model_name(current.kind))
+
+    def _model_name(self, kind: str) -> str:
+        return self.lib.answering_model(kind)
+
+    def _update_item_actions(self) -> None:
+        """Item actions are on only when there is an item to act on."""
+        has = bool(self._selected_ids()) if hasattr(self, "tabs") else False
+        for a in (self.act_similar, self.act_preview, self.act_open, self.act_reveal,
+                  self.act_copy, self.act_remove):
+            a.setEnabled(has)
+
     def _active_view(self) -> GridView:
         return self.results if self.tabs.currentIndex() == 1 else self.grid
 
@@ -569,7 +622,7 @@ class MainWindow(QMainWindow):
         assert isinstance(model, ItemsModel)
         row = model.file_row(index.data(IdRole))
         score = index.data(ScoreRole)
-        model_name = self.lib.model_for(row.kind) if row is not None else None
+        model_name = self._model_name(row.kind) if row is not None else None
         self.preview.show_item(row, score, model_name)
 
     def preview_selected(self) -> None:
@@ -598,12 +651,19 @@ class MainWindow(QMainWindow):
         menu.popup(view.viewport().mapToGlobal(pos))
 
     def open_selected(self) -> None:
-        for p in self._selected_paths()[:10]:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(openable_alias(p)))
+        self._open_urls(self._selected_paths()[:10], "open")
 
     def reveal_selected(self) -> None:
-        for folder in sorted({str(Path(p).parent) for p in self._selected_paths()})[:5]:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(openable_alias(folder)))
+        self._open_urls(sorted({str(Path(p).parent) for p in self._selected_paths()})[:5],
+                        "show the folder of")
+
+    def _open_urls(self, paths: list[str], verb: str) -> None:
+        failed = [p for p in paths
+                  if not QDesktopServices.openUrl(QUrl.fromLocalFile(openable_alias(p)))]
+        if failed:
+            what = display_name(failed[0]) if len(failed) == 1 else f"{len(failed)} items"
+            self.status_text.setText(f"No application could {verb} {what} (is a default app "
+                                     "or file manager installed?)")
 
     def copy_selected_paths(self) -> None:
         paths = self._selected_paths()
@@ -671,6 +731,7 @@ class MainWindow(QMainWindow):
             self.run_query(Query(files[0], f"{display_name(files[0])} (dropped file)"))
 
     def run_query(self, query: Query) -> None:
+        self.results_k = RESULTS_K
         del self.history[self.history_pos + 1:]
         self.history.append(query)
         self.history_pos = len(self.history) - 1
@@ -681,7 +742,8 @@ class MainWindow(QMainWindow):
         if self.history_pos < 0:
             return
         query = self.history[self.history_pos]
-        kind = self.results_kind.currentData()
+        kind = self.kind_box.currentData()
+        k = self.results_k
         if not keep_position:  # a search the user asked for; background refreshes stay quiet
             self.tabs.setCurrentIndex(1)
             verb = "matching" if query.text is not None else "similar to"
@@ -693,9 +755,9 @@ class MainWindow(QMainWindow):
 
             lib.indexes.sync()
             if query.text is not None:
-                return search_text(lib, query.text, k=RESULTS_K, kind=kind)
+                return search_text(lib, query.text, k=k, kind=kind)
             return find_similar(lib, query.file_id if query.file_id is not None else query.path,
-                                k=RESULTS_K, kind=kind)
+                                k=k, kind=kind)
 
         def done(matches: list[Match]) -> None:
             self._results(query, matches, keep_position)
@@ -726,16 +788,31 @@ class MainWindow(QMainWindow):
             self.count_label.setText("")
             self.results_ready.emit()
 
+    def load_more(self) -> None:
+        self.results_k += RESULTS_K
+        self.rerun_query(keep_position=True)
+
     def _apply_threshold(self, *_args: Any, keep_position: bool = False) -> None:
         t = self.threshold.value() / 100
         self.threshold_label.setText(f"score ≥ {t:.2f}")
-        kept = [m for m in self.last_matches if m.score >= t]
+        needle = self.name_filter.text().strip().lower()
+        named = [m for m in self.last_matches
+                 if not needle or needle in display_name(m.item.path).lower()]
+        kept = [m for m in named if m.score >= t]
         current = self._current_id(self.results)
         self.results_model.forget_rows([m.item.id for m in kept])
         self.results_model.set_items([m.item.id for m in kept], [m.score for m in kept])
-        hidden = len(self.last_matches) - len(kept)
+        hidden = len(named) - len(kept)
+        more = len(self.last_matches) >= self.results_k  # the search stopped at k: more exist
+        notes = [f"{hidden} below {t:.2f} hidden"] if hidden else []
+        if needle and len(named) < len(self.last_matches):
+            notes.append(f"{len(self.last_matches) - len(named)} not matching “{needle}”")
+        if more:
+            notes.append(f"the {len(self.last_matches)} most similar shown")
         self.count_label.setText(f"{len(kept)} result{'s' if len(kept) != 1 else ''}"
-                                 + (f" ({hidden} below {t:.2f} hidden)" if hidden else ""))
+                                 + (f" ({'; '.join(notes)})" if notes else ""))
+        self.more_button.setVisible(more and not hidden)
+        self._check_preview()
         if keep_position and current is not None:
             row = self.results_model.row_of(current)
             if row is not None:
@@ -751,14 +828,22 @@ class MainWindow(QMainWindow):
             self.rerun_query()
 
     def go_forward(self) -> None:
+        """Like a browser's: from the library (the page before the first result set) to the
+        result set it was left at, then on through the later ones."""
+        if self.tabs.currentIndex() == 0 and self.history_pos >= 0:
+            self.rerun_query()
+            self._update_history_actions()
+            return
         if self.history_pos < len(self.history) - 1:
             self.history_pos += 1
             self._update_history_actions()
             self.rerun_query()
 
     def _update_history_actions(self) -> None:
-        self.act_back.setEnabled(self.history_pos > 0 or self.tabs.currentIndex() == 1)
-        self.act_forward.setEnabled(self.history_pos < len(self.history) - 1)
+        on_library = self.tabs.currentIndex() == 0
+        self.act_back.setEnabled(self.history_pos > 0 or not on_library)
+        self.act_forward.setEnabled(self.history_pos < len(self.history) - 1
+                                    or (on_library and self.history_pos >= 0))
 
     # ---- settings ---------------------------------------------------------------------------
     def open_settings(self) -> None:
@@ -801,21 +886,28 @@ class MainWindow(QMainWindow):
             self.add_paths(paths)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.shutdown()
+        if not self.shutdown() and self.exit_if_stuck:
+            # The library survives a kill at any moment; a decoder stuck on one file must not
+            # keep the window from closing. The interrupted work resumes at the next start.
+            os._exit(0)
         event.accept()
 
-    def shutdown(self) -> None:
-        """Stop background work cleanly; an interrupted indexing resumes at the next start."""
+    def shutdown(self, timeout_ms: int = CLOSE_TIMEOUT_MS) -> bool:
+        """Stop background work, waiting at most `timeout_ms`; an interrupted indexing resumes
+        at the next start. False when some work did not stop in time."""
         if self._closing:
-            return
+            return True
         self._closing = True
         self._save_settings()
         if self.worker is not None:
             self.worker.cancel()
         self.search_pool.clear()  # queued searches are not needed any more
-        self.jobs_pool.waitForDone()
-        self.search_pool.waitForDone()
+        stopped = self.jobs_pool.waitForDone(timeout_ms)
+        stopped = self.search_pool.waitForDone(max(1000, timeout_ms // 2)) and stopped
+        if not stopped:
+            return False
         self.thumbs.close()
         self.preview.shutdown()
         self.lib.close()
         self.search_lib.close()
+        return True

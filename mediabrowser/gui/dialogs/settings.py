@@ -58,7 +58,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
 
         self.device = QComboBox()
-        current_device = str(settings.value("device", "auto"))
+        current_device = lib.config.device
         for label, value in DEVICES:
             self.device.addItem(label, value)
             ok, why = _device_available(value)
@@ -180,7 +180,7 @@ class SettingsDialog(QDialog):
             self.roots_changed.emit()
 
     def accept(self) -> None:
-        self.settings.setValue("device", self.device.currentData())
+        self.lib.config.device = str(self.device.currentData())
         cfg = self.lib.config
         for kind, box in self.model_boxes.items():
             if cfg.models[kind] != box.currentData():

@@ -73,6 +73,10 @@ class PreviewPanel(QWidget):
             self.meta.clear()
             return
         self.meta.setText(self._describe(row, score, model))
+        if row.status == "offline":
+            self._show_problem("its folder is not found (a drive unplugged?); it comes back "
+                               "when the folder does")
+            return
         if row.status == "error":
             self._show_problem(row.error or "this file could not be read")
             return
@@ -89,6 +93,11 @@ class PreviewPanel(QWidget):
                 call_later(self.pool, lambda: _load_envelope(row.path),
                            lambda env: self._envelope_ready(ticket, env),
                            lambda err: None)
+
+    def update_details(self, score: float | None, model: str | None) -> None:
+        """The same item seen in another view: its score and model as that view has them."""
+        if self.current is not None:
+            self.meta.setText(self._describe(self.current, score, model))
 
     def _image_ready(self, ticket: int, img: QImage, path: str) -> None:
         if ticket == self._ticket:

@@ -1,0 +1,184 @@
+"""What a first-time user hit in the window (issue 9), each checked as they would meet it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtGui import QDesktopServices
+
+from mediabrowser import mediamaker
+from mediabrowser.core.types import CancelToken, Progress
+from mediabrowser.gui import main_window as mw
+from mediabrowser.gui.grid.model import RowRole
+from mediabrowser.gui.main_window import MainWindow
+from mediabrowser.gui.workers import GeneratorWorker
+from tests.gui.test_window import index_by_drop, names, select
+
+
+def _search(qtbot: Any, w: MainWindow, name: str, view: Any = None) -> None:
+    view = view or w.grid
+    w.tabs.setCurrentIndex(1 if view is w.results else 0)
+    select(w, view, name)
+    with qtbot.waitSignal(w.results_ready, timeout=30_000):
+        w.act_similar.trigger()
+
+
+def _wait_results(qtbot: Any, w: MainWindow, action: Any) -> None:
+    with qtbot.waitSignal(w.results_ready, timeout=30_000):
+        action()
+
+
+def test_sort_by_date_and_folder_apply_at_once(qtbot: Any, make_window: Any,
+                                               photo_dir: Path) -> None:
+    now = time.time()
+    for i, p in enumerate(sorted(photo_dir.rglob("*.jpg"))):
+        os.utime(p, (now - 1000 * i, now - 1000 * i))
+    w = make_window()
+    index_by_drop(qtbot, w, photo_dir)
+    by_name = names(w.library_model)
+    w.sort_box.setCurrentIndex(1)  # date, newest first
+    rows = [w.library_model.index(r).data(RowRole) for r in range(w.library_model.rowCount())]
+    assert [r.mtime for r in rows] == sorted((r.mtime for r in rows), reverse=True)
+    assert names(w.library_model) != by_name
+    w.sort_box.setCurrentIndex(2)  # folder
+    paths = [w.library_model.index(r).data(RowRole).path
+             for r in range(w.library_model.rowCount())]
+    assert paths == sorted(paths)
+
+
+def test_forward_from_the_library_returns_to_the_first_result_set(
+        qtbot: Any, make_window: Any, photo_dir: Path) -> None:
+    w = make_window()
+    index_by_drop(qtbot, w, photo_dir)
+    for name in ("chelsea.jpg", "coffee.jpg", "rocket.jpg"):
+        _search(qtbot, w, name)
+    _wait_results(qtbot, w, w.act_back.trigger)
+    _wait_results(qtbot, w, w.act_back.trigger)
+    assert "chelsea.jpg" in w.results_title.text()
+    w.act_back.trigger()  # Esc from the first set: the library
+    assert w.tabs.currentIndex() == 0 and w.act_forward.isEnabled()
+    _wait_results(qtbot, w, w.act_forward.trigger)
+    assert w.tabs.currentIndex() == 1 and "chelsea.jpg" in w.results_title.text()
+    _wait_results(qtbot, w, w.act_forward.trigger)
+    assert "coffee.jpg" in w.results_title.text()
+
+
+def test_the_preview_never_shows_an_item_that_is_not_in_view(
+        qtbot: Any, make_window: Any, photo_dir: Path) -> None:
+    mediamaker.tone(photo_dir / "a440.wav", "sine=frequency=440", seconds=1.0)
+    mediamaker.tone(photo_dir / "a660.wav", "sine=frequency=660", seconds=1.0)
+    w = make_window()
+    index_by_drop(qtbot, w, photo_dir)
+    _search(qtbot, w, "chelsea.jpg")
+    select(w, w.results, "chelsea_resized.jpg")
+    assert w.preview.current is not None
+    assert "efficientnet-lite0" in w.preview.meta.text()
+    _search(qtbot, w, "a440.wav")  # results for a sound: the photo preview must go
+    current = w.preview.current
+    assert current is None or current.path.endswith(".wav")
+    assert "efficientnet" not in w.preview.meta.text()
+
+
+def test_item_actions_are_off_without_a_selection_and_failures_are_said(
+        qtbot: Any, make_window: Any, photo_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    w = make_window()
+    assert not w.act_similar.isEnabled() and not w.act_open.isEnabled()
+    index_by_drop(qtbot, w, photo_dir)
+    select(w, w.grid, "coffee.jpg")
+    assert w.act_similar.isEnabled() and w.act_remove.isEnabled()
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda _url: False))
+    w.act_open.trigger()
+    assert "No application could open coffee.jpg" in w.status_text.text()
+
+
+def test_toolbar_filters_apply_to_results_and_more_can_be_loaded(
+        qtbot: Any, make_window: Any, photo_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mw, "RESULTS_K", 5)
+    clip = mediamaker.video_from_photo(photo_dir / "coffee.jpg", photo_dir / "coffee.mp4",
+                                       seconds=1.0)
+    w = make_window()
+    index_by_drop(qtbot, w, photo_dir)
+    assert w.count_text.text() == "20 items"
+    _search(qtbot, w, "coffee.jpg")
+    assert w.results_model.rowCount() <= 5 and w.more_button.isVisible() is not None
+    w.threshold.setValue(0)
+    assert w.results_model.rowCount() == 5 and not w.more_button.isHidden()
+    assert "the 5 most similar shown" in w.count_label.text()
+    _wait_results(qtbot, w, w.more_button.click)
+    assert w.results_model.rowCount() == 10
+    _wait_results(qtbot, w, lambda: w.kind_box.setCurrentIndex(2))  # videos only, both tabs
+    assert names(w.results_model) == [clip.name]
+    assert names(w.library_model) == [clip.name]
+    w.kind_box.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: w.results_model.rowCount() > 1, timeout=30_000)
+    w.name_filter.setText("chelsea")
+    qtbot.waitUntil(lambda: set(names(w.results_model)) <= {"chelsea.jpg",
+                                                            "chelsea_resized.jpg"},
+                    timeout=5_000)
+    assert "not matching" in w.count_label.text()
+
+
+def test_add_folder_starts_in_pictures_or_home() -> None:
+    start = mw.start_folder()
+    assert start != os.getcwd() or start == str(Path.home())
+    assert Path(start).is_dir()
+
+
+def test_text_search_follows_the_model_once_indexing_finishes(
+        qtbot: Any, make_window: Any, photo_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    w = make_window()
+    assert not w.text_search.isEnabled()
+    import mediabrowser.core.search as search
+
+    monkeypatch.setattr(search, "text_model", lambda lib: "clip-vit-b-32")  # now covered
+    index_by_drop(qtbot, w, photo_dir / "copies")
+    assert w.text_search.isEnabled()
+
+
+def test_window_opens_on_a_given_library(tmp_path: Path) -> None:
+    r = subprocess.run([sys.executable, "-m", "mediabrowser", "--library", str(tmp_path)],
+                       capture_output=True, text=True, timeout=60,
+                       env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert "usage:" not in r.stderr and "no display" in r.stderr  # the window's own check
+
+
+def test_one_device_for_indexing_and_searching(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from mediabrowser.core.library import Library
+
+    with Library(tmp_path / "lib") as lib:
+        lib.config.device = "cuda"  # no GPU here: choosing it would fail …
+        monkeypatch.setenv("MEDIABROWSER_DEVICE", "cpu")
+        with Library(tmp_path / "lib") as other:  # … but the environment decides first
+            assert other.device == "cpu"
+    monkeypatch.delenv("MEDIABROWSER_DEVICE")
+    with Library(tmp_path / "lib", device="cpu") as lib:
+        assert lib.device == "cpu"
+
+
+def test_closing_waits_only_so_long_for_stuck_work(qtbot: Any, make_window: Any) -> None:
+    w = make_window()
+    release = threading.Event()
+
+    def stuck(token: CancelToken) -> Generator[Progress, None, None]:
+        yield Progress("embed", 0, 1)
+        release.wait(30)  # a decoder that does not come back
+        yield Progress("done")
+
+    w.worker = GeneratorWorker(stuck)
+    w.jobs_pool.start(w.worker)
+    qtbot.waitUntil(lambda: w.jobs_pool.activeThreadCount() == 1, timeout=5_000)
+    t0 = time.monotonic()
+    assert w.shutdown(timeout_ms=300) is False
+    assert time.monotonic() - t0 < 3
+    release.set()
+    assert w.jobs_pool.waitForDone(10_000)
+    w._closing = False  # let the fixture close it for real
