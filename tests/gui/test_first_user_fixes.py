@@ -182,3 +182,42 @@ def test_closing_waits_only_so_long_for_stuck_work(qtbot: Any, make_window: Any)
     release.set()
     assert w.jobs_pool.waitForDone(10_000)
     w._closing = False  # let the fixture close it for real
+
+
+def test_models_dialog_offline_and_garbage_in_words(qtbot: Any, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+
+    from mediabrowser.core.embed import manager
+    from mediabrowser.gui.dialogs.models import ModelsDialog
+
+    models = tmp_path / "models"
+    dlg = ModelsDialog(models)
+    qtbot.addWidget(dlg)
+    try:
+        assert dlg.findChild(QDialogButtonBox) is not None  # a Close button
+        dlg.select("resnet18")
+        spec = dlg.selected()
+        assert spec is not None
+        # A host that cannot be looked up, as offline.
+        offline = dataclasses.replace(spec, weights=dataclasses.replace(
+            spec.weights, url="http://mediabrowser-no-such-host.invalid/r18.pth"))
+        dlg.specs[dlg.specs.index(spec)] = offline
+        monkeypatch.setattr(QMessageBox, "question",
+                            lambda *a, **k: QMessageBox.StandardButton.Yes)
+        dlg.download_selected()
+        qtbot.waitUntil(lambda: dlg.worker is None, timeout=60_000)
+        st = manager.status(offline, models)
+        assert st.state == manager.ModelState.FAILED
+        assert "could not be found" in st.detail and "Errno" not in st.detail
+        assert offline.weights.filename in st.detail  # the offline hint stays
+        assert "Errno" not in dlg.message.text() and "Import File" in dlg.message.text()
+        garbage = tmp_path / "weights.safetensors"
+        garbage.write_bytes(b"\xff" * 64)
+        assert not dlg.import_file(offline, garbage, check_checksum=False)
+        text = dlg.message.text()
+        assert "not a readable checkpoint" in text and "weights_only" not in text
+    finally:
+        dlg.done(0)

@@ -80,8 +80,9 @@ def _load_state_dict(path: Path) -> dict[str, Any]:
         return dict(load_file(str(path)))
     try:
         sd = torch.load(str(path), map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001
-        raise MediaError(f"weights file {path.name} is not a readable checkpoint: {exc}") from None
+    except Exception:  # noqa: BLE001
+        raise MediaError(f"weights file {path.name} is not a readable checkpoint (damaged, or "
+                         "another kind of file)") from None
     if isinstance(sd, dict) and "state_dict" in sd and isinstance(sd["state_dict"], dict):
         sd = sd["state_dict"]
     if not isinstance(sd, dict):

@@ -58,6 +58,27 @@ def _paths(spec: ModelSpec, models_dir: Path) -> tuple[Path, Path, Path, Path]:
             dest.with_name(dest.name + ".failed"))
 
 
+def _network_words(host: str, reason: object, timeout: float) -> str:
+    """"[Errno -3] Temporary failure in name resolution" in words a person can act on."""
+    import socket
+
+    if isinstance(reason, socket.gaierror):
+        return f"no connection: {host} could not be found (is this computer offline?)"
+    if isinstance(reason, ConnectionRefusedError):
+        return f"{host} refused the connection"
+    if isinstance(reason, TimeoutError | socket.timeout):
+        return f"{host} did not answer within {timeout:g} s"
+    if isinstance(reason, ssl_errors()):
+        return f"the secure connection to {host} failed (a proxy or the system clock?)"
+    return f"could not reach {host}"
+
+
+def ssl_errors() -> tuple[type[BaseException], ...]:
+    import ssl
+
+    return (ssl.SSLError, ssl.CertificateError)
+
+
 def status(spec: ModelSpec, models_dir: Path | None = None) -> ModelStatus:
     mdir = models_dir or default_models_dir()
     found = locate_weights(spec, mdir)
@@ -70,7 +91,9 @@ def status(spec: ModelSpec, models_dir: Path | None = None) -> ModelStatus:
     if lock.exists() and _lock_held(lock):
         return ModelStatus(ModelState.DOWNLOADING, f"{partial} bytes so far", partial)
     if failed.exists():
-        return ModelStatus(ModelState.FAILED, failed.read_text().strip(), partial)
+        # Why the last try failed, and still what to do without a network.
+        why = failed.read_text().strip().rstrip(".")
+        return ModelStatus(ModelState.FAILED, f"{why}. {found.reason}", partial)
     return ModelStatus(ModelState.MISSING, found.reason, partial)
 
 
@@ -146,8 +169,7 @@ def _fetch(url: str, part: Path, expected: int, cancel: CancelToken, timeout: fl
             return
         raise DownloadFailed(f"{host} answered {exc.code} {exc.reason} for {url}") from None
     except (TimeoutError, urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise DownloadFailed(f"could not reach {host} ({reason})") from None
+        raise DownloadFailed(_network_words(host, getattr(exc, "reason", exc), timeout)) from None
     with resp:
         content_range = resp.headers.get("Content-Range") or ""
         if have and (resp.status != 206 or not content_range.startswith(f"bytes {have}-")):
@@ -233,9 +255,38 @@ def _check_loads(spec: ModelSpec, candidate: Path, mdir: Path) -> None:
         shutil.copyfile(candidate, scratch / spec.weights.filename)
     try:
         load_embedder(spec.name, "cpu", scratch)
+    except Exception as exc:
+        if worded(exc):
+            raise  # already in words (e.g. weights of another architecture)
+        raise ValueError(f"{candidate.name} is not usable weights for {spec.name}: "
+                         f"{_weights_words(exc)}") from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         forget_loaded()
+
+
+def worded(exc: BaseException) -> bool:
+    """Raised by mediabrowser's own code (so its message is written for people), not passed
+    up from a library."""
+    if type(exc).__module__.startswith("mediabrowser."):
+        return True
+    tb = exc.__traceback__
+    last = None
+    while tb is not None:
+        last = tb
+        tb = tb.tb_next
+    return last is not None and f"{os.sep}mediabrowser{os.sep}" in last.tb_frame.f_code.co_filename
+
+
+def _weights_words(exc: BaseException) -> str:
+    text = str(exc).lower()
+    if "deserializ" in text or "header" in text or "safetensor" in text:
+        return "not a safetensors file (damaged, or another kind of file)"
+    if "pickle" in text or "load key" in text or "zip" in text or "magic number" in text:
+        return "not a PyTorch weights file (damaged, or another kind of file)"
+    if "size mismatch" in text or "missing key" in text or "unexpected key" in text:
+        return "these weights are for another model or architecture"
+    return "the model could not be built from it"
 
 
 def remove_weights(spec: ModelSpec, models_dir: Path | None = None) -> bool:

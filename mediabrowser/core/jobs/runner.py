@@ -31,11 +31,11 @@ def failure_message(exc: BaseException) -> str:
     do; anything else is named in words, never as a raw exception."""
     import sqlite3
 
+    from mediabrowser.core.embed.manager import worded
     from mediabrowser.core.library import LibraryBusy, LibraryFailure
     from mediabrowser.core.types import MediaError
 
-    if isinstance(exc, LibraryBusy | LibraryFailure | MediaError) or (
-            type(exc).__module__.startswith("mediabrowser.") and str(exc)):
+    if isinstance(exc, LibraryBusy | LibraryFailure | MediaError) or (worded(exc) and str(exc)):
         return str(exc)  # our own exceptions are worded for people
     if isinstance(exc, sqlite3.Error | OSError):
         return str(LibraryFailure.from_error(Path("the library folder"), exc))

@@ -3,6 +3,7 @@ download (asks first, with the size), import a file you have (offline), or remov
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from PySide6.QtCore import Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -71,10 +73,13 @@ class ModelsDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.progress)
         buttons.addWidget(self.cancel_button)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addWidget(self.table, 1)
         lay.addLayout(buttons)
         lay.addWidget(self.message)
+        lay.addWidget(close)
         self.resize(1000, 560)
         self.refresh()
         self._set_downloading(False)
@@ -149,14 +154,15 @@ class ModelsDialog(QDialog):
     def _download_done(self, spec: ModelSpec, failure: str | None) -> None:
         self.worker = None
         self._set_downloading(False)
+        self.refresh()  # first: the table's states; then the message says what happened
         if failure is None:
             self.message.setText(f"{spec.name} is ready.")
             self.changed.emit()
         else:
             self.message.setText(
-                f"The download of {spec.name} stopped: {failure}.<br>Offline? Get "
-                f"<code>{spec.weights.url}</code> on another computer and use Import File…")
-        self.refresh()
+                f"The download of {spec.name} stopped: {html.escape(failure)}.<br>Offline? Get "
+                f"<code>{spec.weights.url}</code> on another computer and use Import File…, "
+                f"or put <code>{spec.weights.filename}</code> in the models folder.")
 
     def cancel_download(self) -> None:
         if self.worker is not None:
@@ -174,7 +180,8 @@ class ModelsDialog(QDialog):
         try:
             manager.import_weights(spec, path, self.models_dir, check_checksum=check_checksum)
         except Exception as exc:  # noqa: BLE001 - shown in the dialog
-            self.message.setText(f"Could not import {path.name}: {exc}")
+            self.message.setText(f"Could not import {html.escape(path.name)}: "
+                                 f"{html.escape(str(exc))}")
             return False
         self.message.setText(f"{spec.name} is ready.")
         self.refresh()
