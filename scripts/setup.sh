@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 APT_PACKAGES=(ffmpeg espeak-ng xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-image0
   libxcb-render-util0 libxcb-xkb1 libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1
-  libfontconfig1 libdbus-1-3)
+  libfontconfig1 libdbus-1-3 fonts-noto-color-emoji)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -149,3 +149,19 @@ def test_huge_panorama_decodes_reduced_and_a_hostile_header_is_refused(tmp_path:
     Image.new("1", (w, h)).save(png)
     with pytest.raises(MediaError, match="^too large to decode: 24000×5000"):
         load_image(png)
+
+
+def test_waveform_of_a_long_recording_covers_all_of_it(tmp_path: Path) -> None:
+    from mediabrowser.core.media.thumbs import waveform_overview
+
+    long = tmp_path / "lecture.mp3"  # 12 minutes: quiet, then loud in the last two
+    _ffmpeg("-f", "lavfi", "-i", "sine=frequency=300:duration=600", "-f", "lavfi", "-i",
+            "sine=frequency=300:duration=120", "-filter_complex",
+            "[0]volume=0.05[a];[1]volume=1.0[b];[a][b]concat=n=2:v=0:a=1", "-b:a", "32k",
+            str(long))
+    result = probe(long)
+    assert result is not None and result.duration == pytest.approx(720, abs=2)
+    env = waveform_overview(long, 1200, result.duration)
+    assert env.shape == (1200, 2)
+    quiet, loud = np.abs(env[:900]).max(), np.abs(env[-150:]).min(axis=0).max()
+    assert quiet < 0.2 and loud > 0.5  # the loud end is drawn at the end, where the head goes

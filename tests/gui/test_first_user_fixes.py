@@ -221,3 +221,35 @@ def test_models_dialog_offline_and_garbage_in_words(qtbot: Any, tmp_path: Path,
         assert "not a readable checkpoint" in text and "weights_only" not in text
     finally:
         dlg.done(0)
+
+
+@pytest.mark.parametrize("has_sound", [False, True])
+def test_no_sound_device_is_said_in_the_window(qtbot: Any, make_window: Any, photo_dir: Path,
+                                               monkeypatch: pytest.MonkeyPatch,
+                                               has_sound: bool) -> None:
+    from mediabrowser.gui.preview.player import PlayerView
+
+    monkeypatch.setattr(PlayerView, "sound_output_available", staticmethod(lambda: has_sound))
+    media = photo_dir / "sounds"
+    media.mkdir()
+    mediamaker.tone(media / "beep.wav", seconds=1.0)
+    w = make_window()
+    index_by_drop(qtbot, w, media)
+    select(w, w.grid, "beep.wav")
+    message = w.preview.player.message
+    assert message.isHidden() == has_sound
+    if not has_sound:
+        assert "No sound output" in message.text()
+
+
+def test_names_of_a_series_stay_distinct_at_the_smallest_tile(qtbot: Any) -> None:
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from mediabrowser.gui.grid.delegate import elide_name
+
+    fm = QFontMetrics(QFont())
+    width = fm.horizontalAdvance("img0082.jpg") * 2 // 3
+    shown = {elide_name(fm, f"img{i:04d}.jpg", width) for i in range(80, 90)}
+    assert len(shown) == 10 and all("…" in s for s in shown)
+    assert all(fm.horizontalAdvance(s) <= width for s in shown)
+    assert elide_name(fm, "a.jpg", 500) == "a.jpg"

@@ -94,7 +94,9 @@ def test_preview_gets_the_right_source_for_each_kind(qtbot: Any, make_window: An
     select(w, w.grid, "launch.mp4")
     assert w.preview.stack.currentWidget() is w.preview.player
     assert w.preview.player.source == QUrl.fromLocalFile(str(media / "launch.mp4"))
-    assert w.preview.player.screen_stack.currentWidget() is w.preview.player.video_widget
+    # before it plays: its poster frame, not a black rectangle
+    assert w.preview.player.screen_stack.currentWidget() is w.preview.player.poster
+    qtbot.waitUntil(lambda: not w.preview.player.poster.pixmap().isNull(), timeout=20_000)
     select(w, w.grid, "voice.wav")
     assert w.preview.player.source == QUrl.fromLocalFile(str(media / "voice.wav"))
     assert w.preview.player.screen_stack.currentWidget() is w.preview.player.waveform

@@ -49,6 +49,36 @@ def waveform_envelope(samples: np.ndarray, columns: int) -> np.ndarray:
     return env / peak
 
 
+FULL_DECODE_SECONDS = 600.0  # up to 10 minutes: every sample; longer: sampled windows
+
+
+def waveform_overview(path: str | Path, columns: int, duration: float | None) -> np.ndarray:
+    """The envelope of the whole recording, however long: short ones decoded whole, long ones
+    from evenly spread one-second windows (bounded time and memory), so the play head and the
+    picture cover the same duration."""
+    if not duration or duration <= FULL_DECODE_SECONDS:
+        return waveform_envelope(load_audio(path, max_seconds=FULL_DECODE_SECONDS), columns)
+    from torchcodec.decoders import AudioDecoder
+
+    from mediabrowser.core.media.audio import AUDIO_RATE
+    from mediabrowser.core.media.files import native_path
+
+    dec = AudioDecoder(native_path(path), sample_rate=AUDIO_RATE, num_channels=1)
+    windows = min(columns, 400)
+    env = np.zeros((windows, 2), np.float32)
+    for i in range(windows):
+        start = duration * i / windows
+        try:
+            seg = dec.get_samples_played_in_range(start, min(duration, start + 1.0)).data
+        except Exception:  # noqa: BLE001 - a window that does not decode stays flat
+            continue
+        if seg.numel():
+            env[i] = (float(seg.min()), float(seg.max()))
+    peak = float(np.abs(env).max()) or 1.0
+    env /= peak
+    return np.repeat(env, max(1, columns // windows), axis=0)[:columns]
+
+
 def waveform_picture(env: np.ndarray, size: tuple[int, int]) -> Image.Image:
     w, h = size
     im = Image.new("RGB", (w, h), WAVE_BG)

@@ -4,7 +4,7 @@ the score for results, and the file name."""
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from mediabrowser.core.format import format_duration
@@ -16,6 +16,24 @@ KIND_COLOUR = {"image": QColor(70, 130, 90), "video": QColor(170, 80, 60),
 KIND_GLYPH = {"image": "▧", "video": "▶", "audio": "♪"}
 TEXT_HEIGHT = 20
 PAD = 6
+
+
+def elide_name(fm: QFontMetrics, name: str, width: int) -> str:
+    """Shorten a file name to `width`, keeping a little of its start and most of its end:
+    names of a series differ at the end ("img0081.jpg", "img0082.jpg" → "i…081.jpg",
+    "i…082.jpg"), which Qt's middle elision would cut away."""
+    if fm.horizontalAdvance(name) <= width:
+        return name
+    lo, hi, best = 1, len(name) - 1, "…"
+    while lo <= hi:  # the most characters that fit, a quarter of them from the start
+        n = (lo + hi) // 2
+        head = max(1, n // 4) if n >= 4 else 0
+        text = name[:head] + "…" + name[len(name) - (n - head):]
+        if fm.horizontalAdvance(text) <= width:
+            best, lo = text, n + 1
+        else:
+            hi = n - 1
+    return best
 
 
 class TileDelegate(QStyledItemDelegate):
@@ -85,8 +103,7 @@ class TileDelegate(QStyledItemDelegate):
         text_rect = QRect(r.x() + PAD, r.bottom() - TEXT_HEIGHT - 2, r.width() - 2 * PAD,
                           TEXT_HEIGHT)
         name = index.data(Qt.ItemDataRole.DisplayRole) or ""
-        elided = painter.fontMetrics().elidedText(name, Qt.TextElideMode.ElideMiddle,
-                                                  text_rect.width())
+        elided = elide_name(painter.fontMetrics(), name, text_rect.width())
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignCenter, elided)
         painter.restore()
 

@@ -28,11 +28,18 @@ def _load_preview_image(path: str) -> QImage:
     return QImage(data, im.width, im.height, im.width * 3, QImage.Format.Format_RGB888).copy()
 
 
-def _load_envelope(path: str) -> Any:
-    from mediabrowser.core.media.decode import load_audio
-    from mediabrowser.core.media.thumbs import waveform_envelope
+def _load_envelope(path: str, duration: float | None) -> Any:
+    from mediabrowser.core.media.thumbs import waveform_overview
 
-    return waveform_envelope(load_audio(path, max_seconds=600), 1200)
+    return waveform_overview(path, 1200, duration)
+
+
+def _load_poster(path: str) -> QImage:
+    from mediabrowser.core.media.decode import video_poster
+
+    im = video_poster(path, PREVIEW_SIDE // 2)
+    data = im.tobytes("raw", "RGB")
+    return QImage(data, im.width, im.height, im.width * 3, QImage.Format.Format_RGB888).copy()
 
 
 class PreviewPanel(QWidget):
@@ -90,8 +97,12 @@ class PreviewPanel(QWidget):
             self.stack.setCurrentWidget(self.player)
             self.player.set_source(openable_alias(row.path), row.kind)
             if row.kind == "audio":
-                call_later(self.pool, lambda: _load_envelope(row.path),
+                call_later(self.pool, lambda: _load_envelope(row.path, row.duration),
                            lambda env: self._envelope_ready(ticket, env),
+                           lambda err: None)
+            else:
+                call_later(self.pool, lambda: _load_poster(row.path),
+                           lambda img: self._poster_ready(ticket, img),
                            lambda err: None)
 
     def update_details(self, score: float | None, model: str | None) -> None:
@@ -102,6 +113,10 @@ class PreviewPanel(QWidget):
     def _image_ready(self, ticket: int, img: QImage, path: str) -> None:
         if ticket == self._ticket:
             self.image.set_image(img, path)
+
+    def _poster_ready(self, ticket: int, img: QImage) -> None:
+        if ticket == self._ticket:
+            self.player.set_poster(img)
 
     def _envelope_ready(self, ticket: int, env: Any) -> None:
         if ticket == self._ticket:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -99,6 +99,13 @@ class PlayerView(QWidget):
         lay.addWidget(self.message)
         lay.addLayout(controls)
         self.screen_stack.addWidget(self.waveform)
+        # A video shows its poster frame before it plays and its last frame after, not black.
+        self.poster = QLabel()
+        self.poster.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.poster.setStyleSheet("background: black;")
+        self.poster.setMinimumSize(1, 1)
+        self._poster_image: QImage | None = None
+        self.screen_stack.addWidget(self.poster)
 
     def _ensure_player(self) -> None:
         if self.player is not None:
@@ -116,6 +123,7 @@ class PlayerView(QWidget):
         self.player.durationChanged.connect(self._duration)
         self.player.errorOccurred.connect(self._error)
         self.player.playbackStateChanged.connect(self._state)
+        self.player.mediaStatusChanged.connect(self._media_status)
 
     @property
     def source(self) -> QUrl:
@@ -128,10 +136,49 @@ class PlayerView(QWidget):
         self.message.hide()
         self.slider.setRange(0, 0)
         self.time_label.setText("0:00 / 0:00")
-        self.screen_stack.setCurrentWidget(self.video_widget if kind == "video" else self.waveform)
+        self._poster_image = None
+        self.poster.clear()
+        self.screen_stack.setCurrentWidget(self.poster if kind == "video" else self.waveform)
         self.waveform.set_envelope(envelope)
         self.waveform.set_position(0)
         self.player.setSource(QUrl.fromLocalFile(path))
+        if not self.sound_output_available():
+            self.message.setText("No sound output was found on this computer: this plays "
+                                 "without sound.")
+            self.message.show()
+
+    @staticmethod
+    def sound_output_available() -> bool:
+        from PySide6.QtMultimedia import QMediaDevices
+
+        return bool(QMediaDevices.audioOutputs())
+
+    def set_poster(self, image: QImage) -> None:
+        """The frame shown while the video is not playing."""
+        self._poster_image = image
+        self._show_poster_image()
+
+    def _show_poster_image(self) -> None:
+        if self._poster_image is None or self._poster_image.isNull():
+            return
+        pm = QPixmap.fromImage(self._poster_image).scaled(
+            self.poster.size(), Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation)
+        self.poster.setPixmap(pm)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._show_poster_image()
+
+    def _media_status(self, status: Any) -> None:
+        from PySide6.QtMultimedia import QMediaPlayer
+
+        if status == QMediaPlayer.MediaStatus.EndOfMedia and self.kind == "video":
+            last = self.video_widget.videoSink().videoFrame().toImage()
+            if not last.isNull():
+                self._poster_image = last
+            self._show_poster_image()
+            self.screen_stack.setCurrentWidget(self.poster)
 
     def set_envelope(self, env: np.ndarray) -> None:
         self.waveform.set_envelope(env)
@@ -180,6 +227,8 @@ class PlayerView(QWidget):
 
         playing = state == QMediaPlayer.PlaybackState.PlayingState
         self.play_button.setText("Pause" if playing else "Play")
+        if playing and self.kind == "video":
+            self.screen_stack.setCurrentWidget(self.video_widget)
 
     def _error(self, error: Any, text: str) -> None:
         if "Immediate exit requested" in text:
