@@ -274,8 +274,9 @@ def test_unplayable_media_shows_a_clear_message(qtbot: Any, make_window: Any,
     w.preview.stack.setCurrentWidget(w.preview.player)
     w.preview.player.set_source(str(junk), "video")
     w.preview.player.toggle()
-    qtbot.waitUntil(lambda: w.preview.player.message.isVisible(), timeout=15_000)
-    assert "can't be played" in w.preview.player.message.text()
+    qtbot.waitUntil(lambda: "can't be played" in w.preview.player.message.text(),
+                    timeout=15_000)
+    assert w.preview.player.message.isVisible()
 
 
 def test_settings_dialog_disables_missing_models_and_switches_model(
