@@ -101,7 +101,9 @@ def test_item_actions_are_off_without_a_selection_and_failures_are_said(
 
 def test_toolbar_filters_apply_to_results_and_more_can_be_loaded(
         qtbot: Any, make_window: Any, photo_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(mw, "RESULTS_K", 5)
+    import mediabrowser.gui.search_controller as sc
+
+    monkeypatch.setattr(sc, "RESULTS_K", 5)
     clip = mediamaker.video_from_photo(photo_dir / "coffee.jpg", photo_dir / "coffee.mp4",
                                        seconds=1.0)
     w = make_window()

@@ -1,0 +1,184 @@
+"""The window's search room: "Find Similar" for an item, a dropped file or a description, the
+history of result sets (Back / Forward, with the library as the page before the first), the one
+search thread, refreshes while indexing, the threshold, filters and "Load more". A mixin over
+the main window's state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mediabrowser.core.filenames import display_name
+from mediabrowser.core.types import Match
+from mediabrowser.gui.grid.model import IdRole, ItemsModel
+from mediabrowser.gui.window_parts import WindowParts
+from mediabrowser.gui.workers import call_later
+
+RESULTS_K = 200  # results asked for at a time; "Load more" asks for as many again
+
+
+@dataclass
+class Query:
+    """One "Find similar" request: a library item or an outside file."""
+
+    path: str
+    label: str
+    file_id: int | None = None
+    text: str | None = None  # a description, for CLIP text search
+
+
+class SearchController(WindowParts):
+    """Searching and result sets, for MainWindow."""
+
+    def find_similar_selected(self) -> None:
+        view = self._active_view()
+        idx = view.currentIndex()
+        if not idx.isValid():
+            return
+        model = view.model()
+        assert isinstance(model, ItemsModel)
+        row = model.file_row(idx.data(IdRole))
+        if row is None:
+            return
+        self.run_query(Query(row.path, display_name(row.path), row.id))
+
+    def update_text_search(self) -> None:
+        """Text search works with a CLIP image model; otherwise the box says why it is off."""
+        from mediabrowser.core.search import QueryError, text_model
+
+        try:
+            text_model(self.lib)
+        except QueryError as exc:
+            self.text_search.setEnabled(False)
+            self.text_search.setToolTip(str(exc))
+            self.text_search.setPlaceholderText("Text search needs a CLIP model")
+        else:
+            self.text_search.setEnabled(True)
+            self.text_search.setToolTip("Find photos and videos by a description (CLIP)")
+            self.text_search.setPlaceholderText("Describe a photo or video…")
+
+    def search_by_text(self) -> None:
+        text = self.text_search.text().strip()
+        if text:
+            self.run_query(Query("", f"“{text}”", text=text))
+
+    def query_outside_files(self, paths: list[str]) -> None:
+        files = [p for p in paths if Path(p).is_file()]
+        if files:
+            self.run_query(Query(files[0], f"{display_name(files[0])} (dropped file)"))
+
+    def run_query(self, query: Query) -> None:
+        self.results_k = RESULTS_K
+        del self.history[self.history_pos + 1:]
+        self.history.append(query)
+        self.history_pos = len(self.history) - 1
+        self._update_history_actions()
+        self.rerun_query()
+
+    def rerun_query(self, keep_position: bool = False) -> None:
+        if self.history_pos < 0:
+            return
+        query = self.history[self.history_pos]
+        kind = self.kind_box.currentData()
+        k = self.results_k
+        if not keep_position:  # a search the user asked for; background refreshes stay quiet
+            self.tabs.setCurrentIndex(1)
+            verb = "matching" if query.text is not None else "similar to"
+            self.results_title.setText(f"Looking for items {verb} <b>{query.label}</b>…")
+        lib = self.search_lib
+
+        def search() -> list[Match]:
+            from mediabrowser.core.search import find_similar, search_text
+
+            lib.indexes.sync()
+            if query.text is not None:
+                return search_text(lib, query.text, k=k, kind=kind)
+            return find_similar(lib, query.file_id if query.file_id is not None else query.path,
+                                k=k, kind=kind)
+
+        def done(matches: list[Match]) -> None:
+            self._results(query, matches, keep_position)
+
+        def failed(reason: str) -> None:
+            self._results_failed(query, reason)
+
+        call_later(self.search_pool, search, done, failed)
+
+    def _results(self, query: Query, matches: list[Match], keep_position: bool) -> None:
+        if self._closing:
+            return
+        if self.history_pos < 0 or self.history[self.history_pos] is not query:
+            return  # an older search finished after a newer one was asked for
+        self.last_matches = matches
+        verb = "Matching" if query.text is not None else "Similar to"
+        self.results_title.setText(f"{verb} <b>{query.label}</b>")
+        self._apply_threshold(keep_position=keep_position)
+        self.results_ready.emit()
+
+    def _results_failed(self, query: Query, reason: str) -> None:
+        if self._closing:
+            return
+        if self.history_pos >= 0 and self.history[self.history_pos] is query:
+            self.last_matches = []
+            self.results_model.set_items([], [])
+            self.results_title.setText(f"Can't search by <b>{query.label}</b>: {reason}")
+            self.count_label.setText("")
+            self.results_ready.emit()
+
+    def load_more(self) -> None:
+        self.results_k += RESULTS_K
+        self.rerun_query(keep_position=True)
+
+    def _apply_threshold(self, *_args: Any, keep_position: bool = False) -> None:
+        t = self.threshold.value() / 100
+        self.threshold_label.setText(f"score ≥ {t:.2f}")
+        needle = self.name_filter.text().strip().lower()
+        named = [m for m in self.last_matches
+                 if not needle or needle in display_name(m.item.path).lower()]
+        kept = [m for m in named if m.score >= t]
+        current = self._current_id(self.results)
+        self.results_model.forget_rows([m.item.id for m in kept])
+        self.results_model.set_items([m.item.id for m in kept], [m.score for m in kept])
+        hidden = len(named) - len(kept)
+        more = len(self.last_matches) >= self.results_k  # the search stopped at k: more exist
+        notes = [f"{hidden} below {t:.2f} hidden"] if hidden else []
+        if needle and len(named) < len(self.last_matches):
+            notes.append(f"{len(self.last_matches) - len(named)} not matching “{needle}”")
+        if more:
+            notes.append(f"the {len(self.last_matches)} most similar shown")
+        self.count_label.setText(f"{len(kept)} result{'s' if len(kept) != 1 else ''}"
+                                 + (f" ({'; '.join(notes)})" if notes else ""))
+        self.more_button.setVisible(more and not hidden)
+        self._check_preview()
+        if keep_position and current is not None:
+            row = self.results_model.row_of(current)
+            if row is not None:
+                self.results.setCurrentIndex(self.results_model.index(row))
+
+    def go_back(self) -> None:
+        if self.tabs.currentIndex() == 1 and self.history_pos <= 0:
+            self.tabs.setCurrentIndex(0)  # Esc from the first result set: back to the library
+            return
+        if self.history_pos > 0:
+            self.history_pos -= 1
+            self._update_history_actions()
+            self.rerun_query()
+
+    def go_forward(self) -> None:
+        """Like a browser's: from the library (the page before the first result set) to the
+        result set it was left at, then on through the later ones."""
+        if self.tabs.currentIndex() == 0 and self.history_pos >= 0:
+            self.rerun_query()
+            self._update_history_actions()
+            return
+        if self.history_pos < len(self.history) - 1:
+            self.history_pos += 1
+            self._update_history_actions()
+            self.rerun_query()
+
+    def _update_history_actions(self) -> None:
+        on_library = self.tabs.currentIndex() == 0
+        self.act_back.setEnabled(self.history_pos > 0 or not on_library)
+        self.act_forward.setEnabled(self.history_pos < len(self.history) - 1
+                                    or (on_library and self.history_pos >= 0))
