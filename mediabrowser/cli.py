@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from mediabrowser import __version__
-from mediabrowser.core.format import format_duration
 from mediabrowser.paths import default_library_dir
 
 COMMANDS = ("index", "similar", "search", "models", "status", "demo")
@@ -188,18 +187,15 @@ class ProgressPrinter:
         self._width = 0
 
     def __call__(self, p: Any) -> None:
-        if not self.active or p.stage in ("done", "cancelled"):
+        if not self.active or p.stage in ("done", "cancelled", "verify"):
             return
+        from mediabrowser.core.jobs.driver import progress_text
+
         if p.stage == "scan":
-            line = f"scanning… {p.done} files found"
+            line = progress_text(p)
         else:
-            total = max(p.total, 1)
-            filled = int(24 * p.done / total)
-            bar = "█" * filled + "·" * (24 - filled)
-            eta = f" ETA {format_duration(p.eta)}" if p.eta is not None else ""
-            err = f" {len(p.errors)} problems" if p.errors else ""
-            line = (f"{p.stage:5} {bar} {p.done}/{p.total} {p.rate:.1f}/s{eta}{err} "
-                    f"{Path(p.current).name if p.current else ''}")
+            filled = int(24 * p.done / max(p.total, 1))
+            line = "█" * filled + "·" * (24 - filled) + " " + progress_text(p)
         cols = _columns()
         line = line[: cols - 1]
         self.stream.write("\r" + line.ljust(self._width))
@@ -220,6 +216,7 @@ def _columns() -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    from mediabrowser.core.jobs.driver import drive_until_interrupted
     from mediabrowser.core.jobs.pipeline import index_job, summary
     from mediabrowser.core.types import CancelToken
 
@@ -229,19 +226,8 @@ def cmd_index(args: argparse.Namespace) -> int:
         cancel = CancelToken()
         printer = ProgressPrinter(sys.stderr)
         job = index_job(lib, args.paths, cancel)
-        report = None
-        try:
-            while True:
-                try:
-                    printer(next(job))
-                except StopIteration as stop:
-                    report = stop.value
-                    break
-        except KeyboardInterrupt:
-            cancel.cancel()
-            # Let the job notice the cancel, write what it has and save the index.
-            for _ in job:
-                pass
+        report, interrupted = drive_until_interrupted(job, cancel, printer)
+        if interrupted:
             printer.finish()
             print("interrupted: what was indexed is kept; run the same command to resume",
                   file=sys.stderr)
@@ -393,38 +379,26 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 def _download(spec: Any, url: str | None) -> int:
     from mediabrowser.core.embed import manager
-    from mediabrowser.core.format import format_size
+    from mediabrowser.core.jobs.driver import drive_until_interrupted
     from mediabrowser.core.types import CancelToken
 
     cancel = CancelToken()
-    tty = sys.stderr.isatty()
-    job = manager.download_job(spec, cancel=cancel, url=url)
+    printer = ProgressPrinter(sys.stderr)
     try:
-        while True:
-            try:
-                p = next(job)
-            except StopIteration as stop:
-                print(f"{spec.name} is ready ({stop.value})")
-                return 0
-            if tty and p.stage == "download":
-                total = format_size(p.total) if p.total else "?"
-                eta = f" ETA {format_duration(p.eta)}" if p.eta is not None else ""
-                sys.stderr.write(f"\r{spec.name}: {format_size(p.done)} of {total} "
-                                 f"{format_size(int(p.rate))}/s{eta}   ")
-                sys.stderr.flush()
-    except KeyboardInterrupt:
-        cancel.cancel()
-        job.close()
-        print("\ninterrupted: run the same command to resume", file=sys.stderr)
-        return 130
+        path, interrupted = drive_until_interrupted(
+            manager.download_job(spec, cancel=cancel, url=url), cancel, printer)
     except manager.DownloadFailed as exc:
-        print(f"\nmediabrowser: {spec.name}: {exc}.\nOffline? Fetch {url or spec.weights.url} "
+        printer.finish()
+        print(f"mediabrowser: {spec.name}: {exc}.\nOffline? Fetch {url or spec.weights.url} "
               f"on another computer, then: mediabrowser models import {spec.name} FILE",
               file=sys.stderr)
         return 1
-    finally:
-        if tty:
-            sys.stderr.write("\n")
+    printer.finish()
+    if interrupted:
+        print("interrupted: run the same command to resume", file=sys.stderr)
+        return 130
+    print(f"{spec.name} is ready ({path})")
+    return 0
 
 
 def _use_model(args: argparse.Namespace, spec: Any) -> int:

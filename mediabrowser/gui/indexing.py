@@ -10,8 +10,7 @@ from typing import Any
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog
 
-from mediabrowser.core.filenames import display_name
-from mediabrowser.core.format import format_duration
+from mediabrowser.core.jobs.driver import progress_text
 from mediabrowser.core.types import Progress
 from mediabrowser.gui.window_parts import WindowParts
 from mediabrowser.gui.workers import GeneratorWorker
@@ -86,16 +85,12 @@ class IndexingController(WindowParts):
         self._job_problems_seen = max(self._job_problems_seen, len(p.errors))
         if p.stage == "scan":
             self.progress.setRange(0, 0)
-            self.status_text.setText(f"Looking for media… {p.done} files found")
+            self.status_text.setText(progress_text(p))
         elif p.stage in ("probe", "embed"):
             self.progress.setRange(0, max(1, p.total))
             self.progress.setValue(p.done)
-            verb = "Reading" if p.stage == "probe" else "Analysing"
-            eta = f" · about {format_duration(p.eta)} left" if p.eta is not None else ""
-            rate = f" · {p.rate:.1f}/s" if p.rate else ""
-            name = display_name(p.current) if p.current else ""
-            paused = " (paused)" if self.worker and self.worker.paused else ""
-            self.status_text.setText(f"{verb} {p.done} of {p.total}{rate}{eta}{paused}  {name}")
+            paused = bool(self.worker and self.worker.paused)
+            self.status_text.setText(progress_text(p, paused))
         now = time.monotonic()
         if now - self._last_refresh > REFRESH_SECONDS:
             self.refresh_listing(if_count_changed=True)

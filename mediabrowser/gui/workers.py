@@ -35,17 +35,11 @@ class GeneratorWorker(QRunnable):
         self.done = threading.Event()
 
     def run(self) -> None:
+        from mediabrowser.core.jobs.driver import drive
+
         try:
-            job = self.make_job(self.cancel_token)
-            result = None
-            while True:
-                self._running.wait()
-                try:
-                    p = next(job)
-                except StopIteration as stop:
-                    result = stop.value
-                    break
-                self.signals.progress.emit(p)
+            result = drive(self.make_job(self.cancel_token), self.signals.progress.emit,
+                           before_step=self._running.wait)  # Pause holds the job here
             self.signals.finished.emit(result)
         except Exception as exc:  # noqa: BLE001 - reported in the window, never a crash
             from mediabrowser.core.jobs.runner import failure_message

@@ -176,7 +176,7 @@ def test_download_when_offline_names_the_file_and_the_import_route(tmp_path: Pat
     r = mb("models", "download", "resnet18", "--url", "http://127.0.0.1:9/resnet18.pth",
            env={"MEDIABROWSER_MODELS": str(tmp_path / "models")})
     assert r.returncode == 1
-    assert "could not reach 127.0.0.1:9" in r.stderr
+    assert "127.0.0.1:9 refused the connection" in r.stderr
     assert "mediabrowser models import resnet18 FILE" in r.stderr
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from mediabrowser.core.embed.device import batch_size_for
 from mediabrowser.core.embed.registry import get_spec
 from mediabrowser.core.jobs.crash_guard import CrashGuard
+from mediabrowser.core.jobs.driver import drive
 from mediabrowser.core.jobs.prefetch import prefetch_map
 from mediabrowser.core.jobs.probe_stage import scan_and_probe
 from mediabrowser.core.jobs.progress import Meter
@@ -204,15 +205,7 @@ def _embed_splitting(embedder: Any, prepared: list[Any]) -> Any:
                                _embed_splitting(embedder, prepared[half:])])
 
 
-def run_to_end(job: Generator[Progress, None, Any], on_progress: Any = None) -> Any:
-    """Drive a job generator to completion; returns its result."""
-    while True:
-        try:
-            p = next(job)
-        except StopIteration as stop:
-            return stop.value
-        if on_progress is not None:
-            on_progress(p)
+run_to_end = drive  # the name scripts and tests know
 
 
 def index_paths(lib: Library, paths: Iterable[str | Path]) -> IndexReport:

@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 from mediabrowser.core.embed import manager
 from mediabrowser.core.embed.base import ModelSpec
 from mediabrowser.core.embed.registry import all_specs
-from mediabrowser.core.format import format_duration, format_size
+from mediabrowser.core.format import format_size
+from mediabrowser.core.jobs.driver import progress_text
 from mediabrowser.gui.workers import GeneratorWorker
 
 COLUMNS = ("Model", "Kind", "Size of vector", "State", "Licence", "Good for")
@@ -144,10 +145,7 @@ class ModelsDialog(QDialog):
         if p.stage == "download":
             self.progress.setRange(0, max(1, p.total))
             self.progress.setValue(p.done)
-            eta = f", about {format_duration(p.eta)} left" if p.eta is not None else ""
-            total = format_size(p.total) if p.total else "?"
-            self.message.setText(f"Downloading: {format_size(p.done)} of {total} at "
-                                 f"{format_size(int(p.rate))}/s{eta}")
+            self.message.setText(progress_text(p))
         elif p.stage == "verify":
             self.message.setText("Checking the downloaded file…")
 
