@@ -69,6 +69,37 @@ def find_similar(lib: Library, query: str | Path | int, k: int = 10,
     return _ranked(lib, space, vec, k, kind, self_id, os.path.abspath(str(query)))
 
 
+def find_similar_to_all(lib: Library, queries: list[str | Path | int], k: int = 10,
+                        kind: MediaKind | str | None = None) -> list[Match]:
+    """One result set for several examples ("more like these"): per vector space, the
+    examples' mean direction is searched; the sets of different spaces (photos and sounds,
+    say) are merged by score. The examples themselves are left out."""
+    by_space: dict[str, list[np.ndarray]] = {}
+    exclude_ids: set[int] = set()
+    exclude_paths: set[str] = set()
+    for q in queries:
+        if isinstance(q, int):
+            row = lib.store.file_by_id(q)
+            if row is None:
+                raise QueryError(f"no library item with id {q}")
+            q = row.path
+        vec, space, self_id = query_vector(lib, q)
+        by_space.setdefault(space, []).append(vec / (np.linalg.norm(vec) or 1.0))
+        if self_id is not None:
+            exclude_ids.add(self_id)
+        exclude_paths.add(os.path.abspath(str(q)))
+    merged: dict[int, Match] = {}
+    for space, vecs in by_space.items():
+        mean = np.mean(vecs, axis=0)
+        mean = mean / (np.linalg.norm(mean) or 1.0)
+        for m in _ranked(lib, space, mean.astype(np.float32), k + len(exclude_ids), kind):
+            if m.item.id in exclude_ids or m.item.path in exclude_paths:
+                continue
+            if m.item.id not in merged or merged[m.item.id].score < m.score:
+                merged[m.item.id] = m
+    return sorted(merged.values(), key=lambda m: -m.score)[:k]
+
+
 def _ranked(lib: Library, space: str, vec: np.ndarray, k: int, kind: MediaKind | str | None,
             exclude_id: int | None = None, exclude_path: str | None = None) -> list[Match]:
     """The k present items nearest to `vec` in `space`, best first, optionally of one kind,

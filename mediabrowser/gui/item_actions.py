@@ -45,11 +45,18 @@ class ItemActions(WindowParts):
         return self.lib.answering_model(kind)
 
     def _update_item_actions(self) -> None:
-        """Item actions are on only when there is an item to act on."""
-        has = bool(self._selected_ids()) if hasattr(self, "tabs") else False
+        """Item actions are on only when there is an item to act on, and say when they act on
+        several."""
+        ids = self._selected_ids() if hasattr(self, "tabs") else []
         for a in (self.act_similar, self.act_preview, self.act_open, self.act_reveal,
                   self.act_copy, self.act_remove):
-            a.setEnabled(has)
+            a.setEnabled(bool(ids))
+        many = len(ids) > 1
+        self.act_similar.setText(f"Find Similar to All {len(ids)} Selected" if many
+                                 else "Find Similar")
+        self.act_copy.setText(f"Copy {len(ids)} Paths" if many else "Copy Path")
+        self.act_remove.setText(f"Remove {len(ids)} Items from Library…" if many
+                                else "Remove from Library…")
 
     def _active_view(self) -> GridView:
         return self.results if self.tabs.currentIndex() == 1 else self.grid

@@ -26,13 +26,24 @@ class Query:
     label: str
     file_id: int | None = None
     text: str | None = None  # a description, for CLIP text search
+    examples: list[int] | None = None  # several library items: "more like these"
 
 
 class SearchController(WindowParts):
     """Searching and result sets, for MainWindow."""
 
     def find_similar_selected(self) -> None:
+        """Items like the selected one; with several selected, one result set like all of
+        them."""
         view = self._active_view()
+        selected = [i.data(IdRole) for i in view.selectionModel().selectedIndexes()]
+        if len(selected) > 1:
+            rows = self.lib.store.files_by_ids(selected)
+            ids = [i for i in selected if i in rows]
+            first = display_name(rows[ids[0]].path)
+            label = f"{len(ids)} items ({first} and {len(ids) - 1} more)"
+            self.run_query(Query(rows[ids[0]].path, label, examples=ids))
+            return
         idx = view.currentIndex()
         if not idx.isValid():
             return
@@ -92,6 +103,10 @@ class SearchController(WindowParts):
             from mediabrowser.core.search import find_similar, search_text
 
             lib.indexes.sync()
+            if query.examples:
+                from mediabrowser.core.search import find_similar_to_all
+
+                return find_similar_to_all(lib, list(query.examples), k=k, kind=kind)
             if query.text is not None:
                 return search_text(lib, query.text, k=k, kind=kind)
             return find_similar(lib, query.file_id if query.file_id is not None else query.path,

@@ -222,3 +222,15 @@ def test_a_file_that_could_not_be_read_is_tried_again(library: Library, photo_di
     report = index_paths(library, [photo_dir / "copies"])
     assert report.embedded == 1 and not report.problems
     assert library.store.file_by_path(row.path).status == "ok"
+
+
+def test_one_result_set_for_several_examples(library: Library, photo_dir: Path) -> None:
+    from mediabrowser.core.search import find_similar_to_all
+
+    index_paths(library, [photo_dir])
+    examples = [photo_dir / "chelsea.jpg", photo_dir / "coffee.jpg"]
+    res = find_similar_to_all(library, [str(p) for p in examples], k=6)
+    got = _names(res)
+    assert "chelsea.jpg" not in got and "coffee.jpg" not in got  # the examples left out
+    assert set(got[:2]) == {"chelsea_resized.jpg", "coffee_recompressed.jpg"}  # like either
+    assert [m.score for m in res] == sorted((m.score for m in res), reverse=True)

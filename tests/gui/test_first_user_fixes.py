@@ -255,3 +255,24 @@ def test_names_of_a_series_stay_distinct_at_the_smallest_tile(qtbot: Any) -> Non
     assert len(shown) == 10 and all("…" in s for s in shown)
     assert all(fm.horizontalAdvance(s) <= width for s in shown)
     assert elide_name(fm, "a.jpg", 500) == "a.jpg"
+
+
+def test_find_similar_to_all_selected(qtbot: Any, make_window: Any, photo_dir: Path) -> None:
+    from PySide6.QtCore import QItemSelectionModel
+
+    w = make_window()
+    index_by_drop(qtbot, w, photo_dir)
+    model = w.library_model
+    rows = [r for r in range(model.rowCount())
+            if model.index(r).data(RowRole).path.endswith(("chelsea.jpg", "coffee.jpg"))
+            and "copies" not in model.index(r).data(RowRole).path]
+    sel = w.grid.selectionModel()
+    for r in rows:
+        sel.select(model.index(r), QItemSelectionModel.SelectionFlag.Select)
+    assert w.act_similar.text() == "Find Similar to All 2 Selected"
+    assert w.act_copy.text() == "Copy 2 Paths"
+    _wait_results(qtbot, w, w.act_similar.trigger)
+    assert "2 items" in w.results_title.text()
+    shown = names(w.results_model)
+    assert "chelsea.jpg" not in shown and "coffee.jpg" not in shown
+    assert set(shown[:2]) == {"chelsea_resized.jpg", "coffee_recompressed.jpg"}
