@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QUrl
+from PySide6.QtCore import QModelIndex, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QMenu, QMessageBox
 
@@ -48,8 +48,8 @@ class ItemActions(WindowParts):
         """Item actions are on only when there is an item to act on, and say when they act on
         several."""
         ids = self._selected_ids() if hasattr(self, "tabs") else []
-        for a in (self.act_similar, self.act_preview, self.act_open, self.act_reveal,
-                  self.act_copy, self.act_remove):
+        for a in (self.act_similar, self.act_preview, self.act_view, self.act_open,
+                  self.act_reveal, self.act_copy, self.act_remove):
             a.setEnabled(bool(ids))
         many = len(ids) > 1
         self.act_similar.setText(f"Find Similar to All {len(ids)} Selected" if many
@@ -93,6 +93,30 @@ class ItemActions(WindowParts):
         model_name = self._model_name(row.kind) if row is not None else None
         self.preview.show_item(row, score, model_name)
 
+    def open_viewer(self) -> None:
+        """The current item full screen; the arrows step through the view it came from."""
+        from mediabrowser.gui.viewer import FullScreenViewer
+
+        view = self._active_view()
+        idx = view.currentIndex()
+        if not idx.isValid():
+            return
+        model = view.model()
+        assert isinstance(model, ItemsModel)
+        self.preview.player.stop()  # one item plays at a time
+        viewer = FullScreenViewer(model, idx.row(), self._model_name, self)
+        viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        viewer.closed.connect(lambda row, v=view, m=model: self._viewer_closed(v, m, row))
+        self.viewer = viewer
+        viewer.showFullScreen()
+        viewer.activateWindow()
+        viewer.setFocus()
+
+    def _viewer_closed(self, view: GridView, model: ItemsModel, row: int) -> None:
+        self.viewer = None
+        if 0 <= row < model.rowCount():
+            view.setCurrentIndex(model.index(row))
+
     def preview_selected(self) -> None:
         view = self._active_view()
         idx = view.currentIndex()
@@ -111,7 +135,7 @@ class ItemActions(WindowParts):
         if not view.selectionModel().isSelected(idx):
             view.setCurrentIndex(idx)
         menu = QMenu(self)
-        menu.addActions([self.act_similar, self.act_preview])
+        menu.addActions([self.act_similar, self.act_preview, self.act_view])
         menu.addSeparator()
         menu.addActions([self.act_open, self.act_reveal, self.act_copy])
         menu.addSeparator()

@@ -82,10 +82,16 @@ class MainWindow(IndexingController, SearchController, ItemActions):
         self._last_refresh = 0.0
         self._last_results_refresh = 0.0
         self._closing = False
+        self.viewer: QWidget | None = None  # the full-screen viewer, when open
         self.exit_if_stuck = False  # the app (not a test) exits even if work does not stop
 
         self._build_actions()
         self._build_ui()
+        # Tab moves through the toolbar, then the grid and the preview, in reading order.
+        order = [self.kind_box, self.sort_box, self.name_filter, self.text_search, self.zoom,
+                 self.grid, self.results, self.threshold, self.preview]
+        for a, b in zip(order, order[1:], strict=False):
+            QWidget.setTabOrder(a, b)
         self._restore_settings()
         self.refresh_listing()
         self._update_item_actions()
@@ -105,6 +111,9 @@ class MainWindow(IndexingController, SearchController, ItemActions):
         self.act_add = act("Add Folder…", self.choose_folder, QKeySequence.StandardKey.Open)
         self.act_similar = act("Find Similar", self.find_similar_selected, "Ctrl+F")
         self.act_preview = act("Preview", self.preview_selected, Qt.Key.Key_Space)
+        self.act_view = act("View Full Screen", self.open_viewer, Qt.Key.Key_Return)
+        self.act_view.setShortcuts([QKeySequence(Qt.Key.Key_Return),
+                                    QKeySequence(Qt.Key.Key_Enter)])
         self.act_open = act("Open with Default App", self.open_selected)
         self.act_reveal = act("Show in Folder", self.reveal_selected)
         self.act_copy = act("Copy Path", self.copy_selected_paths)
@@ -124,8 +133,8 @@ class MainWindow(IndexingController, SearchController, ItemActions):
         m.addSeparator()
         m.addActions([self.act_settings, self.act_models, self.act_quit])
         m = self.menuBar().addMenu("&Item")
-        m.addActions([self.act_similar, self.act_preview, self.act_open, self.act_reveal,
-                      self.act_copy])
+        m.addActions([self.act_similar, self.act_preview, self.act_view, self.act_open,
+                      self.act_reveal, self.act_copy])
         m.addSeparator()
         m.addAction(self.act_remove)
         m = self.menuBar().addMenu("&View")
@@ -166,6 +175,16 @@ class MainWindow(IndexingController, SearchController, ItemActions):
         self.text_search.setClearButtonEnabled(True)
         self.text_search.setMaximumWidth(260)
         self.text_search.returnPressed.connect(self.search_by_text)
+        self.kind_box.setToolTip("Show only photos, videos or sounds — in the library and in "
+                                 "results")
+        self.sort_box.setToolTip("Order of the library grid")
+        self.name_filter.setToolTip("Show only items whose file name contains this — in the "
+                                    "library and in results")
+        for a, tip in ((self.act_back, "Back to the previous result set (Esc)"),
+                       (self.act_forward, "Forward to the next result set (Alt+Right)"),
+                       (self.act_add, "Add a folder to the library (Ctrl+O); or drop one on "
+                                      "the window")):
+            a.setToolTip(tip)
         for w in (self.kind_box, self.sort_box, self.name_filter, self.text_search):
             tb.addWidget(w)
         tb.addSeparator()
@@ -264,7 +283,7 @@ class MainWindow(IndexingController, SearchController, ItemActions):
         view.customContextMenuRequested.connect(lambda pos, v=view: self._context_menu(v, pos))
         view.selectionModel().currentChanged.connect(
             lambda cur, _prev, v=view: self._current_changed(v, cur))
-        view.doubleClicked.connect(lambda _idx: self.find_similar_selected())
+        view.doubleClicked.connect(lambda _idx: self.open_viewer())
         view.selectionModel().selectionChanged.connect(lambda *_a: self._update_item_actions())
         view.model().modelReset.connect(self._update_item_actions)
 
@@ -394,6 +413,8 @@ class MainWindow(IndexingController, SearchController, ItemActions):
             return True
         self._closing = True
         self._save_settings()
+        if self.viewer is not None and self.viewer.isVisible():
+            self.viewer.close()
         if self.worker is not None:
             self.worker.cancel()
         self.search_pool.clear()  # queued searches are not needed any more

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         QSlider,
         QStackedWidget,
         QTabWidget,
+        QWidget,
     )
 
     from mediabrowser.core.library import Library
@@ -65,12 +66,14 @@ class WindowParts(QMainWindow):
     # actions
     act_similar: QAction
     act_preview: QAction
+    act_view: QAction
     act_open: QAction
     act_reveal: QAction
     act_copy: QAction
     act_remove: QAction
     act_back: QAction
     act_forward: QAction
+    viewer: QWidget | None
     # signals (declared on MainWindow)
     indexing_finished: SignalInstance
     results_ready: SignalInstance

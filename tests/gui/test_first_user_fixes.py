@@ -276,3 +276,39 @@ def test_find_similar_to_all_selected(qtbot: Any, make_window: Any, photo_dir: P
     shown = names(w.results_model)
     assert "chelsea.jpg" not in shown and "coffee.jpg" not in shown
     assert set(shown[:2]) == {"chelsea_resized.jpg", "coffee_recompressed.jpg"}
+
+
+def test_full_screen_viewer_steps_through_the_view(qtbot: Any, make_window: Any,
+                                                   photo_dir: Path) -> None:
+    from PySide6.QtCore import Qt
+
+    w = make_window()
+    index_by_drop(qtbot, w, photo_dir)
+    select(w, w.grid, "chelsea.jpg")
+    start = w.grid.currentIndex().row()
+    qtbot.keyClick(w.grid, Qt.Key.Key_Return)
+    viewer = w.viewer
+    assert viewer is not None and viewer.isFullScreen()
+    assert viewer.panel.current is not None and viewer.panel.current.path.endswith("chelsea.jpg")
+    qtbot.keyClick(viewer, Qt.Key.Key_Right)
+    following = w.library_model.index(start + 1).data(RowRole).path
+    assert viewer.panel.current.path == following
+    qtbot.waitUntil(lambda: viewer.panel.image.path == following, timeout=10_000)
+    qtbot.keyClick(viewer, Qt.Key.Key_Escape)
+    assert w.viewer is None
+    assert w.grid.currentIndex().row() == start + 1  # back at the item last shown
+
+
+def test_toolbar_controls_explain_themselves_and_menus_show_shortcuts(make_window: Any) -> None:
+    from PySide6.QtWidgets import QToolBar
+
+    w = make_window()
+    bar = w.findChild(QToolBar)
+    for action in bar.actions():
+        widget = bar.widgetForAction(action)
+        if action.isSeparator() or widget is None or type(widget).__name__ == "QLabel":
+            continue
+        tip = action.toolTip() if type(widget).__name__ == "QToolButton" else widget.toolTip()
+        assert tip.strip(), f"no tooltip on {widget}"
+    shortcuts = {a.text(): a.shortcut().toString() for a in w.actions()}
+    assert shortcuts["Find Similar"] == "Ctrl+F" and shortcuts["View Full Screen"] == "Return"
