@@ -90,6 +90,35 @@ def main() -> int:
     shoot(w, out / "video-preview.png")
 
     w.tabs.setCurrentIndex(0)
+    select(w.grid, "chelsea.jpg")
+    w.open_viewer()
+    wait(3)
+    screen = QGuiApplication.primaryScreen()
+    screen.grabWindow(0).save(str(out / "viewer.png"))
+    print(f"wrote {out / 'viewer.png'}")
+    assert w.viewer is not None
+    w.viewer.close()
+    wait(1)
+
+    # files from an old archive: a name that is not UTF-8, an HTML page saved as .jpg, a cut copy
+    import os
+
+    odd = tmp / "old archive"
+    odd.mkdir()
+    with open(os.path.join(os.fsencode(odd), b"caf\xe9 cr\xe8me.jpg"), "wb") as f:
+        f.write((media / "photos" / "coffee.jpg").read_bytes())
+    (odd / "download.jpg").write_text("<!DOCTYPE html><html><body>Not found</body></html>")
+    data = (media / "videos" / "coffee_zoom.mp4").read_bytes()
+    (odd / "copied-halfway.mp4").write_bytes(data[: len(data) // 2])
+    (odd / "empty.mp3").write_bytes(b"")
+    w.add_paths([str(odd)])
+    wait_signal(w.indexing_finished)
+    w.problems_dock.show()
+    select(w.grid, "caf\udce9 cr\udce8me.jpg")
+    wait(2)
+    shoot(w, out / "problems.png")
+    w.problems_dock.hide()
+
     select(w.grid, "welcome_en.wav")
     wait(2)
     play_briefly(w)

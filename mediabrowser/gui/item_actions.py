@@ -22,7 +22,16 @@ class ItemActions(WindowParts):
 
     def _tab_changed(self) -> None:
         self._update_history_actions()
-        self._check_preview()
+        # The preview follows the view in front: its current item, or nothing.
+        view = self._active_view()
+        idx = view.currentIndex()
+        current = self.preview.current
+        if not idx.isValid():
+            self.preview.show_item(None)
+        elif current is None or current.id != idx.data(IdRole):
+            self._preview_index(view, idx)
+        else:
+            self._check_preview()
         self._update_item_actions()
 
     def _check_preview(self) -> None:
@@ -108,6 +117,9 @@ class ItemActions(WindowParts):
         viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         viewer.closed.connect(lambda row, v=view, m=model: self._viewer_closed(v, m, row))
         self.viewer = viewer
+        screen = self.screen() if hasattr(self, "screen") else None
+        if screen is not None:  # also without a window manager to honour full screen
+            viewer.setGeometry(screen.geometry())
         viewer.showFullScreen()
         viewer.activateWindow()
         viewer.setFocus()
