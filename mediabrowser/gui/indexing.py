@@ -62,8 +62,7 @@ class IndexingController(WindowParts):
         worker.signals.finished.connect(self._on_finished)
         worker.signals.failed.connect(self._on_failed)
         self.worker = worker
-        self.problems_dock.clear()
-        self._job_problems_seen = 0
+        self._job_problems_seen = 0  # the files listed already stay listed
         self._set_busy(True)
         self.status_text.setText("Looking for media…")
         self.center.setCurrentWidget(self.tabs)
@@ -107,8 +106,8 @@ class IndexingController(WindowParts):
         if report is not None:
             from mediabrowser.core.jobs.pipeline import summary
 
-            for prob in report.problems[self._job_problems_seen:]:
-                self.problems_dock.add(prob)
+            # The panel lists what the library holds that cannot be used, whichever run found it.
+            self.problems_dock.show_library(self.lib.store, report.problems)
             self._job_problems_seen = 0
             self.status_text.setText(summary(report).capitalize())
             if report.changed or report.moved:

@@ -94,6 +94,7 @@ class MainWindow(IndexingController, SearchController, ItemActions):
             QWidget.setTabOrder(a, b)
         self._restore_settings()
         self.refresh_listing()
+        self.problems_dock.show_library(self.lib.store)
         self._update_item_actions()
         self.update_text_search()
         self._maybe_resume()

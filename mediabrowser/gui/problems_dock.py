@@ -4,6 +4,8 @@ with the reason in plain words; and the status-bar button that shows how many th
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from typing import Any
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -39,6 +41,15 @@ class ProblemsDock(QDockWidget):
         self._update()
 
     def add(self, prob: FileProblem) -> None:
+        """List a file's problem; a file listed already gets the newer reason."""
+        for r, known in enumerate(self.problems):
+            if known.path == prob.path:
+                self.problems[r] = prob
+                cell = self.table.item(r, 1)
+                if cell is not None:
+                    cell.setText(prob.reason)
+                    cell.setToolTip(prob.reason)
+                return
         self.problems.append(prob)
         r = self.table.rowCount()
         self.table.insertRow(r)
@@ -54,6 +65,16 @@ class ProblemsDock(QDockWidget):
         # A file whose drive is away has no problem of its own (it shows ⏏ in the grid).
         if os.path.lexists(path) and not any(p.path == path for p in self.problems):
             self.add(FileProblem(path, reason, "thumbnail"))
+
+    def show_library(self, store: Any, also: Sequence[FileProblem] = ()) -> None:
+        """Every file of the library that cannot be used now (not only the last run's), and
+        `also` (a run's problems that are not about one file's content, e.g. a missing
+        folder or a model without weights)."""
+        self.clear()
+        for row in store.problem_files():
+            self.add(FileProblem(row.path, row.error or "could not be used", "earlier run"))
+        for prob in also:
+            self.add(prob)
 
     def clear(self) -> None:
         self.problems.clear()

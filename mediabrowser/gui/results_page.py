@@ -29,6 +29,8 @@ class ResultsPage(QWidget):
         self.threshold.setMaximumWidth(200)
         self.threshold.setToolTip("Hide results that score below this")
         self.threshold_label = QLabel()
+        self.threshold_label.setMinimumWidth(  # the slider stays put as the number changes
+            self.threshold_label.fontMetrics().horizontalAdvance("score ≥ 0.00") + 6)
         self.count_label = QLabel()
         self.more_button = QPushButton("Load more")
         self.more_button.setToolTip(f"Show the next {page_size} most similar items")

@@ -23,7 +23,10 @@ class FullScreenViewer(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setWindowTitle("mediabrowser — viewer")
-        self.setStyleSheet("background: #111; color: #ddd;")
+        self.setObjectName("viewer")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        # Dark around the picture; controls (seek bar, buttons) keep their own style.
+        self.setStyleSheet("#viewer { background: #111; } QLabel { color: #ddd; }")
         self.model = model
         self.row = row
         self.model_name = model_name

@@ -7,6 +7,7 @@ job notices at its next check and ends cleanly (writing what it has).
 
 from __future__ import annotations
 
+import sys
 import threading
 import traceback
 from collections.abc import Callable, Generator
@@ -42,9 +43,11 @@ class GeneratorWorker(QRunnable):
                            before_step=self._running.wait)  # Pause holds the job here
             self.signals.finished.emit(result)
         except Exception as exc:  # noqa: BLE001 - reported in the window, never a crash
+            from mediabrowser.core.embed.manager import worded
             from mediabrowser.core.jobs.runner import failure_message
 
-            traceback.print_exc()  # to the log (native output is captured by the app)
+            if not worded(exc):  # an unforeseen failure: its traceback goes to the log file
+                traceback.print_exc(file=sys.__stderr__)  # fd 2, captured by the app
             self.signals.failed.emit(failure_message(exc))
         finally:
             self.done.set()

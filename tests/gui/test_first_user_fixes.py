@@ -247,7 +247,7 @@ def test_no_sound_device_is_said_in_the_window(qtbot: Any, make_window: Any, pho
 def test_names_of_a_series_stay_distinct_at_the_smallest_tile(qtbot: Any) -> None:
     from PySide6.QtGui import QFont, QFontMetrics
 
-    from mediabrowser.gui.grid.delegate import elide_name
+    from mediabrowser.gui.grid.delegate import PAD, elide_name
 
     fm = QFontMetrics(QFont())
     width = fm.horizontalAdvance("img0082.jpg") * 2 // 3
@@ -255,6 +255,8 @@ def test_names_of_a_series_stay_distinct_at_the_smallest_tile(qtbot: Any) -> Non
     assert len(shown) == 10 and all("…" in s for s in shown)
     assert all(fm.horizontalAdvance(s) <= width for s in shown)
     assert elide_name(fm, "a.jpg", 500) == "a.jpg"
+    narrow = 80 - 2 * PAD  # the text width of the smallest tile
+    assert elide_name(fm, "chelsea_zoom.mp4", narrow) != elide_name(fm, "coffee_zoom.mp4", narrow)
 
 
 def test_find_similar_to_all_selected(qtbot: Any, make_window: Any, photo_dir: Path) -> None:
@@ -312,3 +314,46 @@ def test_toolbar_controls_explain_themselves_and_menus_show_shortcuts(make_windo
         assert tip.strip(), f"no tooltip on {widget}"
     shortcuts = {a.text(): a.shortcut().toString() for a in w.actions()}
     assert shortcuts["Find Similar"] == "Ctrl+F" and shortcuts["View Full Screen"] == "Return"
+
+
+def test_problems_stay_listed_after_another_folder_is_added(qtbot: Any, make_window: Any,
+                                                            tmp_path: Path) -> None:
+    from tests.conftest import textured
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    (first / "broken.jpg").write_text("<html>not found</html>")
+    textured((10, 100, 200)).save(first / "ok.jpg")
+    textured((200, 100, 10)).save(second / "fine.jpg")
+    w = make_window()
+    index_by_drop(qtbot, w, first)
+    assert [p.path for p in w.problems] == [str(first / "broken.jpg")]
+    index_by_drop(qtbot, w, second)  # a folder without problems
+    assert [p.path for p in w.problems] == [str(first / "broken.jpg")]
+    assert not w.problems_button.isHidden()
+    again = make_window(w.library_dir)  # and after a restart
+    assert [p.path for p in again.problems] == [str(first / "broken.jpg")]
+
+
+def test_download_asks_first_when_the_button_is_clicked(qtbot: Any, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from mediabrowser.gui.dialogs.models import ModelsDialog
+
+    asked: list[str] = []
+
+    def answer(*args: Any, **kw: Any) -> Any:
+        asked.append(args[2])
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    dlg = ModelsDialog(tmp_path / "models")
+    qtbot.addWidget(dlg)
+    try:
+        dlg.select("resnet18")
+        dlg.download_button.click()
+        assert len(asked) == 1 and "resnet18" in asked[0] and dlg.worker is None
+    finally:
+        dlg.done(0)

@@ -107,6 +107,13 @@ class Store:
             args.append(kind)
         return [_row(r) for r in self.conn.execute(sql + " ORDER BY path", args)]
 
+    def problem_files(self, limit: int = 5000) -> list[FileRow]:
+        """Files of the library that could not be used (status error), by path, at most `limit`."""
+        rows = self.conn.execute(
+            f"SELECT {FILE_COLUMNS} FROM files WHERE status = 'error' ORDER BY path LIMIT ?",
+            (limit,)).fetchall()
+        return [_row(r) for r in rows]
+
     def listing(self, kind: str | None = None, sort: str = "name", name_filter: str = ""
                 ) -> list[int]:
         """Ids of the items a person browses (present, unreadable, or offline with their drive),

@@ -57,7 +57,8 @@ class ModelsDialog(QDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.download_button = QPushButton("Download…")
-        self.download_button.clicked.connect(self.download_selected)
+        # A lambda: clicked(checked=False) would otherwise arrive as confirm=False.
+        self.download_button.clicked.connect(lambda: self.download_selected())
         self.import_button = QPushButton("Import File…")
         self.import_button.clicked.connect(self.import_selected)
         self.remove_button = QPushButton("Remove Weights")
@@ -67,6 +68,8 @@ class ModelsDialog(QDialog):
         self.progress = QProgressBar()
         self.message = QLabel()
         self.message.setWordWrap(True)
+        self.message.setMinimumHeight(self.message.fontMetrics().lineSpacing() * 4)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         buttons = QHBoxLayout()
         for b in (self.download_button, self.import_button, self.remove_button):

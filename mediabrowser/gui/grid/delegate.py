@@ -19,22 +19,27 @@ PAD = 6
 
 
 def elide_name(fm: QFontMetrics, name: str, width: int) -> str:
-    """Shorten a file name to `width`, keeping a little of its start and most of its end:
-    names of a series differ at the end ("img0081.jpg", "img0082.jpg" → "i…081.jpg",
-    "i…082.jpg"), which Qt's middle elision would cut away."""
+    """Shorten a file name to `width`, keeping its extension and, of the rest, as much of the
+    start as of the end: "img0081.jpg" → "i…1.jpg", "chelsea_zoom.mp4" → "ch…m.mp4" — both
+    the series number and the subject survive, which Qt's middle elision cuts away."""
     if fm.horizontalAdvance(name) <= width:
         return name
-    lo, hi, best = 1, len(name) - 1, "…"
-    while lo <= hi:  # the most characters that fit, a quarter of them from the start
+    stem, dot, ext = name.rpartition(".")
+    ext = dot + ext if stem and len(ext) <= 5 else ""
+    stem = name[: len(name) - len(ext)]
+    best = "…"
+    lo, hi = 1, len(stem) - 1
+    while lo <= hi:  # the most characters of the stem that fit beside the extension
         n = (lo + hi) // 2
-        head = max(1, n // 4) if n >= 4 else 0
-        text = name[:head] + "…" + name[len(name) - (n - head):]
+        head = (n + 1) // 2
+        text = stem[:head] + "…" + stem[len(stem) - (n - head):] + ext
         if fm.horizontalAdvance(text) <= width:
             best, lo = text, n + 1
         else:
             hi = n - 1
+    if best == "…" and fm.horizontalAdvance("…" + ext) <= width:
+        best = "…" + ext
     return best
-
 
 class TileDelegate(QStyledItemDelegate):
     def __init__(self, parent: object = None) -> None:
