@@ -51,6 +51,12 @@ class WeightsServer:
                     return
                 self.wfile.write(body)
 
+            def do_HEAD(self) -> None:  # noqa: N802
+                outer.ranges.append("HEAD")
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(outer.payload)))
+                self.end_headers()
+
             def log_message(self, *args: Any) -> None:
                 pass
 
@@ -187,3 +193,21 @@ def test_switching_model_keeps_old_vectors_answering_until_the_new_covers_all(
         assert all(np.isfinite(m.score) for m in res)
     finally:
         lib.close()
+
+
+def test_the_size_of_an_unpublished_download_is_asked_of_the_server() -> None:
+    import dataclasses
+
+    from mediabrowser.core.embed.registry import get_spec
+
+    server = WeightsServer(b"x" * 12_345)
+    try:
+        spec = get_spec("resnet18")
+        unknown = dataclasses.replace(spec, weights=dataclasses.replace(
+            spec.weights, url=server.url, size=0))
+        assert manager.remote_size(unknown) == 12_345
+        offline = dataclasses.replace(unknown, weights=dataclasses.replace(
+            unknown.weights, url="http://127.0.0.1:9/x.pth"))
+        assert manager.remote_size(offline) is None
+    finally:
+        server.close()

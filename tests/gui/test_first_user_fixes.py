@@ -210,7 +210,8 @@ def test_models_dialog_offline_and_garbage_in_words(qtbot: Any, tmp_path: Path,
         monkeypatch.setattr(QMessageBox, "question",
                             lambda *a, **k: QMessageBox.StandardButton.Yes)
         dlg.download_selected()
-        qtbot.waitUntil(lambda: dlg.worker is None, timeout=60_000)
+        qtbot.waitUntil(lambda: manager.status(offline, models).state
+                        == manager.ModelState.FAILED and dlg.worker is None, timeout=60_000)
         st = manager.status(offline, models)
         assert st.state == manager.ModelState.FAILED
         assert "could not be found" in st.detail and "Errno" not in st.detail
@@ -354,6 +355,7 @@ def test_download_asks_first_when_the_button_is_clicked(qtbot: Any, tmp_path: Pa
     try:
         dlg.select("resnet18")
         dlg.download_button.click()
+        qtbot.waitUntil(lambda: bool(asked), timeout=30_000)  # the size is asked for first
         assert len(asked) == 1 and "resnet18" in asked[0] and dlg.worker is None
     finally:
         dlg.done(0)

@@ -155,6 +155,23 @@ def download_job(spec: ModelSpec, models_dir: Path | None = None,
         lock.release()  # the lock file stays: removing it would race with another downloader
 
 
+def remote_size(spec: ModelSpec, timeout: float = 5.0) -> int | None:
+    """The download's size in bytes as the server states it (a HEAD request), for asking
+    before downloading when the registry does not publish it; None when it cannot be asked."""
+    if spec.weights.size:
+        return spec.weights.size
+    if spec.weights.kind != "file" or not spec.weights.url:
+        return None
+    req = urllib.request.Request(spec.weights.url, method="HEAD",
+                                 headers={"User-Agent": "mediabrowser"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
+            length = resp.headers.get("Content-Length")
+            return int(length) if length and length.isdigit() else None
+    except (OSError, ValueError, http.client.HTTPException):
+        return None
+
+
 def _fetch(url: str, part: Path, expected: int, cancel: CancelToken, timeout: float
            ) -> Generator[Progress, None, None]:
     have = part.stat().st_size if part.exists() else 0

@@ -30,7 +30,7 @@ from mediabrowser.core.embed.base import ModelSpec
 from mediabrowser.core.embed.registry import all_specs
 from mediabrowser.core.format import format_size
 from mediabrowser.core.jobs.driver import progress_text
-from mediabrowser.gui.workers import GeneratorWorker
+from mediabrowser.gui.workers import GeneratorWorker, call_later
 
 COLUMNS = ("Model", "Kind", "Size of vector", "State", "Licence", "Good for")
 
@@ -123,17 +123,33 @@ class ModelsDialog(QDialog):
 
     # ---- actions ----------------------------------------------------------------------------
     def download_selected(self, confirm: bool = True) -> None:
+        """Asks once, with the size (from the server when the registry has none)."""
         spec = self.selected()
         if spec is None:
             return
-        size = format_size(spec.weights.size) if spec.weights.size else "size not published"
-        if confirm:
-            answer = QMessageBox.question(
-                self, "Download model weights",
-                f"Download the weights of {spec.name} ({size}) from\n{spec.weights.url}?\n\n"
-                f"Licence: {spec.licence}")
-            if answer != QMessageBox.StandardButton.Yes:
-                return
+        if not confirm:
+            self._start_download(spec)
+            return
+        if spec.weights.size:
+            self._ask_then_download(spec, spec.weights.size)
+            return
+        self.message.setText(f"Asking {spec.weights.url.split('/')[2]} for the size…")
+        self.download_button.setEnabled(False)
+        call_later(self.pool, lambda: manager.remote_size(spec),
+                   lambda size: self._ask_then_download(spec, size),
+                   lambda _err: self._ask_then_download(spec, None))
+
+    def _ask_then_download(self, spec: ModelSpec, size: int | None) -> None:
+        self._selection_changed()
+        what = format_size(size) if size else "size unknown: the server did not say (offline?)"
+        answer = QMessageBox.question(
+            self, "Download model weights",
+            f"Download the weights of {spec.name} ({what}) from\n{spec.weights.url}?\n\n"
+            f"Licence: {spec.licence}")
+        if answer == QMessageBox.StandardButton.Yes:
+            self._start_download(spec)
+
+    def _start_download(self, spec: ModelSpec) -> None:
         models_dir = self.models_dir
         worker = GeneratorWorker(lambda token: manager.download_job(spec, models_dir, token))
         worker.signals.progress.connect(self._progress)
