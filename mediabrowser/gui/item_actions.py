@@ -48,6 +48,8 @@ class ItemActions(WindowParts):
             self.preview.show_item(None)
             return
         index = model.index(row)
+        if not view.currentIndex().isValid():  # the item previewed is the one highlighted
+            view.setCurrentIndex(index)
         self.preview.update_details(index.data(ScoreRole), self._model_name(current.kind))
 
     def _model_name(self, kind: str) -> str:

@@ -294,7 +294,14 @@ class MainWindow(IndexingController, SearchController, ItemActions):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1280, 800)
+            # First start: most of the screen, centred (the grid wants room).
+            screen = self.screen().availableGeometry() if self.screen() else None
+            if screen is not None and screen.width() > 0:
+                w, h = int(screen.width() * 0.9), int(screen.height() * 0.9)
+                self.setGeometry(screen.x() + (screen.width() - w) // 2,
+                                 screen.y() + (screen.height() - h) // 2, w, h)
+            else:
+                self.resize(1280, 800)
         state = s.value("window/state")
         if state is not None:
             self.restoreState(state)
