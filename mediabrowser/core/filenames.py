@@ -15,19 +15,11 @@ import os
 
 def to_db(path: str) -> str | bytes:
     """The value stored for `path`: itself when valid UTF-8, else its raw bytes."""
-    try:
-        path.encode("utf-8")
-        return path
-    except UnicodeEncodeError:
-        return os.fsencode(path)
+    return path if is_readable_text(path) else os.fsencode(path)
 
 
 def from_db(value: str | bytes) -> str:
     return os.fsdecode(value) if isinstance(value, bytes) else value
-
-
-def to_bytes(path: str) -> bytes:
-    return os.fsencode(path)
 
 
 def is_readable_text(path: str) -> bool:

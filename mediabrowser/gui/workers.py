@@ -43,8 +43,8 @@ class GeneratorWorker(QRunnable):
                            before_step=self._running.wait)  # Pause holds the job here
             self.signals.finished.emit(result)
         except Exception as exc:  # noqa: BLE001 - reported in the window, never a crash
-            from mediabrowser.core.embed.manager import worded
             from mediabrowser.core.jobs.runner import failure_message
+            from mediabrowser.core.media.reasons import worded
 
             if not worded(exc):  # an unforeseen failure: its traceback goes to the log file
                 traceback.print_exc(file=sys.__stderr__)  # fd 2, captured by the app

@@ -17,22 +17,30 @@ def _run(code: str) -> int:
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], timeout=120).returncode
 
 
-def test_only_the_crashing_threads_file_is_blamed(tmp_path: Path) -> None:
-    rc = _run(f"""
+def _crash_while_another_thread_reads(folder: Path, other_file: str, crash: str) -> int:
+    """A child process whose second thread is reading `other_file` when `crash` (code run on
+    the main thread) brings the process down."""
+    return _run(f"""
         import os, signal, threading, time
         from mediabrowser.core.jobs.crash_guard import CrashGuard
         from pathlib import Path
-        guard = CrashGuard(Path({str(tmp_path)!r})).__enter__()
+        guard = CrashGuard(Path({str(folder)!r})).__enter__()
         ready = threading.Event()
         def other():
-            with guard.reading("/media/innocent.mp4"):
+            with guard.reading({other_file!r}):
                 ready.set()
                 time.sleep(60)
         threading.Thread(target=other, daemon=True).start()
         ready.wait()
-        with guard.reading("/media/guilty.mp4"):
-            signal.pthread_kill(threading.get_ident(), signal.SIGSEGV)
+        {crash}
     """)
+
+
+def test_only_the_crashing_threads_file_is_blamed(tmp_path: Path) -> None:
+    rc = _crash_while_another_thread_reads(
+        tmp_path, "/media/innocent.mp4",
+        'with guard.reading("/media/guilty.mp4"): '
+        "signal.pthread_kill(threading.get_ident(), signal.SIGSEGV)")
     assert rc == -11
     with CrashGuard(tmp_path) as guard:
         assert guard.suspects == ["/media/guilty.mp4"]
@@ -41,20 +49,9 @@ def test_only_the_crashing_threads_file_is_blamed(tmp_path: Path) -> None:
 
 
 def test_a_crash_outside_any_decoder_blames_nobody(tmp_path: Path) -> None:
-    rc = _run(f"""
-        import os, signal, threading, time
-        from mediabrowser.core.jobs.crash_guard import CrashGuard
-        from pathlib import Path
-        guard = CrashGuard(Path({str(tmp_path)!r})).__enter__()
-        ready = threading.Event()
-        def decoding():
-            with guard.reading("/media/innocent.jpg"):
-                ready.set()
-                time.sleep(60)
-        threading.Thread(target=decoding, daemon=True).start()
-        ready.wait()
-        os.kill(os.getpid(), signal.SIGSEGV)  # the model, say, on the main thread
-    """)
+    # the model, say, crashing on the main thread while a decode thread reads a file
+    rc = _crash_while_another_thread_reads(tmp_path, "/media/innocent.jpg",
+                                           "os.kill(os.getpid(), signal.SIGSEGV)")
     assert rc == -11
     with CrashGuard(tmp_path) as guard:
         assert guard.suspects == []

@@ -25,6 +25,7 @@ from mediabrowser.core.embed.registry import (
     locate_weights,
     verify_checksum,
 )
+from mediabrowser.core.media import reasons
 from mediabrowser.core.types import CancelToken, Progress
 
 CHUNK = 1 << 20
@@ -273,26 +274,13 @@ def _check_loads(spec: ModelSpec, candidate: Path, mdir: Path) -> None:
     try:
         load_embedder(spec.name, "cpu", scratch)
     except Exception as exc:
-        if worded(exc):
+        if reasons.worded(exc):
             raise  # already in words (e.g. weights of another architecture)
         raise ValueError(f"{candidate.name} is not usable weights for {spec.name}: "
                          f"{_weights_words(exc)}") from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         forget_loaded()
-
-
-def worded(exc: BaseException) -> bool:
-    """Raised by mediabrowser's own code (so its message is written for people), not passed
-    up from a library."""
-    if type(exc).__module__.startswith("mediabrowser."):
-        return True
-    tb = exc.__traceback__
-    last = None
-    while tb is not None:
-        last = tb
-        tb = tb.tb_next
-    return last is not None and f"{os.sep}mediabrowser{os.sep}" in last.tb_frame.f_code.co_filename
 
 
 def _weights_words(exc: BaseException) -> str:

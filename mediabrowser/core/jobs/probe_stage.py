@@ -85,6 +85,7 @@ def _set_offline(lib: Library, roots: list[str], report: IndexReport) -> set[str
     store = lib.store
     known = set(store.roots())
     away: set[str] = set()
+    report.offline = 0
     for r in roots:
         if r not in known:
             continue
@@ -93,6 +94,7 @@ def _set_offline(lib: Library, roots: list[str], report: IndexReport) -> set[str
         if os.path.isdir(r) and not (rows and _unmounted(r, rows)):
             continue
         away.add(r)  # gone, or an empty mount point where a drive used to be
+        report.offline += len(rows)
         ids = [row.id for row in rows if row.status != "offline"]
         if ids:
             with store.transaction() as c:
@@ -100,8 +102,6 @@ def _set_offline(lib: Library, roots: list[str], report: IndexReport) -> set[str
                     store.update_file(c, fid, status="offline")
             lib.indexes.remove(ids)
     report.offline_roots = sorted(away)
-    report.offline = sum(1 for r in away for row in store.files_under(r)
-                         if row.status == "offline")
     return away
 
 

@@ -31,8 +31,8 @@ def failure_message(exc: BaseException) -> str:
     do; anything else is named in words, never as a raw exception."""
     import sqlite3
 
-    from mediabrowser.core.embed.manager import worded
     from mediabrowser.core.library import LibraryBusy, LibraryFailure
+    from mediabrowser.core.media.reasons import worded
     from mediabrowser.core.types import MediaError
 
     if isinstance(exc, LibraryBusy | LibraryFailure | MediaError) or (worded(exc) and str(exc)):

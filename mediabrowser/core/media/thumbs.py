@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from mediabrowser.core.media.audio import window_peaks
 from mediabrowser.core.media.decode import load_audio, load_image, video_poster
 from mediabrowser.core.types import MediaKind
 
@@ -58,22 +59,8 @@ def waveform_overview(path: str | Path, columns: int, duration: float | None) ->
     picture cover the same duration."""
     if not duration or duration <= FULL_DECODE_SECONDS:
         return waveform_envelope(load_audio(path, max_seconds=FULL_DECODE_SECONDS), columns)
-    from torchcodec.decoders import AudioDecoder
-
-    from mediabrowser.core.media.audio import AUDIO_RATE
-    from mediabrowser.core.media.files import native_path
-
-    dec = AudioDecoder(native_path(path), sample_rate=AUDIO_RATE, num_channels=1)
     windows = min(columns, 400)
-    env = np.zeros((windows, 2), np.float32)
-    for i in range(windows):
-        start = duration * i / windows
-        try:
-            seg = dec.get_samples_played_in_range(start, min(duration, start + 1.0)).data
-        except Exception:  # noqa: BLE001 - a window that does not decode stays flat
-            continue
-        if seg.numel():
-            env[i] = (float(seg.min()), float(seg.max()))
+    env = window_peaks(path, duration, windows)
     peak = float(np.abs(env).max()) or 1.0
     env /= peak
     return np.repeat(env, max(1, columns // windows), axis=0)[:columns]
