@@ -96,9 +96,12 @@ class GE2EVoiceEmbedder:
                                      pad_mode="constant")
 
     def prepare(self, path: str | Path) -> Any:
+        return self.partials(load_audio(path))
+
+    def partials(self, wav: np.ndarray) -> Any:
+        """1.6 s mel partials of a recording, as the encoder takes them."""
         import torch
 
-        wav = load_audio(path)
         rms = float(np.sqrt(np.mean(wav.astype(np.float64) ** 2))) or 1e-9
         gain_db = -30 - 20 * np.log10(rms)
         if gain_db > 0:  # only ever raise the volume, as Resemblyzer does
@@ -112,22 +115,86 @@ class GE2EVoiceEmbedder:
         return torch.stack(parts or [mel[: self.PARTIAL]])
 
     def embed(self, prepared: list[Any]) -> np.ndarray:
+        return unit_rows([self.voice(p) for p in prepared], self.spec.dim)
+
+    def voice(self, partials: Any) -> np.ndarray:
+        """The mean of the partials' unit embeddings (not yet normalised)."""
         import torch
 
-        out = []
         with torch.inference_mode():
-            for partials in prepared:
-                _, (hidden, _) = self.lstm(partials.to(self.device))
-                e = torch.relu(self.linear(hidden[-1]))
-                e = e / torch.norm(e, dim=1, keepdim=True).clamp_min(1e-9)
-                out.append(e.mean(dim=0).cpu().numpy())
-        return unit_rows(out, self.spec.dim)
+            _, (hidden, _) = self.lstm(partials.to(self.device))
+            e = torch.relu(self.linear(hidden[-1]))
+            e = e / torch.norm(e, dim=1, keepdim=True).clamp_min(1e-9)
+            return np.asarray(e.mean(dim=0).cpu().numpy())
 
 
 def ge2e(spec: ModelSpec, weights: Path | None, device: str,
          models_dir: Path | None = None) -> GE2EVoiceEmbedder:
     assert weights is not None
     return GE2EVoiceEmbedder(spec, weights, device)
+
+
+VOICE_TIMBRE_PARAMS = Path(__file__).with_name("voice_timbre.json")
+
+
+class VoiceTimbreEmbedder:
+    """The default audio model: speech goes to the GE2E voice encoder, music and other sounds
+    to timbre features (sound_features.timbre, standardised with statistics fixed on a
+    reference set). One vector holds both halves, weighted by how speech-like the recording
+    is, so a voice matches the same voice and a cello other cellos, in one index.
+
+    The parameters (reference statistics, the speech gate) come from voice_timbre.json,
+    written by bench/fit_audio_reference.py.
+    """
+
+    def __init__(self, spec: ModelSpec, voice: GE2EVoiceEmbedder, params: dict[str, Any]) -> None:
+        self.spec = spec
+        self.voice = voice
+        self.mean = np.asarray(params["timbre_mean"], np.float64)
+        self.std = np.asarray(params["timbre_std"], np.float64)
+        self.prototype = np.asarray(params["speech_prototype"], np.float64)
+        self.rate_mid, self.rate_scale = params["rate_mid"], params["rate_scale"]
+        self.proto_mid, self.proto_scale = params["proto_mid"], params["proto_scale"]
+        self.groups = [slice(a, b) for a, b in params["timbre_groups"]]
+        self.gate_lo, self.gate_hi, self.w_min, self.w_max = params["gate"]
+
+    def prepare(self, path: str | Path) -> Any:
+        from mediabrowser.core.embed import sound_features as sf
+
+        wav = load_audio(path)
+        return self.voice.partials(wav), sf.timbre(wav), sf.speech_rate(wav)
+
+    def speech_weight(self, voice: np.ndarray, rate: float) -> float:
+        """How much of the vector is the voice half: w_max for clear speech, w_min otherwise."""
+        def sig(x: float) -> float:
+            return float(1 / (1 + np.exp(-np.clip(x, -50, 50))))
+
+        unit = voice / (np.linalg.norm(voice) or 1.0)
+        s = (sig((rate - self.rate_mid) / self.rate_scale)
+             + sig((float(unit @ self.prototype) - self.proto_mid) / self.proto_scale)) / 2
+        t = min(1.0, max(0.0, (s - self.gate_lo) / (self.gate_hi - self.gate_lo)))
+        return float(self.w_min + (self.w_max - self.w_min) * t)
+
+    def embed(self, prepared: list[Any]) -> np.ndarray:
+        rows = []
+        for partials, timbre, rate in prepared:
+            voice = self.voice.voice(partials)
+            z = (timbre - self.mean) / self.std
+            parts = [z[g] / (np.linalg.norm(z[g]) or 1.0) for g in self.groups]
+            h = np.concatenate(parts) / np.sqrt(len(parts))
+            w = self.speech_weight(voice, rate)
+            v = voice / (np.linalg.norm(voice) or 1.0)
+            rows.append(np.concatenate([np.sqrt(1 - w * w) * h, w * v]))
+        return unit_rows(rows, self.spec.dim)
+
+
+def voice_timbre(spec: ModelSpec, weights: Path | None, device: str,
+                 models_dir: Path | None = None) -> VoiceTimbreEmbedder:
+    import json
+
+    assert weights is not None
+    params = json.loads(VOICE_TIMBRE_PARAMS.read_text(encoding="utf-8"))
+    return VoiceTimbreEmbedder(spec, GE2EVoiceEmbedder(spec, weights, device), params)
 
 
 class SSLAudioEmbedder:

@@ -32,6 +32,7 @@ LOADERS = {
     "mfcc": "mediabrowser.core.embed.audio_models:mfcc",
     "melspec": "mediabrowser.core.embed.audio_models:melspec",
     "ge2e": "mediabrowser.core.embed.audio_models:ge2e",
+    "voice_timbre": "mediabrowser.core.embed.audio_models:voice_timbre",
     "torchaudio_ssl": "mediabrowser.core.embed.audio_models:torchaudio_ssl",
 }
 
