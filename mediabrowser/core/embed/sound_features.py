@@ -12,7 +12,7 @@ confirming figures on set B are in BENCHMARKS.md.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -32,7 +32,7 @@ def _frames(wav: np.ndarray, n_fft: int) -> np.ndarray:
     return (np.abs(np.fft.rfft(x[idx] * win, axis=1)) ** 2).T.astype(np.float64)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _log_bands(n_fft: int) -> tuple[np.ndarray, int]:
     """Each FFT bin's 1/24-octave band from 50 Hz up (−1 outside), and the band count."""
     edges = 50 * 2 ** np.arange(0, 7.3, 1 / 24)
@@ -68,7 +68,7 @@ def timbre(wav: np.ndarray) -> np.ndarray:
     return np.array(autocorr + decay + [peak / 100.0, flux], np.float32)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _mel_dct() -> tuple[np.ndarray, np.ndarray]:
     """The DCT (20, 64) and the 64 HTK-scale mel bands of a 512-point FFT (64, 257)."""
     def mel(f: np.ndarray) -> np.ndarray:
