@@ -29,9 +29,13 @@ from PIL import Image, ImageEnhance, ImageFilter
 
 from mediabrowser import mediamaker
 
-PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "motorcycle_left", "horse",
-          "hubble_deep_field", "retina", "brick", "grass", "coins", "camera", "ihc", "page",
-          "moon", "gravel", "cat", "immunohistochemistry", "logo", "colorwheel")
+PHOTOS = {  # scikit-image's sample photographs, split so no photograph is in both sets
+    "A": ("astronaut", "coffee", "chelsea", "rocket", "horse", "hubble_deep_field", "brick",
+          "coins", "page", "gravel", "color", "cell"),
+    "B": ("motorcycle_left", "motorcycle_right", "retina", "grass", "camera", "ihc", "moon",
+          "logo", "clock_motion", "microaneurysms", "phantom", "text"),
+}
+TURN_VARIANTS = ("rotated90", "rotated180", "rotated270", "mirrored", "transposed")
 VOICES = ("en", "en-us", "en-gb-scotland", "de", "fr", "es", "it", "pt", "nl", "pl")
 SENTENCES = ("The quick brown fox jumps over the lazy dog.",
              "Please call me back when you get home tonight.",
@@ -58,12 +62,17 @@ def ffmpeg(*args: str) -> None:
 
 
 # ---- sets ------------------------------------------------------------------------------------
-def photo_set(folder: Path) -> tuple[list[Path], list[str], dict[str, dict[str, Path]]]:
+def photo_set(folder: Path, which: str = "A"
+              ) -> tuple[list[Path], list[str], dict[str, dict[str, Path]]]:
+    """Each photograph in 11 versions: resized, two crops, recoloured, noisy JPEG, turned by
+    90°, 180° and 270°, mirrored, transposed. (The two motorcycle photographs of set B are a
+    stereo pair: look-alikes that are not the same photograph.)"""
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
     paths, labels = [], []
     by_source: dict[str, dict[str, Path]] = {}
-    for name in PHOTOS:
+    T = Image.Transpose
+    for name in PHOTOS[which]:
         try:
             src = mediamaker.sample_photo(name).convert("RGB")
         except Exception:  # noqa: BLE001 - a sample missing from this scikit-image
@@ -74,16 +83,20 @@ def photo_set(folder: Path) -> tuple[list[Path], list[str], dict[str, dict[str, 
             "original": src,
             "resized": src.resize((max(16, w // 3), max(16, h // 3))),
             "cropped": src.crop((w // 10, h // 10, w - w // 10, h - h // 10)),
+            "cropped hard": src.crop((w // 5, h // 8, w - w // 8, h - h // 5)),
             "recoloured": ImageEnhance.Color(ImageEnhance.Brightness(src).enhance(1.25))
             .enhance(0.6),
             "noisy": Image.fromarray(np.clip(arr + rng.normal(0, 18, arr.shape), 0, 255)
                                      .astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.6)),
-            "rotated90": src.rotate(90, expand=True),
-            "mirrored": src.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
+            "rotated90": src.transpose(T.ROTATE_90),
+            "rotated180": src.transpose(T.ROTATE_180),
+            "rotated270": src.transpose(T.ROTATE_270),
+            "mirrored": src.transpose(T.FLIP_LEFT_RIGHT),
+            "transposed": src.transpose(T.TRANSPOSE),
         }
         by_source[name] = {}
         for v, im in variants.items():
-            p = folder / f"{name}__{v}.jpg"
+            p = folder / f"{name}__{v.replace(' ', '_')}.jpg"
             if not p.exists():
                 im.save(p, quality=40 if v == "noisy" else 90)
             paths.append(p)

@@ -263,9 +263,15 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 # ---- similar --------------------------------------------------------------------------------
 def _item_json(m: Any) -> dict[str, Any]:
+    from mediabrowser.core.calibration import tier
+
     it = m.item
     d: dict[str, Any] = {"path": it.path, "score": round(float(m.score), 6), "kind": it.kind.value,
                          "size": it.size}
+    if m.cosine is not None:  # the raw similarity the calibrated score comes from
+        d["cosine"] = round(float(m.cosine), 6)
+    if word := tier(m.score):
+        d["tier"] = word
     if it.width:
         d["width"], d["height"] = it.width, it.height
     if it.duration:
@@ -303,7 +309,7 @@ def cmd_similar(args: argparse.Namespace) -> int:
             if not rows:
                 print("  (no results)")
             for r in rows:
-                print(f"  {r['score']:.3f}  {r['kind']:5}  {r['path']}")
+                print(f"  {r['score']:.3f}  {r.get('tier', ''):12}  {r['kind']:5}  {r['path']}")
     return 1 if failed else 0
 
 

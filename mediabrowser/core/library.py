@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mediabrowser.core.calibration import Calibration
 from mediabrowser.core.embed.base import Embedder
 from mediabrowser.core.embed.registry import DEFAULT_MODELS, get_spec, load_embedder
 from mediabrowser.core.index.manager import IndexManager
@@ -46,6 +47,14 @@ class LibraryFailure(RuntimeError):
                        "aside and index your folders again (your media are not affected)")
         return cls(f"the library in {folder} could not be written ({_short(exc)}): check the "
                    "disk, then run the same command again")
+
+
+def _known(space: str) -> bool:
+    try:
+        get_spec(space)
+    except KeyError:
+        return False
+    return True
 
 
 def _short(exc: BaseException) -> str:
@@ -133,6 +142,7 @@ class Library:
         self.writer = WriterLock(self.folder)
         self.indexes = IndexManager(self.folder / "index", self.store, writable=False)
         self._embedders: dict[str, Embedder] = {}
+        self._calibrations: dict[str, tuple[int, Calibration]] = {}
         self._device: str | None = None
 
     # ---- writer lock ------------------------------------------------------------------------
@@ -247,6 +257,25 @@ class Library:
                 emb = FramePoolEmbedder(emb.spec, emb.image, frames)
             self._embedders[name] = emb
         return self._embedders[name]
+
+    def calibration(self, space: str) -> Calibration:
+        """How raw cosine in `space` maps to a score: the model's fitted anchors, with the
+        unrelated-pair anchors measured on this library's own vectors once it has enough
+        (re-measured when the space has grown or shrunk by a quarter)."""
+        from mediabrowser.core import calibration as cal
+
+        base = cal.for_model(get_spec(space).options) if _known(space) else cal.GENERIC
+        index = self.indexes.get(space)
+        n = len(index) if index is not None else 0
+        cached = self._calibrations.get(space)
+        if cached is not None and 0.8 * cached[0] <= n <= 1.25 * cached[0]:
+            return cached[1]
+        result = base
+        if index is not None and n >= cal.MIN_FOR_LIBRARY:
+            pairs = cal.pair_cosines(index.sample(cal.LIBRARY_SAMPLE))
+            result = base.with_unrelated(pairs, "library")
+        self._calibrations[space] = (max(n, 1), result)
+        return result
 
     def model_in_space(self, space: str, kind: MediaKind) -> str | None:
         """The model that embeds files of `kind` into `space` (the configured one when it fits)."""

@@ -1,4 +1,10 @@
-"""Find similar items to a library item or to any file (embedded on the fly, never added)."""
+"""Find similar items to a library item or to any file (embedded on the fly, never added).
+
+Scores are calibrated per vector space (core/calibration.py), the raw cosine kept beside them.
+A photo or video query is also tried turned by 90°, 180° and 270° and mirrored: an item that
+one of those turns finds as the *same* content (a copy saved rotated or mirrored) scores as such,
+while ordinary similar items keep the score of the query as it stands.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mediabrowser.core import calibration as cal
 from mediabrowser.core.embed.registry import get_spec
 from mediabrowser.core.library import Library
 from mediabrowser.core.media.decode import check_readable
@@ -54,11 +61,13 @@ def _model_for_query(lib: Library, kind: MediaKind, model: str | None) -> str:
 
 
 def find_similar(lib: Library, query: str | Path | int, k: int = 10,
-                 kind: MediaKind | str | None = None, model: str | None = None) -> list[Match]:
+                 kind: MediaKind | str | None = None, model: str | None = None,
+                 turns: bool = True) -> list[Match]:
     """The k most similar present items, best first, the query itself excluded.
 
     `query` is a library id or a path (inside the library or not). `kind` keeps only items of
     that kind; `model` picks the vector space (default: the configured model for the query's kind).
+    `turns` also finds turned and mirrored copies of a photo or video (it decodes the query).
     """
     if isinstance(query, int):
         row = lib.store.file_by_id(query)
@@ -66,7 +75,40 @@ def find_similar(lib: Library, query: str | Path | int, k: int = 10,
             raise QueryError(f"no library item with id {query}")
         query = row.path
     vec, space, self_id = query_vector(lib, query, model)
-    return _ranked(lib, space, vec, k, kind, self_id, os.path.abspath(str(query)))
+    found = _ranked(lib, space, vec, k, kind, self_id, os.path.abspath(str(query)))
+    if turns:
+        found = _with_turned_copies(lib, query, space, found, k, kind, self_id, model)
+    return found
+
+
+def _with_turned_copies(lib: Library, query: str | Path, space: str, found: list[Match], k: int,
+                        kind: MediaKind | str | None, self_id: int | None,
+                        model: str | None) -> list[Match]:
+    """`found`, with items that a turned or mirrored query finds as the same content raised to
+    that score (and added when they were not among the k)."""
+    path = os.path.abspath(str(query))
+    detected = detect_kind(path) if os.path.isfile(path) else None
+    if detected not in (MediaKind.IMAGE, MediaKind.VIDEO):
+        return found
+    name = _model_for_query(lib, detected, model)
+    if get_spec(name).index_space != space:
+        return found
+    embedder = lib.embedder(name)
+    turned = getattr(embedder, "embed_turned", None)
+    if turned is None:
+        return found
+    try:
+        vectors = turned(path)
+    except (MediaError, OSError):
+        return found  # the file cannot be read now: its stored vector has answered
+    same = lib.calibration(space).cosine_for(cal.TIERS[0][0])
+    best = {m.item.id: m for m in found}
+    for vec in vectors:
+        for m in _ranked(lib, space, vec, k, kind, self_id, path):
+            if m.cosine is not None and m.cosine >= same and (
+                    m.item.id not in best or best[m.item.id].score < m.score):
+                best[m.item.id] = m
+    return sorted(best.values(), key=lambda m: -m.score)[:k]
 
 
 def find_similar_to_all(lib: Library, queries: list[str | Path | int], k: int = 10,
@@ -101,7 +143,8 @@ def find_similar_to_all(lib: Library, queries: list[str | Path | int], k: int = 
 
 
 def _ranked(lib: Library, space: str, vec: np.ndarray, k: int, kind: MediaKind | str | None,
-            exclude_id: int | None = None, exclude_path: str | None = None) -> list[Match]:
+            exclude_id: int | None = None, exclude_path: str | None = None,
+            calibration: cal.Calibration | None = None) -> list[Match]:
     """The k present items nearest to `vec` in `space`, best first, optionally of one kind,
     without the query item itself."""
     index = lib.indexes.get(space)
@@ -116,12 +159,13 @@ def _ranked(lib: Library, space: str, vec: np.ndarray, k: int, kind: MediaKind |
     # One extra hit leaves room to drop the query itself when no filter removed it.
     hits = index.query(vec, k + 1, allow)
     rows = lib.store.files_by_ids(label for label, _ in hits)
+    calibration = calibration or lib.calibration(space)
     out: list[Match] = []
-    for label, score in hits:
+    for label, cosine in hits:
         r = rows.get(label)
         if r is None or r.status != "ok" or label == exclude_id or r.path == exclude_path:
             continue
-        out.append(Match(r.item(), score))
+        out.append(Match(r.item(), float(calibration.score(cosine)), cosine))
     out.sort(key=lambda m: -m.score)
     return out[:k]
 
@@ -144,4 +188,10 @@ def search_text(lib: Library, text: str, k: int = 10, kind: MediaKind | str | No
     name = text_model(lib)
     embedder = lib.embedder(name)
     vec = embedder.embed_text([text])[0]  # type: ignore[attr-defined]
-    return _ranked(lib, get_spec(name).index_space, vec, k, kind)
+    space = get_spec(name).index_space
+    # Text and pictures score on another scale than picture and picture: calibrate by how
+    # this description scores against random items of the library.
+    index = lib.indexes.get(space)
+    sample = index.sample(cal.LIBRARY_SAMPLE) if index is not None else np.zeros((0, len(vec)))
+    calibration = cal.for_query(lib.calibration(space), vec, sample)
+    return _ranked(lib, space, vec, k, kind, calibration=calibration)

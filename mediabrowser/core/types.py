@@ -86,4 +86,5 @@ class MediaItem:
 @dataclass(frozen=True)
 class Match:
     item: MediaItem
-    score: float
+    score: float  # calibrated: means the same for every kind and model (core/calibration.py)
+    cosine: float | None = None  # the raw cosine similarity in the model's vector space

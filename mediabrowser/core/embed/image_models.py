@@ -7,10 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from mediabrowser.core.embed.base import ModelSpec, l2_normalise
 from mediabrowser.core.media.decode import load_image
 from mediabrowser.core.types import MediaError
+
+# The seven turns and mirror images of a picture (with the identity, the square's symmetries).
+TURNS = (Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180, Image.Transpose.ROTATE_270,
+         Image.Transpose.FLIP_LEFT_RIGHT, Image.Transpose.FLIP_TOP_BOTTOM,
+         Image.Transpose.TRANSPOSE, Image.Transpose.TRANSVERSE)
 
 
 class ImageEmbedder:
@@ -68,6 +74,12 @@ class ImageEmbedder:
             return np.zeros((0, self.spec.dim), np.float32)
         feats = self.forward_tensors(self._torch.stack(prepared))
         return l2_normalise(feats)
+
+    def embed_turned(self, path: str | Path) -> np.ndarray:
+        """(7, dim): the file rotated by 90°, 180° and 270°, mirrored, flipped and mirrored
+        across both diagonals — what its turned or mirrored copies would be embedded as."""
+        image = load_image(path, min_side=self.decode_side)
+        return self.embed([self.prepare_image(image.transpose(t)) for t in TURNS])
 
 
 def _load_state_dict(path: Path) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import numpy as np
 
 from mediabrowser.core.embed.base import ModelSpec, l2_normalise, unit_rows
 from mediabrowser.core.embed.image_models import (
+    TURNS,
     ImageEmbedder,
     build_torchvision,
     resolve_weights_enum,
@@ -46,6 +47,16 @@ class FramePoolEmbedder:
             out.append(feats[start:start + c].mean(axis=0))
             start += c
         return l2_normalise(np.stack(out))
+
+
+    def embed_turned(self, path: str | Path) -> np.ndarray:
+        """(7, dim): the video turned or mirrored as image_models.TURNS, frames pooled."""
+        import torch
+
+        imgs = video_frames(path, self.frames)
+        turned = [torch.stack([self.image.prepare_image(im.transpose(t)) for im in imgs])
+                  for t in TURNS]
+        return self.embed(turned)
 
 
 def frames(spec: ModelSpec, weights: Path | None, device: str,

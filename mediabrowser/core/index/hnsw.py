@@ -83,6 +83,16 @@ class HnswIndex:
                 labels, dists = self._query_fewer(q, k, allow)
         return [(int(lbl), float(1.0 - d)) for lbl, d in zip(labels[0], dists[0], strict=True)]
 
+    def sample(self, n: int, seed: int = 0) -> np.ndarray:
+        """Up to n stored vectors drawn at random (the same ones for the same seed)."""
+        with self._lock:
+            labels = np.fromiter(self.live, np.int64, len(self.live))
+            if len(labels) > n:
+                labels = np.random.default_rng(seed).choice(labels, n, replace=False)
+            if len(labels) == 0:
+                return np.zeros((0, self.dim), np.float32)
+            return np.asarray(self.index.get_items(labels.tolist()), np.float32)
+
     def _query_fewer(self, q: np.ndarray, k: int, allow: Callable[[int], bool] | None
                      ) -> tuple[np.ndarray, np.ndarray]:
         allowed = [lbl for lbl in self.live if allow is None or allow(lbl)]
