@@ -1,17 +1,20 @@
 """Ranking quality on labelled sets made here (never downloaded), for the app's default models
 next to trivial baselines, in one run — the measuring stick for issue 10.
 
-Sets:
-- photos: scikit-image's sample photographs, each in 7 variants (resized, cropped, recoloured,
-  noisy, JPEG-recompressed, rotated 90°, mirrored); a variant's relevant items are the other
-  variants of the same photograph.
-- speakers: espeak-ng voices (each a "speaker") saying 6 different sentences, with noise,
-  reverb or a speed change; relevant = the same voice.
-- timbres: synthetic instruments (waveform × harmonics × envelope) playing 6 different notes;
-  relevant = the same instrument.
+Sets (set A chooses methods and fits parameters — bench/fit_audio_reference.py,
+bench/fit_calibration.py — and set B, which shares no source with A, confirms):
+- photos A / B: scikit-image's sample photographs (12 each), each in 11 versions (resized,
+  two crops, recoloured, noisy JPEG, turned 90/180/270°, mirrored, transposed); relevant = the
+  other versions of the same photograph.
+- speakers A / B: espeak-ng voice variants saying 6 sentences with noise, reverb, speed or a
+  telephone band (bench/audio_sets.py); relevant = the same voice.
+- instruments A / B: General MIDI instruments (FluidR3 through fluidsynth) playing 6 notes over
+  two octaves with the same effects; relevant = the same instrument.
+- two older confirming sets: espeak languages as speakers, synthetic timbres.
 
-Reports P@1, P@10 and mAP@10 per set and method, and for photos how a rotated / mirrored copy
-scores against its original next to a resized copy.
+Reports P@1, P@10 and mAP@10 per set and method, with the trivial baselines (colour histogram,
+standardised MFCC statistics) in the same run; then, through the real pipeline and search on
+set B, how copies, turned copies and unrelated items score (calibrated) for each kind.
 
     .venv/bin/python bench/bench_quality.py [--media DIR] [--write BENCHMARKS.md]
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -159,6 +163,46 @@ def model_vectors(name: str) -> Callable[[list[Path]], np.ndarray]:
     return run
 
 
+def lite0_mirror_mean(paths: list[Path]) -> np.ndarray:
+    """Candidate: the mean of a photo's and its mirror image's vectors."""
+    from mediabrowser.core.embed.registry import load_embedder
+    from mediabrowser.core.media.decode import load_image
+
+    emb = load_embedder("efficientnet-lite0", "cpu")
+    out = []
+    for p in paths:
+        im = load_image(p, min_side=224)
+        v = emb.embed([emb.prepare_image(im),  # type: ignore[attr-defined]
+                       emb.prepare_image(im.transpose(Image.Transpose.FLIP_LEFT_RIGHT))])
+        out.append(v.mean(axis=0))
+    return np.stack(out)
+
+
+def lite0_gem(paths: list[Path], p: float = 3.0) -> np.ndarray:
+    """Candidate: generalized-mean (p = 3) pooling of the last feature map, not the plain mean."""
+    import torch
+
+    from mediabrowser.core.embed.registry import load_embedder
+
+    emb = load_embedder("efficientnet-lite0", "cpu")
+    out = []
+    with torch.inference_mode():
+        for start in range(0, len(paths), 16):
+            x = torch.stack([emb.prepare(str(q)) for q in paths[start:start + 16]])
+            fmap = emb.model.forward_features(x).clamp_min(1e-6)  # type: ignore[attr-defined]
+            out.append(fmap.pow(p).mean(dim=(2, 3)).pow(1 / p).numpy())
+    return np.concatenate(out)
+
+
+def fused(*methods: Callable[[list[Path]], np.ndarray]) -> Callable[[list[Path]], np.ndarray]:
+    """Candidate: unit vectors of several models side by side."""
+    def run(paths: list[Path]) -> np.ndarray:
+        parts = [m(paths) for m in methods]
+        return np.concatenate([v / np.linalg.norm(v, axis=1, keepdims=True) for v in parts], 1)
+
+    return run
+
+
 def colour_histogram(paths: list[Path]) -> np.ndarray:
     """The trivial photo baseline: an 8×8×8 RGB histogram."""
     out = []
@@ -195,28 +239,90 @@ def ranking_quality(vecs: np.ndarray, labels: list[str], k: int = 10) -> dict[st
             "mAP@10": float(np.mean(ap))}
 
 
-def orientation_check(vecs: np.ndarray, paths: list[Path],
-                      by_source: dict[str, dict[str, Path]]) -> dict[str, float]:
-    """Mean cosine of each variant to its original, and how often a rotated / mirrored copy
-    scores at least as high as the resized copy."""
-    index = {p: i for i, p in enumerate(paths)}
-    v = vecs / (np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-12)
-    cos: dict[str, list[float]] = {}
-    at_least: dict[str, list[bool]] = {"rotated90": [], "mirrored": []}
-    for variants in by_source.values():
-        o = v[index[variants["original"]]]
-        scores = {name: float(o @ v[index[p]]) for name, p in variants.items()
-                  if name != "original"}
-        for name, s in scores.items():
-            cos.setdefault(name, []).append(s)
-        for name in at_least:
-            at_least[name].append(scores[name] >= scores["resized"])
-    out = {f"cos {name}": float(np.mean(s)) for name, s in cos.items()}
-    out.update({f"{name} ≥ resized": float(np.mean(b)) for name, b in at_least.items()})
+def through_the_app(root: Path) -> list[str]:
+    """Build a library of set B (photos, clips, sounds and copies) with the real pipeline and
+    ask find_similar for each original: how copies, turned copies and unrelated items score."""
+    import tempfile
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from audio_sets import have_instruments, instruments, speakers
+    from fit_calibration import audio_copies
+
+    from mediabrowser.core import calibration as cal
+    from mediabrowser.core.jobs.pipeline import index_paths
+    from mediabrowser.core.library import Library
+    from mediabrowser.core.search import find_similar
+
+    photos, _, by_source = photo_set(root / "photos-B", "B")
+    clips = root / "clips-B"
+    clips.mkdir(parents=True, exist_ok=True)
+    clip_sources = ["camera", "moon", "grass", "retina"]
+    for name in clip_sources:
+        base = clips / f"{name}.mp4"
+        if not base.exists():
+            mediamaker.video_from_photo(by_source[name]["original"], base, seconds=2)
+        for label, vf in (("small", "scale=160:120"), ("rotated90", "transpose=1"),
+                          ("mirrored", "hflip")):
+            out = clips / f"{name}__{label}.mp4"
+            if not out.exists():
+                ffmpeg("-i", str(base), "-vf", vf, "-c:v", "libx264", "-preset", "veryfast",
+                       "-crf", "28", str(out))
+    sp, sl = speakers(root / "speech-B", "B")
+    mp, ml = (instruments(root / "music-B", "B") if have_instruments() else ([], []))
+    clean = [p for p in sp if not p.stem.endswith("_fx")][:20] + mp[:20]
+    pairs = audio_copies(clean, root / "audio-copies-B")
+    label_of = dict(zip(sp + mp, sl + ml, strict=True))
+    with tempfile.TemporaryDirectory() as tmp:
+        lib = Library(Path(tmp) / "lib")
+        index_paths(lib, [root / "photos-B", clips, root / "speech-B", root / "audio-copies-B"]
+                    + ([root / "music-B"] if mp else []))
+        rows: dict[str, list[float]] = {}
+
+        def note(key: str, value: float) -> None:
+            rows.setdefault(key, []).append(value)
+
+        for name, variants in by_source.items():
+            got = {m.item.path: m.score for m in find_similar(lib, variants["original"], k=40,
+                                                              kind="image")}
+            for v, p in variants.items():
+                if v != "original":
+                    note(f"photo {v}", got.get(str(p), 0.0))
+            for v in TURN_VARIANTS:
+                note("photo turned ≥ resized", float(got.get(str(variants[v]), 0) >=
+                                                     got.get(str(variants["resized"]), 0)))
+            others = [s for p, s in got.items() if Path(p).name.split("__")[0] != name]
+            note("photo unrelated in the top 40 ≥ 0.5", float(np.mean([s >= 0.5 for s in others])))
+        for name in clip_sources:
+            got = {m.item.path: m.score for m in find_similar(lib, clips / f"{name}.mp4", k=40)}
+            for label in ("small", "rotated90", "mirrored"):
+                note(f"video {label}", got.get(str(clips / f"{name}__{label}.mp4"), 0.0))
+            note("video turned ≥ rescaled", float(min(
+                got.get(str(clips / f"{name}__{v}.mp4"), 0) for v in ("rotated90", "mirrored"))
+                >= got.get(str(clips / f"{name}__small.mp4"), 0)))
+        for original, copy in pairs:
+            got = {m.item.path: m.score for m in find_similar(lib, original, k=200)}
+            kind = "speech" if original in sp else "music"
+            note(f"{kind} re-encoded copy", got.get(str(copy), 0.0))
+            same_label = [s for p, s in got.items() if label_of.get(Path(p)) ==
+                          label_of[original] and Path(p) != copy]
+            unrelated = [s for p, s in got.items() if Path(p) in label_of
+                         and label_of[Path(p)] != label_of[original]]
+            note(f"{kind} same {'voice' if kind == 'speech' else 'instrument'}",
+                 float(np.mean(same_label)))
+            note(f"{kind} unrelated ≥ 0.5", float(np.mean([s >= 0.5 for s in unrelated])))
+        lib.close()
+    out = []
+    for key, vals in rows.items():
+        mean = float(np.mean(vals))
+        word = "" if "≥" in key else cal.tier(mean) or "—"
+        out.append(f"| {key} | {mean:.3f} | {word} | {len(vals)} |")
     return out
 
 
 def main() -> None:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from audio_sets import have_instruments, instruments, speakers
+
     ap = argparse.ArgumentParser()
     ap.add_argument("--media", default="/tmp/mb-bench-quality")
     ap.add_argument("--write", metavar="FILE")
@@ -224,39 +330,54 @@ def main() -> None:
     root = Path(args.media)
     t0 = time.monotonic()
     rows: list[str] = []
-    photos, photo_labels, by_source = photo_set(root / "photos")
-    photo_methods = {"efficientnet-lite0 (default)": model_vectors("efficientnet-lite0"),
-                     "colour histogram (baseline)": colour_histogram}
-    orientation: dict[str, dict[str, float]] = {}
-    for name, method in photo_methods.items():
-        vecs = method(photos)
-        q = ranking_quality(vecs, photo_labels)
-        rows.append(f"| photos ({len(photos)}: {len(by_source)} × 7 variants) | {name} | "
-                    f"{q['P@1']:.3f} | {q['P@10']:.3f} | {q['mAP@10']:.3f} |")
-        orientation[name] = orientation_check(vecs, photos, by_source)
+
+    def report(set_name: str, role: str, name: str, vecs: np.ndarray, labels: list[str]) -> None:
+        q = ranking_quality(vecs, labels)
+        rows.append(f"| {set_name} | {role} | {name} | {q['P@1']:.3f} | {q['P@10']:.3f} | "
+                    f"{q['mAP@10']:.3f} |")
         print(rows[-1], flush=True)
-    for set_name, (paths, labels) in (("speakers", speaker_set(root / "speech")),
-                                      ("timbres", timbre_set(root / "timbre"))):
-        methods = {"mfcc (default)": model_vectors("mfcc"),
-                   "standardised MFCC mean+std (baseline)": mfcc_standardised,
-                   "voice-ge2e": model_vectors("voice-ge2e")}
-        for name, method in methods.items():
-            q = ranking_quality(method(paths), labels)
-            rows.append(f"| {set_name} ({len(paths)}: {len(set(labels))} classes) | {name} | "
-                        f"{q['P@1']:.3f} | {q['P@10']:.3f} | {q['mAP@10']:.3f} |")
-            print(rows[-1], flush=True)
-    orient_rows = [f"| {name} | " + " | ".join(f"{v:.3f}" for v in o.values()) + " |"
-                   for name, o in orientation.items()]
-    orient_head = next(iter(orientation.values())).keys()
+
+    lite0 = model_vectors("efficientnet-lite0")
+    photo_methods = {"efficientnet-lite0 (default)": lite0,
+                     "lite0, mirror-averaged": lite0_mirror_mean,
+                     "lite0, GeM pooling": lite0_gem,
+                     "efficientnet-lite2": model_vectors("efficientnet-lite2"),
+                     "lite0 + lite2 fused": fused(lite0, model_vectors("efficientnet-lite2")),
+                     "colour histogram (baseline)": colour_histogram}
+    for which, role in (("A", "choose"), ("B", "confirm")):
+        photos, labels, by_source = photo_set(root / f"photos-{which}", which)
+        for name, method in photo_methods.items():
+            report(f"photos {which} ({len(photos)}: {len(by_source)} × 11)", role, name,
+                   method(photos), labels)
+    audio_methods = {"voice-timbre (default)": model_vectors("voice-timbre"),
+                     "mfcc (old default)": model_vectors("mfcc"),
+                     "standardised MFCC mean+std (baseline)": mfcc_standardised,
+                     "voice-ge2e": model_vectors("voice-ge2e")}
+    audio_sets: list[tuple[str, str, list[Path], list[str]]] = []
+    for which, role in (("A", "choose"), ("B", "confirm")):
+        sp, sl = speakers(root / f"speech-{which}", which)
+        audio_sets.append((f"speakers {which}", role, sp, sl))
+        if have_instruments():
+            mp, ml = instruments(root / f"music-{which}", which)
+            audio_sets.append((f"instruments {which}", role, mp, ml))
+            if which == "B":
+                audio_sets.append(("speech + music B", role, sp + mp, sl + ml))
+    audio_sets.append(("espeak languages", "confirm", *speaker_set(root / "speech")))
+    audio_sets.append(("synthetic timbres", "confirm", *timbre_set(root / "timbre")))
+    for set_name, role, paths, labels in audio_sets:
+        for name, method in audio_methods.items():
+            report(f"{set_name} ({len(paths)}: {len(set(labels))} classes)", role, name,
+                   method(paths), labels)
+    app_rows = through_the_app(root)
     text = (f"\n### Ranking quality — {time.strftime('%Y-%m-%d')}\n\n"
-            "`.venv/bin/python bench/bench_quality.py` (sets made here from scikit-image "
-            f"photos, espeak-ng voices and synthetic instruments; {time.monotonic() - t0:.0f} s)."
-            "\n\n| set | method | P@1 | P@10 | mAP@10 |\n|---|---|---|---|---|\n"
+            "`.venv/bin/python bench/bench_quality.py` (sets made here: scikit-image photos, "
+            "espeak-ng voices, FluidR3 General MIDI instruments through fluidsynth, synthetic "
+            f"tones; {time.monotonic() - t0:.0f} s).\n\n"
+            "| set | role | method | P@1 | P@10 | mAP@10 |\n|---|---|---|---|---|---|\n"
             + "\n".join(rows)
-            + "\n\nPhotos: cosine of each variant to its original, and how often a rotated or "
-              "mirrored copy scores at least as high as the resized one.\n\n| method | "
-            + " | ".join(orient_head) + " |\n|" + "---|" * (len(orient_head) + 1) + "\n"
-            + "\n".join(orient_rows) + "\n")
+            + "\n\nThrough the app (set B indexed by the real pipeline, `find_similar` for each "
+              "original): mean calibrated score, its tier, and how many queries.\n\n"
+              "| what | mean | tier | n |\n|---|---|---|---|\n" + "\n".join(app_rows) + "\n")
     print(text)
     if args.write:
         with open(args.write, "a") as f:

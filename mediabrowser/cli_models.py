@@ -90,11 +90,22 @@ def _download(spec: Any, url: str | None) -> int:
 
 def _use_model(args: argparse.Namespace, spec: Any) -> int:
     """Make `spec` the library's model for its kind; the next index run embeds with it."""
+    from mediabrowser.core.embed.registry import get_spec
+
     lib = _library(args)
     try:
+        video_before = lib.model_for("video")
         lib.switch_model(spec.modality, spec.name)
+        image, video = lib.model_for("image"), lib.model_for("video")
     finally:
         lib.close()
     print(f"{spec.modality.value}: {spec.name} (run mediabrowser index to embed with it; the "
           "previous model keeps answering until then)")
+    if video != video_before:
+        print(f"video: {video} (follows the photo model, so photos and videos keep finding "
+              "each other)")
+    if spec.modality.value != "audio" and (
+            get_spec(image).index_space != get_spec(video).index_space):
+        print(f"note: photos and videos will not find each other: videos use {video}, photos "
+              f"{image}; choose frames:{image} for videos to keep them together")
     return 0

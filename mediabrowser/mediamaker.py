@@ -123,6 +123,7 @@ def build_demo(folder: Path) -> Path:
     # Near-duplicates a person would have: a resized copy, a crop, a recompressed one.
     cat = Image.open(photos / "chelsea.jpg")
     cat.resize((cat.width // 2, cat.height // 2)).save(photos / "chelsea_small.jpg", quality=80)
+    cat.transpose(Image.Transpose.ROTATE_270).save(photos / "chelsea_turned.jpg", quality=88)
     coffee = Image.open(photos / "coffee.jpg")
     w, h = coffee.size
     coffee.crop((w // 10, h // 10, w - w // 10, h - h // 10)).save(photos / "coffee_crop.png")

@@ -27,10 +27,14 @@ class ResultsPage(QWidget):
         self.threshold.setRange(0, 100)
         self.threshold.setValue(50)
         self.threshold.setMaximumWidth(200)
-        self.threshold.setToolTip("Hide results that score below this")
+        self.threshold.setToolTip(
+            "Hide results that score below this. Scores mean the same for photos, videos and "
+            "sounds:\n0.9 and up: the same content (a copy, resized, re-encoded, turned)\n"
+            "0.7: very similar\n0.5: similar — more alike than 99 in 100 unrelated pairs")
         self.threshold_label = QLabel()
         self.threshold_label.setMinimumWidth(  # the slider stays put as the number changes
-            self.threshold_label.fontMetrics().horizontalAdvance("score ≥ 0.00") + 6)
+            self.threshold_label.fontMetrics().horizontalAdvance("score ≥ 0.00 very similar")
+            + 6)
         self.count_label = QLabel()
         self.more_button = QPushButton("Load more")
         self.more_button.setToolTip(f"Show the next {page_size} most similar items")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mediabrowser.core.calibration import tier
 from mediabrowser.core.filenames import display_name
 from mediabrowser.core.types import Match
 from mediabrowser.gui.grid.model import IdRole, ItemsModel
@@ -147,7 +148,8 @@ class SearchController(WindowParts):
 
     def _apply_threshold(self, *_args: Any, keep_position: bool = False) -> None:
         t = self.threshold.value() / 100
-        self.threshold_label.setText(f"score ≥ {t:.2f}")
+        word = tier(t)
+        self.threshold_label.setText(f"score ≥ {t:.2f}" + (f" {word}" if word else ""))
         needle = self.name_filter.text().strip().lower()
         named = [m for m in self.last_matches
                  if not needle or needle in display_name(m.item.path).lower()]

@@ -306,7 +306,32 @@ def test_settings_dialog_disables_missing_models_and_switches_model(
         w.add_paths(w.lib.store.roots())
     assert blocker.args[0].embedded == 2
     counts = w.lib.store.vector_counts()
-    assert counts["mfcc"] == 2 and counts["melspec"] == 2
+    assert counts["voice-timbre"] == 2 and counts["melspec"] == 2
+
+
+def test_settings_keep_photos_and_videos_together_or_say_what_is_lost(
+        qtbot: Any, make_window: Any) -> None:
+    from mediabrowser.gui.dialogs.settings import SettingsDialog
+
+    w = make_window()
+    dlg = SettingsDialog(w.lib, w.settings, w)
+    qtbot.addWidget(dlg)
+    images, videos = dlg.model_boxes["image"], dlg.model_boxes["video"]
+
+    def choose(box: Any, name: str) -> None:
+        box.setCurrentIndex([box.itemData(i) for i in range(box.count())].index(name))
+
+    assert "find each other" in dlg.space_note.text() and "⚠" not in dlg.space_note.text()
+    choose(images, "efficientnet-lite1")  # the videos follow the photos
+    assert videos.currentData() == "frames:efficientnet-lite1"
+    assert "analysed again in the background" in dlg.space_note.text()
+    choose(videos, "frames:efficientnet-lite0")  # a mismatch is spelt out
+    assert "⚠ Photos and videos will not find each other" in dlg.space_note.text()
+    assert "frames:efficientnet-lite1" in dlg.space_note.text()
+    choose(videos, "frames:efficientnet-lite1")
+    dlg.accept()
+    assert w.lib.config.models["image"] == "efficientnet-lite1"
+    assert w.lib.config.models["video"] == "frames:efficientnet-lite1"
 
 
 def test_copy_path_puts_the_path_on_the_clipboard(qtbot: Any, make_window: Any,

@@ -13,7 +13,8 @@ from mediabrowser.core.embed.base import ModelSpec, l2_normalise
 from mediabrowser.core.media.decode import load_image
 from mediabrowser.core.types import MediaError
 
-# The seven turns and mirror images of a picture (with the identity, the square's symmetries).
+# The seven turns and mirror images of a picture (with the identity, the square's symmetries);
+# the first four are the ones cameras make (a phone held sideways, a front camera's mirror).
 TURNS = (Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180, Image.Transpose.ROTATE_270,
          Image.Transpose.FLIP_LEFT_RIGHT, Image.Transpose.FLIP_TOP_BOTTOM,
          Image.Transpose.TRANSPOSE, Image.Transpose.TRANSVERSE)

@@ -50,12 +50,13 @@ class FramePoolEmbedder:
 
 
     def embed_turned(self, path: str | Path) -> np.ndarray:
-        """(7, dim): the video turned or mirrored as image_models.TURNS, frames pooled."""
+        """(4, dim): the video turned by 90°, 180°, 270° and mirrored, frames pooled. (Only
+        the turns a phone or a front camera makes: each costs a forward per frame.)"""
         import torch
 
         imgs = video_frames(path, self.frames)
         turned = [torch.stack([self.image.prepare_image(im.transpose(t)) for im in imgs])
-                  for t in TURNS]
+                  for t in TURNS[:4]]
         return self.embed(turned)
 
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mediabrowser.core.embed.registry import all_specs, locate_weights
+from mediabrowser.core.embed.registry import all_specs, get_spec, locate_weights
 from mediabrowser.core.filenames import display
 from mediabrowser.core.library import Library
 from mediabrowser.core.types import MediaKind
@@ -85,6 +85,15 @@ class SettingsDialog(QDialog):
                     box.setCurrentIndex(i)
             self.model_boxes[kind.value] = box
             form.addRow(f"{title} model", box)
+            if kind == MediaKind.VIDEO:
+                # Whether photos and videos can still find each other with these choices.
+                self.space_note = QLabel()
+                self.space_note.setWordWrap(True)
+                form.addRow("", self.space_note)
+        self._image_choice = self.model_boxes["image"].currentData()
+        self.model_boxes["image"].currentIndexChanged.connect(self._image_model_changed)
+        self.model_boxes["video"].currentIndexChanged.connect(self._update_space_note)
+        self._update_space_note()
 
         get_models = QPushButton("Get more models…")
         get_models.setToolTip("Download or import the weights of the models shown as missing")
@@ -131,6 +140,35 @@ class SettingsDialog(QDialog):
         lay.addWidget(note)
         lay.addWidget(buttons_box)
         self.resize(640, 480)
+
+    def _image_model_changed(self) -> None:
+        """Videos whose frames went through the old photo model follow the new one, so that
+        photos and videos stay in one space."""
+        old, new = self._image_choice, self.model_boxes["image"].currentData()
+        self._image_choice = new
+        videos = self.model_boxes["video"]
+        if videos.currentData() == f"frames:{old}":
+            i = videos.findData(f"frames:{new}")
+            model = videos.model()
+            assert isinstance(model, QStandardItemModel)
+            if i >= 0 and model.item(i).isEnabled():
+                videos.setCurrentIndex(i)
+        self._update_space_note()
+
+    def _update_space_note(self) -> None:
+        image = str(self.model_boxes["image"].currentData())
+        video = str(self.model_boxes["video"].currentData())
+        if get_spec(video).index_space == get_spec(image).index_space:
+            text = f"Photos and videos find each other: video frames go through {image}."
+            if video != self.lib.model_for(MediaKind.VIDEO):
+                text += " Videos are analysed again in the background after saving."
+            self.space_note.setStyleSheet("color: gray;")
+        else:
+            text = (f"⚠ Photos and videos will not find each other: {video} puts videos in a "
+                    f"space of their own, so a photo finds no videos and a video no photos. "
+                    f"Choose frames:{image} for videos to keep them together.")
+            self.space_note.setStyleSheet("color: #b36b00;")
+        self.space_note.setText(text)
 
     def _open_models(self) -> None:
         self.models_requested.emit()
@@ -182,7 +220,7 @@ class SettingsDialog(QDialog):
     def accept(self) -> None:
         self.lib.config.device = str(self.device.currentData())
         cfg = self.lib.config
-        for kind, box in self.model_boxes.items():
+        for kind, box in self.model_boxes.items():  # photos first: videos may follow them
             if cfg.models[kind] != box.currentData():
                 self.lib.switch_model(kind, box.currentData())
                 self.models_changed = True

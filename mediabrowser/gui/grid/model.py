@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
+from mediabrowser.core.calibration import tier
 from mediabrowser.core.filenames import display, display_name
 from mediabrowser.core.store.repo import FileRow, Store
 from mediabrowser.core.types import MediaKind
@@ -99,6 +100,9 @@ class ItemsModel(QAbstractListModel):
             return display_name(row.path)
         if role == Qt.ItemDataRole.ToolTipRole:
             tip = display(row.path)
+            if self._scores is not None:
+                score = self._scores[index.row()]
+                tip += f"\nscore {score:.2f}" + (f": {tier(score)}" if tier(score) else "")
             if row.status == "error":
                 tip += f"\n⚠ {row.error}"
             elif row.status == "offline":
