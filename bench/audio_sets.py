@@ -57,7 +57,7 @@ def have_instruments() -> bool:
     return shutil.which("fluidsynth") is not None and Path(SF2).is_file()
 
 
-def _ffmpeg(*args: str) -> None:
+def ffmpeg(*args: str) -> None:
     subprocess.run(["ffmpeg", "-y", "-v", "error", *args], check=True)
 
 
@@ -73,11 +73,11 @@ def apply_effect(src: Path, out: Path, effect: str, seed: int) -> Path:
     current = src
     if filters:
         step = out.with_suffix(".filtered.wav") if noise else out
-        _ffmpeg("-i", str(current), "-af", ",".join(filters), str(step))
+        ffmpeg("-i", str(current), "-af", ",".join(filters), str(step))
         current = step
     if noise:
         amp = noise[0].split(":")[1]
-        _ffmpeg("-i", str(current), "-f", "lavfi", "-i",
+        ffmpeg("-i", str(current), "-f", "lavfi", "-i",
                 f"anoisesrc=color=pink:amplitude={amp}:seed={seed}", "-filter_complex",
                 "[0][1]amix=inputs=2:duration=first:normalize=0", str(out))
     return out

@@ -22,13 +22,12 @@ set B, how copies, turned copies and unrelated items score (calibrated) for each
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from audio_sets import ffmpeg, have_instruments, instruments, speakers
 from PIL import Image, ImageEnhance, ImageFilter
 
 from mediabrowser import mediamaker
@@ -59,10 +58,6 @@ INSTRUMENTS = {  # waveform as an ffmpeg expression of t and f, and an envelope
     "square": ("sin(2*PI*F*t)+sin(6*PI*F*t)/3+sin(10*PI*F*t)/5+sin(14*PI*F*t)/7",
                "exp(-0.8*t)"),
 }
-
-
-def ffmpeg(*args: str) -> None:
-    subprocess.run(["ffmpeg", "-y", "-v", "error", *args], check=True)
 
 
 # ---- sets ------------------------------------------------------------------------------------
@@ -244,8 +239,6 @@ def through_the_app(root: Path) -> list[str]:
     ask find_similar for each original: how copies, turned copies and unrelated items score."""
     import tempfile
 
-    sys.path.insert(0, str(Path(__file__).parent))
-    from audio_sets import have_instruments, instruments, speakers
     from fit_calibration import audio_copies
 
     from mediabrowser.core import calibration as cal
@@ -320,9 +313,6 @@ def through_the_app(root: Path) -> list[str]:
 
 
 def main() -> None:
-    sys.path.insert(0, str(Path(__file__).parent))
-    from audio_sets import have_instruments, instruments, speakers
-
     ap = argparse.ArgumentParser()
     ap.add_argument("--media", default="/tmp/mb-bench-quality")
     ap.add_argument("--write", metavar="FILE")

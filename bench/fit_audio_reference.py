@@ -12,19 +12,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
+from audio_sets import instruments, speakers
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from audio_sets import instruments, speakers  # noqa: E402
-
-from mediabrowser.core.embed import sound_features as sf  # noqa: E402
-from mediabrowser.core.embed.audio_models import VOICE_TIMBRE_PARAMS  # noqa: E402
-from mediabrowser.core.embed.registry import load_embedder  # noqa: E402
-from mediabrowser.core.media.decode import load_audio  # noqa: E402
+from mediabrowser.core.embed import sound_features as sf
+from mediabrowser.core.embed.audio_models import VOICE_TIMBRE_PARAMS
+from mediabrowser.core.embed.registry import load_embedder
+from mediabrowser.core.media.decode import load_audio
 
 
 def main() -> None:
@@ -48,7 +44,7 @@ def main() -> None:
         "fitted_on": "bench/audio_sets.py set A: 60 speech and 60 instrument recordings",
         "timbre_mean": timbre.mean(axis=0).round(6).tolist(),
         "timbre_std": (timbre.std(axis=0) + 1e-6).round(6).tolist(),
-        "timbre_groups": [[0, 49], [49, sf.TIMBRE_DIM]],
+        "timbre_groups": [[0, sf.HARMONIC_DIM], [sf.HARMONIC_DIM, sf.TIMBRE_DIM]],
         "speech_prototype": proto.round(6).tolist(),
         "rate_mid": round(float(rate_s + rate_m) / 2, 6),
         "rate_scale": round(abs(float(rate_s - rate_m)) / 8, 6),

@@ -4,8 +4,8 @@
 - "unrelated": median and 99th percentile of cosine between items with different labels
   (photos of different scenes; different voices or instruments, speech against music);
 - "same": the 10th percentile of cosine between a file and its copies (photos: resized,
-  cropped, recoloured, noisy JPEG; sounds: MP3, Ogg and resampled quieter copies), so that
-  nine copies in ten reach the "same" tier.
+  cropped, recoloured, noisy JPEG; sounds: MP3 at 96 kbit/s, Ogg, a resampled quieter WAV,
+  AAC at 32 kbit/s), so that nine copies in ten reach the "same" tier.
 
     .venv/bin/python bench/fit_calibration.py [--media DIR]
 
@@ -16,17 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
+from audio_sets import ffmpeg, instruments, speakers
+from bench_quality import model_vectors, photo_set
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from audio_sets import _ffmpeg, instruments, speakers  # noqa: E402
-from bench_quality import model_vectors, photo_set  # noqa: E402
-
-from mediabrowser.core.embed.registry import MANIFEST  # noqa: E402
+from mediabrowser.core.embed.registry import MANIFEST
 
 COPY_VARIANTS = ("resized", "cropped", "recoloured", "noisy")
 
@@ -46,12 +42,13 @@ def unrelated(vecs: np.ndarray, labels: list[str]) -> list[float]:
 def audio_copies(paths: list[Path], folder: Path) -> list[tuple[Path, Path]]:
     folder.mkdir(parents=True, exist_ok=True)
     pairs = []
+    kinds = ((".mp3", ["-b:a", "96k"]), (".ogg", ["-q:a", "3"]),
+             (".wav", ["-ar", "22050", "-af", "volume=0.5"]), (".m4a", ["-b:a", "32k"]))
     for i, p in enumerate(paths):
-        kind = i % 3
-        out = folder / f"{p.stem}.{('mp3', 'ogg', 'wav')[kind]}"
+        suffix, args = kinds[i % len(kinds)]
+        out = folder / f"{p.stem}{suffix}"
         if not out.exists():
-            args = (["-b:a", "96k"], ["-q:a", "3"], ["-ar", "22050", "-af", "volume=0.5"])[kind]
-            _ffmpeg("-i", str(p), *args, str(out))
+            ffmpeg("-i", str(p), *args, str(out))
         pairs.append((p, out))
     return pairs
 

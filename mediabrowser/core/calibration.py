@@ -5,8 +5,8 @@ with EfficientNet, while two unrelated sounds can score 0.9 with MFCC statistics
 is raw cosine mapped through three anchors of its space:
 
 - the median and the 99th percentile of cosine between *unrelated* items, measured on the
-  library's own vectors (random pairs, most of which are unrelated) once the space holds
-  enough of them, and taken from the model's fitted defaults before that;
+  library's own vectors (random pairs, most of which are unrelated; copies left out) once the
+  space holds enough of them, and taken from the model's fitted defaults before that;
 - the cosine above which two files are the *same* content (a re-encode, resize or crop),
   fitted per model on labelled copies (bench/bench_quality.py --fit, set A).
 
@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from mediabrowser.core.embed.base import l2_normalise
 
 TIERS = ((0.9, "same"), (0.7, "very similar"), (0.5, "similar"))
 LIBRARY_SAMPLE = 800  # vectors drawn to measure a space's unrelated pairs
@@ -57,35 +59,51 @@ class Calibration:
         return float(np.interp(score, ys, xs))
 
     def with_unrelated(self, cosines: np.ndarray, source: str) -> Calibration:
-        return Calibration(float(np.quantile(cosines, 0.5)), float(np.quantile(cosines, 0.99)),
+        """Anchors from a library's random pairs. Pairs at the "same" level are copies, not
+        unrelated items, and are left out. (A normal fit to the spread was tried and dropped:
+        sound libraries mix speech and music, whose pairs are not one bell curve.)"""
+        cosines = np.asarray(cosines)
+        kept = cosines[cosines < self.same]
+        if kept.size < 100:
+            kept = cosines
+        return Calibration(float(np.quantile(kept, 0.5)), float(np.quantile(kept, 0.99)),
                            self.same, source)
 
 
 # Used for models nobody has fitted yet: typical of ImageNet and CLIP features.
 GENERIC = Calibration(0.45, 0.7, 0.9, "generic")
+# Text against pictures when the library is too small to measure it: typical CLIP cosines
+# (unrelated captions ≈ 0.15–0.2, a matching one ≈ 0.3); not fitted here, no CLIP weights ship.
+TEXT = Calibration(0.17, 0.24, 0.33, "text")
 
 
-def for_model(options: dict) -> Calibration:
-    c = options.get("calibration")
+def for_space(space: str) -> Calibration:
+    """The fitted anchors of the model that names `space` (generic ones for an unknown model)."""
+    from mediabrowser.core.embed.registry import get_spec
+
+    try:
+        c = get_spec(space).options.get("calibration")
+    except KeyError:
+        return GENERIC
     if not c:
         return GENERIC
     return Calibration(float(c["unrelated"][0]), float(c["unrelated"][1]), float(c["same"]))
 
 
-def pair_cosines(vectors: np.ndarray, max_pairs: int = 200_000) -> np.ndarray:
-    """Cosines of all distinct pairs among (unit) `vectors`, at most `max_pairs` of them."""
-    v = np.asarray(vectors, np.float32)
-    v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
-    sims = v @ v.T
-    upper = sims[np.triu_indices(len(v), k=1)]
-    return upper[:max_pairs]
+def pair_cosines(vectors: np.ndarray) -> np.ndarray:
+    """Cosines of all distinct pairs among `vectors` (a vector that is not finite is left out)."""
+    v = l2_normalise(vectors)
+    v = v[np.isfinite(v).all(axis=1)]
+    return (v @ v.T)[np.triu_indices(len(v), k=1)]
 
 
-def for_query(base: Calibration, query: np.ndarray, sample: np.ndarray) -> Calibration:
-    """Anchors from how one query scores against random items (for text queries, whose
-    cosines live on another scale than item-to-item ones)."""
-    if len(sample) < 20:
-        return base
+def for_query(query: np.ndarray, sample: np.ndarray, fallback: Calibration) -> Calibration:
+    """Anchors from how one query scores against random items (text queries, whose cosines
+    live on another scale than item-to-item ones). The few items that match the query sit in
+    the tail, so the spread is read robustly (median absolute deviation), not off the tail."""
+    if len(sample) < 50:
+        return fallback
     cos = np.asarray(sample, np.float32) @ np.asarray(query, np.float32)
-    hi = float(np.quantile(cos, 0.99))
-    return Calibration(float(np.quantile(cos, 0.5)), hi, hi + 0.6 * (1 - hi), "query")
+    median = float(np.median(cos))
+    hi = median + 2.326 * 1.4826 * float(np.median(np.abs(cos - median)))
+    return Calibration(median, hi, hi + 0.6 * (1 - hi), "query")

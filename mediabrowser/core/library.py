@@ -49,12 +49,15 @@ class LibraryFailure(RuntimeError):
                    "disk, then run the same command again")
 
 
-def _known(space: str) -> bool:
+def video_following_photos(video: str, old_image: str, new_image: str) -> str | None:
+    """The video model once photos move from `old_image` to `new_image`: frames of the new one
+    when videos were frames of the old one (so both stay in one space), else None (unchanged)."""
+    if video != f"frames:{old_image}":
+        return None
     try:
-        get_spec(space)
+        return get_spec(f"frames:{new_image}").name
     except KeyError:
-        return False
-    return True
+        return None
 
 
 def _short(exc: BaseException) -> str:
@@ -143,6 +146,7 @@ class Library:
         self.indexes = IndexManager(self.folder / "index", self.store, writable=False)
         self._embedders: dict[str, Embedder] = {}
         self._calibrations: dict[str, tuple[int, Calibration]] = {}
+        self.turned_cache: dict[tuple[Any, ...], Any] = {}  # core/search.py: recent queries
         self._device: str | None = None
 
     # ---- writer lock ------------------------------------------------------------------------
@@ -231,14 +235,10 @@ class Library:
         self.config.models[k] = name
         if k == "image":  # keep videos in the same space as photos when frames follow photos
             video_old = self.config.models["video"]
-            if video_old == f"frames:{old}":
-                try:
-                    get_spec(f"frames:{name}")
-                except KeyError:
-                    pass
-                else:
-                    self.config.previous_models["video"] = video_old
-                    self.config.models["video"] = f"frames:{name}"
+            video_new = video_following_photos(video_old, old, name)
+            if video_new is not None:
+                self.config.previous_models["video"] = video_old
+                self.config.models["video"] = video_new
         self.save_config()
 
     def forget_embedders(self) -> None:
@@ -264,16 +264,18 @@ class Library:
         (re-measured when the space has grown or shrunk by a quarter)."""
         from mediabrowser.core import calibration as cal
 
-        base = cal.for_model(get_spec(space).options) if _known(space) else cal.GENERIC
         index = self.indexes.get(space)
         n = len(index) if index is not None else 0
         cached = self._calibrations.get(space)
-        if cached is not None and 0.8 * cached[0] <= n <= 1.25 * cached[0]:
-            return cached[1]
-        result = base
+        if cached is not None:
+            at, known = cached
+            grown_enough = known.source != "library" and n >= cal.MIN_FOR_LIBRARY
+            if 0.8 * at <= n <= 1.25 * at and not grown_enough:
+                return known
+        result = cal.for_space(space)
         if index is not None and n >= cal.MIN_FOR_LIBRARY:
             pairs = cal.pair_cosines(index.sample(cal.LIBRARY_SAMPLE))
-            result = base.with_unrelated(pairs, "library")
+            result = result.with_unrelated(pairs, "library")
         self._calibrations[space] = (max(n, 1), result)
         return result
 

@@ -9,6 +9,7 @@ while ordinary similar items keep the score of the query as it stands.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -75,47 +76,68 @@ def find_similar(lib: Library, query: str | Path | int, k: int = 10,
             raise QueryError(f"no library item with id {query}")
         query = row.path
     vec, space, self_id = query_vector(lib, query, model)
-    found = _ranked(lib, space, vec, k, kind, self_id, os.path.abspath(str(query)))
-    if turns:
-        found = _with_turned_copies(lib, query, space, found, k, kind, self_id, model)
+    allow = _allowed(lib, kind, self_id)
+    path = os.path.abspath(str(query))
+    found = _ranked(lib, space, vec, k, allow, self_id, path)
+    if turns and kind in (None, MediaKind.IMAGE, MediaKind.VIDEO, "image", "video"):
+        found = _with_turned_copies(lib, path, space, found, k, allow, self_id, model)
     return found
 
 
-def _with_turned_copies(lib: Library, query: str | Path, space: str, found: list[Match], k: int,
-                        kind: MediaKind | str | None, self_id: int | None,
-                        model: str | None) -> list[Match]:
+def _with_turned_copies(lib: Library, path: str, space: str, found: list[Match], k: int,
+                        allow: Allow, self_id: int | None, model: str | None) -> list[Match]:
     """`found`, with items that a turned or mirrored query finds as the same content raised to
     that score (and added when they were not among the k)."""
-    path = os.path.abspath(str(query))
-    detected = detect_kind(path) if os.path.isfile(path) else None
-    if detected not in (MediaKind.IMAGE, MediaKind.VIDEO):
+    vectors = _turned_vectors(lib, path, space, model)
+    if vectors is None:
         return found
-    name = _model_for_query(lib, detected, model)
-    if get_spec(name).index_space != space:
-        return found
-    embedder = lib.embedder(name)
-    turned = getattr(embedder, "embed_turned", None)
-    if turned is None:
-        return found
-    try:
-        vectors = turned(path)
-    except (MediaError, OSError):
-        return found  # the file cannot be read now: its stored vector has answered
     same = lib.calibration(space).cosine_for(cal.TIERS[0][0])
     best = {m.item.id: m for m in found}
     for vec in vectors:
-        for m in _ranked(lib, space, vec, k, kind, self_id, path):
+        for m in _ranked(lib, space, vec, k, allow, self_id, path):
             if m.cosine is not None and m.cosine >= same and (
                     m.item.id not in best or best[m.item.id].score < m.score):
                 best[m.item.id] = m
     return sorted(best.values(), key=lambda m: -m.score)[:k]
 
 
+def _turned_vectors(lib: Library, path: str, space: str, model: str | None
+                    ) -> np.ndarray | None:
+    """The query photo or video embedded turned and mirrored, or None when it cannot be (not
+    a photo or video, its model cannot turn, the file is away). Kept for the last few
+    queries: the window asks again as the library grows and on "Load more"."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None  # the file is away: its stored vector has answered
+    detected = detect_kind(path)
+    if detected not in (MediaKind.IMAGE, MediaKind.VIDEO):
+        return None
+    name = _model_for_query(lib, detected, model)
+    if get_spec(name).index_space != space:
+        return None
+    key = (path, st.st_size, st.st_mtime_ns, name, lib.config.video_frames)
+    if key not in lib.turned_cache:
+        turned = getattr(lib.embedder(name), "embed_turned", None)
+        if turned is None:
+            return None
+        try:
+            lib.turned_cache[key] = turned(path)
+        except (MediaError, OSError):
+            return None
+        while len(lib.turned_cache) > 16:
+            lib.turned_cache.pop(next(iter(lib.turned_cache)))
+    return lib.turned_cache[key]
+
+
 def find_similar_to_all(lib: Library, queries: list[str | Path | int], k: int = 10,
                         kind: MediaKind | str | None = None) -> list[Match]:
     """One result set for several examples ("more like these"): per vector space, the
     examples' mean direction is searched; the sets of different spaces (photos and sounds,
-    say) are merged by score. The examples themselves are left out."""
+    say) are merged by score. The examples themselves are left out.
+
+    An item's score is that of its *average* cosine to the examples (the cosine to their mean
+    direction times the mean's length), so it is on the same scale as a one-example query."""
     by_space: dict[str, list[np.ndarray]] = {}
     exclude_ids: set[int] = set()
     exclude_paths: set[str] = set()
@@ -130,11 +152,13 @@ def find_similar_to_all(lib: Library, queries: list[str | Path | int], k: int = 
         if self_id is not None:
             exclude_ids.add(self_id)
         exclude_paths.add(os.path.abspath(str(q)))
+    allow = _allowed(lib, kind, None)
     merged: dict[int, Match] = {}
     for space, vecs in by_space.items():
         mean = np.mean(vecs, axis=0)
-        mean = mean / (np.linalg.norm(mean) or 1.0)
-        for m in _ranked(lib, space, mean.astype(np.float32), k + len(exclude_ids), kind):
+        length = float(np.linalg.norm(mean)) or 1.0
+        for m in _ranked(lib, space, (mean / length).astype(np.float32), k + len(exclude_ids),
+                         allow, scale=length):
             if m.item.id in exclude_ids or m.item.path in exclude_paths:
                 continue
             if m.item.id not in merged or merged[m.item.id].score < m.score:
@@ -142,20 +166,27 @@ def find_similar_to_all(lib: Library, queries: list[str | Path | int], k: int = 
     return sorted(merged.values(), key=lambda m: -m.score)[:k]
 
 
-def _ranked(lib: Library, space: str, vec: np.ndarray, k: int, kind: MediaKind | str | None,
+Allow = Callable[[int], bool] | None
+
+
+def _allowed(lib: Library, kind: MediaKind | str | None, exclude_id: int | None) -> Allow:
+    """The ANN filter for a kind (None: every item), built once per query."""
+    if not kind:
+        return None
+    allowed = {r.id for r in lib.store.files(status="ok", kind=MediaKind(kind).value)}
+    if exclude_id is not None:
+        allowed.discard(exclude_id)
+    return allowed.__contains__
+
+
+def _ranked(lib: Library, space: str, vec: np.ndarray, k: int, allow: Allow = None,
             exclude_id: int | None = None, exclude_path: str | None = None,
-            calibration: cal.Calibration | None = None) -> list[Match]:
-    """The k present items nearest to `vec` in `space`, best first, optionally of one kind,
-    without the query item itself."""
+            calibration: cal.Calibration | None = None, scale: float = 1.0) -> list[Match]:
+    """The k present items nearest to `vec` in `space` that `allow` lets through, best first,
+    without the query item itself. Scores are the calibrated `scale` × cosine."""
     index = lib.indexes.get(space)
     if index is None:
         return []
-    allowed: set[int] | None = None
-    if kind:
-        allowed = {r.id for r in lib.store.files(status="ok", kind=MediaKind(kind).value)}
-        if exclude_id is not None:
-            allowed.discard(exclude_id)
-    allow = allowed.__contains__ if allowed is not None else None
     # One extra hit leaves room to drop the query itself when no filter removed it.
     hits = index.query(vec, k + 1, allow)
     rows = lib.store.files_by_ids(label for label, _ in hits)
@@ -165,7 +196,7 @@ def _ranked(lib: Library, space: str, vec: np.ndarray, k: int, kind: MediaKind |
         r = rows.get(label)
         if r is None or r.status != "ok" or label == exclude_id or r.path == exclude_path:
             continue
-        out.append(Match(r.item(), float(calibration.score(cosine)), cosine))
+        out.append(Match(r.item(), float(calibration.score(scale * cosine)), scale * cosine))
     out.sort(key=lambda m: -m.score)
     return out[:k]
 
@@ -193,5 +224,5 @@ def search_text(lib: Library, text: str, k: int = 10, kind: MediaKind | str | No
     # this description scores against random items of the library.
     index = lib.indexes.get(space)
     sample = index.sample(cal.LIBRARY_SAMPLE) if index is not None else np.zeros((0, len(vec)))
-    calibration = cal.for_query(lib.calibration(space), vec, sample)
-    return _ranked(lib, space, vec, k, kind, calibration=calibration)
+    calibration = cal.for_query(vec, sample, cal.TEXT)
+    return _ranked(lib, space, vec, k, _allowed(lib, kind, None), calibration=calibration)

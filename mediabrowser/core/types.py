@@ -87,4 +87,4 @@ class MediaItem:
 class Match:
     item: MediaItem
     score: float  # calibrated: means the same for every kind and model (core/calibration.py)
-    cosine: float | None = None  # the raw cosine similarity in the model's vector space
+    cosine: float | None = None  # raw cosine in the model's space (several examples: their mean)

@@ -67,10 +67,13 @@ def melspec(spec: ModelSpec, weights: Path | None, device: str,
 class GE2EVoiceEmbedder:
     """The GE2E speaker encoder that Resemblyzer ships (3-layer LSTM over 40 mel bands, 256-d).
 
-    Follows Resemblyzer's embed_utterance: volume raised to -30 dBFS, mel power spectrogram
+    Follows Resemblyzer's embed_utterance: volume set to -30 dBFS, mel power spectrogram
     (25 ms windows, 10 ms hop), 1.6 s partial utterances at 1.3 per second, partial embeddings
     averaged. Resemblyzer's voice-activity trimming (webrtcvad) is left out: silences add little
-    to a speaker's average and the dependency is a C extension with no wheels.
+    to a speaker's average and the dependency is a C extension with no wheels. Resemblyzer only
+    ever raises the volume; the encoder reads mel power, not its log, so a loud recording and
+    its quieter copy came out 0.94 apart. Lowering it too makes them one (set A's speakers rank
+    a little better, set B's a little worse: BENCHMARKS.md).
     """
 
     PARTIAL = 160  # frames of 10 ms
@@ -103,9 +106,7 @@ class GE2EVoiceEmbedder:
         import torch
 
         rms = float(np.sqrt(np.mean(wav.astype(np.float64) ** 2))) or 1e-9
-        gain_db = -30 - 20 * np.log10(rms)
-        if gain_db > 0:  # only ever raise the volume, as Resemblyzer does
-            wav = wav * (10 ** (gain_db / 20))
+        wav = wav * (10 ** ((-30 - 20 * np.log10(rms)) / 20))  # to -30 dBFS, up or down
         mel = self.mel(torch.from_numpy(wav.astype(np.float32))).T  # (frames, 40)
         step = int(round(AUDIO_RATE / 1.3 / 160))
         starts = list(range(0, max(1, mel.shape[0] - self.PARTIAL + step), step))

@@ -18,48 +18,55 @@ import numpy as np
 
 RATE = 16_000
 HOP = 160  # 10 ms
-TIMBRE_DIM = 49 + 8  # harmonic autocorrelation lags, decay curve + peak time + flux
+CHUNK = 1000  # frames transformed at a time: memory stays flat for a two-minute recording
+LAGS = range(2, 97, 2)  # log-frequency lags in 1/24 octave (lag 0 is always 1: left out)
+HARMONIC_DIM = len(LAGS)
+TIMBRE_DIM = HARMONIC_DIM + 8  # harmonic autocorrelation, decay curve + peak time + flux
 
 
-def _frames(wav: np.ndarray, n_fft: int) -> np.ndarray:
-    """Power spectra of centred, Hann-windowed frames: (n_fft // 2 + 1, frames)."""
+def _per_frame(wav: np.ndarray, n_fft: int, fold: np.ndarray) -> np.ndarray:
+    """`fold` (k, n_fft // 2 + 1) applied to the power spectrum of every centred,
+    Hann-windowed frame, chunk by chunk: (k, frames)."""
     pad = n_fft // 2
-    x = np.pad(wav.astype(np.float32), (pad, pad), mode="reflect" if wav.size > pad else
-               "constant")
+    x = np.pad(wav.astype(np.float32), (pad, pad),
+               mode="reflect" if wav.size > pad else "constant")
     n = 1 + (x.size - n_fft) // HOP
-    idx = np.arange(n_fft)[None, :] + HOP * np.arange(n)[:, None]
     win = np.hanning(n_fft + 1)[:-1].astype(np.float32)
-    return (np.abs(np.fft.rfft(x[idx] * win, axis=1)) ** 2).T.astype(np.float64)
+    out = np.empty((fold.shape[0], n))
+    for start in range(0, n, CHUNK):
+        stop = min(n, start + CHUNK)
+        idx = np.arange(n_fft)[None, :] + HOP * np.arange(start, stop)[:, None]
+        power = np.abs(np.fft.rfft(x[idx] * win, axis=1)).astype(np.float64) ** 2
+        out[:, start:stop] = fold @ power.T
+    return out
 
 
 @cache
-def _log_bands(n_fft: int) -> tuple[np.ndarray, int]:
-    """Each FFT bin's 1/24-octave band from 50 Hz up (−1 outside), and the band count."""
+def _log_bands(n_fft: int) -> np.ndarray:
+    """Frame energy (row 0), then the mean power of each 1/24-octave band from 50 Hz up:
+    a (1 + bands, n_fft // 2 + 1) fold for _per_frame."""
     edges = 50 * 2 ** np.arange(0, 7.3, 1 / 24)
     f = np.arange(n_fft // 2 + 1) * RATE / n_fft
     band = np.searchsorted(edges, f, side="right") - 1
-    band[(band < 0) | (band >= len(edges) - 1)] = -1
-    return band, len(edges) - 1
+    fold = np.zeros((len(edges), f.size))
+    fold[0] = 1.0
+    for b in range(len(edges) - 1):
+        members = band == b
+        if members.any():
+            fold[1 + b, members] = 1.0 / members.sum()
+    return fold
 
 
 def timbre(wav: np.ndarray) -> np.ndarray:
     """(TIMBRE_DIM,) raw timbre features of mono 16 kHz samples (standardise before use)."""
     if wav.size < 4096:
         wav = np.pad(wav, (0, 4096 - wav.size))
-    spec = _frames(wav, 2048)
-    energy = spec.sum(axis=0)
-    db = 10 * np.log10(energy + 1e-12)
-    active = spec[:, db > db.max() - 40]  # leave silences out of the spectrum
-    band, n_bands = _log_bands(2048)
-    valid = band >= 0
-    bands = np.zeros((n_bands, active.shape[1]))
-    np.add.at(bands, band[valid], active[valid])
-    counts = np.bincount(band[valid], minlength=n_bands).clip(min=1)
-    bands /= counts[:, None]
+    folded = _per_frame(wav, 2048, _log_bands(2048))
+    db = 10 * np.log10(folded[0] + 1e-12)
+    bands = folded[1:, db > db.max() - 40]  # leave silences out of the spectrum
     p = bands.mean(axis=1)
     p = p / (np.linalg.norm(p) + 1e-12)
-    lags = range(0, 97, 2)
-    autocorr = [float((p[:-k] * p[k:]).sum()) if k else float((p * p).sum()) for k in lags]
+    autocorr = [float((p[:-k] * p[k:]).sum()) for k in LAGS]
     peak = int(np.argmax(db))
     decay = [float(db[min(db.size - 1, peak + int(t * 100))] - db[peak])
              for t in (0.05, 0.1, 0.2, 0.4, 0.8, 1.2)]
@@ -92,12 +99,14 @@ def speech_rate(wav: np.ndarray) -> float:
     if wav.size < 2048:
         wav = np.pad(wav, (0, 2048 - wav.size))
     dct, fb = _mel_dct()
-    mel = fb @ _frames(wav, 512)
+    mel = _per_frame(wav, 512, fb)
     db = 10 * np.log10(mel.sum(axis=0) + 1e-12)
     keep = db > db.max() - 50
     if keep.sum() < 3:
         keep[:] = True
-    mfcc = dct @ np.log(mel[:, keep] + 1e-10)
+    # A floor 60 dB under the loudest band: a lossy copy's emptied quiet bands (MP3, AAC)
+    # would otherwise swing the log and look like fast-changing speech.
+    mfcc = dct @ np.log(mel[:, keep] + mel.max() * 1e-6 + 1e-20)
     if mfcc.shape[1] < 2:
         return -5.0
     return float(np.log(np.diff(mfcc, axis=1)[3:8].std(axis=1).mean() + 1e-9))

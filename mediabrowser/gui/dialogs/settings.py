@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from mediabrowser.core.embed.registry import all_specs, get_spec, locate_weights
 from mediabrowser.core.filenames import display
-from mediabrowser.core.library import Library
+from mediabrowser.core.library import Library, video_following_photos
 from mediabrowser.core.types import MediaKind
 
 DEVICES = (("Automatic (GPU when present)", "auto"), ("CPU", "cpu"), ("NVIDIA GPU (CUDA)", "cuda"),
@@ -147,8 +147,9 @@ class SettingsDialog(QDialog):
         old, new = self._image_choice, self.model_boxes["image"].currentData()
         self._image_choice = new
         videos = self.model_boxes["video"]
-        if videos.currentData() == f"frames:{old}":
-            i = videos.findData(f"frames:{new}")
+        follow = video_following_photos(str(videos.currentData()), str(old), str(new))
+        if follow is not None:
+            i = videos.findData(follow)
             model = videos.model()
             assert isinstance(model, QStandardItemModel)
             if i >= 0 and model.item(i).isEnabled():
