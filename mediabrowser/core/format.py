@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 
 def format_duration(seconds: float | None) -> str:
     """m:ss, or h:mm:ss from an hour up; "?" when unknown."""
@@ -20,3 +22,15 @@ def format_size(n: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} GB"
+
+
+def format_score(score: float, tile: bool = True) -> str:
+    """Two decimals, rounded down so only a perfect match reads 1.00, with its tier word:
+    "same · 0.99" on a tile, "0.99 (same)" in a sentence."""
+    from mediabrowser.core.calibration import tier
+
+    text = f"{math.floor(score * 100 + 1e-9) / 100:.2f}"
+    word = tier(score)
+    if not word:
+        return text
+    return f"{word} · {text}" if tile else f"{text} ({word})"

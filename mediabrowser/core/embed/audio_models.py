@@ -116,17 +116,27 @@ class GE2EVoiceEmbedder:
         return torch.stack(parts or [mel[: self.PARTIAL]])
 
     def embed(self, prepared: list[Any]) -> np.ndarray:
-        return unit_rows([self.voice(p) for p in prepared], self.spec.dim)
+        return unit_rows(self.voices(prepared), self.spec.dim)
 
     def voice(self, partials: Any) -> np.ndarray:
         """The mean of the partials' unit embeddings (not yet normalised)."""
+        return self.voices([partials])[0]
+
+    def voices(self, batch: list[Any]) -> list[np.ndarray]:
+        """voice() of several recordings, their partials run through the LSTM together."""
         import torch
 
+        if not batch:
+            return []
         with torch.inference_mode():
-            _, (hidden, _) = self.lstm(partials.to(self.device))
+            _, (hidden, _) = self.lstm(torch.cat(batch).to(self.device))
             e = torch.relu(self.linear(hidden[-1]))
-            e = e / torch.norm(e, dim=1, keepdim=True).clamp_min(1e-9)
-            return np.asarray(e.mean(dim=0).cpu().numpy())
+            e = (e / torch.norm(e, dim=1, keepdim=True).clamp_min(1e-9)).cpu().numpy()
+        out, start = [], 0
+        for partials in batch:
+            out.append(e[start:start + len(partials)].mean(axis=0))
+            start += len(partials)
+        return out
 
 
 def ge2e(spec: ModelSpec, weights: Path | None, device: str,
@@ -178,8 +188,8 @@ class VoiceTimbreEmbedder:
 
     def embed(self, prepared: list[Any]) -> np.ndarray:
         rows = []
-        for partials, timbre, rate in prepared:
-            voice = self.voice.voice(partials)
+        voices = self.voice.voices([p[0] for p in prepared])
+        for (_, timbre, rate), voice in zip(prepared, voices, strict=True):
             z = (timbre - self.mean) / self.std
             parts = [z[g] / (np.linalg.norm(z[g]) or 1.0) for g in self.groups]
             h = np.concatenate(parts) / np.sqrt(len(parts))

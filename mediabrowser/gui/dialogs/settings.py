@@ -3,7 +3,7 @@ video, and the library's folders (add, remove, rescan)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
@@ -89,6 +89,8 @@ class SettingsDialog(QDialog):
                 # Whether photos and videos can still find each other with these choices.
                 self.space_note = QLabel()
                 self.space_note.setWordWrap(True)
+                self.space_note.setAlignment(Qt.AlignmentFlag.AlignLeft
+                                             | Qt.AlignmentFlag.AlignTop)
                 form.addRow("", self.space_note)
         self._image_choice = self.model_boxes["image"].currentData()
         self.model_boxes["image"].currentIndexChanged.connect(self._image_model_changed)
@@ -165,9 +167,10 @@ class SettingsDialog(QDialog):
                 text += " Videos are analysed again in the background after saving."
             self.space_note.setStyleSheet("color: gray;")
         else:
-            text = (f"⚠ Photos and videos will not find each other: {video} puts videos in a "
-                    f"space of their own, so a photo finds no videos and a video no photos. "
-                    f"Choose frames:{image} for videos to keep them together.")
+            text = (f"⚠ Photos and videos will not find each other: videos would go through "
+                    f"{video} and photos through {image}, whose vectors cannot be compared, so "
+                    f"a photo finds no videos and a video no photos. Choose frames:{image} for "
+                    "videos to keep them together.")
             self.space_note.setStyleSheet("color: #b36b00;")
         self.space_note.setText(text)
 

@@ -7,8 +7,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QS
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from mediabrowser.core.calibration import tier
-from mediabrowser.core.format import format_duration
+from mediabrowser.core.format import format_duration, format_score
 from mediabrowser.gui.grid.model import RowRole, ScoreRole, ThumbRole
 
 KIND_LABEL = {"image": "PHOTO", "video": "VIDEO", "audio": "AUDIO"}
@@ -128,8 +127,7 @@ class TileDelegate(QStyledItemDelegate):
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
     def _score(self, painter: QPainter, thumb: QRect, score: float) -> None:
-        word = tier(score)
-        text = f"{word} · {score:.2f}" if word else f"{score:.2f}"
+        text = format_score(score)
         painter.setFont(self._small)
         fm = painter.fontMetrics()
         w, h = fm.horizontalAdvance(text) + 10, fm.height() + 2

@@ -8,8 +8,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
-from mediabrowser.core.calibration import tier
 from mediabrowser.core.filenames import display, display_name
+from mediabrowser.core.format import format_score
 from mediabrowser.core.store.repo import FileRow, Store
 from mediabrowser.core.types import MediaKind
 from mediabrowser.gui.grid.thumb_loader import ThumbLoader
@@ -102,7 +102,7 @@ class ItemsModel(QAbstractListModel):
             tip = display(row.path)
             if self._scores is not None:
                 score = self._scores[index.row()]
-                tip += f"\nscore {score:.2f}" + (f": {tier(score)}" if tier(score) else "")
+                tip += f"\nscore {format_score(score, tile=False)}"
             if row.status == "error":
                 tip += f"\n⚠ {row.error}"
             elif row.status == "offline":

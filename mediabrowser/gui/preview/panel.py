@@ -10,7 +10,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from mediabrowser.core.filenames import display, display_name, openable_alias
-from mediabrowser.core.format import format_duration, format_size
+from mediabrowser.core.format import format_duration, format_score, format_size
 from mediabrowser.core.store.repo import FileRow
 from mediabrowser.gui.preview.image import ImageView
 from mediabrowser.gui.preview.player import PlayerView
@@ -141,7 +141,7 @@ class PreviewPanel(QWidget):
         if model:
             parts.append(f"model {model}")
         if score is not None:
-            parts.append(f"similarity {score:.3f}")
+            parts.append(f"score {format_score(score, tile=False)}")
         if row.status == "error":
             parts.append(f"<span style='color:#e8a33c'>⚠ {row.error}</span>")
         return "<br>".join(parts)
