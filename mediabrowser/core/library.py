@@ -133,7 +133,7 @@ class WriterLock:
 
 class Library:
     def __init__(self, folder: str | Path, *, models_dir: Path | None = None,
-                 device: str | None = None) -> None:
+                 device: str | None = None, background_index: bool = False) -> None:
         self.folder = Path(folder).expanduser().absolute()
         self.folder.mkdir(parents=True, exist_ok=True)
         self.models_dir = models_dir
@@ -143,7 +143,10 @@ class Library:
         self.device_override = device or os.environ.get("MEDIABROWSER_DEVICE") or None
         self.store = Store(self.folder / "library.db")
         self.writer = WriterLock(self.folder)
-        self.indexes = IndexManager(self.folder / "index", self.store, writable=False)
+        # Indexes are shared by the Libraries of this folder in this process; a large missing
+        # one is rebuilt in the background when `background_index` (the window).
+        self.indexes = IndexManager(self.folder / "index", self.store, writable=False,
+                                    background=background_index)
         self._embedders: dict[str, Embedder] = {}
         self._calibrations: dict[str, tuple[int, Calibration]] = {}
         self.turned_cache: dict[tuple[Any, ...], Any] = {}  # core/search.py: recent queries
@@ -162,6 +165,7 @@ class Library:
 
     def close(self) -> None:
         self.unlock()
+        self.indexes.close()
         self.store.close()
 
     def __enter__(self) -> Library:
@@ -177,7 +181,7 @@ class Library:
         with self.store.transaction() as c:
             for fid in ids:
                 self.store.update_file(c, fid, status="removed")
-        self.indexes.remove(ids)
+        self.indexes.sync()
 
     def restore_items(self, ids: list[int]) -> None:
         """Undo remove_items: the next rescan checks them again."""
@@ -216,7 +220,7 @@ class Library:
         previous = self.config.previous_models.get(k)
         if not previous or previous == chosen:
             return chosen
-        total = len(self.store.files(status="ok", kind=k))
+        total = self.store.count(k, "ok")
         have = self.store.model_coverage(chosen, k)
         if have >= total or self.store.model_coverage(previous, k) <= have:
             return chosen
@@ -261,21 +265,28 @@ class Library:
     def calibration(self, space: str) -> Calibration:
         """How raw cosine in `space` maps to a score: the model's fitted anchors, with the
         unrelated-pair anchors measured on this library's own vectors once it has enough
-        (re-measured when the space has grown or shrunk by a quarter)."""
+        (re-measured when the space has grown or shrunk by a quarter). Kept with the index,
+        so it is saved with it and shared by the threads."""
         from mediabrowser.core import calibration as cal
 
         index = self.indexes.get(space)
         n = len(index) if index is not None else 0
-        cached = self._calibrations.get(space)
+        cached = index.calibration if index is not None else None
+        if cached is None and space in self._calibrations:
+            at, known = self._calibrations[space]
+            cached = {"n": at, **asdict(known)}
         if cached is not None:
-            at, known = cached
+            at = int(cached["n"])
+            known = Calibration(**{k: v for k, v in cached.items() if k != "n"})
             grown_enough = known.source != "library" and n >= cal.MIN_FOR_LIBRARY
             if 0.8 * at <= n <= 1.25 * at and not grown_enough:
                 return known
         result = cal.for_space(space)
         if index is not None and n >= cal.MIN_FOR_LIBRARY:
-            pairs = cal.pair_cosines(index.sample(cal.LIBRARY_SAMPLE))
-            result = result.with_unrelated(pairs, "library")
+            sample = self.store.vectors_by_labels(index.sample_labels(cal.LIBRARY_SAMPLE))
+            result = result.with_unrelated(cal.pair_cosines(sample.matrix), "library")
+        if index is not None:
+            index.calibration = {"n": max(n, 1), **asdict(result)}
         self._calibrations[space] = (max(n, 1), result)
         return result
 

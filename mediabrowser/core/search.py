@@ -9,7 +9,6 @@ while ordinary similar items keep the score of the query as it stands.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,7 @@ from mediabrowser.core.embed.registry import get_spec
 from mediabrowser.core.library import Library
 from mediabrowser.core.media.decode import check_readable
 from mediabrowser.core.media.probe import detect_kind
+from mediabrowser.core.store.vectors import Vectors
 from mediabrowser.core.types import Match, MediaError, MediaKind
 
 
@@ -76,16 +76,16 @@ def find_similar(lib: Library, query: str | Path | int, k: int = 10,
             raise QueryError(f"no library item with id {query}")
         query = row.path
     vec, space, self_id = query_vector(lib, query, model)
-    allow = _allowed(lib, kind, self_id)
+    kinds = _kinds(kind)
     path = os.path.abspath(str(query))
-    found = _ranked(lib, space, vec, k, allow, self_id, path)
+    found = _ranked(lib, space, vec, k, kinds, self_id, path)
     if turns and kind in (None, MediaKind.IMAGE, MediaKind.VIDEO, "image", "video"):
-        found = _with_turned_copies(lib, path, space, found, k, allow, self_id, model)
+        found = _with_turned_copies(lib, path, space, found, k, kinds, self_id, model)
     return found
 
 
 def _with_turned_copies(lib: Library, path: str, space: str, found: list[Match], k: int,
-                        allow: Allow, self_id: int | None, model: str | None) -> list[Match]:
+                        kinds: Kinds, self_id: int | None, model: str | None) -> list[Match]:
     """`found`, with items that a turned or mirrored query finds as the same content raised to
     that score (and added when they were not among the k)."""
     vectors = _turned_vectors(lib, path, space, model)
@@ -94,7 +94,7 @@ def _with_turned_copies(lib: Library, path: str, space: str, found: list[Match],
     same = lib.calibration(space).cosine_for(cal.TIERS[0][0])
     best = {m.item.id: m for m in found}
     for vec in vectors:
-        for m in _ranked(lib, space, vec, k, allow, self_id, path):
+        for m in _ranked(lib, space, vec, k, kinds, self_id, path):
             if m.cosine is not None and m.cosine >= same and (
                     m.item.id not in best or best[m.item.id].score < m.score):
                 best[m.item.id] = m
@@ -152,13 +152,13 @@ def find_similar_to_all(lib: Library, queries: list[str | Path | int], k: int = 
         if self_id is not None:
             exclude_ids.add(self_id)
         exclude_paths.add(os.path.abspath(str(q)))
-    allow = _allowed(lib, kind, None)
+    kinds = _kinds(kind)
     merged: dict[int, Match] = {}
     for space, vecs in by_space.items():
         mean = np.mean(vecs, axis=0)
         length = float(np.linalg.norm(mean)) or 1.0
         for m in _ranked(lib, space, (mean / length).astype(np.float32), k + len(exclude_ids),
-                         allow, scale=length):
+                         kinds, scale=length):
             if m.item.id in exclude_ids or m.item.path in exclude_paths:
                 continue
             if m.item.id not in merged or merged[m.item.id].score < m.score:
@@ -166,39 +166,63 @@ def find_similar_to_all(lib: Library, queries: list[str | Path | int], k: int = 
     return sorted(merged.values(), key=lambda m: -m.score)[:k]
 
 
-Allow = Callable[[int], bool] | None
+Kinds = list[str] | None  # the kinds of file a query keeps (None: every kind)
 
 
-def _allowed(lib: Library, kind: MediaKind | str | None, exclude_id: int | None) -> Allow:
-    """The ANN filter for a kind (None: every item), built once per query."""
-    if not kind:
-        return None
-    allowed = {r.id for r in lib.store.files(status="ok", kind=MediaKind(kind).value)}
-    if exclude_id is not None:
-        allowed.discard(exclude_id)
-    return allowed.__contains__
+def _kinds(kind: MediaKind | str | None) -> Kinds:
+    return [MediaKind(kind).value] if kind else None
 
 
-def _ranked(lib: Library, space: str, vec: np.ndarray, k: int, allow: Allow = None,
+def _ranked(lib: Library, space: str, vec: np.ndarray, k: int, kinds: Kinds = None,
             exclude_id: int | None = None, exclude_path: str | None = None,
             calibration: cal.Calibration | None = None, scale: float = 1.0) -> list[Match]:
-    """The k present items nearest to `vec` in `space` that `allow` lets through, best first,
-    without the query item itself. Scores are the calibrated `scale` × cosine."""
+    """The k present files nearest to `vec` in `space` of these kinds, best first, without
+    the query itself; a file with several vectors (segments) counts once, by its nearest.
+    Scores are the calibrated `scale` × cosine, computed exactly from the stored vectors of
+    the index's candidates (so a reduced graph only proposes), and only those rows are read."""
+    unit = np.asarray(vec, np.float32) / (float(np.linalg.norm(vec)) or 1.0)
     index = lib.indexes.get(space)
-    if index is None:
+    if index is not None:
+        # Two extra hits leave room to drop the query itself and a copy at its path.
+        got = lib.store.vectors_by_labels(index.candidates(unit, k + 2, kinds))
+    else:
+        got = _exact(lib, space, unit, k + 2, kinds)  # while its index is being rebuilt
+    if not len(got):
         return []
-    # One extra hit leaves room to drop the query itself when no filter removed it.
-    hits = index.query(vec, k + 1, allow)
-    rows = lib.store.files_by_ids(label for label, _ in hits)
+    cosines = got.matrix @ unit
+    best: dict[int, float] = {}
+    for i in np.argsort(-cosines).tolist():
+        fid = int(got.file_ids[i])
+        if fid == exclude_id or fid in best or (kinds is not None and got.kinds[i] not in kinds):
+            continue
+        best[fid] = float(cosines[i])
+        if len(best) > k + 1:
+            break
+    rows = lib.store.files_by_ids(best)
     calibration = calibration or lib.calibration(space)
     out: list[Match] = []
-    for label, cosine in hits:
-        r = rows.get(label)
-        if r is None or r.status != "ok" or label == exclude_id or r.path == exclude_path:
+    for fid, cosine in best.items():
+        r = rows.get(fid)
+        if r is None or r.status != "ok" or r.path == exclude_path:
             continue
         out.append(Match(r.item(), float(calibration.score(scale * cosine)), scale * cosine))
-    out.sort(key=lambda m: -m.score)
     return out[:k]
+
+
+def _exact(lib: Library, space: str, unit: np.ndarray, k: int, kinds: Kinds) -> Vectors:
+    """The k nearest stored vectors by a scan of the store (slower, exact)."""
+    keep_labels: list[np.ndarray] = []
+    keep_cos: list[np.ndarray] = []
+    for kind in kinds if kinds is not None else [None]:
+        for chunk in lib.store.space_chunks(space, kind=kind):
+            cos = chunk.matrix @ unit
+            top = np.argsort(-cos)[: 4 * k]
+            keep_labels.append(chunk.labels[top])
+            keep_cos.append(cos[top])
+    if not keep_labels:
+        return lib.store.vectors_by_labels([])
+    labels, cos = np.concatenate(keep_labels), np.concatenate(keep_cos)
+    return lib.store.vectors_by_labels(labels[np.argsort(-cos)[: 4 * k]].tolist())
 
 
 def text_model(lib: Library) -> str:
@@ -223,6 +247,9 @@ def search_text(lib: Library, text: str, k: int = 10, kind: MediaKind | str | No
     # Text and pictures score on another scale than picture and picture: calibrate by how
     # this description scores against random items of the library.
     index = lib.indexes.get(space)
-    sample = index.sample(cal.LIBRARY_SAMPLE) if index is not None else np.zeros((0, len(vec)))
+    sample = lib.store.vectors_by_labels(
+        index.sample_labels(cal.LIBRARY_SAMPLE) if index is not None else []).matrix
+    if not len(sample):
+        sample = np.zeros((0, len(vec)), np.float32)
     calibration = cal.for_query(vec, sample, cal.TEXT)
-    return _ranked(lib, space, vec, k, _allowed(lib, kind, None), calibration=calibration)
+    return _ranked(lib, space, vec, k, _kinds(kind), calibration=calibration)

@@ -139,7 +139,7 @@ def test_sigkill_mid_index_then_rerun_loses_and_duplicates_nothing(tmp_path: Pat
 
     with Library(lib) as again:
         idx = again.indexes.get("efficientnet-lite0")
-        assert idx is not None and idx.live == again.store.space_ids("efficientnet-lite0")
+        assert idx is not None and again.indexes.live_files("efficientnet-lite0") == again.store.space_file_ids("efficientnet-lite0")
         assert len(idx) == n
 
 

@@ -37,8 +37,9 @@ def test_vectors_round_trip_and_failed_batch_rolls_back(tmp_path: Path) -> None:
         store.insert_file(c, path="/b.jpg", kind="image", size=1, mtime=1.0)
         raise RuntimeError("killed mid-batch")
     assert store.file_by_path("/b.jpg") is None
-    ids, mat = store.space_vectors("m")
-    assert ids.tolist() == [fid] and mat[0].tolist() == [0, 1, 2, 3]
+    [got] = list(store.space_chunks("m"))
+    assert got.file_ids.tolist() == [fid]
+    assert np.allclose(got.matrix[0], np.arange(4) / np.linalg.norm(np.arange(4)))
     store.close()
 
 
@@ -56,4 +57,29 @@ def test_version_1_library_is_migrated_in_place(tmp_path: Path) -> None:
     assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 2
     job = store.last_job()
     assert job is not None and job["state"] == "done" and job["items_per_second"] is None
+    store.close()
+
+
+def test_version_2_library_gets_vector_labels_sort_keys_and_counts(tmp_path: Path) -> None:
+    from mediabrowser.core.store.schema import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0])
+    conn.executescript(MIGRATIONS[1])
+    conn.execute("PRAGMA user_version = 2")
+    for i, name in enumerate(["/m/B.jpg", "/m/a.jpg", "/m/c.mp4"], start=1):
+        conn.execute("INSERT INTO files (id, path, kind, size, mtime, added_at, updated_at) "
+                     "VALUES (?, ?, ?, 1, ?, 0, 0)", (i, name, name[-3:] == "mp4" and "video"
+                                                      or "image", float(i)))
+        conn.execute("INSERT INTO vectors VALUES (?, 'm', 'm', 2, ?, 0)",
+                     (i, np.array([1, i], np.float32).tobytes()))
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    labels = store.conn.execute("SELECT label, file_id, segment FROM vectors ORDER BY label")
+    assert [r[1:] for r in labels] == [(1, 0), (2, 0), (3, 0)]
+    assert store.listing() == [2, 1, 3]  # a.jpg, B.jpg, c.mp4: names compared lower-cased
+    assert store.listing_count() == 3 and store.listing_count("video") == 1
     store.close()

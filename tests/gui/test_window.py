@@ -200,7 +200,7 @@ def test_cancel_mid_indexing_leaves_the_library_consistent(qtbot: Any, make_wind
     with Library(lib_dir) as lib:
         assert lib.store.vector_counts()["efficientnet-lite0"] == report.embedded
         idx = lib.indexes.get("efficientnet-lite0")
-        assert idx is not None and idx.live == lib.store.space_ids("efficientnet-lite0")
+        assert idx is not None and lib.indexes.live_files("efficientnet-lite0") == lib.store.space_file_ids("efficientnet-lite0")
 
 
 def test_closing_mid_indexing_resumes_at_next_start(qtbot: Any, make_window: Any,

@@ -1,120 +1,217 @@
-"""Keeps one HnswIndex per vector space in step with the store.
+"""Keeps one SpaceIndex per vector space in step with the store, shared by every Library of
+the same folder in this process (the indexing and the search threads use the same graphs).
 
-At first use the saved index is loaded and compared with the store: vectors the index lacks are
-added, labels the store no longer has are deleted; a missing or damaged index is rebuilt.
+Opening loads the saved generation and applies the store's changes logged after it; a missing
+or damaged index is rebuilt from the store: at once when the space is small, on a background
+thread when it is large (`background=True`, the window) while searches answer exactly from the
+store. `sync()` costs one query when nothing changed: it follows the change log by sequence
+number, whoever wrote (another thread, another process).
 """
 
 from __future__ import annotations
 
 import threading
-import time
+from collections.abc import Generator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from mediabrowser.core.index.hnsw import HnswIndex
+from mediabrowser.core.index.build import build_space, catch_up
+from mediabrowser.core.index.space import FORMAT, SpaceIndex, read_meta, safe_name
 from mediabrowser.core.store.repo import Store
+from mediabrowser.core.types import CancelToken, Progress
+
+BACKGROUND_FROM = 20_000  # a missing index this large is rebuilt on a background thread
+
+
+@dataclass
+class _Shared:
+    """The indexes of one library folder in this process."""
+
+    spaces: dict[str, SpaceIndex] = field(default_factory=dict)
+    building: dict[str, threading.Thread] = field(default_factory=dict)
+    dirty: set[str] = field(default_factory=set)
+    actions: dict[str, str] = field(default_factory=dict)  # "loaded" | "reconciled" | "rebuilt"
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    cancel: CancelToken = field(default_factory=CancelToken)
+    users: int = 0
+
+
+_SHARED: dict[Path, _Shared] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def _attach(folder: Path) -> _Shared:
+    with _SHARED_LOCK:
+        shared = _SHARED.setdefault(folder.absolute(), _Shared())
+        shared.users += 1
+        return shared
 
 
 class IndexManager:
-    def __init__(self, folder: Path, store: Store, writable: bool = True) -> None:
+    def __init__(self, folder: Path, store: Store, writable: bool = True,
+                 background: bool = False) -> None:
         self.folder = folder
         self.store = store
         self.writable = writable
-        self._indexes: dict[str, HnswIndex] = {}
-        self._dirty: set[str] = set()
-        self._lock = threading.Lock()
-        self.last_open_action: dict[str, str] = {}  # space → "loaded" | "reconciled" | "rebuilt"
-        self._synced_at: dict[str, float] = {}
+        self.background = background
+        self._shared = _attach(folder)
+        self._closed = False
 
-    def get(self, space: str) -> HnswIndex | None:
-        """The index of `space`, or None when the store has no vectors in it."""
-        with self._lock:
-            if space not in self._indexes:
-                self._synced_at[space] = time.time()
-                idx = self._open(space)
+    @property
+    def last_open_action(self) -> dict[str, str]:
+        return self._shared.actions
+
+    # ---- opening ----------------------------------------------------------------------------
+    def get(self, space: str) -> SpaceIndex | None:
+        """The index of `space`; None when the store has no vector in it, or while it is being
+        rebuilt in the background (search the store exactly meanwhile)."""
+        sh = self._shared
+        with sh.lock:
+            idx = sh.spaces.get(space)
+            if idx is not None or space in sh.building:
+                return idx
+            idx = SpaceIndex.load(self.folder, space)
+            if idx is not None:
+                try:
+                    changed = catch_up(self.store, space, idx)
+                except ValueError:  # vectors changed dimension behind the saved index
+                    idx = None
+                else:
+                    sh.actions[space] = "reconciled" if changed else "loaded"
+                    if changed:
+                        sh.dirty.add(space)
+            if idx is None:
+                size = self.store.space_size(space)
+                if size == 0:
+                    return None
+                sh.actions[space] = "rebuilt"
+                if self.background and size >= BACKGROUND_FROM:
+                    self._rebuild_in_background(space)
+                    return None
+                idx = _drive(build_space(self.store, space, sh.cancel))
                 if idx is None:
                     return None
-                self._indexes[space] = idx
-            return self._indexes[space]
-
-    def _open(self, space: str) -> HnswIndex | None:
-        expected = self.store.space_ids(space)
-        idx = HnswIndex.load(self.folder, space)
-        if idx is None:
-            if not expected:
-                return None
-            self.last_open_action[space] = "rebuilt"
-            return self._rebuild(space)
-        extra = idx.live - expected
-        # Labels the saved generation lacks, and vectors stored after it was written (a file
-        # re-embedded just before a kill keeps its label but must get its new vector).
-        missing = (expected - idx.live) | self.store.space_ids_since(space, idx.saved_at - 1.0)
-        if extra or missing:
-            ids, mat = self.store.space_vectors(space, missing)
-            if len(ids) and mat.shape[1] != idx.dim:
-                self.last_open_action[space] = "rebuilt"
-                return self._rebuild(space)
-            idx.remove(extra)
-            idx.add(ids, mat)
-            self._dirty.add(space)
-            self.last_open_action[space] = "reconciled"
-        else:
-            self.last_open_action[space] = "loaded"
+                sh.dirty.add(space)
+            sh.spaces[space] = idx
+        if sh.actions.get(space) == "rebuilt" and not self.writable:
+            self.save([space])  # a reader's rebuild is kept too, so the next open is quick
         return idx
 
+    def building(self, space: str | None = None) -> bool:
+        """Whether (any, or this) index is being rebuilt in the background."""
+        with self._shared.lock:
+            return bool(self._shared.building) if space is None else \
+                space in self._shared.building
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for background rebuilds; False when some still run after `timeout`."""
+        with self._shared.lock:
+            threads = list(self._shared.building.values())
+        for t in threads:
+            t.join(timeout)
+        return not self.building()
+
+    def _rebuild_in_background(self, space: str) -> None:
+        sh = self._shared
+        path = self.store.path
+
+        def run() -> None:
+            store = Store(path)
+            try:
+                idx = _drive(build_space(store, space, sh.cancel))
+                if idx is not None:
+                    with sh.lock:
+                        catch_up(store, space, idx)
+                        sh.spaces[space] = idx
+                        sh.dirty.add(space)
+                    _save(self.folder, space, idx)
+                    with sh.lock:
+                        sh.dirty.discard(space)
+            finally:
+                with sh.lock:
+                    sh.building.pop(space, None)
+                store.close()
+
+        thread = threading.Thread(target=run, name=f"index-build-{space}", daemon=True)
+        sh.building[space] = thread
+        thread.start()
+
+    # ---- keeping up -------------------------------------------------------------------------
     def sync(self) -> None:
-        """Bring loaded indexes in step with the store after another process or thread wrote
-        to it (new vectors added, removed files dropped); spaces not loaded yet load later."""
-        with self._lock:
-            spaces = list(self._indexes)
-        for space in spaces:
-            idx = self._indexes[space]
-            now = time.time()
-            expected = self.store.space_ids(space)
-            changed = self.store.space_ids_since(space, self._synced_at.get(space, 0.0) - 1.0)
-            self._synced_at[space] = now
-            extra, missing = idx.live - expected, (expected - idx.live) | changed
-            if extra:
-                idx.remove(extra)
-            if missing:
-                ids, mat = self.store.space_vectors(space, missing)
-                idx.add(ids, mat)
-            if extra or missing:
-                self._dirty.add(space)
-
-    def _rebuild(self, space: str) -> HnswIndex:
-        ids, mat = self.store.space_vectors(space)
-        idx = HnswIndex(dim=mat.shape[1], capacity=len(ids) + 1024)
-        idx.add(ids, mat)
-        self._dirty.add(space)
-        return idx
-
-    def add(self, space: str, ids: list[int], vectors: np.ndarray) -> None:
-        idx = self.get(space)
-        if idx is None:  # first vectors of this space (get() found none in the store yet)
-            with self._lock:
-                idx = self._indexes.setdefault(
-                    space, HnswIndex(dim=vectors.shape[1], capacity=max(1024, len(ids))))
-        idx.add(ids, vectors)
-        self._dirty.add(space)
-
-    def remove(self, ids: set[int] | list[int]) -> None:
-        """Delete these labels from the loaded indexes (a file went missing or was removed).
-        An index not loaded yet needs nothing: it is reconciled with the store when opened."""
-        with self._lock:
-            loaded = list(self._indexes.items())
-        for space, idx in loaded:
-            before = len(idx)
-            idx.remove(ids)
-            if len(idx) != before:
-                self._dirty.add(space)
-
-    def save(self) -> None:
-        if not self.writable:
+        """Apply what was stored since each loaded index last looked (one query when nothing
+        changed); spaces not loaded yet catch up when they load."""
+        sh = self._shared
+        with sh.lock:
+            loaded = list(sh.spaces.items())
+        if not loaded:
             return
-        for space in sorted(self._dirty):
-            idx = self._indexes.get(space)
-            if idx is not None:
-                idx.save(self.folder, space)
-        self._dirty.clear()
+        last = self.store.last_change()
+        for space, idx in loaded:
+            if idx.seq >= last:
+                continue
+            with idx.lock:
+                if catch_up(self.store, space, idx):
+                    sh.dirty.add(space)
+
+    def live_files(self, space: str) -> set[int]:
+        """Ids of the files the index of `space` holds (reads every label: for checks)."""
+        idx = self.get(space)
+        if idx is None:
+            return set()
+        return set(self.store.labels_to_files(idx.labels().tolist()).values())
+
+    def loaded(self) -> dict[str, SpaceIndex]:
+        with self._shared.lock:
+            return dict(self._shared.spaces)
+
+    # ---- saving -----------------------------------------------------------------------------
+    def save(self, spaces: list[str] | None = None) -> None:
+        """Write the changed indexes (the writer does; a reader only after a rebuild)."""
+        sh = self._shared
+        with sh.lock:
+            todo = [s for s in (spaces if spaces is not None else sorted(sh.dirty))
+                    if s in sh.spaces]
+        if spaces is None and not self.writable:
+            return
+        for space in todo:
+            _save(self.folder, space, sh.spaces[space])
+            with sh.lock:
+                sh.dirty.discard(space)
+
+    def close(self) -> None:
+        """Leave the shared indexes; the last user of a folder frees them."""
+        if self._closed:
+            return
+        self._closed = True
+        with _SHARED_LOCK:
+            sh = self._shared
+            sh.users -= 1
+            last = sh.users <= 0
+            if last:
+                _SHARED.pop(self.folder.absolute(), None)
+        if last:
+            sh.cancel.cancel()
+            for t in list(sh.building.values()):
+                t.join()
+
+
+def _save(folder: Path, space: str, idx: SpaceIndex) -> None:
+    """Save unless another process saved a newer generation meanwhile (under a lock file)."""
+    from filelock import FileLock
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(folder / "index.lock")):
+        on_disk = read_meta(folder / f"{safe_name(space)}.json")
+        if on_disk.get("format") == FORMAT and int(on_disk.get("seq", -1)) > idx.seq:
+            return
+        with idx.lock:
+            idx.save(folder, space)
+
+
+def _drive(job: Generator[Progress, None, SpaceIndex | None]) -> SpaceIndex | None:
+    """Run a job generator to its end and return its value (no progress to show)."""
+    while True:
+        try:
+            next(job)
+        except StopIteration as stop:
+            return stop.value

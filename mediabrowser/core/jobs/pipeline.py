@@ -170,7 +170,6 @@ def _flush(lib: Library, embedder: Any, spec: Any, batch: list[tuple[Work, Any]]
                 results.append((w, None, f"model failed on this file ({detail}); "
                                          "it is tried again on the next run"))
     ok_ids: list[int] = []
-    ok_vecs: list[Any] = []
     with lib.store.transaction() as c:
         for w, vec, err in results:
             if err is not None:
@@ -179,11 +178,9 @@ def _flush(lib: Library, embedder: Any, spec: Any, batch: list[tuple[Work, Any]]
                 continue
             lib.store.put_vector(c, w.file_id, spec.name, spec.index_space, vec)
             ok_ids.append(w.file_id)
-            ok_vecs.append(vec)
     if ok_ids:
-        import numpy as np
-
-        lib.indexes.add(spec.index_space, ok_ids, np.stack(ok_vecs))
+        lib.indexes.sync()  # the new vectors, from the store's change log
+        lib.indexes.get(spec.index_space)  # the first vectors of a space start its index
         report.embedded += len(ok_ids)
 
 

@@ -71,10 +71,8 @@ def scan_and_probe(lib: Library, roots: list[str], cancel: CancelToken, report: 
         with store.transaction() as c:
             for plan in plans:
                 _apply(lib, c, job_id, report, work, removed, restored, plan)
-        if removed:
-            lib.indexes.remove(removed)
-        if restored:
-            reindex(lib, restored)
+        if removed or restored:
+            lib.indexes.sync()  # the store's change log says what moved
         meter.step(len(chunk))
         yield meter.progress(current=chunk[-1], errors=report.problems)
     _mark_gone(lib, live_roots, seen, report)
@@ -100,7 +98,7 @@ def _set_offline(lib: Library, roots: list[str], report: IndexReport) -> set[str
             with store.transaction() as c:
                 for fid in ids:
                     store.update_file(c, fid, status="offline")
-            lib.indexes.remove(ids)
+            lib.indexes.sync()
     report.offline_roots = sorted(away)
     return away
 
@@ -158,7 +156,7 @@ def _mark_gone(lib: Library, roots: list[str], seen: set[str], report: IndexRepo
             with store.transaction() as c:
                 for fid in ids:
                     store.update_file(c, fid, status=status)
-            lib.indexes.remove(ids)
+            lib.indexes.sync()
     report.missing = len(gone)
     report.offline += len(away)
 
@@ -179,7 +177,7 @@ def _skip_crashers(lib: Library, guard: CrashGuard, job_id: int, report: IndexRe
                 store.update_file(c, row.id, status="error", error=CRASH_REASON, size=st[0],
                                   mtime=st[1])
         if row is not None:
-            lib.indexes.remove([row.id])
+            lib.indexes.sync()
 
 
 def _plan(lib: Library, path: str, guard: CrashGuard) -> _Plan:
@@ -225,14 +223,6 @@ def _probe_one(row: FileRow | None, path: str
     if result is None:
         return row, None, "not a media file"
     return row, result, None
-
-
-def reindex(lib: Library, ids: list[int]) -> None:
-    """Put back into the indexes the stored vectors of files that are present again."""
-    for space in lib.store.spaces():
-        got, mat = lib.store.space_vectors(space, ids)
-        if len(got):
-            lib.indexes.add(space, got.tolist(), mat)
 
 
 def _apply(lib: Library, c: Any, job_id: int, report: IndexReport, work: list[Work],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -21,8 +22,32 @@ def connect(path: Path) -> sqlite_utils.Database:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across process kills
     conn.execute("PRAGMA foreign_keys=ON")
+    conn.create_function("mb_name_key", 1, name_key, deterministic=True)
     migrate(conn)
     return db
+
+
+def name_key(path: str | bytes | None) -> str:
+    """The grid's "name" sort key: the file name, lower-cased (stored with each row)."""
+    from mediabrowser.core.filenames import display, from_db
+
+    if path is None:
+        return ""
+    return display(os.path.basename(from_db(path))).lower()
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of a migration, trigger bodies (which hold ';') kept whole."""
+    out, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip().rstrip(";").strip():
+                out.append(current)
+            current = ""
+    if current.strip():
+        out.append(current)
+    return out
 
 
 def migrate(conn: sqlite3.Connection) -> None:
@@ -42,9 +67,8 @@ def migrate(conn: sqlite3.Connection) -> None:
             if version >= SCHEMA_VERSION:
                 conn.execute("COMMIT")
                 break
-            for statement in MIGRATIONS[version].split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            for statement in _statements(MIGRATIONS[version]):
+                conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {version + 1}")
             conn.execute("COMMIT")
             version += 1

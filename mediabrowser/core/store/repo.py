@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from mediabrowser.core.filenames import display, from_db, to_db
-from mediabrowser.core.store.db import connect
+from mediabrowser.core.filenames import from_db, to_db
+from mediabrowser.core.store.db import connect, name_key
+from mediabrowser.core.store.listing import ListingRepo
+from mediabrowser.core.store.vectors import VectorRepo
 from mediabrowser.core.types import MediaItem, MediaKind
 
 FILE_COLUMNS = ("id, path, kind, size, mtime, hash, full_hash, width, height, duration, "
@@ -47,7 +47,7 @@ def _row(r: Sequence[Any]) -> FileRow:
     return FileRow(r[0], from_db(r[1]), *r[2:])
 
 
-class Store:
+class Store(VectorRepo, ListingRepo):
     def __init__(self, path: Path) -> None:
         self.path = path
         self.db = connect(path)
@@ -114,37 +114,6 @@ class Store:
             (limit,)).fetchall()
         return [_row(r) for r in rows]
 
-    def listing(self, kind: str | None = None, sort: str = "name", name_filter: str = ""
-                ) -> list[int]:
-        """Ids of the items a person browses (present, unreadable, or offline with their drive),
-        sorted by
-        "name" (file name), "date" (newest first) or "folder" (full path)."""
-        sql = "SELECT id, path, mtime FROM files WHERE status IN ('ok', 'error', 'offline')"
-        args: list[Any] = []
-        if kind:
-            sql += " AND kind = ?"
-            args.append(kind)
-        rows = self.conn.execute(sql, args).fetchall()
-        needle = name_filter.strip().lower()
-        rows = [(r[0], from_db(r[1]), r[2]) for r in rows]
-        if needle:
-            rows = [r for r in rows if needle in display(os.path.basename(r[1])).lower()]
-        if sort == "date":
-            rows.sort(key=lambda r: (-r[2], r[1]))
-        elif sort == "folder":
-            rows.sort(key=lambda r: r[1])
-        else:
-            rows.sort(key=lambda r: (os.path.basename(r[1]).lower(), r[1]))
-        return [r[0] for r in rows]
-
-    def listing_count(self, kind: str | None = None) -> int:
-        sql = "SELECT COUNT(*) FROM files WHERE status IN ('ok', 'error', 'offline')"
-        args: list[Any] = []
-        if kind:
-            sql += " AND kind = ?"
-            args.append(kind)
-        return int(self.conn.execute(sql, args).fetchone()[0])
-
     def files_under(self, root: str) -> list[FileRow]:
         # Compared as bytes: names that are not UTF-8 are stored as BLOBs, the rest as TEXT.
         prefix = os.fsencode(root.rstrip(os.sep) + os.sep)
@@ -159,6 +128,7 @@ class Store:
         now = time.time()
         fields.setdefault("added_at", now)
         if "path" in fields:
+            fields["name_key"] = name_key(fields["path"])
             fields["path"] = to_db(fields["path"])
         fields.setdefault("updated_at", now)
         cols = ", ".join(fields)
@@ -170,6 +140,7 @@ class Store:
     def update_file(self, conn: sqlite3.Connection, file_id: int, **fields: Any) -> None:
         fields["updated_at"] = time.time()
         if "path" in fields:
+            fields["name_key"] = name_key(fields["path"])
             fields["path"] = to_db(fields["path"])
         sets = ", ".join(f"{k} = ?" for k in fields)
         conn.execute(f"UPDATE files SET {sets} WHERE id = ?", [*fields.values(), file_id])
@@ -178,95 +149,16 @@ class Store:
         self.update_file(conn, file_id, status="error", error=reason)
 
     def counts(self) -> dict[str, dict[str, int]]:
+        """kind → status → number of files (kept by triggers: no table scan)."""
         out: dict[str, dict[str, int]] = {}
         for kind, status, n in self.conn.execute(
-            "SELECT kind, status, COUNT(*) FROM files GROUP BY kind, status"
+            "SELECT kind, status, n FROM file_counts WHERE n > 0"
         ):
             out.setdefault(kind, {})[status] = n
         return out
 
-    # ---- vectors -----------------------------------------------------------------------------
-    def has_vector(self, file_id: int, model: str) -> bool:
-        return self.conn.execute(
-            "SELECT 1 FROM vectors WHERE file_id = ? AND model = ?", (file_id, model)
-        ).fetchone() is not None
-
-    def models_with_vectors(self, file_id: int) -> set[str]:
-        return {r[0] for r in self.conn.execute(
-            "SELECT model FROM vectors WHERE file_id = ?", (file_id,))}
-
-    def put_vector(self, conn: sqlite3.Connection, file_id: int, model: str, space: str,
-                   vec: np.ndarray) -> None:
-        v = np.ascontiguousarray(vec, dtype=np.float32)
-        conn.execute(
-            "INSERT OR REPLACE INTO vectors (file_id, model, space, dim, vector, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (file_id, model, space, int(v.shape[0]), v.tobytes(), time.time()),
-        )
-
-    def copy_vectors(self, conn: sqlite3.Connection, src_id: int, dst_id: int) -> None:
-        conn.execute(
-            "INSERT OR REPLACE INTO vectors (file_id, model, space, dim, vector, created_at) "
-            "SELECT ?, model, space, dim, vector, created_at FROM vectors WHERE file_id = ?",
-            (dst_id, src_id),
-        )
-
-    def delete_vectors(self, conn: sqlite3.Connection, file_id: int) -> None:
-        conn.execute("DELETE FROM vectors WHERE file_id = ?", (file_id,))
-
-    def vector(self, file_id: int, space: str) -> np.ndarray | None:
-        r = self.conn.execute(
-            "SELECT vector FROM vectors WHERE file_id = ? AND space = ?", (file_id, space)
-        ).fetchone()
-        return np.frombuffer(r[0], dtype=np.float32).copy() if r else None
-
-    def space_ids(self, space: str) -> set[int]:
-        """Ids of the present (status ok) files that have a vector in `space`."""
-        return {r[0] for r in self.conn.execute(
-            "SELECT v.file_id FROM vectors v JOIN files f ON f.id = v.file_id "
-            "WHERE v.space = ? AND f.status = 'ok'", (space,))}
-
-    def space_ids_since(self, space: str, since: float) -> set[int]:
-        """Present files whose vector in `space` was stored at or after `since`."""
-        return {r[0] for r in self.conn.execute(
-            "SELECT v.file_id FROM vectors v JOIN files f ON f.id = v.file_id "
-            "WHERE v.space = ? AND f.status = 'ok' AND v.created_at >= ?", (space, since))}
-
-    def space_vectors(self, space: str, ids: Iterable[int] | None = None
-                      ) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, matrix) of present files' vectors in `space` (all of them, or just `ids`)."""
-        sql = ("SELECT v.file_id, v.vector FROM vectors v JOIN files f ON f.id = v.file_id "
-               "WHERE v.space = ? AND f.status = 'ok'")
-        rows: list[tuple[int, bytes]] = []
-        if ids is None:
-            rows = self.conn.execute(sql + " ORDER BY v.file_id", (space,)).fetchall()
-        else:
-            id_list = sorted(ids)
-            for start in range(0, len(id_list), 500):
-                chunk = id_list[start:start + 500]
-                marks = ",".join("?" * len(chunk))
-                rows += self.conn.execute(
-                    sql + f" AND v.file_id IN ({marks})", (space, *chunk)).fetchall()
-        if not rows:
-            return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
-        id_arr = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        mat = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
-        return id_arr, mat
-
-    def model_coverage(self, model: str, kind: str) -> int:
-        """How many present files of `kind` have a vector from `model`."""
-        r = self.conn.execute(
-            "SELECT COUNT(*) FROM vectors v JOIN files f ON f.id = v.file_id "
-            "WHERE v.model = ? AND f.kind = ? AND f.status = 'ok'", (model, kind)).fetchone()
-        return int(r[0])
-
-    def spaces(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT DISTINCT space FROM vectors ORDER BY 1")]
-
-    def vector_counts(self) -> dict[str, int]:
-        return dict(self.conn.execute(
-            "SELECT v.model, COUNT(*) FROM vectors v JOIN files f ON f.id = v.file_id "
-            "WHERE f.status = 'ok' GROUP BY v.model").fetchall())
+    def count(self, kind: str, status: str = "ok") -> int:
+        return self.counts().get(kind, {}).get(status, 0)
 
     # ---- roots, jobs, problems ---------------------------------------------------------------
     def add_roots(self, roots: Iterable[str]) -> None:

@@ -62,6 +62,68 @@ MIGRATIONS: list[str] = [
     ALTER TABLE jobs ADD COLUMN device TEXT;
     ALTER TABLE jobs ADD COLUMN items_per_second REAL
     """,
+    # 3: a million items. Vectors get their own label (the index label) so a file can hold
+    # several (video segments, audio windows); a change log lets indexes catch up by sequence
+    # number; counts and sort keys let the grid page in SQL without reading the whole table.
+    """
+    CREATE TABLE vectors3 (
+        label INTEGER PRIMARY KEY,
+        file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+        segment INTEGER NOT NULL DEFAULT 0,
+        start_s REAL,
+        end_s REAL,
+        model TEXT NOT NULL,
+        space TEXT NOT NULL,
+        dim INTEGER NOT NULL,
+        vector BLOB NOT NULL,
+        created_at REAL NOT NULL,
+        UNIQUE (file_id, model, segment)
+    );
+    INSERT INTO vectors3 (file_id, segment, model, space, dim, vector, created_at)
+        SELECT file_id, 0, model, space, dim, vector, created_at FROM vectors
+        ORDER BY space, file_id;
+    DROP TABLE vectors;
+    ALTER TABLE vectors3 RENAME TO vectors;
+    CREATE INDEX vectors_space ON vectors(space);
+    CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, label INTEGER NOT NULL);
+    CREATE TRIGGER vectors_added AFTER INSERT ON vectors BEGIN
+        INSERT INTO changes (label) VALUES (NEW.label);
+    END;
+    CREATE TRIGGER vectors_changed AFTER UPDATE ON vectors BEGIN
+        INSERT INTO changes (label) VALUES (NEW.label);
+    END;
+    CREATE TRIGGER vectors_deleted AFTER DELETE ON vectors BEGIN
+        INSERT INTO changes (label) VALUES (OLD.label);
+    END;
+    ALTER TABLE files ADD COLUMN name_key TEXT;
+    UPDATE files SET name_key = mb_name_key(path);
+    CREATE INDEX files_name ON files(name_key, path);
+    CREATE INDEX files_kind_name ON files(kind, name_key, path);
+    CREATE INDEX files_date ON files(mtime DESC, path);
+    CREATE INDEX files_kind_date ON files(kind, mtime DESC, path);
+    CREATE INDEX files_kind_path ON files(kind, path);
+    CREATE TABLE file_counts (
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (kind, status)
+    );
+    INSERT INTO file_counts SELECT kind, status, COUNT(*) FROM files GROUP BY kind, status;
+    CREATE TRIGGER files_added AFTER INSERT ON files BEGIN
+        INSERT OR IGNORE INTO file_counts VALUES (NEW.kind, NEW.status, 0);
+        UPDATE file_counts SET n = n + 1 WHERE kind = NEW.kind AND status = NEW.status;
+    END;
+    CREATE TRIGGER files_deleted AFTER DELETE ON files BEGIN
+        UPDATE file_counts SET n = n - 1 WHERE kind = OLD.kind AND status = OLD.status;
+    END;
+    CREATE TRIGGER files_moved AFTER UPDATE OF status, kind ON files
+    WHEN OLD.status IS NOT NEW.status OR OLD.kind IS NOT NEW.kind BEGIN
+        INSERT INTO changes (label) SELECT label FROM vectors WHERE file_id = NEW.id;
+        UPDATE file_counts SET n = n - 1 WHERE kind = OLD.kind AND status = OLD.status;
+        INSERT OR IGNORE INTO file_counts VALUES (NEW.kind, NEW.status, 0);
+        UPDATE file_counts SET n = n + 1 WHERE kind = NEW.kind AND status = NEW.status;
+    END
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

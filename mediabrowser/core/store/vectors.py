@@ -1,0 +1,200 @@
+"""Vectors in the library database: one row per (file, model, segment), keyed by its index
+label. Every change to a vector, or to the presence of its file, lands in the `changes` log
+(SQLite triggers, schema 3), which the indexes follow by sequence number."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+# Lookups by label use the primary key; a `+` before a column keeps the planner off that
+# column's index (files by status, vectors by space), which would scan a million rows for one.
+_PRESENT = ("SELECT v.label, v.file_id, f.kind, v.vector FROM vectors v "
+            "JOIN files f ON f.id = v.file_id WHERE +f.status = 'ok'")
+
+
+@dataclass
+class Vectors:
+    """Some stored vectors: their labels, files, the files' kinds and the unit-length matrix."""
+
+    labels: np.ndarray
+    file_ids: np.ndarray
+    kinds: list[str]
+    matrix: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+def _vectors(rows: list[tuple[int, int, str, bytes]], dim: int = 0) -> Vectors:
+    if not rows:
+        return Vectors(np.zeros(0, np.int64), np.zeros(0, np.int64), [],
+                       np.zeros((0, dim), np.float32))
+    labels = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+    files = np.fromiter((r[1] for r in rows), np.int64, len(rows))
+    mat = np.stack([np.frombuffer(r[3], dtype=np.float32) for r in rows])
+    norms = np.linalg.norm(mat, axis=1, keepdims=True)
+    mat = (mat / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+    return Vectors(labels, files, [r[2] for r in rows], mat.astype(np.float32, copy=False))
+
+
+class VectorRepo:
+    conn: sqlite3.Connection
+
+    def put_vector(self, conn: sqlite3.Connection, file_id: int, model: str, space: str,
+                   vec: np.ndarray, segment: int = 0, start_s: float | None = None,
+                   end_s: float | None = None) -> None:
+        """Store (or replace in place, keeping its label) the vector of a file's segment."""
+        v = np.ascontiguousarray(vec, dtype=np.float32)
+        conn.execute(
+            "INSERT INTO vectors (file_id, segment, start_s, end_s, model, space, dim, vector, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (file_id, model, segment) DO UPDATE SET space = excluded.space, "
+            "dim = excluded.dim, vector = excluded.vector, created_at = excluded.created_at, "
+            "start_s = excluded.start_s, end_s = excluded.end_s",
+            (file_id, segment, start_s, end_s, model, space, int(v.shape[0]), v.tobytes(),
+             time.time()))
+
+    def copy_vectors(self, conn: sqlite3.Connection, src_id: int, dst_id: int) -> None:
+        conn.execute(
+            "INSERT INTO vectors (file_id, segment, start_s, end_s, model, space, dim, vector, "
+            "created_at) SELECT ?, segment, start_s, end_s, model, space, dim, vector, "
+            "created_at FROM vectors WHERE file_id = ? AND true "
+            "ON CONFLICT (file_id, model, segment) DO UPDATE SET space = excluded.space, "
+            "dim = excluded.dim, vector = excluded.vector, created_at = excluded.created_at",
+            (dst_id, src_id))
+
+    def delete_vectors(self, conn: sqlite3.Connection, file_id: int) -> None:
+        conn.execute("DELETE FROM vectors WHERE file_id = ?", (file_id,))
+
+    def has_vector(self, file_id: int, model: str) -> bool:
+        return self.conn.execute(
+            "SELECT 1 FROM vectors WHERE file_id = ? AND model = ?", (file_id, model)
+        ).fetchone() is not None
+
+    def models_with_vectors(self, file_id: int) -> set[str]:
+        return {r[0] for r in self.conn.execute(
+            "SELECT model FROM vectors WHERE file_id = ?", (file_id,))}
+
+    def vector(self, file_id: int, space: str) -> np.ndarray | None:
+        """The file's vector in `space` (its first segment's)."""
+        r = self.conn.execute(
+            "SELECT vector FROM vectors WHERE file_id = ? AND +space = ? "
+            "ORDER BY segment LIMIT 1", (file_id, space)).fetchone()
+        return np.frombuffer(r[0], dtype=np.float32).copy() if r else None
+
+    def vectors_by_labels(self, labels: Iterable[int]) -> Vectors:
+        """The vectors of these labels whose files are present, in no particular order."""
+        wanted = [int(x) for x in labels]
+        rows: list[tuple[int, int, str, bytes]] = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows += self.conn.execute(
+                f"{_PRESENT} AND v.label IN ({marks})", chunk).fetchall()
+        return _vectors(rows)
+
+    def space_chunks(self, space: str, chunk: int = 20_000, kind: str | None = None
+                     ) -> Iterator[Vectors]:
+        """Every present vector of `space` (of files of `kind`), in label order, in chunks."""
+        after = -1
+        extra = " AND +f.kind = ?" if kind else ""
+        while True:
+            args: tuple = (space, after, *((kind,) if kind else ()), chunk)
+            rows = self.conn.execute(
+                f"{_PRESENT} AND v.space = ? AND v.label > ?{extra} ORDER BY v.label LIMIT ?",
+                args).fetchall()
+            if not rows:
+                return
+            yield _vectors(rows)
+            if len(rows) < chunk:
+                return
+            after = rows[-1][0]
+
+    def space_size(self, space: str) -> int:
+        """How many vectors `space` holds (present files or not: an upper bound, fast)."""
+        return int(self.conn.execute(
+            "SELECT COUNT(*) FROM vectors WHERE space = ?", (space,)).fetchone()[0])
+
+    def space_dim(self, space: str) -> int | None:
+        r = self.conn.execute("SELECT dim FROM vectors WHERE space = ? LIMIT 1",
+                              (space,)).fetchone()
+        return int(r[0]) if r else None
+
+    def space_file_ids(self, space: str) -> set[int]:
+        """Ids of the present files that have a vector in `space` (for checks at small N)."""
+        return {r[0] for r in self.conn.execute(
+            "SELECT DISTINCT v.file_id FROM vectors v JOIN files f ON f.id = v.file_id "
+            "WHERE v.space = ? AND f.status = 'ok'", (space,))}
+
+    def labels_of_files(self, file_ids: Iterable[int]) -> dict[int, int]:
+        """label → file id for the vectors of these files."""
+        ids = list(file_ids)
+        out: dict[int, int] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(self.conn.execute(
+                f"SELECT label, file_id FROM vectors WHERE file_id IN ({marks})", chunk))
+        return out
+
+    def labels_to_files(self, labels: Iterable[int]) -> dict[int, int]:
+        """label → file id for these labels."""
+        wanted = [int(x) for x in labels]
+        out: dict[int, int] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(self.conn.execute(
+                f"SELECT label, file_id FROM vectors WHERE label IN ({marks})", chunk))
+        return out
+
+    # ---- the change log ---------------------------------------------------------------------
+    def last_change(self) -> int:
+        """The sequence number of the latest change (0: none yet)."""
+        r = self.conn.execute("SELECT MAX(seq) FROM changes").fetchone()
+        return int(r[0] or 0)
+
+    def changes_since(self, seq: int, limit: int = 50_000) -> tuple[list[int], int]:
+        """(labels changed after `seq`, the last sequence number read), at most `limit`."""
+        rows = self.conn.execute(
+            "SELECT seq, label FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
+            (seq, limit)).fetchall()
+        if not rows:
+            return [], seq
+        return list(dict.fromkeys(r[1] for r in rows)), int(rows[-1][0])
+
+    def label_states(self, labels: Iterable[int]) -> dict[int, tuple[str, str, bytes]]:
+        """label → (space, kind, vector bytes) for those whose file is present."""
+        wanted = [int(x) for x in labels]
+        out: dict[int, tuple[str, str, bytes]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for label, space, kind, vec in self.conn.execute(
+                    "SELECT v.label, v.space, f.kind, v.vector FROM vectors v "
+                    "JOIN files f ON f.id = v.file_id WHERE +f.status = 'ok' "
+                    f"AND v.label IN ({marks})", chunk):
+                out[label] = (space, kind, vec)
+        return out
+
+    # ---- summaries --------------------------------------------------------------------------
+    def model_coverage(self, model: str, kind: str) -> int:
+        """How many present files of `kind` have a vector from `model`."""
+        r = self.conn.execute(
+            "SELECT COUNT(DISTINCT v.file_id) FROM vectors v JOIN files f ON f.id = v.file_id "
+            "WHERE v.model = ? AND f.kind = ? AND f.status = 'ok'", (model, kind)).fetchone()
+        return int(r[0])
+
+    def spaces(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT space FROM vectors ORDER BY 1")]
+
+    def vector_counts(self) -> dict[str, int]:
+        """Files with a vector, per model."""
+        return dict(self.conn.execute(
+            "SELECT v.model, COUNT(DISTINCT v.file_id) FROM vectors v "
+            "JOIN files f ON f.id = v.file_id WHERE f.status = 'ok' GROUP BY v.model").fetchall())
