@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from mediabrowser.core.library import Library
 from mediabrowser.core.types import Match
-from mediabrowser.gui.grid.model import ItemsModel
+from mediabrowser.gui.grid.listing_model import ListingModel
 from mediabrowser.gui.grid.thumb_loader import ThumbLoader
 from mediabrowser.gui.grid.view import GridView, local_paths
 from mediabrowser.gui.indexing import IndexingController, start_folder
@@ -66,7 +66,9 @@ class MainWindow(IndexingController, SearchController, ItemActions):
         self.settings = settings or QSettings("mediabrowser", "mediabrowser")
         self.library_dir = library_dir
         self.lib = Library(library_dir)  # GUI thread: listing and item details
-        self.search_lib = Library(library_dir)  # used only on the one search thread
+        # Used only on the one search thread; the indexing job's Library shares its indexes.
+        # A large missing index is rebuilt in the background while searches answer exactly.
+        self.search_lib = Library(library_dir, background_index=True)
         self.jobs_pool = QThreadPool(self)
         self.jobs_pool.setMaxThreadCount(1)
         self.search_pool = QThreadPool(self)
@@ -193,7 +195,8 @@ class MainWindow(IndexingController, SearchController, ItemActions):
         tb.addWidget(self.zoom)
 
         # library grid
-        self.library_model = ItemsModel(self.lib.store, self.thumbs, self)
+        self.library_model = ListingModel(self.lib.store, self.thumbs, self)
+        self.library_model.rows_arrived = self._listing_arrived  # type: ignore[method-assign]
         self.grid = GridView()
         self.grid.setModel(self.library_model)
         self.grid.files_dropped.connect(self.add_paths)
@@ -328,29 +331,47 @@ class MainWindow(IndexingController, SearchController, ItemActions):
 
     # ---- library listing --------------------------------------------------------------------
     def refresh_listing(self, if_count_changed: bool = False) -> None:
-        """Reload the ids shown in the library grid, keeping the current item and scroll.
-        `if_count_changed`: skip the reload when the number of items is what the grid shows
-        (the periodic refresh while indexing, cheap even for 100k items)."""
-        if if_count_changed and self.library_model.rowCount() == self.lib.store.listing_count(
-                self.kind_box.currentData()) and not self.name_filter.text():
+        """Show the library grid for the toolbar's kind, order and name filter, from SQL pages.
+        `if_count_changed`: the periodic look while indexing, which only slots in new items;
+        otherwise the rows shown are read again (keeping the current item and the scroll)
+        when the query is the same, or from the top when it changed."""
+        model = self.library_model
+        query = {"kind": self.kind_box.currentData(), "sort": self.sort_box.currentData(),
+                 "name_filter": self.name_filter.text()}
+        if if_count_changed and query == model.query:
+            model.append_new()
+            self._show_count()
             self._last_refresh = time.monotonic()
             return
-        current = self._current_id(self.grid)
-        scroll = self.grid.verticalScrollBar().value()
-        ids = self.lib.store.listing(self.kind_box.currentData(), self.sort_box.currentData(),
-                                     self.name_filter.text())
-        if ids != self.library_model.ids():
-            self.library_model.forget_rows()
-            self.library_model.set_items(ids)
-            if current is not None and (row := self.library_model.row_of(current)) is not None:
-                self.grid.setCurrentIndex(self.library_model.index(row))
+        self._keep_current = self._current_id(self.grid)
+        self._keep_scroll = self.grid.verticalScrollBar().value() if query == model.query else 0
+        if query == model.query and model.rowCount():
+            model.refresh()
+        else:
+            model.set_query(**query)
+        self._last_refresh = time.monotonic()
+
+    def _listing_arrived(self) -> None:
+        current, self._keep_current = getattr(self, "_keep_current", None), None
+        if current is not None and (row := self.library_model.row_of(current)) is not None:
+            self.grid.setCurrentIndex(self.library_model.index(row))
+        scroll, self._keep_scroll = getattr(self, "_keep_scroll", 0), 0
+        if scroll:
             # The grid lays items out in batches after a reset; scroll once that has happened.
             QTimer.singleShot(0, lambda: self.grid.verticalScrollBar().setValue(scroll))
-        n = self.library_model.rowCount()
-        self.count_text.setText(f"{n:,} item{'s' if n != 1 else ''}")
-        has_any = bool(ids) or bool(self.name_filter.text()) or self.kind_box.currentIndex() > 0
+        self._show_count()
+
+    def _show_count(self) -> None:
+        model = self.library_model
+        if model.query["name_filter"].strip():
+            n = model.rowCount()
+            more = "" if model.exhausted() else "+"
+            self.count_text.setText(f"{n:,}{more} item{'s' if n != 1 or more else ''}")
+        else:
+            n = self.lib.store.listing_count(model.query["kind"])
+            self.count_text.setText(f"{n:,} item{'s' if n != 1 else ''}")
+        has_any = bool(n) or bool(self.name_filter.text()) or self.kind_box.currentIndex() > 0
         self.center.setCurrentWidget(self.tabs if has_any or self.worker else self.welcome)
-        self._last_refresh = time.monotonic()
 
     def _filters_changed(self) -> None:
         """The toolbar's kind filter applies to the library and to results alike."""
@@ -431,6 +452,7 @@ class MainWindow(IndexingController, SearchController, ItemActions):
         if not stopped:
             return False
         self.thumbs.close()
+        self.library_model.close()
         self.preview.shutdown()
         self.lib.close()
         self.search_lib.close()

@@ -104,6 +104,7 @@ class SearchController(WindowParts):
             from mediabrowser.core.search import find_similar, search_text
 
             lib.indexes.sync()
+            lib.indexes.reduce_in_background()  # a space that outgrew its graphs
             if query.examples:
                 from mediabrowser.core.search import find_similar_to_all
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from mediabrowser.core.library import Library
     from mediabrowser.core.types import Match
+    from mediabrowser.gui.grid.listing_model import ListingModel
     from mediabrowser.gui.grid.model import ItemsModel
     from mediabrowser.gui.grid.thumb_loader import ThumbLoader
     from mediabrowser.gui.grid.view import GridView
@@ -45,7 +46,7 @@ class WindowParts(QMainWindow):
     tabs: QTabWidget
     center: QStackedWidget
     grid: GridView
-    library_model: ItemsModel
+    library_model: ListingModel
     results: GridView
     results_model: ItemsModel
     preview: PreviewPanel

@@ -16,6 +16,8 @@ from PIL import Image
 
 from tests.conftest import textured
 
+LITE0 = "efficientnet-lite0"
+
 
 def mb(*args: str, env: dict[str, str] | None = None, timeout: float = 300
        ) -> subprocess.CompletedProcess[str]:
@@ -139,7 +141,8 @@ def test_sigkill_mid_index_then_rerun_loses_and_duplicates_nothing(tmp_path: Pat
 
     with Library(lib) as again:
         idx = again.indexes.get("efficientnet-lite0")
-        assert idx is not None and again.indexes.live_files("efficientnet-lite0") == again.store.space_file_ids("efficientnet-lite0")
+        assert idx is not None and again.indexes.live_files(LITE0) == \
+            again.store.space_file_ids(LITE0)
         assert len(idx) == n
 
 

@@ -187,7 +187,8 @@ def test_open_clip_loads_a_local_checkpoint_and_searches_by_text(
         scores = [m.score for m in first]  # calibrated: 0 … 1, in the order of the cosines
         assert scores == sorted(scores, reverse=True) and all(0 <= x <= 1 for x in scores)
         cosines = [m.cosine for m in first]
-        expected = lib.store.space_vectors("clip-vit-b-32")[1] @ text[1]
+        stored = np.concatenate([c.matrix for c in lib.store.space_chunks("clip-vit-b-32")])
+        expected = stored @ text[1]
         assert np.allclose(cosines, sorted(expected, reverse=True)[:4], atol=1e-4)
         assert [m.item.kind.value for m in search_text(lib, "a rocket", k=4, kind="video")] == [
             "video"]

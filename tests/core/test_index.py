@@ -219,7 +219,7 @@ def test_a_file_with_several_vectors_is_found_once_by_its_nearest(tmp_path: Path
     try:
         found = search.find_similar(lib, ids[0], k=5, turns=False)
         assert [m.item.id for m in found] == [ids[1], ids[2]]
-        assert found[0].cosine == pytest.approx(0.8, abs=1e-6)
+        assert found[0].cosine == pytest.approx(0.8, abs=1e-3)  # float16 at rest
         labels = lib.store.labels_of_files([ids[1]])
         assert len(labels) == 2 and len(lib.indexes.get(LITE0) or []) == 4
     finally:

@@ -14,6 +14,8 @@ from mediabrowser.core.library import Library, LibraryBusy
 from mediabrowser.core.search import find_similar
 from mediabrowser.core.types import CancelToken
 
+LITE0 = "efficientnet-lite0"
+
 
 def _names(matches: list) -> list[str]:  # type: ignore[type-arg]
     return [Path(m.item.path).name for m in matches]
@@ -124,7 +126,7 @@ def test_cancel_mid_run_leaves_a_consistent_library_that_resumes(library: Librar
     resumed = index_paths(library, [photo_dir])
     assert resumed.embedded == 19 - vectors
     assert library.store.vector_counts()["efficientnet-lite0"] == 19
-    assert library.indexes.live_files("efficientnet-lite0") == library.store.space_file_ids("efficientnet-lite0")
+    assert library.indexes.live_files(LITE0) == library.store.space_file_ids(LITE0)
 
 
 def test_bad_files_each_get_one_problem_and_the_run_goes_on(library: Library, photo_dir: Path

@@ -124,16 +124,16 @@ def test_calibration_map_is_monotone_and_hits_its_anchors() -> None:
 
 def test_a_large_library_measures_its_own_unrelated_pairs(tmp_path: Path) -> None:
     """With enough vectors the unrelated anchors come from the library's own pairs."""
-    from mediabrowser.core.index.hnsw import HnswIndex
-
     lib = Library(tmp_path / "lib")
     try:
         rng = np.random.default_rng(0)
         vecs = rng.normal(size=(400, 64)).astype(np.float32)
         vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-        index = HnswIndex(64)
-        index.add(list(range(1, 401)), vecs)
-        lib.indexes._indexes["efficientnet-lite0"] = index
+        with lib.store.transaction() as c:
+            for i, v in enumerate(vecs):
+                fid = lib.store.insert_file(c, path=f"/m/{i}.jpg", kind="image", size=1,
+                                            mtime=1.0)
+                lib.store.put_vector(c, fid, "efficientnet-lite0", "efficientnet-lite0", v)
         c = lib.calibration("efficientnet-lite0")
         assert c.source == "library"
         # random 64-d directions: median cosine ≈ 0, 99th percentile ≈ 2.33 / sqrt(64)

@@ -34,5 +34,6 @@ def make_window(qtbot: object, tmp_path: Path) -> Iterator[object]:
         for pool in (w.jobs_pool, w.search_pool, w.thumbs.pool, w.preview.pool):
             assert pool.activeThreadCount() == 0
     assert QThreadPool.globalInstance().waitForDone(5000)
-    leftovers = [t.name for t in threading.enumerate() if t.name.startswith("decode")]
+    leftovers = [t.name for t in threading.enumerate()
+                 if t.name.startswith(("decode", "listing-pages", "index-build"))]
     assert leftovers == [], f"threads left running: {leftovers}"

@@ -15,6 +15,8 @@ from mediabrowser.gui.grid.model import IdRole, RowRole, ScoreRole, ThumbRole
 from mediabrowser.gui.main_window import MainWindow
 from tests.conftest import textured
 
+LITE0 = "efficientnet-lite0"
+
 INDEX_TIMEOUT = 180_000
 
 
@@ -200,7 +202,8 @@ def test_cancel_mid_indexing_leaves_the_library_consistent(qtbot: Any, make_wind
     with Library(lib_dir) as lib:
         assert lib.store.vector_counts()["efficientnet-lite0"] == report.embedded
         idx = lib.indexes.get("efficientnet-lite0")
-        assert idx is not None and lib.indexes.live_files("efficientnet-lite0") == lib.store.space_file_ids("efficientnet-lite0")
+        assert idx is not None and lib.indexes.live_files(LITE0) == \
+            lib.store.space_file_ids(LITE0)
 
 
 def test_closing_mid_indexing_resumes_at_next_start(qtbot: Any, make_window: Any,

@@ -45,13 +45,13 @@ def build_space(store: Store, space: str, cancel: CancelToken | None = None,
         projection = Projection.fit(sample_vectors(store, space, FIT_SAMPLE))
     idx = SpaceIndex(dim, projection, seq)
     done = 0
-    yield Progress("index", 0, total, f"building the similarity index of {space}")
+    yield Progress("index", 0, total)
     for chunk in store.space_chunks(space, CHUNK):
         if cancel is not None and cancel.cancelled:
             return None
         idx.add(chunk.labels, chunk.kinds, chunk.matrix, threads=threads)
         done += len(chunk)
-        yield Progress("index", min(done, total), total, space)
+        yield Progress("index", min(done, total), total)
     catch_up(store, space, idx)
     return idx
 
@@ -77,7 +77,7 @@ def apply_changes(store: Store, space: str, idx: SpaceIndex, labels: list[int]) 
     if gone:
         idx.remove(gone)
     if present:
-        mat = np.stack([np.frombuffer(states[lbl][2], np.float32) for lbl in present])
+        mat = np.stack([states[lbl][2] for lbl in present])
         norms = np.linalg.norm(mat, axis=1, keepdims=True)
         mat = (mat / np.where(norms > 0, norms, 1.0)).astype(np.float32)
         if mat.shape[1] != idx.dim:

@@ -16,11 +16,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mediabrowser.core.index.build import build_space, catch_up
-from mediabrowser.core.index.space import FORMAT, SpaceIndex, read_meta, safe_name
+from mediabrowser.core.index.space import (
+    ANN_DIM,
+    FORMAT,
+    PROJECT_FROM,
+    SpaceIndex,
+    read_meta,
+    safe_name,
+)
 from mediabrowser.core.store.repo import Store
 from mediabrowser.core.types import CancelToken, Progress
 
 BACKGROUND_FROM = 20_000  # a missing index this large is rebuilt on a background thread
+REDUCE_AT = 2 * PROJECT_FROM  # full-dimension graphs this large are rebuilt reduced
 
 
 @dataclass
@@ -152,6 +160,33 @@ class IndexManager:
             with idx.lock:
                 if catch_up(self.store, space, idx):
                     sh.dirty.add(space)
+
+    # ---- graphs that outgrew their dimension ----------------------------------------------
+    def outgrown(self) -> list[str]:
+        """Loaded spaces that grew past REDUCE_AT with full-dimension graphs (indexed a few
+        files at a time); a rebuild gives them reduced ones, a quarter of the memory."""
+        sh = self._shared
+        with sh.lock:
+            return [s for s, idx in sh.spaces.items() if s not in sh.building
+                    and idx.projection is None and idx.dim > ANN_DIM and len(idx) >= REDUCE_AT]
+
+    def reduce(self) -> Generator[Progress, None, None]:
+        """Rebuild the outgrown spaces now (at the end of an indexing run)."""
+        sh = self._shared
+        for space in self.outgrown():
+            new = yield from build_space(self.store, space, sh.cancel)
+            if new is not None:
+                with sh.lock:
+                    catch_up(self.store, space, new)
+                    sh.spaces[space] = new
+                    sh.dirty.add(space)
+
+    def reduce_in_background(self) -> None:
+        """Rebuild the outgrown spaces on a background thread; searches use the old graphs
+        until the new ones are ready."""
+        with self._shared.lock:
+            for space in self.outgrown():
+                self._rebuild_in_background(space)
 
     def live_files(self, space: str) -> set[int]:
         """Ids of the files the index of `space` holds (reads every label: for checks)."""

@@ -14,7 +14,7 @@ from mediabrowser.core.types import CancelToken, Progress
 T = TypeVar("T")
 
 VERBS = {"scan": "Looking for media", "probe": "Reading", "embed": "Analysing",
-         "download": "Downloading", "verify": "Checking", "index": "Saving"}
+         "download": "Downloading", "verify": "Checking", "index": "Building the search index"}
 
 
 def drive(job: Generator[Progress, None, T], on_progress: Callable[[Progress], Any] | None = None,

@@ -54,6 +54,7 @@ def index_job(
         with CrashGuard(lib.folder) as guard:
             yield from scan_and_probe(lib, roots, cancel, report, work, job_id, guard)
             yield from _embed_all(lib, work, cancel, report, job_id, guard)
+            yield from lib.indexes.reduce()  # a space that outgrew full-dimension graphs
     except Cancelled:
         report.cancelled = True
         state = "cancelled"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 SHOWN = ("ok", "error", "offline")  # present, unreadable, or away with their drive
-_SHOWN_SQL = "status IN ('ok', 'error', 'offline')"
+_SHOWN_SQL = "+status IN ('ok', 'error', 'offline')"  # '+': walk the order's index
 
 # sort name → (ORDER BY, key columns); "date" is newest first.
 SORTS: dict[str, tuple[str, tuple[str, ...]]] = {

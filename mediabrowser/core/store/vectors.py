@@ -13,7 +13,7 @@ import numpy as np
 
 # Lookups by label use the primary key; a `+` before a column keeps the planner off that
 # column's index (files by status, vectors by space), which would scan a million rows for one.
-_PRESENT = ("SELECT v.label, v.file_id, f.kind, v.vector FROM vectors v "
+_PRESENT = ("SELECT v.label, v.file_id, f.kind, v.vector, v.dim FROM vectors v "
             "JOIN files f ON f.id = v.file_id WHERE +f.status = 'ok'")
 
 
@@ -30,13 +30,31 @@ class Vectors:
         return len(self.labels)
 
 
-def _vectors(rows: list[tuple[int, int, str, bytes]], dim: int = 0) -> Vectors:
+def encode(vec: np.ndarray) -> bytes:
+    """A vector as stored: unit length in float16 (half the bytes of float32, and small
+    enough to sit in its database page, so a search reads k of them by label in a blink;
+    cosines move by < 1e-3). A vector that cannot be normalised is kept in float32."""
+    v = np.asarray(vec, dtype=np.float32).ravel()
+    norm = float(np.linalg.norm(v))
+    if not np.isfinite(norm) or norm == 0.0:
+        return np.ascontiguousarray(v).tobytes()
+    return (v / norm).astype(np.float16).tobytes()
+
+
+def decode(blob: bytes, dim: int) -> np.ndarray:
+    """A stored vector as float32 (float16 rows are half the size of float32 ones, which
+    schema 2 libraries still hold)."""
+    half = len(blob) == 2 * dim
+    return np.frombuffer(blob, dtype=np.float16 if half else np.float32).astype(np.float32)
+
+
+def _vectors(rows: list[tuple[int, int, str, bytes, int]], dim: int = 0) -> Vectors:
     if not rows:
         return Vectors(np.zeros(0, np.int64), np.zeros(0, np.int64), [],
                        np.zeros((0, dim), np.float32))
     labels = np.fromiter((r[0] for r in rows), np.int64, len(rows))
     files = np.fromiter((r[1] for r in rows), np.int64, len(rows))
-    mat = np.stack([np.frombuffer(r[3], dtype=np.float32) for r in rows])
+    mat = np.stack([decode(r[3], r[4]) for r in rows])
     norms = np.linalg.norm(mat, axis=1, keepdims=True)
     mat = (mat / np.where(norms > 0, norms, 1.0)).astype(np.float32)
     return Vectors(labels, files, [r[2] for r in rows], mat.astype(np.float32, copy=False))
@@ -49,14 +67,14 @@ class VectorRepo:
                    vec: np.ndarray, segment: int = 0, start_s: float | None = None,
                    end_s: float | None = None) -> None:
         """Store (or replace in place, keeping its label) the vector of a file's segment."""
-        v = np.ascontiguousarray(vec, dtype=np.float32)
+        v = np.asarray(vec, dtype=np.float32).ravel()
         conn.execute(
             "INSERT INTO vectors (file_id, segment, start_s, end_s, model, space, dim, vector, "
             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (file_id, model, segment) DO UPDATE SET space = excluded.space, "
             "dim = excluded.dim, vector = excluded.vector, created_at = excluded.created_at, "
             "start_s = excluded.start_s, end_s = excluded.end_s",
-            (file_id, segment, start_s, end_s, model, space, int(v.shape[0]), v.tobytes(),
+            (file_id, segment, start_s, end_s, model, space, int(v.shape[0]), encode(v),
              time.time()))
 
     def copy_vectors(self, conn: sqlite3.Connection, src_id: int, dst_id: int) -> None:
@@ -83,14 +101,14 @@ class VectorRepo:
     def vector(self, file_id: int, space: str) -> np.ndarray | None:
         """The file's vector in `space` (its first segment's)."""
         r = self.conn.execute(
-            "SELECT vector FROM vectors WHERE file_id = ? AND +space = ? "
+            "SELECT vector, dim FROM vectors WHERE file_id = ? AND +space = ? "
             "ORDER BY segment LIMIT 1", (file_id, space)).fetchone()
-        return np.frombuffer(r[0], dtype=np.float32).copy() if r else None
+        return decode(r[0], r[1]) if r else None
 
     def vectors_by_labels(self, labels: Iterable[int]) -> Vectors:
         """The vectors of these labels whose files are present, in no particular order."""
         wanted = [int(x) for x in labels]
-        rows: list[tuple[int, int, str, bytes]] = []
+        rows: list[tuple[int, int, str, bytes, int]] = []
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
             marks = ",".join("?" * len(chunk))
@@ -168,18 +186,18 @@ class VectorRepo:
             return [], seq
         return list(dict.fromkeys(r[1] for r in rows)), int(rows[-1][0])
 
-    def label_states(self, labels: Iterable[int]) -> dict[int, tuple[str, str, bytes]]:
-        """label → (space, kind, vector bytes) for those whose file is present."""
+    def label_states(self, labels: Iterable[int]) -> dict[int, tuple[str, str, np.ndarray]]:
+        """label → (space, kind, vector) for those whose file is present."""
         wanted = [int(x) for x in labels]
-        out: dict[int, tuple[str, str, bytes]] = {}
+        out: dict[int, tuple[str, str, np.ndarray]] = {}
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
             marks = ",".join("?" * len(chunk))
-            for label, space, kind, vec in self.conn.execute(
-                    "SELECT v.label, v.space, f.kind, v.vector FROM vectors v "
+            for label, space, kind, vec, dim in self.conn.execute(
+                    "SELECT v.label, v.space, f.kind, v.vector, v.dim FROM vectors v "
                     "JOIN files f ON f.id = v.file_id WHERE +f.status = 'ok' "
                     f"AND v.label IN ({marks})", chunk):
-                out[label] = (space, kind, vec)
+                out[label] = (space, kind, decode(vec, dim))
         return out
 
     # ---- summaries --------------------------------------------------------------------------

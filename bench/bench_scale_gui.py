@@ -1,0 +1,83 @@
+"""The window part of bench/bench_scale.py: first paint, then the longest GUI-thread stall
+while scrolling page by page, changing the sort order and typing a name filter, measured by
+a 5 ms heartbeat timer. Run in a child process (the launch time counts from before Python)."""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+from pathlib import Path
+
+
+def run_window(folder: Path, pages: int = 150) -> dict[str, float]:
+    from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    t_start = float(os.environ.get("MB_BENCH_T0", time.time()))
+    app = QApplication.instance() or QApplication([])
+    from mediabrowser.gui.main_window import MainWindow
+
+    w = MainWindow(folder, QSettings(str(folder / "bench.ini"), QSettings.Format.IniFormat))
+    result: dict[str, float] = {}
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+    bar = w.grid.verticalScrollBar()
+    script: list = []
+
+    def beat() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    def step() -> None:
+        if not script:
+            heart.stop()
+            driver.stop()
+            result["rows_loaded"] = w.library_model.rowCount()
+            result["max_stall_ms"] = max(gaps) * 1000
+            result["p99_stall_ms"] = sorted(gaps)[int(len(gaps) * 0.99)] * 1000
+            result["gui_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            w.shutdown()
+            app.quit()
+            return
+        script.pop(0)()
+
+    def page_down() -> None:
+        bar.setValue(bar.value() + bar.pageStep())
+
+    def type_filter(text: str) -> None:
+        w.name_filter.setText(text)
+
+    script += [page_down] * pages
+    script += [lambda i=i: w.sort_box.setCurrentIndex(i) for i in (1, 2, 0)]
+    script += [page_down] * 20
+    for text in ("e", "ev", "eve", "event 12", "event 123", "zzz-nothing", ""):
+        script += [lambda t=text: type_filter(t)] + [lambda: None] * 10  # 300 ms each
+    heart = QTimer()
+    heart.setInterval(5)
+    heart.timeout.connect(beat)
+    driver = QTimer()
+    driver.setInterval(30)
+    driver.timeout.connect(step)
+
+    class FirstPaint(QObject):
+        def eventFilter(self, obj: QObject, ev: QEvent) -> bool:
+            if ev.type() == QEvent.Type.Paint and "first_paint_s" not in result \
+                    and w.library_model.rowCount() > 0:
+                result["first_paint_s"] = time.time() - t_start
+                QTimer.singleShot(300, start)
+            return False
+
+    def start() -> None:
+        last[0] = time.perf_counter()
+        heart.start()
+        driver.start()
+
+    f = FirstPaint()
+    w.grid.viewport().installEventFilter(f)
+    w.resize(1280, 800)
+    w.show()
+    QTimer.singleShot(300_000, app.quit)
+    app.exec()
+    return result

@@ -1,0 +1,148 @@
+"""The library grid's model: the listing read from SQL a page at a time, in the order the
+person chose, as they scroll (Qt's fetchMore); never the whole table. New items found while
+indexing are slotted in where they belong among the rows already shown; the rest arrive with
+the next pages."""
+
+from __future__ import annotations
+
+import bisect
+from typing import Any
+
+from mediabrowser.core.store.db import name_key
+from mediabrowser.core.store.listing import SHOWN, Page
+from mediabrowser.core.store.repo import Store
+from mediabrowser.gui.grid.model import ItemsModel, _Index
+from mediabrowser.gui.grid.page_fetcher import GUI_BUDGET_S, PageFetcher, TooSlow, within
+from mediabrowser.gui.grid.thumb_loader import ThumbLoader
+
+PAGE_ROWS = 512
+
+
+def _order_key(sort: str, key: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A Python key that orders rows as SQLite does (TEXT before BLOB; newest first)."""
+    def v(x: Any) -> tuple[int, Any]:
+        return (1, x) if isinstance(x, bytes) else (0, x)
+
+    if sort == "date":
+        return (-key[0], v(key[1]))
+    return tuple(v(x) for x in key)
+
+
+class ListingModel(ItemsModel):
+    def __init__(self, store: Store, thumbs: ThumbLoader, parent: Any = None) -> None:
+        super().__init__(store, thumbs, parent)
+        self.query: dict[str, Any] = {"kind": None, "sort": "name", "name_filter": ""}
+        self._keys: list[tuple[Any, ...]] = []  # order keys of the loaded rows
+        self._raw_last: tuple[Any, ...] | None = None  # the last loaded row's key as stored
+        self._done = True
+        self._pending = False
+        self._gen = 0
+        self._reload = False  # the pending page replaces the rows (a refresh in place)
+        self._newest_id = 0  # rows added after this are looked at by append_new()
+        self.fetcher = PageFetcher(store.path, self)
+        self.fetcher.page_ready.connect(self._arrived)
+
+    # ---- what is shown ----------------------------------------------------------------------
+    def set_query(self, kind: str | None, sort: str, name_filter: str) -> None:
+        """Show the listing for this filter and order, from its first page."""
+        self.query = {"kind": kind, "sort": sort, "name_filter": name_filter}
+        self._newest_id = self.store.max_file_id()
+        self._request(after=None, limit=PAGE_ROWS, reload=True)
+
+    def refresh(self) -> None:
+        """Read again the rows shown so far (items changed), keeping their number."""
+        self._newest_id = self.store.max_file_id()
+        self._request(after=None, limit=max(PAGE_ROWS, len(self._ids)), reload=True)
+
+    def exhausted(self) -> bool:
+        return self._done and not self._pending
+
+    def _request(self, after: tuple[Any, ...] | None, limit: int, reload: bool) -> None:
+        self._gen += 1
+        self._pending, self._reload = True, reload
+        args = {**self.query, "after": after, "limit": limit}
+        try:
+            page = within(self.store.conn, GUI_BUDGET_S, lambda: self.store.listing_page(**args))
+        except TooSlow:
+            self.fetcher.request(self._gen, **args)
+            return
+        self._arrived(self._gen, page)
+
+    def _arrived(self, gen: int, page: Page | None) -> None:
+        if gen != self._gen:
+            return  # an older request
+        self._pending = False
+        if page is None:
+            self._done = True
+            return
+        keys = [_order_key(self.query["sort"], k) for k in page.keys]
+        if self._reload:
+            self.forget_rows()
+            self._keys = keys
+            self.set_items(page.ids)
+        elif page.ids:
+            first = len(self._ids)
+            self.beginInsertRows(self.index(0).parent(), first, first + len(page.ids) - 1)
+            self._ids += page.ids
+            self._keys += keys
+            self._pos.update({fid: first + i for i, fid in enumerate(page.ids)})
+            self.endInsertRows()
+        if page.keys:
+            self._raw_last = page.keys[-1]
+        elif self._reload:
+            self._raw_last = None
+        self._done = page.done
+        self.rows_arrived()
+
+    def rows_arrived(self) -> None:
+        """Hook for the window (selection, counts) after a page landed."""
+
+    # ---- Qt's incremental loading -----------------------------------------------------------
+    def canFetchMore(self, parent: _Index) -> bool:
+        return not parent.isValid() and not self._done and not self._pending
+
+    def fetchMore(self, parent: _Index) -> None:
+        if self.canFetchMore(parent):
+            self._request(after=self._raw_last, limit=PAGE_ROWS, reload=False)
+
+    # ---- new items while indexing -----------------------------------------------------------
+    def append_new(self) -> int:
+        """Slot in the browsable rows added since the last look that fall among the rows
+        loaded so far (later ones come with the next pages); how many were added."""
+        added = 0
+        kind, sort = self.query["kind"], self.query["sort"]
+        needle = self.query["name_filter"].strip().lower()
+        while not self._pending:
+            rows = self.store.conn.execute(
+                "SELECT id, kind, status, name_key, mtime, path FROM files WHERE id > ? "
+                "ORDER BY id LIMIT 2000", (self._newest_id,)).fetchall()
+            if not rows:
+                break
+            self._newest_id = rows[-1][0]
+            for fid, k, status, nkey, mtime, path in rows:
+                if status not in SHOWN or (kind and k != kind) or fid in self._pos:
+                    continue
+                nkey = nkey if nkey is not None else name_key(path)
+                if needle and needle not in nkey:
+                    continue
+                raw = {"name": (nkey, path), "date": (mtime, path), "folder": (path,)}[sort]
+                key = _order_key(sort, raw)
+                at = bisect.bisect(self._keys, key)
+                if at == len(self._keys) and not self._done:
+                    continue  # past the loaded rows: the next page brings it
+                self._insert(at, fid, key)
+                added += 1
+        return added
+
+    def _insert(self, at: int, fid: int, key: tuple[Any, ...]) -> None:
+        self.beginInsertRows(self.index(0).parent(), at, at)
+        self._ids.insert(at, fid)
+        self._keys.insert(at, key)
+        if at == len(self._ids) - 1:
+            self._pos[fid] = at
+        else:
+            self._pos = {f: i for i, f in enumerate(self._ids)}
+        self.endInsertRows()
+
+    def close(self) -> None:
+        self.fetcher.close()
