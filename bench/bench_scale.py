@@ -104,8 +104,6 @@ def _pcts(xs: list[float]) -> tuple[float, float]:
 
 def search_child(folder: Path) -> dict[str, float]:
     """Opening the library and its index, queries, sync and pages (in a child process)."""
-    import resource
-
     from mediabrowser.core.library import Library
     from mediabrowser.core.search import find_similar
 
@@ -145,7 +143,10 @@ def search_child(folder: Path) -> dict[str, float]:
     t = time.perf_counter()
     lib.store.listing_count()
     out["count_ms"] = (time.perf_counter() - t) * 1000
-    out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_scale_gui import peak_rss_mb
+
+    out["rss_mb"] = peak_rss_mb()
     for name, kind in (("nofilter", None), ("filter_1pct", "video")):  # not in the RSS
         out[f"recall_{name}"] = _recall(lib, queries, found[name], kind)
     lib.close()

@@ -10,6 +10,15 @@ import time
 from pathlib import Path
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM: unlike ru_maxrss, not inherited across
+    exec from a parent that was larger)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def run_window(folder: Path, pages: int = 150) -> dict[str, float]:
     from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
@@ -37,7 +46,7 @@ def run_window(folder: Path, pages: int = 150) -> dict[str, float]:
             result["rows_loaded"] = w.library_model.rowCount()
             result["max_stall_ms"] = max(gaps) * 1000
             result["p99_stall_ms"] = sorted(gaps)[int(len(gaps) * 0.99)] * 1000
-            result["gui_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            result["gui_rss_mb"] = peak_rss_mb()
             w.shutdown()
             app.quit()
             return
@@ -50,6 +59,7 @@ def run_window(folder: Path, pages: int = 150) -> dict[str, float]:
         w.name_filter.setText(text)
 
     script += [page_down] * pages
+    script += [lambda: result.__setitem__("rows_after_scrolling", w.library_model.rowCount())]
     script += [lambda i=i: w.sort_box.setCurrentIndex(i) for i in (1, 2, 0)]
     script += [page_down] * 20
     for text in ("e", "ev", "eve", "event 12", "event 123", "zzz-nothing", ""):

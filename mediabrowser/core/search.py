@@ -183,8 +183,9 @@ def _ranked(lib: Library, space: str, vec: np.ndarray, k: int, kinds: Kinds = No
     unit = np.asarray(vec, np.float32) / (float(np.linalg.norm(vec)) or 1.0)
     index = lib.indexes.get(space)
     if index is not None:
-        # Two extra hits leave room to drop the query itself and a copy at its path.
-        got = lib.store.vectors_by_labels(index.candidates(unit, k + 2, kinds))
+        # Two extra hits leave room to drop the query itself and a copy at its path. The
+        # graphs hold present files of their kind; the rows kept are checked below.
+        got = lib.store.vectors_by_labels(index.candidates(unit, k + 2, kinds), present=False)
     else:
         got = _exact(lib, space, unit, k + 2, kinds)  # while its index is being rebuilt
     if not len(got):
@@ -193,20 +194,19 @@ def _ranked(lib: Library, space: str, vec: np.ndarray, k: int, kinds: Kinds = No
     best: dict[int, float] = {}
     for i in np.argsort(-cosines).tolist():
         fid = int(got.file_ids[i])
-        if fid == exclude_id or fid in best or (kinds is not None and got.kinds[i] not in kinds):
+        if fid == exclude_id or fid in best:
             continue
         best[fid] = float(cosines[i])
         if len(best) > k + 1:
             break
     rows = lib.store.files_by_ids(best)
+    kept = [(rows[fid], cos) for fid, cos in best.items() if fid in rows
+            and rows[fid].status == "ok" and rows[fid].path != exclude_path
+            and (kinds is None or rows[fid].kind in kinds)][:k]
     calibration = calibration or lib.calibration(space)
-    out: list[Match] = []
-    for fid, cosine in best.items():
-        r = rows.get(fid)
-        if r is None or r.status != "ok" or r.path == exclude_path:
-            continue
-        out.append(Match(r.item(), float(calibration.score(scale * cosine)), scale * cosine))
-    return out[:k]
+    scores = calibration.score(np.array([scale * cos for _, cos in kept]))
+    return [Match(r.item(), float(s), scale * cos)
+            for (r, cos), s in zip(kept, np.atleast_1d(scores), strict=True)]
 
 
 def _exact(lib: Library, space: str, unit: np.ndarray, k: int, kinds: Kinds) -> Vectors:

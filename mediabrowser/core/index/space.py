@@ -32,7 +32,7 @@ from mediabrowser.core.index.hnsw import HnswIndex
 ANN_DIM = 192  # dimensions a large space's graphs hold
 PROJECT_FROM = 50_000  # a space this large gets reduced graphs (smaller ones stay exact)
 RERANK = 4  # a reduced graph proposes RERANK × k candidates (at least RERANK_MIN)
-RERANK_MIN = 64
+RERANK_MIN = 48
 FORMAT = 3  # labels are vector labels (schema 3), not file ids
 
 
@@ -113,16 +113,19 @@ class SpaceIndex:
     # ---- query ------------------------------------------------------------------------------
     def candidates(self, vector: np.ndarray, k: int, kinds: list[str] | None = None
                    ) -> list[int]:
-        """Labels that hold the k nearest items of these kinds (all kinds: None). From a reduced
-        graph, several times k of them: re-rank them with the stored vectors."""
+        """Labels that hold the k nearest items of these kinds (all kinds: None), nearest
+        first. From a reduced graph, several times k of them: re-rank them with the stored
+        vectors. Several kinds' graphs are merged by distance before that cut."""
         want = max(RERANK * k, RERANK_MIN) if self.projection is not None else k
         q = self._reduce(np.asarray(vector, np.float32).reshape(1, -1))[0]
-        out: list[int] = []
         with self.lock:
             parts = [p for kind, p in self.parts.items() if kinds is None or kind in kinds]
+        found: list[tuple[int, float]] = []
         for part in parts:
-            out += [label for label, _ in part.query(q, want)]
-        return out
+            found += part.query(q, want)
+        if len(parts) > 1:
+            found.sort(key=lambda hit: hit[1])
+        return [label for label, _ in found[:want]]
 
     def sample_labels(self, n: int, seed: int = 0) -> np.ndarray:
         labels = self.labels()

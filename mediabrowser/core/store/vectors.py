@@ -54,7 +54,12 @@ def _vectors(rows: list[tuple[int, int, str, bytes, int]], dim: int = 0) -> Vect
                        np.zeros((0, dim), np.float32))
     labels = np.fromiter((r[0] for r in rows), np.int64, len(rows))
     files = np.fromiter((r[1] for r in rows), np.int64, len(rows))
-    mat = np.stack([decode(r[3], r[4]) for r in rows])
+    dim = rows[0][4]
+    if all(r[4] == dim and len(r[3]) == 2 * dim for r in rows):  # one conversion for all
+        mat = np.frombuffer(b"".join(r[3] for r in rows), np.float16).reshape(-1, dim)
+        mat = mat.astype(np.float32)
+    else:
+        mat = np.stack([decode(r[3], r[4]) for r in rows])
     norms = np.linalg.norm(mat, axis=1, keepdims=True)
     mat = (mat / np.where(norms > 0, norms, 1.0)).astype(np.float32)
     return Vectors(labels, files, [r[2] for r in rows], mat.astype(np.float32, copy=False))
@@ -105,15 +110,16 @@ class VectorRepo:
             "ORDER BY segment LIMIT 1", (file_id, space)).fetchone()
         return decode(r[0], r[1]) if r else None
 
-    def vectors_by_labels(self, labels: Iterable[int]) -> Vectors:
-        """The vectors of these labels whose files are present, in no particular order."""
+    def vectors_by_labels(self, labels: Iterable[int], present: bool = True) -> Vectors:
+        """The vectors of these labels (of present files only, unless `present` is False:
+        then `kinds` are left empty and the caller checks the files it keeps)."""
         wanted = [int(x) for x in labels]
         rows: list[tuple[int, int, str, bytes, int]] = []
+        sql = (f"{_PRESENT} AND v.label IN " if present else
+               "SELECT label, file_id, '', vector, dim FROM vectors WHERE label IN ")
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows += self.conn.execute(
-                f"{_PRESENT} AND v.label IN ({marks})", chunk).fetchall()
+            rows += self.conn.execute(f"{sql}({','.join('?' * len(chunk))})", chunk).fetchall()
         return _vectors(rows)
 
     def space_chunks(self, space: str, chunk: int = 20_000, kind: str | None = None
