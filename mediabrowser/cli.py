@@ -174,9 +174,28 @@ def _library(args: argparse.Namespace) -> Any:
 
     folder = Path(args.library).expanduser() if args.library else default_library_dir()
     try:
-        return Library(folder, device=args.device)
+        lib = Library(folder, device=args.device)
     except (sqlite3.Error, OSError) as exc:
         raise LibraryFailure.from_error(folder.absolute(), exc) from exc
+    lib.indexes.on_progress = _IndexRebuildNote()
+    return lib
+
+
+class _IndexRebuildNote:
+    """Says once on stderr that a missing search index is being rebuilt (and kept)."""
+
+    def __init__(self) -> None:
+        self.printer = ProgressPrinter(sys.stderr)
+        self.said = False
+
+    def __call__(self, p: Any) -> None:
+        if not self.said and p.total >= 20_000:
+            self.said = True
+            print(f"mediabrowser: building the search index of {p.total:,} items once "
+                  "(it is saved for the next commands)…", file=sys.stderr)
+        self.printer(p)
+        if p.done >= p.total:
+            self.printer.finish()
 
 
 # ---- index ----------------------------------------------------------------------------------

@@ -99,6 +99,7 @@ class MainWindow(IndexingController, SearchController, ItemActions):
         self.problems_dock.show_library(self.lib.store)
         self._update_item_actions()
         self.update_text_search()
+        self.open_indexes()
         self._maybe_resume()
 
     # ---- construction -----------------------------------------------------------------------

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QTimer
+
 from mediabrowser.core.calibration import tier
 from mediabrowser.core.filenames import display_name
 from mediabrowser.core.types import Match
@@ -32,6 +34,29 @@ class Query:
 
 class SearchController(WindowParts):
     """Searching and result sets, for MainWindow."""
+
+    def open_indexes(self) -> None:
+        """Load the saved search indexes on the search thread as the window opens (a missing
+        large one starts rebuilding in the background), so the first search does not wait."""
+        lib = self.search_lib
+
+        def open_all() -> bool:
+            for space in lib.store.spaces():
+                lib.indexes.get(space)
+            return lib.indexes.building()
+
+        call_later(self.search_pool, open_all, self._index_building, lambda _e: None)
+
+    def _index_building(self, building: bool) -> None:
+        if self._closing:
+            return
+        if building:
+            self.status_text.setText("Rebuilding the search index in the background; searches "
+                                     "answer exactly, a little slower, until it is ready.")
+            QTimer.singleShot(2000, self, lambda: self._index_building(
+                self.search_lib.indexes.building()))
+        elif self.status_text.text().startswith("Rebuilding the search index"):
+            self.status_text.setText("The search index is ready.")
 
     def find_similar_selected(self) -> None:
         """Items like the selected one; with several selected, one result set like all of

@@ -77,3 +77,37 @@ def test_a_slow_query_is_read_on_the_reader_thread(model: ListingModel, qtbot: A
     with qtbot.waitSignal(model.modelReset, timeout=5000):
         model.set_query(None, "name", "img_0119")
     assert _names(model) == [f"IMG_0119{i}.jpg" for i in range(10)] and model.exhausted()
+
+
+def test_window_opens_while_a_large_missing_index_rebuilds(
+        qtbot: Any, make_window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from mediabrowser.core.index import manager
+
+    lib_dir = tmp_path / "lib"
+    lib_dir.mkdir()
+    store = Store(lib_dir / "library.db")
+    rng = np.random.default_rng(0)
+    with store.transaction() as c:
+        for i in range(60):
+            fid = store.insert_file(c, path=f"/lib/{i:03d}.jpg", kind="image", size=1,
+                                    mtime=1.0)
+            store.put_vector(c, fid, "efficientnet-lite0", "efficientnet-lite0",
+                             rng.normal(size=16))
+    store.close()
+    monkeypatch.setattr(manager, "BACKGROUND_FROM", 10)
+    gate = threading.Event()
+    real_build = manager.build_space
+
+    def gated_build(*args: Any, **kw: Any) -> Any:
+        gate.wait(30)
+        return (yield from real_build(*args, **kw))
+
+    monkeypatch.setattr(manager, "build_space", gated_build)
+    w = make_window(lib_dir)
+    assert w.library_model.rowCount() == 60  # the grid is there at once
+    qtbot.waitUntil(lambda: "Rebuilding the search index" in w.status_text.text(), timeout=5000)
+    gate.set()
+    qtbot.waitUntil(lambda: w.status_text.text() == "The search index is ready.", timeout=15000)
+    assert (lib_dir / "index" / "efficientnet-lite0.json").exists()

@@ -11,7 +11,7 @@ number, whoever wrote (another thread, another process).
 from __future__ import annotations
 
 import threading
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,6 +64,8 @@ class IndexManager:
         self.background = background
         self._shared = _attach(folder)
         self._closed = False
+        # Told how a rebuild done at once goes (the CLI prints it); background ones are quiet.
+        self.on_progress: Callable[[Progress], object] | None = None
 
     @property
     def last_open_action(self) -> dict[str, str]:
@@ -96,7 +98,7 @@ class IndexManager:
                 if self.background and size >= BACKGROUND_FROM:
                     self._rebuild_in_background(space)
                     return None
-                idx = _drive(build_space(self.store, space, sh.cancel))
+                idx = _drive(build_space(self.store, space, sh.cancel), self.on_progress)
                 if idx is None:
                     return None
                 sh.dirty.add(space)
@@ -243,10 +245,13 @@ def _save(folder: Path, space: str, idx: SpaceIndex) -> None:
             idx.save(folder, space)
 
 
-def _drive(job: Generator[Progress, None, SpaceIndex | None]) -> SpaceIndex | None:
-    """Run a job generator to its end and return its value (no progress to show)."""
+def _drive(job: Generator[Progress, None, SpaceIndex | None],
+           on_progress: Callable[[Progress], object] | None = None) -> SpaceIndex | None:
+    """Run a job generator to its end and return its value."""
     while True:
         try:
-            next(job)
+            p = next(job)
         except StopIteration as stop:
             return stop.value
+        if on_progress is not None:
+            on_progress(p)
