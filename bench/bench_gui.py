@@ -99,10 +99,11 @@ def make_library(folder: Path, items: int) -> None:
             if i % 1000 == 0:
                 link.parent.mkdir()
             os.link(src, link)
-            rows.append((str(link), "image", src.stat().st_size, now, f"h{i}", 512, 512, "ok",
-                         now, now))
-        c.executemany("INSERT INTO files (path, kind, size, mtime, hash, width, height, status, "
-                      "added_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            rows.append((str(link), link.name.lower(), "image", src.stat().st_size, now, f"h{i}",
+                         512, 512, "ok", now, now))
+        c.executemany("INSERT INTO files (path, name_key, kind, size, mtime, hash, width, height, "
+                      "status, added_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      rows)
         c.execute("INSERT INTO jobs (kind, started_at, state) VALUES ('index', ?, 'done')",
                   (now,))
     store.close()

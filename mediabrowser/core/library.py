@@ -283,7 +283,8 @@ class Library:
                 return known
         result = cal.for_space(space)
         if index is not None and n >= cal.MIN_FOR_LIBRARY:
-            sample = self.store.vectors_by_labels(index.sample_labels(cal.LIBRARY_SAMPLE))
+            sample = self.store.vectors_by_labels(index.sample_labels(cal.LIBRARY_SAMPLE),
+                                                  space)
             result = result.with_unrelated(cal.pair_cosines(sample.matrix), "library")
         if index is not None:
             index.calibration = {"n": max(n, 1), **asdict(result)}

@@ -79,7 +79,8 @@ def find_similar(lib: Library, query: str | Path | int, k: int = 10,
     kinds = _kinds(kind)
     path = os.path.abspath(str(query))
     found = _ranked(lib, space, vec, k, kinds, self_id, path)
-    if turns and kind in (None, MediaKind.IMAGE, MediaKind.VIDEO, "image", "video"):
+    if turns and kind in (None, MediaKind.IMAGE, MediaKind.VIDEO, "image", "video") \
+            and not lib.indexes.building(space):  # each turn would scan the store meanwhile
         found = _with_turned_copies(lib, path, space, found, k, kinds, self_id, model)
     return found
 
@@ -185,7 +186,8 @@ def _ranked(lib: Library, space: str, vec: np.ndarray, k: int, kinds: Kinds = No
     if index is not None:
         # Two extra hits leave room to drop the query itself and a copy at its path. The
         # graphs hold present files of their kind; the rows kept are checked below.
-        got = lib.store.vectors_by_labels(index.candidates(unit, k + 2, kinds), present=False)
+        got = lib.store.vectors_by_labels(index.candidates(unit, k + 2, kinds), space,
+                                          present=False)
     else:
         got = _exact(lib, space, unit, k + 2, kinds)  # while its index is being rebuilt
     if not len(got):
@@ -220,9 +222,9 @@ def _exact(lib: Library, space: str, unit: np.ndarray, k: int, kinds: Kinds) -> 
             keep_labels.append(chunk.labels[top])
             keep_cos.append(cos[top])
     if not keep_labels:
-        return lib.store.vectors_by_labels([])
+        return lib.store.vectors_by_labels([], space)
     labels, cos = np.concatenate(keep_labels), np.concatenate(keep_cos)
-    return lib.store.vectors_by_labels(labels[np.argsort(-cos)[: 4 * k]].tolist())
+    return lib.store.vectors_by_labels(labels[np.argsort(-cos)[: 4 * k]].tolist(), space)
 
 
 def text_model(lib: Library) -> str:
@@ -248,7 +250,7 @@ def search_text(lib: Library, text: str, k: int = 10, kind: MediaKind | str | No
     # this description scores against random items of the library.
     index = lib.indexes.get(space)
     sample = lib.store.vectors_by_labels(
-        index.sample_labels(cal.LIBRARY_SAMPLE) if index is not None else []).matrix
+        index.sample_labels(cal.LIBRARY_SAMPLE) if index is not None else [], space).matrix
     if not len(sample):
         sample = np.zeros((0, len(vec)), np.float32)
     calibration = cal.for_query(vec, sample, cal.TEXT)

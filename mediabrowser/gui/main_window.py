@@ -339,8 +339,10 @@ class MainWindow(IndexingController, SearchController, ItemActions):
         model = self.library_model
         query = {"kind": self.kind_box.currentData(), "sort": self.sort_box.currentData(),
                  "name_filter": self.name_filter.text()}
-        if if_count_changed and query == model.query:
-            model.append_new()
+        if if_count_changed and query == model.query and not (
+                model.exhausted() and not query["name_filter"].strip()
+                and self.lib.store.listing_count(query["kind"]) < model.rowCount()):
+            model.append_new()  # (items that left the listing make it read the rows again)
             self._show_count()
             self._last_refresh = time.monotonic()
             return

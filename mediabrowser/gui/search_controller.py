@@ -56,7 +56,9 @@ class SearchController(WindowParts):
             QTimer.singleShot(2000, self, lambda: self._index_building(
                 self.search_lib.indexes.building()))
         elif self.status_text.text().startswith("Rebuilding the search index"):
-            self.status_text.setText("The search index is ready.")
+            failure = self.search_lib.indexes.failure()
+            self.status_text.setText(f"{failure[0].upper()}{failure[1:]}; searches stay exact "
+                                     "(slower)." if failure else "The search index is ready.")
 
     def find_similar_selected(self) -> None:
         """Items like the selected one; with several selected, one result set like all of

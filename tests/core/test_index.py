@@ -224,3 +224,55 @@ def test_a_file_with_several_vectors_is_found_once_by_its_nearest(tmp_path: Path
         assert len(labels) == 2 and len(lib.indexes.get(LITE0) or []) == 4
     finally:
         lib.close()
+
+
+def test_an_index_from_another_database_is_not_trusted(tmp_path: Path) -> None:
+    """A damaged library.db moved aside and indexed again starts its labels afresh: the saved
+    index of the old one must be rebuilt, not caught up."""
+    store = _store_with_vectors(tmp_path, 30)
+    mgr = IndexManager(tmp_path / "index", store)
+    assert mgr.get("m") is not None
+    mgr.save()
+    mgr.close()
+    store.close()
+    for f in tmp_path.glob("l.db*"):
+        f.unlink()
+    fresh = _store_with_vectors(tmp_path, 12)
+    mgr2 = IndexManager(tmp_path / "index", fresh)
+    idx = mgr2.get("m")
+    assert idx is not None and mgr2.last_open_action["m"] == "rebuilt" and len(idx) == 12
+    mgr2.close()
+    fresh.close()
+
+
+def test_labels_are_never_reused(tmp_path: Path) -> None:
+    store = _store_with_vectors(tmp_path, 3)
+    top = store.conn.execute("SELECT MAX(label) FROM vectors").fetchone()[0]
+    with store.transaction() as c:
+        store.delete_vectors(c, 3)
+        store.put_vector(c, 3, "m", "m", np.ones(16, np.float32))
+    assert store.conn.execute("SELECT label FROM vectors WHERE file_id = 3").fetchone()[0] > top
+    store.close()
+
+
+def test_a_failed_background_rebuild_is_told_and_not_retried(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mediabrowser.core.index import manager
+
+    monkeypatch.setattr(manager, "BACKGROUND_FROM", 10)
+    calls: list[int] = []
+
+    def broken(*_a: Any, **_k: Any) -> Any:
+        calls.append(1)
+        raise OSError("disk full")
+        yield  # a generator, as the real one
+
+    monkeypatch.setattr(manager, "build_space", broken)
+    store = _store_with_vectors(tmp_path, 30)
+    mgr = IndexManager(tmp_path / "index", store, background=True)
+    assert mgr.get("m") is None
+    assert mgr.wait(10)
+    assert mgr.get("m") is None and calls == [1]
+    assert "could not be rebuilt (disk full)" in (mgr.failure() or "")
+    mgr.close()
+    store.close()

@@ -25,10 +25,10 @@ def sample_vectors(store: Store, space: str, n: int, seed: int = 0) -> np.ndarra
         return np.zeros((0, 0), np.float32)
     rng = np.random.default_rng(seed)
     picks = np.unique(rng.integers(lo, hi + 1, size=min(3 * n, hi - lo + 1)))
-    got = store.vectors_by_labels(picks.tolist())
-    states = store.label_states(got.labels.tolist())
-    keep = np.array([states.get(int(x), ("",))[0] == space for x in got.labels], dtype=bool)
-    return got.matrix[keep][:n] if len(got) else got.matrix
+    got = store.vectors_by_labels(picks.tolist(), space)
+    if len(got) < min(n, 1000):  # labels of this space are sparse in its range: read in order
+        got = next(store.space_chunks(space, n), got)
+    return got.matrix[:n]
 
 
 def build_space(store: Store, space: str, cancel: CancelToken | None = None,
@@ -44,6 +44,7 @@ def build_space(store: Store, space: str, cancel: CancelToken | None = None,
     if total >= PROJECT_FROM and dim > ANN_DIM:
         projection = Projection.fit(sample_vectors(store, space, FIT_SAMPLE))
     idx = SpaceIndex(dim, projection, seq)
+    idx.library_id = store.library_id()
     done = 0
     yield Progress("index", 0, total)
     for chunk in store.space_chunks(space, CHUNK):

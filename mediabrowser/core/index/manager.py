@@ -37,6 +37,7 @@ class _Shared:
 
     spaces: dict[str, SpaceIndex] = field(default_factory=dict)
     building: dict[str, threading.Thread] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)  # space → why its rebuild failed
     dirty: set[str] = field(default_factory=set)
     actions: dict[str, str] = field(default_factory=dict)  # "loaded" | "reconciled" | "rebuilt"
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -78,9 +79,12 @@ class IndexManager:
         sh = self._shared
         with sh.lock:
             idx = sh.spaces.get(space)
-            if idx is not None or space in sh.building:
+            if idx is not None or space in sh.building or space in sh.failed:
                 return idx
             idx = SpaceIndex.load(self.folder, space)
+            if idx is not None and (idx.library_id != self.store.library_id()
+                                    or idx.seq > self.store.last_change()):
+                idx = None  # built from another database (the old one was moved aside)
             if idx is not None:
                 try:
                     changed = catch_up(self.store, space, idx)
@@ -90,20 +94,28 @@ class IndexManager:
                     sh.actions[space] = "reconciled" if changed else "loaded"
                     if changed:
                         sh.dirty.add(space)
-            if idx is None:
-                size = self.store.space_size(space)
-                if size == 0:
-                    return None
-                sh.actions[space] = "rebuilt"
-                if self.background and size >= BACKGROUND_FROM:
-                    self._rebuild_in_background(space)
-                    return None
-                idx = _drive(build_space(self.store, space, sh.cancel), self.on_progress)
-                if idx is None:
-                    return None
-                sh.dirty.add(space)
-            sh.spaces[space] = idx
-        if sh.actions.get(space) == "rebuilt" and not self.writable:
+                    sh.spaces[space] = idx
+                    return idx
+            size = self.store.space_size(space)
+            if size == 0:
+                return None
+            sh.actions[space] = "rebuilt"
+            if self.background and size >= BACKGROUND_FROM:
+                self._rebuild_in_background(space)
+                return None
+            # Built here, outside the lock (other threads see it as building meanwhile).
+            sh.building[space] = threading.current_thread()
+        try:
+            idx = _drive(build_space(self.store, space, sh.cancel), self.on_progress)
+            if idx is not None:
+                with sh.lock:
+                    catch_up(self.store, space, idx)
+                    sh.spaces[space] = idx
+                    sh.dirty.add(space)
+        finally:
+            with sh.lock:
+                sh.building.pop(space, None)
+        if idx is not None and not self.writable:
             self.save([space])  # a reader's rebuild is kept too, so the next open is quick
         return idx
 
@@ -113,10 +125,16 @@ class IndexManager:
             return bool(self._shared.building) if space is None else \
                 space in self._shared.building
 
+    def failure(self) -> str | None:
+        """Why a background rebuild failed, if one did (searches stay exact then)."""
+        with self._shared.lock:
+            return next(iter(self._shared.failed.values()), None)
+
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for background rebuilds; False when some still run after `timeout`."""
         with self._shared.lock:
-            threads = list(self._shared.building.values())
+            threads = [t for t in self._shared.building.values()
+                       if t is not threading.current_thread()]
         for t in threads:
             t.join(timeout)
         return not self.building()
@@ -126,8 +144,9 @@ class IndexManager:
         path = self.store.path
 
         def run() -> None:
-            store = Store(path)
+            store: Store | None = None
             try:
+                store = Store(path)
                 idx = _drive(build_space(store, space, sh.cancel))
                 if idx is not None:
                     with sh.lock:
@@ -137,10 +156,14 @@ class IndexManager:
                     _save(self.folder, space, idx)
                     with sh.lock:
                         sh.dirty.discard(space)
+            except Exception as exc:  # noqa: BLE001 - said in the window; searches stay exact
+                with sh.lock:
+                    sh.failed[space] = f"the search index could not be rebuilt ({exc})"
             finally:
                 with sh.lock:
                     sh.building.pop(space, None)
-                store.close()
+                if store is not None:
+                    store.close()
 
         thread = threading.Thread(target=run, name=f"index-build-{space}", daemon=True)
         sh.building[space] = thread
@@ -172,16 +195,24 @@ class IndexManager:
             return [s for s, idx in sh.spaces.items() if s not in sh.building
                     and idx.projection is None and idx.dim > ANN_DIM and len(idx) >= REDUCE_AT]
 
-    def reduce(self) -> Generator[Progress, None, None]:
+    def reduce(self, cancel: CancelToken) -> Generator[Progress, None, None]:
         """Rebuild the outgrown spaces now (at the end of an indexing run)."""
         sh = self._shared
         for space in self.outgrown():
-            new = yield from build_space(self.store, space, sh.cancel)
-            if new is not None:
+            with sh.lock:
+                if space in sh.building:
+                    continue
+                sh.building[space] = threading.current_thread()
+            try:
+                new = yield from build_space(self.store, space, cancel)
+                if new is not None:
+                    with sh.lock:
+                        catch_up(self.store, space, new)
+                        sh.spaces[space] = new
+                        sh.dirty.add(space)
+            finally:
                 with sh.lock:
-                    catch_up(self.store, space, new)
-                    sh.spaces[space] = new
-                    sh.dirty.add(space)
+                    sh.building.pop(space, None)
 
     def reduce_in_background(self) -> None:
         """Rebuild the outgrown spaces on a background thread; searches use the old graphs
@@ -229,7 +260,8 @@ class IndexManager:
         if last:
             sh.cancel.cancel()
             for t in list(sh.building.values()):
-                t.join()
+                if t is not threading.current_thread():
+                    t.join(timeout=30)
 
 
 def _save(folder: Path, space: str, idx: SpaceIndex) -> None:

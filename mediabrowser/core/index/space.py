@@ -63,6 +63,7 @@ class SpaceIndex:
         self.projection = projection
         self.parts: dict[str, HnswIndex] = {}
         self.seq = seq  # the last change of the store's log applied
+        self.library_id = ""  # the database it was built from (Store.library_id)
         self.calibration: dict[str, Any] | None = None  # {"n": items, "anchors": {...}}
         self.lock = threading.RLock()
 
@@ -71,7 +72,8 @@ class SpaceIndex:
         return self.projection.components.shape[1] if self.projection is not None else self.dim
 
     def __len__(self) -> int:
-        return sum(len(p) for p in self.parts.values())
+        with self.lock:
+            return sum(len(p) for p in self.parts.values())
 
     def count(self, kind: str) -> int:
         part = self.parts.get(kind)
@@ -157,6 +159,7 @@ class SpaceIndex:
                 written.append(proj)
             meta = {"format": FORMAT, "generation": gen, "dim": self.dim, "seq": self.seq,
                     "parts": parts, "projected": self.projection is not None,
+                    "library_id": self.library_id,
                     "calibration": self.calibration}
         for path in written:
             _fsync(path)
@@ -191,6 +194,7 @@ class SpaceIndex:
                 if len(part) != int(count):
                     return None
                 self.parts[str(kind)] = part
+            self.library_id = str(meta.get("library_id", ""))
             cal = meta.get("calibration")
             self.calibration = cal if isinstance(cal, dict) else None
         except Exception:  # noqa: BLE001 - any damage means "rebuild from the store"

@@ -26,7 +26,9 @@ from mediabrowser.core.library import Library, LibraryFailure
 from mediabrowser.core.media import reasons
 from mediabrowser.core.types import Cancelled, CancelToken, MediaError, Progress
 
-SAVE_EVERY_SECONDS = 30.0
+# The change log keeps what a kill interrupts, so saving the index (a GB at a million items)
+# is only a shortcut for the next open.
+SAVE_EVERY_SECONDS = 600.0
 BATCH_BY_KIND = {"image": 16, "video": 2, "audio": 8}
 __all__ = ["IndexReport", "index_job", "index_paths", "run_to_end", "summary"]
 
@@ -54,7 +56,7 @@ def index_job(
         with CrashGuard(lib.folder) as guard:
             yield from scan_and_probe(lib, roots, cancel, report, work, job_id, guard)
             yield from _embed_all(lib, work, cancel, report, job_id, guard)
-            yield from lib.indexes.reduce()  # a space that outgrew full-dimension graphs
+            yield from lib.indexes.reduce(cancel)  # a space that outgrew full-size graphs
     except Cancelled:
         report.cancelled = True
         state = "cancelled"

@@ -62,12 +62,13 @@ MIGRATIONS: list[str] = [
     ALTER TABLE jobs ADD COLUMN device TEXT;
     ALTER TABLE jobs ADD COLUMN items_per_second REAL
     """,
-    # 3: a million items. Vectors get their own label (the index label) so a file can hold
-    # several (video segments, audio windows); a change log lets indexes catch up by sequence
-    # number; counts and sort keys let the grid page in SQL without reading the whole table.
+    # 3: a million items. Vectors get their own label (the index label, never reused) so a
+    # file can hold several (video segments, audio windows); a change log lets indexes catch up
+    # by sequence number; counts and sort keys let the grid page in SQL without reading the
+    # whole table; an id tells an index which database it was built from.
     """
     CREATE TABLE vectors3 (
-        label INTEGER PRIMARY KEY,
+        label INTEGER PRIMARY KEY AUTOINCREMENT,
         file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
         segment INTEGER NOT NULL DEFAULT 0,
         start_s REAL,
@@ -86,6 +87,8 @@ MIGRATIONS: list[str] = [
     ALTER TABLE vectors3 RENAME TO vectors;
     CREATE INDEX vectors_space ON vectors(space);
     CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, label INTEGER NOT NULL);
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO meta VALUES ('library_id', lower(hex(randomblob(16))));
     CREATE TRIGGER vectors_added AFTER INSERT ON vectors BEGIN
         INSERT INTO changes (label) VALUES (NEW.label);
     END;

@@ -110,17 +110,25 @@ class VectorRepo:
             "ORDER BY segment LIMIT 1", (file_id, space)).fetchone()
         return decode(r[0], r[1]) if r else None
 
-    def vectors_by_labels(self, labels: Iterable[int], present: bool = True) -> Vectors:
-        """The vectors of these labels (of present files only, unless `present` is False:
-        then `kinds` are left empty and the caller checks the files it keeps)."""
+    def vectors_by_labels(self, labels: Iterable[int], space: str,
+                          present: bool = True) -> Vectors:
+        """The vectors in `space` of these labels (of present files only, unless `present` is
+        False: then `kinds` are left empty and the caller checks the files it keeps)."""
         wanted = [int(x) for x in labels]
         rows: list[tuple[int, int, str, bytes, int]] = []
-        sql = (f"{_PRESENT} AND v.label IN " if present else
-               "SELECT label, file_id, '', vector, dim FROM vectors WHERE label IN ")
+        sql = (f"{_PRESENT} AND +v.space = ? AND v.label IN " if present else
+               "SELECT label, file_id, '', vector, dim FROM vectors WHERE +space = ? "
+               "AND label IN ")
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
-            rows += self.conn.execute(f"{sql}({','.join('?' * len(chunk))})", chunk).fetchall()
+            rows += self.conn.execute(f"{sql}({','.join('?' * len(chunk))})",
+                                      [space, *chunk]).fetchall()
         return _vectors(rows)
+
+    def library_id(self) -> str:
+        """This database's own id (an index built from another database is not trusted)."""
+        r = self.conn.execute("SELECT value FROM meta WHERE key = 'library_id'").fetchone()
+        return str(r[0]) if r else ""
 
     def space_chunks(self, space: str, chunk: int = 20_000, kind: str | None = None
                      ) -> Iterator[Vectors]:

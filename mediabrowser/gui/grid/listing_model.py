@@ -19,9 +19,10 @@ PAGE_ROWS = 512
 
 
 def _order_key(sort: str, key: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A Python key that orders rows as SQLite does (TEXT before BLOB; newest first)."""
+    """A Python key that orders rows as SQLite does (NULL, then TEXT, then BLOB; newest
+    first)."""
     def v(x: Any) -> tuple[int, Any]:
-        return (1, x) if isinstance(x, bytes) else (0, x)
+        return (-1, "") if x is None else (1, x) if isinstance(x, bytes) else (0, x)
 
     if sort == "date":
         return (-key[0], v(key[1]))
@@ -80,13 +81,17 @@ class ListingModel(ItemsModel):
             self.forget_rows()
             self._keys = keys
             self.set_items(page.ids)
-        elif page.ids:
-            first = len(self._ids)
-            self.beginInsertRows(self.index(0).parent(), first, first + len(page.ids) - 1)
-            self._ids += page.ids
-            self._keys += keys
-            self._pos.update({fid: first + i for i, fid in enumerate(page.ids)})
-            self.endInsertRows()
+        else:
+            # A row renamed since it was shown comes again under its new key: keep one.
+            fresh = [(fid, key) for fid, key in zip(page.ids, keys, strict=True)
+                     if fid not in self._pos]
+            if fresh:
+                first = len(self._ids)
+                self.beginInsertRows(self.index(0).parent(), first, first + len(fresh) - 1)
+                self._ids += [fid for fid, _ in fresh]
+                self._keys += [key for _, key in fresh]
+                self._pos.update({fid: first + i for i, (fid, _) in enumerate(fresh)})
+                self.endInsertRows()
         if page.keys:
             self._raw_last = page.keys[-1]
         elif self._reload:
@@ -109,9 +114,9 @@ class ListingModel(ItemsModel):
     def append_new(self) -> int:
         """Slot in the browsable rows added since the last look that fall among the rows
         loaded so far (later ones come with the next pages); how many were added."""
-        added = 0
         kind, sort = self.query["kind"], self.query["sort"]
         needle = self.query["name_filter"].strip().lower()
+        new: list[tuple[tuple[Any, ...], int]] = []
         while not self._pending:
             rows = self.store.conn.execute(
                 "SELECT id, kind, status, name_key, mtime, path FROM files WHERE id > ? "
@@ -127,22 +132,29 @@ class ListingModel(ItemsModel):
                     continue
                 raw = {"name": (nkey, path), "date": (mtime, path), "folder": (path,)}[sort]
                 key = _order_key(sort, raw)
-                at = bisect.bisect(self._keys, key)
-                if at == len(self._keys) and not self._done:
-                    continue  # past the loaded rows: the next page brings it
-                self._insert(at, fid, key)
-                added += 1
-        return added
+                if self._done or (self._keys and key < self._keys[-1]):
+                    new.append((key, fid))  # past the loaded rows: the next page brings it
+        if new:
+            self._insert_sorted(sorted(new))
+        return len(new)
 
-    def _insert(self, at: int, fid: int, key: tuple[Any, ...]) -> None:
-        self.beginInsertRows(self.index(0).parent(), at, at)
-        self._ids.insert(at, fid)
-        self._keys.insert(at, key)
-        if at == len(self._ids) - 1:
-            self._pos[fid] = at
-        else:
-            self._pos = {f: i for i, f in enumerate(self._ids)}
-        self.endInsertRows()
+    def _insert_sorted(self, new: list[tuple[tuple[Any, ...], int]]) -> None:
+        """Insert rows (sorted by key) where they belong: one insertion per run of rows that
+        go to the same place, from the end so earlier places stay put; positions once."""
+        runs: list[tuple[int, list[tuple[tuple[Any, ...], int]]]] = []
+        for key, fid in new:
+            at = bisect.bisect(self._keys, key)
+            if runs and runs[-1][0] == at:
+                runs[-1][1].append((key, fid))
+            else:
+                runs.append((at, [(key, fid)]))
+        parent = self.index(0).parent()
+        for at, run in reversed(runs):
+            self.beginInsertRows(parent, at, at + len(run) - 1)
+            self._keys[at:at] = [key for key, _ in run]
+            self._ids[at:at] = [fid for _, fid in run]
+            self.endInsertRows()
+        self._pos = {f: i for i, f in enumerate(self._ids)}
 
     def close(self) -> None:
         self.fetcher.close()
