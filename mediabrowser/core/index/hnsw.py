@@ -17,6 +17,7 @@ import numpy as np
 M = 16
 EF_CONSTRUCTION = 100
 EF_SEARCH = 96
+SMALL_GRAPH = 100_000
 
 
 class HnswIndex:
@@ -89,7 +90,10 @@ class HnswIndex:
             k = min(k, self._count)
             if k <= 0:
                 return []
-            self.index.set_ef(max(EF_SEARCH, k))
+            # A small graph is walked further for the same cost: a kind filter's few items
+            # (say 1 % videos) lie far from most queries, where reduced distances blur.
+            ef = EF_SEARCH if self._count >= SMALL_GRAPH else 2 * EF_SEARCH
+            self.index.set_ef(max(ef, k))
             q = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
             while True:
                 try:

@@ -127,7 +127,10 @@ class VectorRepo:
 
     def library_id(self) -> str:
         """This database's own id (an index built from another database is not trusted)."""
-        r = self.conn.execute("SELECT value FROM meta WHERE key = 'library_id'").fetchone()
+        try:
+            r = self.conn.execute("SELECT value FROM meta WHERE key = 'library_id'").fetchone()
+        except sqlite3.OperationalError:  # no such table (only a pre-release schema 3)
+            return ""
         return str(r[0]) if r else ""
 
     def space_chunks(self, space: str, chunk: int = 20_000, kind: str | None = None
