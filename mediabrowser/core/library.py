@@ -133,7 +133,8 @@ class WriterLock:
 
 class Library:
     def __init__(self, folder: str | Path, *, models_dir: Path | None = None,
-                 device: str | None = None, background_index: bool = False) -> None:
+                 device: str | None = None, background_index: bool = False,
+                 scan_index: bool = False) -> None:
         self.folder = Path(folder).expanduser().absolute()
         self.folder.mkdir(parents=True, exist_ok=True)
         self.models_dir = models_dir
@@ -144,12 +145,14 @@ class Library:
         self.store = Store(self.folder / "library.db")
         self.writer = WriterLock(self.folder)
         # Indexes are shared by the Libraries of this folder in this process; a large missing
-        # one is rebuilt in the background when `background_index` (the window).
+        # one is rebuilt in the background when `background_index` (the window);
+        # `scan_index`: the saved vectors are mapped, not the graphs loaded (one CLI query).
         self.indexes = IndexManager(self.folder / "index", self.store, writable=False,
-                                    background=background_index)
+                                    background=background_index, scan=scan_index)
         self._embedders: dict[str, Embedder] = {}
         self._calibrations: dict[str, tuple[int, Calibration]] = {}
         self.turned_cache: dict[tuple[Any, ...], Any] = {}  # core/search.py: recent queries
+        self._answering: dict[tuple[str, str, str, int], str] = {}
         self._device: str | None = None
 
     # ---- writer lock ------------------------------------------------------------------------
@@ -220,11 +223,15 @@ class Library:
         previous = self.config.previous_models.get(k)
         if not previous or previous == chosen:
             return chosen
-        total = self.store.count(k, "ok")
-        have = self.store.model_coverage(chosen, k)
-        if have >= total or self.store.model_coverage(previous, k) <= have:
-            return chosen
-        return previous
+        # Counting coverage walks every file of the kind: once per change of the store.
+        key = (k, chosen, previous, self.store.last_change())
+        if key not in self._answering:
+            total = self.store.count(k, "ok")
+            have = self.store.model_coverage(chosen, k)
+            done = have >= total or self.store.model_coverage(previous, k) <= have
+            self._answering = {c: m for c, m in self._answering.items() if c[0] != k}
+            self._answering[key] = chosen if done else previous
+        return self._answering[key]
 
     def switch_model(self, kind: MediaKind | str, name: str) -> None:
         """Choose another model for a kind; vectors of the old one stay (no forced wipe)."""

@@ -276,3 +276,41 @@ def test_a_failed_background_rebuild_is_told_and_not_retried(
     assert "could not be rebuilt (disk full)" in (mgr.failure() or "")
     mgr.close()
     store.close()
+
+
+@pytest.mark.parametrize("projected", [False, True])
+def test_a_one_query_process_maps_the_saved_vectors_and_answers_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, projected: bool) -> None:
+    from mediabrowser.core import search
+    from mediabrowser.core.index import build
+    from mediabrowser.core.index.scan import ScanIndex
+    from mediabrowser.core.library import Library
+
+    if projected:
+        monkeypatch.setattr(build, "PROJECT_FROM", 50)
+        monkeypatch.setattr(build, "ANN_DIM", 8)
+    lib_dir = tmp_path / "lib"
+    lib_dir.mkdir()
+    _store_with_vectors(lib_dir, 300, kinds=("image", "image", "video"), name="library.db",
+                        model=LITE0).close()
+    with Library(lib_dir) as full:
+        graphs = full.indexes.get(LITE0)
+        assert graphs is not None and (graphs.projection is not None) == projected
+        full.indexes.save([LITE0])
+        want = {kind: [m.item.id for m in search.find_similar(full, 7, k=10, kind=kind,
+                                                               turns=False)]
+                for kind in (None, "video")}
+    with Library(lib_dir, scan_index=True) as quick:
+        assert isinstance(quick.indexes.get(LITE0), ScanIndex)
+        for kind, ids in want.items():
+            got = [m.item.id for m in search.find_similar(quick, 7, k=10, kind=kind,
+                                                          turns=False)]
+            assert got == ids or len(set(got) & set(ids)) >= 9  # graphs are approximate
+        with quick.store.transaction() as c:  # a later change reaches it through the log
+            fid = quick.store.insert_file(c, path="/m/twin.jpg", kind="image", size=1,
+                                          mtime=1.0)
+            quick.store.put_vector(c, fid, LITE0, LITE0, quick.store.vector(7, LITE0))
+            quick.store.update_file(c, want[None][0], status="missing")
+        quick.indexes.sync()
+        got = [m.item.id for m in search.find_similar(quick, 7, k=10, turns=False)]
+        assert got[0] == fid and want[None][0] not in got

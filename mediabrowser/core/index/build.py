@@ -9,6 +9,7 @@ from collections.abc import Generator
 
 import numpy as np
 
+from mediabrowser.core.index.scan import ScanIndex
 from mediabrowser.core.index.space import ANN_DIM, PROJECT_FROM, Projection, SpaceIndex
 from mediabrowser.core.store.repo import Store
 from mediabrowser.core.types import CancelToken, Progress
@@ -57,7 +58,7 @@ def build_space(store: Store, space: str, cancel: CancelToken | None = None,
     return idx
 
 
-def catch_up(store: Store, space: str, idx: SpaceIndex) -> int:
+def catch_up(store: Store, space: str, idx: SpaceIndex | ScanIndex) -> int:
     """Apply the store's changes after `idx.seq`; how many labels changed."""
     changed = 0
     while True:
@@ -69,7 +70,8 @@ def catch_up(store: Store, space: str, idx: SpaceIndex) -> int:
         changed += len(labels)
 
 
-def apply_changes(store: Store, space: str, idx: SpaceIndex, labels: list[int]) -> None:
+def apply_changes(store: Store, space: str, idx: SpaceIndex | ScanIndex,
+                  labels: list[int]) -> None:
     """Bring these labels up to date: present vectors of this space (re)added to the graph of
     their file's kind, every other label taken out."""
     states = store.label_states(labels)

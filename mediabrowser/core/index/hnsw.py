@@ -105,6 +105,13 @@ class HnswIndex:
                         return []
         return [(int(lbl), float(d)) for lbl, d in zip(labels[0], dists[0], strict=True)]
 
+    def vectors(self, labels: np.ndarray) -> np.ndarray:
+        """The vectors the graph holds for these (live) labels."""
+        with self._lock:
+            if len(labels) == 0:
+                return np.zeros((0, self.dim), np.float32)
+            return np.asarray(self.index.get_items(labels.tolist()), dtype=np.float32)
+
     # ---- persistence ------------------------------------------------------------------------
     def save(self, graph: Path, live: Path) -> None:
         with self._lock:

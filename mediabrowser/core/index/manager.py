@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mediabrowser.core.index.build import build_space, catch_up
+from mediabrowser.core.index.scan import ScanIndex
 from mediabrowser.core.index.space import (
     ANN_DIM,
     FORMAT,
@@ -27,6 +28,8 @@ from mediabrowser.core.index.space import (
 from mediabrowser.core.store.repo import Store
 from mediabrowser.core.types import CancelToken, Progress
 
+Index = SpaceIndex | ScanIndex
+
 BACKGROUND_FROM = 20_000  # a missing index this large is rebuilt on a background thread
 REDUCE_AT = 2 * PROJECT_FROM  # full-dimension graphs this large are rebuilt reduced
 
@@ -35,7 +38,7 @@ REDUCE_AT = 2 * PROJECT_FROM  # full-dimension graphs this large are rebuilt red
 class _Shared:
     """The indexes of one library folder in this process."""
 
-    spaces: dict[str, SpaceIndex] = field(default_factory=dict)
+    spaces: dict[str, Index] = field(default_factory=dict)
     building: dict[str, threading.Thread] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)  # space → why its rebuild failed
     dirty: set[str] = field(default_factory=set)
@@ -58,11 +61,14 @@ def _attach(folder: Path) -> _Shared:
 
 class IndexManager:
     def __init__(self, folder: Path, store: Store, writable: bool = True,
-                 background: bool = False) -> None:
+                 background: bool = False, scan: bool = False) -> None:
         self.folder = folder
         self.store = store
         self.writable = writable
         self.background = background
+        # A process that asks one query (the CLI) maps the saved vectors instead of loading
+        # the graphs (core/index/scan.py).
+        self.scan = scan
         self._shared = _attach(folder)
         self._closed = False
         # Told how a rebuild done at once goes (the CLI prints it); background ones are quiet.
@@ -73,7 +79,7 @@ class IndexManager:
         return self._shared.actions
 
     # ---- opening ----------------------------------------------------------------------------
-    def get(self, space: str) -> SpaceIndex | None:
+    def get(self, space: str) -> Index | None:
         """The index of `space`; None when the store has no vector in it, or while it is being
         rebuilt in the background (search the store exactly meanwhile)."""
         sh = self._shared
@@ -81,7 +87,9 @@ class IndexManager:
             idx = sh.spaces.get(space)
             if idx is not None or space in sh.building or space in sh.failed:
                 return idx
-            idx = SpaceIndex.load(self.folder, space)
+            idx = ScanIndex.load(self.folder, space) if self.scan else None
+            if idx is None:
+                idx = SpaceIndex.load(self.folder, space)
             if idx is not None and (idx.library_id != self.store.library_id()
                                     or idx.seq > self.store.last_change()):
                 idx = None  # built from another database (the old one was moved aside)
@@ -228,7 +236,7 @@ class IndexManager:
             return set()
         return set(self.store.labels_to_files(idx.labels().tolist()).values())
 
-    def loaded(self) -> dict[str, SpaceIndex]:
+    def loaded(self) -> dict[str, Index]:
         with self._shared.lock:
             return dict(self._shared.spaces)
 
@@ -264,10 +272,13 @@ class IndexManager:
                     t.join(timeout=30)
 
 
-def _save(folder: Path, space: str, idx: SpaceIndex) -> None:
-    """Save unless another process saved a newer generation meanwhile (under a lock file)."""
+def _save(folder: Path, space: str, idx: Index) -> None:
+    """Save unless another process saved a newer generation meanwhile (under a lock file).
+    A mapped index (one query's) is never saved."""
     from filelock import FileLock
 
+    if not isinstance(idx, SpaceIndex):
+        return
     folder.mkdir(parents=True, exist_ok=True)
     with FileLock(str(folder / "index.lock")):
         on_disk = read_meta(folder / f"{safe_name(space)}.json")

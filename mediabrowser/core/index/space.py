@@ -10,6 +10,7 @@ Files in the index folder, per space (one generation written at a time, the json
   <space>.json                 {"generation", "dim", "seq", "parts": {kind: count}, ...}
   <space>.<g>.<kind>.hnsw      the graph of one kind
   <space>.<g>.<kind>.live.npy  its live labels
+  <space>.<g>.<kind>.vecs.npy  their vectors as the graph holds them (mapped by scan.py)
   <space>.<g>.proj.npy         the projection (mean and components), when there is one
 A kill at any moment leaves the previous generation whole; the store stays the truth, and
 `seq` says which changes of the store's log the generation holds.
@@ -149,7 +150,11 @@ class SpaceIndex:
                 graph = folder / f"{name}.{gen}.{kind}.hnsw"
                 live = folder / f"{name}.{gen}.{kind}.live.npy"
                 part.save(graph, live)
-                written += [graph, live]
+                # Its vectors too, for a one-query process to map instead (core/index/scan.py).
+                vecs = folder / f"{name}.{gen}.{kind}.vecs.npy"
+                with open(vecs, "wb") as f:
+                    np.save(f, part.vectors(np.load(live)))
+                written += [graph, live, vecs]
                 parts[kind] = len(part)
             if self.projection is not None:
                 proj = folder / f"{name}.{gen}.proj.npy"
@@ -159,7 +164,7 @@ class SpaceIndex:
                 written.append(proj)
             meta = {"format": FORMAT, "generation": gen, "dim": self.dim, "seq": self.seq,
                     "parts": parts, "projected": self.projection is not None,
-                    "library_id": self.library_id,
+                    "library_id": self.library_id, "scannable": True,
                     "calibration": self.calibration}
         for path in written:
             _fsync(path)
