@@ -17,7 +17,6 @@ import numpy as np
 M = 16
 EF_CONSTRUCTION = 100
 EF_SEARCH = 96
-SMALL_GRAPH = 100_000
 
 
 class HnswIndex:
@@ -90,10 +89,7 @@ class HnswIndex:
             k = min(k, self._count)
             if k <= 0:
                 return []
-            # A small graph is walked further for the same cost: a kind filter's few items
-            # (say 1 % videos) lie far from most queries, where reduced distances blur.
-            ef = EF_SEARCH if self._count >= SMALL_GRAPH else 2 * EF_SEARCH
-            self.index.set_ef(max(ef, k))
+            self.index.set_ef(max(EF_SEARCH, k))
             q = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
             while True:
                 try:
@@ -104,13 +100,6 @@ class HnswIndex:
                     if k == 0:
                         return []
         return [(int(lbl), float(d)) for lbl, d in zip(labels[0], dists[0], strict=True)]
-
-    def vectors(self, labels: np.ndarray) -> np.ndarray:
-        """The vectors the graph holds for these (live) labels."""
-        with self._lock:
-            if len(labels) == 0:
-                return np.zeros((0, self.dim), np.float32)
-            return np.asarray(self.index.get_items(labels.tolist()), dtype=np.float32)
 
     # ---- persistence ------------------------------------------------------------------------
     def save(self, graph: Path, live: Path) -> None:

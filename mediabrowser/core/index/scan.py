@@ -1,7 +1,13 @@
-"""A space's saved index opened for one query: the graphs' vectors memory-mapped and scanned,
-instead of the graphs loaded. Loading a million-item graph takes hnswlib about 2 s; mapping its
-vectors takes milliseconds and a scan of the reduced (192-d) vectors about 0.1 s, so a CLI
-`similar` on a 1M library answers in well under 2 s including start-up (BENCHMARKS.md).
+"""A space's saved index opened for one query: the vectors inside the saved graph files are
+memory-mapped and scanned, instead of the graphs loaded. Loading a million-item graph takes
+hnswlib about 2 s; mapping its file takes milliseconds and a scan of the reduced (192-d)
+vectors a fraction of a second, so a CLI `similar` on a 1M library answers in about a second
+including start-up (BENCHMARKS.md).
+
+The graph file is hnswlib's own format (hnswlib 0.8, `HierarchicalNSW::saveIndex`): a 96-byte
+header, then one fixed-size record per element holding its level-0 links (the second byte of
+their count word carries the "deleted" mark), its vector and its label. The header is checked;
+anything unexpected and the graphs are loaded instead.
 
 It answers like a SpaceIndex (exact over the reduced vectors, then re-ranked by the caller) and
 takes the store's later changes in memory; it is never saved.
@@ -9,6 +15,7 @@ takes the store's later changes in memory; it is never saved.
 
 from __future__ import annotations
 
+import struct
 import threading
 from pathlib import Path
 from typing import Any
@@ -27,22 +34,36 @@ from mediabrowser.core.index.space import (
 CHUNK = 131_072
 
 
+HEADER = struct.Struct("<6Q i I 3Q d Q")  # offsetLevel0 … ef_construction
+
+
+def map_graph(path: Path, dim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(labels, vectors, alive) of a saved hnswlib graph, mapped from its file."""
+    with open(path, "rb") as f:
+        head = HEADER.unpack(f.read(HEADER.size))
+    offset0, _max, count, size, label_at, data_at = head[:6]
+    if offset0 != 0 or data_at + 4 * dim != label_at or label_at + 8 != size \
+            or path.stat().st_size < HEADER.size + count * size:
+        raise ValueError(f"{path.name}: not the graph layout this version reads")
+    rows = np.memmap(path, dtype=np.uint8, mode="r", offset=HEADER.size, shape=(count, size))
+    labels = np.ascontiguousarray(rows[:, label_at:size]).view(np.uint64)[:, 0]
+    alive = (np.asarray(rows[:, 2]) & 1) == 0
+    return labels.astype(np.int64), rows[:, data_at:label_at].view(np.float32), alive
+
+
 class _Part:
-    def __init__(self, labels: np.ndarray, vecs: np.ndarray) -> None:
-        self.labels = labels  # ascending
+    def __init__(self, labels: np.ndarray, vecs: np.ndarray, alive: np.ndarray) -> None:
+        self.labels = labels  # in the graph's order
         self.vecs = vecs  # memory-mapped, one row per label
-        self.alive = np.ones(len(labels), dtype=bool)
+        self.alive = alive
         self.extra: dict[int, np.ndarray] = {}  # labels added since the save
 
     def __len__(self) -> int:
         return int(self.alive.sum()) + len(self.extra)
 
     def drop(self, labels: np.ndarray) -> int:
-        gone = 0
-        at = np.searchsorted(self.labels, labels)
-        ok = at < len(self.labels)
-        hit = at[ok][self.labels[at[ok]] == labels[ok]]
-        gone += int(self.alive[hit].sum())
+        hit = np.isin(self.labels, labels) & self.alive
+        gone = int(hit.sum())
         self.alive[hit] = False
         for label in labels.tolist():
             gone += self.extra.pop(label, None) is not None
@@ -115,7 +136,8 @@ class ScanIndex:
             for label, kind, vec in zip(labels.tolist(), kinds, reduced, strict=True):
                 if kind not in self.parts:
                     self.parts[kind] = _Part(np.zeros(0, np.int64),
-                                             np.zeros((0, reduced.shape[1]), np.float32))
+                                             np.zeros((0, reduced.shape[1]), np.float32),
+                                             np.zeros(0, bool))
                 self.parts[kind].extra[label] = vec
 
     def remove(self, labels: np.ndarray | list[int]) -> int:
@@ -150,12 +172,12 @@ class ScanIndex:
                 projection = Projection(arr[0].astype(np.float32),
                                         np.ascontiguousarray(arr[1:].T, dtype=np.float32))
             self = cls(int(meta["dim"]), projection, int(meta["seq"]))
+            dim = projection.components.shape[1] if projection is not None else self.dim
             for kind, count in dict(meta["parts"]).items():
-                labels = np.load(folder / f"{name}.{gen}.{kind}.live.npy")
-                vecs = np.load(folder / f"{name}.{gen}.{kind}.vecs.npy", mmap_mode="r")
-                if len(labels) != int(count) or vecs.shape[0] != len(labels):
+                labels, vecs, alive = map_graph(folder / f"{name}.{gen}.{kind}.hnsw", dim)
+                if int(alive.sum()) != int(count):
                     return None
-                self.parts[str(kind)] = _Part(labels, vecs)
+                self.parts[str(kind)] = _Part(labels, vecs, alive)
             self.library_id = str(meta.get("library_id", ""))
             cal = meta.get("calibration")
             self.calibration = cal if isinstance(cal, dict) else None

@@ -10,7 +10,6 @@ Files in the index folder, per space (one generation written at a time, the json
   <space>.json                 {"generation", "dim", "seq", "parts": {kind: count}, ...}
   <space>.<g>.<kind>.hnsw      the graph of one kind
   <space>.<g>.<kind>.live.npy  its live labels
-  <space>.<g>.<kind>.vecs.npy  their vectors as the graph holds them (mapped by scan.py)
   <space>.<g>.proj.npy         the projection (mean and components), when there is one
 A kill at any moment leaves the previous generation whole; the store stays the truth, and
 `seq` says which changes of the store's log the generation holds.
@@ -150,11 +149,7 @@ class SpaceIndex:
                 graph = folder / f"{name}.{gen}.{kind}.hnsw"
                 live = folder / f"{name}.{gen}.{kind}.live.npy"
                 part.save(graph, live)
-                # Its vectors too, for a one-query process to map instead (core/index/scan.py).
-                vecs = folder / f"{name}.{gen}.{kind}.vecs.npy"
-                with open(vecs, "wb") as f:
-                    np.save(f, part.vectors(np.load(live)))
-                written += [graph, live, vecs]
+                written += [graph, live]
                 parts[kind] = len(part)
             if self.projection is not None:
                 proj = folder / f"{name}.{gen}.proj.npy"
