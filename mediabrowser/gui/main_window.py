@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import os
-import time
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +38,7 @@ from mediabrowser.gui.grid.thumb_loader import ThumbLoader
 from mediabrowser.gui.grid.view import GridView, local_paths
 from mediabrowser.gui.indexing import IndexingController, start_folder
 from mediabrowser.gui.item_actions import ItemActions
+from mediabrowser.gui.library_listing import LibraryListing
 from mediabrowser.gui.preview.panel import PreviewPanel
 from mediabrowser.gui.problems_dock import ProblemsDock
 from mediabrowser.gui.results_page import ResultsPage
@@ -51,7 +51,7 @@ SORTS = (("Name", "name"), ("Date", "date"), ("Folder", "folder"))
 __all__ = ["MainWindow", "Query", "start_folder"]
 
 
-class MainWindow(IndexingController, SearchController, ItemActions):
+class MainWindow(IndexingController, SearchController, ItemActions, LibraryListing):
     """Builds the window and wires its rooms: indexing (gui/indexing.py), searching
     (gui/search_controller.py), the selection and item actions (gui/item_actions.py), the
     results page and the problems dock."""
@@ -329,52 +329,6 @@ class MainWindow(IndexingController, SearchController, ItemActions):
         s.setValue("view/sort", self.sort_box.currentIndex())
         s.setValue("library", str(self.library_dir))
         s.sync()
-
-    # ---- library listing --------------------------------------------------------------------
-    def refresh_listing(self, if_count_changed: bool = False) -> None:
-        """Show the library grid for the toolbar's kind, order and name filter, from SQL pages.
-        `if_count_changed`: the periodic look while indexing, which only slots in new items;
-        otherwise the rows shown are read again (keeping the current item and the scroll)
-        when the query is the same, or from the top when it changed."""
-        model = self.library_model
-        query = {"kind": self.kind_box.currentData(), "sort": self.sort_box.currentData(),
-                 "name_filter": self.name_filter.text()}
-        if if_count_changed and query == model.query and not (
-                model.exhausted() and not query["name_filter"].strip()
-                and self.lib.store.listing_count(query["kind"]) < model.rowCount()):
-            model.append_new()  # (items that left the listing make it read the rows again)
-            self._show_count()
-            self._last_refresh = time.monotonic()
-            return
-        self._keep_current = self._current_id(self.grid)
-        self._keep_scroll = self.grid.verticalScrollBar().value() if query == model.query else 0
-        if query == model.query and model.rowCount():
-            model.refresh()
-        else:
-            model.set_query(**query)
-        self._last_refresh = time.monotonic()
-
-    def _listing_arrived(self) -> None:
-        current, self._keep_current = getattr(self, "_keep_current", None), None
-        if current is not None and (row := self.library_model.row_of(current)) is not None:
-            self.grid.setCurrentIndex(self.library_model.index(row))
-        scroll, self._keep_scroll = getattr(self, "_keep_scroll", 0), 0
-        if scroll:
-            # The grid lays items out in batches after a reset; scroll once that has happened.
-            QTimer.singleShot(0, lambda: self.grid.verticalScrollBar().setValue(scroll))
-        self._show_count()
-
-    def _show_count(self) -> None:
-        model = self.library_model
-        if model.query["name_filter"].strip():
-            n = model.rowCount()
-            more = "" if model.exhausted() else "+"
-            self.count_text.setText(f"{n:,}{more} item{'s' if n != 1 or more else ''}")
-        else:
-            n = self.lib.store.listing_count(model.query["kind"])
-            self.count_text.setText(f"{n:,} item{'s' if n != 1 else ''}")
-        has_any = bool(n) or bool(self.name_filter.text()) or self.kind_box.currentIndex() > 0
-        self.center.setCurrentWidget(self.tabs if has_any or self.worker else self.welcome)
 
     def _filters_changed(self) -> None:
         """The toolbar's kind filter applies to the library and to results alike."""

@@ -36,13 +36,13 @@ class SearchController(WindowParts):
     """Searching and result sets, for MainWindow."""
 
     def open_indexes(self) -> None:
-        """Load the saved search indexes on the search thread as the window opens (a missing
-        large one starts rebuilding in the background), so the first search does not wait."""
+        """Ready the search indexes on the search thread as the window opens: small saved ones
+        load, missing ones rebuild (in the background when large); see IndexManager.prepare."""
         lib = self.search_lib
 
         def open_all() -> bool:
             for space in lib.store.spaces():
-                lib.indexes.get(space)
+                lib.indexes.prepare(space)
             return lib.indexes.building()
 
         call_later(self.search_pool, open_all, self._index_building, lambda _e: None)

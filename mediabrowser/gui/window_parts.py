@@ -45,6 +45,7 @@ class WindowParts(QMainWindow):
     # views
     tabs: QTabWidget
     center: QStackedWidget
+    welcome: QWidget
     grid: GridView
     library_model: ListingModel
     results: GridView
@@ -53,6 +54,7 @@ class WindowParts(QMainWindow):
     problems_dock: ProblemsDock
     # toolbar, results header, status bar
     kind_box: QComboBox
+    sort_box: QComboBox
     name_filter: QLineEdit
     text_search: QLineEdit
     results_title: QLabel
@@ -61,6 +63,7 @@ class WindowParts(QMainWindow):
     count_label: QLabel
     more_button: QPushButton
     status_text: QLabel
+    count_text: QLabel
     progress: QProgressBar
     pause_button: QPushButton
     cancel_button: QPushButton

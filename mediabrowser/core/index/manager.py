@@ -31,6 +31,7 @@ from mediabrowser.core.types import CancelToken, Progress
 Index = SpaceIndex | ScanIndex
 
 BACKGROUND_FROM = 20_000  # a missing index this large is rebuilt on a background thread
+LOAD_AT_OPEN = 50_000  # a saved index this small loads while the window opens (< 0.1 s)
 REDUCE_AT = 2 * PROJECT_FROM  # full-dimension graphs this large are rebuilt reduced
 
 
@@ -126,6 +127,17 @@ class IndexManager:
         if idx is not None and not self.writable:
             self.save([space])  # a reader's rebuild is kept too, so the next open is quick
         return idx
+
+    def prepare(self, space: str) -> None:
+        """Ready `space` for searching as a window opens: a saved small index is loaded, a
+        missing one rebuilt (large ones in the background); a saved large one waits for the
+        first search, because hnswlib holds Python's GIL while it loads a graph (about 2 s
+        at 1M items), which would freeze the window meanwhile."""
+        meta = read_meta(self.folder / f"{safe_name(space)}.json")
+        saved = meta.get("format") == FORMAT and meta.get("library_id") == \
+            self.store.library_id()
+        if not saved or sum(dict(meta.get("parts", {})).values()) < LOAD_AT_OPEN:
+            self.get(space)
 
     def building(self, space: str | None = None) -> bool:
         """Whether (any, or this) index is being rebuilt in the background."""
