@@ -61,8 +61,9 @@ def _vectors(rows: list[tuple[int, int, str, bytes, int]], dim: int = 0) -> Vect
     else:
         mat = np.stack([decode(r[3], r[4]) for r in rows])
     norms = np.linalg.norm(mat, axis=1, keepdims=True)
-    mat = (mat / np.where(norms > 0, norms, 1.0)).astype(np.float32)
-    return Vectors(labels, files, [r[2] for r in rows], mat.astype(np.float32, copy=False))
+    norms[norms == 0] = 1.0
+    mat /= norms  # float32 already: in place
+    return Vectors(labels, files, [r[2] for r in rows], mat)
 
 
 class VectorRepo:
