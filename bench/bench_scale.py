@@ -83,13 +83,14 @@ def build(folder: Path, items: int) -> dict[str, float]:
 
 def index_build(folder: Path) -> dict[str, float]:
     from mediabrowser.core.index.build import build_space
-    from mediabrowser.core.index.manager import _drive, _save
+    from mediabrowser.core.index.manager import _save
+    from mediabrowser.core.jobs.driver import drive
     from mediabrowser.core.store.repo import Store
 
     shutil.rmtree(folder / "index", ignore_errors=True)
     store = Store(folder / "library.db")
     t0 = time.perf_counter()
-    idx = _drive(build_space(store, SPACE))
+    idx = drive(build_space(store, SPACE))
     built = time.perf_counter() - t0
     assert idx is not None
     _save(folder / "index", SPACE, idx)

@@ -25,6 +25,7 @@ from mediabrowser.core.index.space import (
     read_meta,
     safe_name,
 )
+from mediabrowser.core.jobs.driver import drive
 from mediabrowser.core.store.repo import Store
 from mediabrowser.core.types import CancelToken, Progress
 
@@ -115,12 +116,9 @@ class IndexManager:
             # Built here, outside the lock (other threads see it as building meanwhile).
             sh.building[space] = threading.current_thread()
         try:
-            idx = _drive(build_space(self.store, space, sh.cancel), self.on_progress)
+            idx = drive(build_space(self.store, space, sh.cancel), self.on_progress)
             if idx is not None:
-                with sh.lock:
-                    catch_up(self.store, space, idx)
-                    sh.spaces[space] = idx
-                    sh.dirty.add(space)
+                self._publish(self.store, space, idx)
         finally:
             with sh.lock:
                 sh.building.pop(space, None)
@@ -159,6 +157,13 @@ class IndexManager:
             t.join(timeout)
         return not self.building()
 
+    def _publish(self, store: Store, space: str, idx: SpaceIndex) -> None:
+        """A freshly built index takes over, with what was stored while it was built."""
+        with self._shared.lock:
+            catch_up(store, space, idx)
+            self._shared.spaces[space] = idx
+            self._shared.dirty.add(space)
+
     def _rebuild_in_background(self, space: str) -> None:
         sh = self._shared
         path = self.store.path
@@ -167,12 +172,9 @@ class IndexManager:
             store: Store | None = None
             try:
                 store = Store(path)
-                idx = _drive(build_space(store, space, sh.cancel))
+                idx = drive(build_space(store, space, sh.cancel))
                 if idx is not None:
-                    with sh.lock:
-                        catch_up(store, space, idx)
-                        sh.spaces[space] = idx
-                        sh.dirty.add(space)
+                    self._publish(store, space, idx)
                     _save(self.folder, space, idx)
                     with sh.lock:
                         sh.dirty.discard(space)
@@ -226,10 +228,7 @@ class IndexManager:
             try:
                 new = yield from build_space(self.store, space, cancel)
                 if new is not None:
-                    with sh.lock:
-                        catch_up(self.store, space, new)
-                        sh.spaces[space] = new
-                        sh.dirty.add(space)
+                    self._publish(self.store, space, new)
             finally:
                 with sh.lock:
                     sh.building.pop(space, None)
@@ -298,15 +297,3 @@ def _save(folder: Path, space: str, idx: Index) -> None:
             return
         with idx.lock:
             idx.save(folder, space)
-
-
-def _drive(job: Generator[Progress, None, SpaceIndex | None],
-           on_progress: Callable[[Progress], object] | None = None) -> SpaceIndex | None:
-    """Run a job generator to its end and return its value."""
-    while True:
-        try:
-            p = next(job)
-        except StopIteration as stop:
-            return stop.value
-        if on_progress is not None:
-            on_progress(p)

@@ -16,20 +16,11 @@ takes the store's later changes in memory; it is never saved.
 from __future__ import annotations
 
 import struct
-import threading
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from mediabrowser.core.index.space import (
-    FORMAT,
-    RERANK,
-    RERANK_MIN,
-    Projection,
-    read_meta,
-    safe_name,
-)
+from mediabrowser.core.index.space import FORMAT, IndexBase, Projection, read_meta, safe_name
 
 CHUNK = 131_072
 
@@ -69,7 +60,7 @@ class _Part:
             gone += self.extra.pop(label, None) is not None
         return gone
 
-    def nearest(self, q: np.ndarray, want: int) -> list[tuple[int, float]]:
+    def query(self, q: np.ndarray, want: int) -> list[tuple[int, float]]:
         best_l: list[np.ndarray] = []
         best_d: list[np.ndarray] = []
         for start in range(0, len(self.labels), CHUNK):
@@ -79,9 +70,10 @@ class _Part:
             top = np.argpartition(d, want)[:want] if len(d) > want else np.arange(len(d))
             best_l.append(self.labels[start:start + CHUNK][top])
             best_d.append(d[top])
-        if self.extra:
-            ex = np.stack(list(self.extra.values()))
-            best_l.append(np.fromiter(self.extra, np.int64, len(self.extra)))
+        extra = list(self.extra.items())  # a snapshot: a catch-up may add meanwhile
+        if extra:
+            ex = np.stack([vec for _, vec in extra])
+            best_l.append(np.array([label for label, _ in extra], np.int64))
             best_d.append(np.einsum("ij,ij->i", ex, ex) - 2.0 * (ex @ q))
         if not best_l:
             return []
@@ -90,41 +82,14 @@ class _Part:
         return [(int(labels[i]), float(dists[i])) for i in order if np.isfinite(dists[i])]
 
 
-class ScanIndex:
+class ScanIndex(IndexBase[_Part]):
     """The SpaceIndex interface over memory-mapped saved vectors (see module docstring)."""
-
-    def __init__(self, dim: int, projection: Projection | None, seq: int) -> None:
-        self.dim = dim
-        self.projection = projection
-        self.seq = seq
-        self.library_id = ""
-        self.calibration: dict[str, Any] | None = None
-        self.parts: dict[str, _Part] = {}
-        self.lock = threading.RLock()
-
-    def __len__(self) -> int:
-        with self.lock:
-            return sum(len(p) for p in self.parts.values())
-
-    def count(self, kind: str) -> int:
-        part = self.parts.get(kind)
-        return len(part) if part is not None else 0
 
     def labels(self) -> np.ndarray:
         with self.lock:
             got = [np.concatenate([p.labels[p.alive], np.fromiter(p.extra, np.int64)])
                    for p in self.parts.values()]
         return np.sort(np.concatenate(got)) if got else np.zeros(0, np.int64)
-
-    def sample_labels(self, n: int, seed: int = 0) -> np.ndarray:
-        labels = self.labels()
-        if len(labels) > n:
-            labels = np.sort(np.random.default_rng(seed).choice(labels, n, replace=False))
-        return labels
-
-    def _reduce(self, mat: np.ndarray) -> np.ndarray:
-        return self.projection.apply(mat) if self.projection is not None else \
-            np.ascontiguousarray(mat, dtype=np.float32)
 
     def add(self, labels: np.ndarray, kinds: list[str], matrix: np.ndarray,
             threads: int = 1) -> None:
@@ -144,18 +109,6 @@ class ScanIndex:
         arr = np.asarray(labels, dtype=np.int64)
         with self.lock:
             return sum(p.drop(arr) for p in self.parts.values())
-
-    def candidates(self, vector: np.ndarray, k: int, kinds: list[str] | None = None
-                   ) -> list[int]:
-        want = max(RERANK * k, RERANK_MIN) if self.projection is not None else k
-        q = self._reduce(np.asarray(vector, np.float32).reshape(1, -1))[0]
-        with self.lock:
-            parts = [p for kind, p in self.parts.items() if kinds is None or kind in kinds]
-            found: list[tuple[int, float]] = []
-            for part in parts:
-                found += part.nearest(q, want)
-        found.sort(key=lambda hit: hit[1])
-        return [label for label, _ in found[:want]]
 
     @classmethod
     def load(cls, folder: Path, space: str) -> ScanIndex | None:

@@ -23,7 +23,7 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import numpy as np
 
@@ -57,11 +57,25 @@ class Projection:
         return np.ascontiguousarray((mat - self.mean) @ self.components, dtype=np.float32)
 
 
-class SpaceIndex:
+class Graph(Protocol):
+    """One kind's part of a space index: a graph (hnsw.py) or mapped vectors (scan.py)."""
+
+    def __len__(self) -> int: ...
+
+    def query(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]: ...
+
+
+P = TypeVar("P", bound=Graph)
+
+
+class IndexBase(Generic[P]):
+    """What a space's index is, however its parts are held: one part per kind of file, the
+    projection that reduces vectors for them, and where it stands in the store's change log."""
+
     def __init__(self, dim: int, projection: Projection | None = None, seq: int = 0) -> None:
         self.dim = dim
         self.projection = projection
-        self.parts: dict[str, HnswIndex] = {}
+        self.parts: dict[str, P] = {}
         self.seq = seq  # the last change of the store's log applied
         self.library_id = ""  # the database it was built from (Store.library_id)
         self.calibration: dict[str, Any] | None = None  # {"n": items, "anchors": {...}}
@@ -80,13 +94,42 @@ class SpaceIndex:
         return len(part) if part is not None else 0
 
     def labels(self) -> np.ndarray:
-        with self.lock:
-            got = [p.labels() for p in self.parts.values()]
-        return np.concatenate(got) if got else np.zeros(0, np.int64)
+        raise NotImplementedError
+
+    def sample_labels(self, n: int, seed: int = 0) -> np.ndarray:
+        labels = self.labels()
+        if len(labels) > n:
+            labels = np.sort(np.random.default_rng(seed).choice(labels, n, replace=False))
+        return labels
 
     def _reduce(self, mat: np.ndarray) -> np.ndarray:
         return self.projection.apply(mat) if self.projection is not None else \
             np.ascontiguousarray(mat, dtype=np.float32)
+
+    def candidates(self, vector: np.ndarray, k: int, kinds: list[str] | None = None
+                   ) -> list[int]:
+        """Labels that hold the k nearest items of these kinds (all kinds: None), nearest
+        first. From reduced vectors, several times k of them: re-rank them with the stored
+        vectors. Several kinds' parts are merged by distance before that cut."""
+        want = max(RERANK * k, RERANK_MIN) if self.projection is not None else k
+        q = self._reduce(np.asarray(vector, np.float32).reshape(1, -1))[0]
+        with self.lock:
+            parts = [p for kind, p in self.parts.items() if kinds is None or kind in kinds]
+        found: list[tuple[int, float]] = []
+        for part in parts:
+            found += part.query(q, want)
+        if len(parts) > 1:
+            found.sort(key=lambda hit: hit[1])
+        return [label for label, _ in found[:want]]
+
+
+class SpaceIndex(IndexBase[HnswIndex]):
+    """A space's index held as hnswlib graphs (the one searches and indexing use)."""
+
+    def labels(self) -> np.ndarray:
+        with self.lock:
+            got = [p.labels() for p in self.parts.values()]
+        return np.concatenate(got) if got else np.zeros(0, np.int64)
 
     # ---- mutation ---------------------------------------------------------------------------
     def add(self, labels: np.ndarray, kinds: list[str], matrix: np.ndarray,
@@ -111,29 +154,6 @@ class SpaceIndex:
     def remove(self, labels: np.ndarray | list[int]) -> int:
         with self.lock:
             return sum(part.remove(labels) for part in self.parts.values())
-
-    # ---- query ------------------------------------------------------------------------------
-    def candidates(self, vector: np.ndarray, k: int, kinds: list[str] | None = None
-                   ) -> list[int]:
-        """Labels that hold the k nearest items of these kinds (all kinds: None), nearest
-        first. From a reduced graph, several times k of them: re-rank them with the stored
-        vectors. Several kinds' graphs are merged by distance before that cut."""
-        want = max(RERANK * k, RERANK_MIN) if self.projection is not None else k
-        q = self._reduce(np.asarray(vector, np.float32).reshape(1, -1))[0]
-        with self.lock:
-            parts = [p for kind, p in self.parts.items() if kinds is None or kind in kinds]
-        found: list[tuple[int, float]] = []
-        for part in parts:
-            found += part.query(q, want)
-        if len(parts) > 1:
-            found.sort(key=lambda hit: hit[1])
-        return [label for label, _ in found[:want]]
-
-    def sample_labels(self, n: int, seed: int = 0) -> np.ndarray:
-        labels = self.labels()
-        if len(labels) > n:
-            labels = np.sort(np.random.default_rng(seed).choice(labels, n, replace=False))
-        return labels
 
     # ---- persistence ------------------------------------------------------------------------
     def save(self, folder: Path, space: str) -> None:

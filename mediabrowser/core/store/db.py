@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -27,6 +29,19 @@ def connect(path: Path) -> sqlite_utils.Database:
     conn.create_function("mb_name_key", 1, name_key, deterministic=True)
     migrate(conn)
     return db
+
+
+def rows_in(conn: sqlite3.Connection, sql: str, values: Iterable[Any],
+            before: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """The rows of `sql` (which ends in "IN") for these values, asked 500 at a time (SQLite
+    limits bound parameters); `before` are the parameters ahead of the list."""
+    wanted = list(values)
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        rows += conn.execute(f"{sql} ({','.join('?' * len(chunk))})",
+                             [*before, *chunk]).fetchall()
+    return rows
 
 
 def name_key(path: str | bytes | None) -> str:

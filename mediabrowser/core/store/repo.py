@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mediabrowser.core.filenames import from_db, to_db
-from mediabrowser.core.store.db import connect, name_key
+from mediabrowser.core.store.db import connect, name_key, rows_in
 from mediabrowser.core.store.listing import ListingRepo
 from mediabrowser.core.store.vectors import VectorRepo
 from mediabrowser.core.types import MediaItem, MediaKind
@@ -79,16 +79,8 @@ class Store(VectorRepo, ListingRepo):
         return _row(r) if r else None
 
     def files_by_ids(self, ids: Iterable[int]) -> dict[int, FileRow]:
-        ids = list(ids)
-        out: dict[int, FileRow] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for r in self.conn.execute(
-                f"SELECT {FILE_COLUMNS} FROM files WHERE id IN ({marks})", chunk
-            ):
-                out[r[0]] = _row(r)
-        return out
+        return {r[0]: _row(r) for r in rows_in(
+            self.conn, f"SELECT {FILE_COLUMNS} FROM files WHERE id IN", ids)}
 
     def files_by_hash(self, fast_hash: str) -> list[FileRow]:
         rows = self.conn.execute(

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mediabrowser.core.store.db import rows_in
+
 # Lookups by label use the primary key; a `+` before a column keeps the planner off that
 # column's index (files by status, vectors by space), which would scan a million rows for one.
 _PRESENT = ("SELECT v.label, v.file_id, f.kind, v.vector, v.dim FROM vectors v "
@@ -115,16 +117,10 @@ class VectorRepo:
                           present: bool = True) -> Vectors:
         """The vectors in `space` of these labels (of present files only, unless `present` is
         False: then `kinds` are left empty and the caller checks the files it keeps)."""
-        wanted = [int(x) for x in labels]
-        rows: list[tuple[int, int, str, bytes, int]] = []
-        sql = (f"{_PRESENT} AND +v.space = ? AND v.label IN " if present else
+        sql = (f"{_PRESENT} AND +v.space = ? AND v.label IN" if present else
                "SELECT label, file_id, '', vector, dim FROM vectors WHERE +space = ? "
-               "AND label IN ")
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            rows += self.conn.execute(f"{sql}({','.join('?' * len(chunk))})",
-                                      [space, *chunk]).fetchall()
-        return _vectors(rows)
+               "AND label IN")
+        return _vectors(rows_in(self.conn, sql, [int(x) for x in labels], [space]))
 
     def library_id(self) -> str:
         """This database's own id (an index built from another database is not trusted)."""
@@ -169,25 +165,13 @@ class VectorRepo:
 
     def labels_of_files(self, file_ids: Iterable[int]) -> dict[int, int]:
         """label → file id for the vectors of these files."""
-        ids = list(file_ids)
-        out: dict[int, int] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            out.update(self.conn.execute(
-                f"SELECT label, file_id FROM vectors WHERE file_id IN ({marks})", chunk))
-        return out
+        return dict(rows_in(self.conn, "SELECT label, file_id FROM vectors WHERE file_id IN",
+                            file_ids))
 
     def labels_to_files(self, labels: Iterable[int]) -> dict[int, int]:
         """label → file id for these labels."""
-        wanted = [int(x) for x in labels]
-        out: dict[int, int] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            out.update(self.conn.execute(
-                f"SELECT label, file_id FROM vectors WHERE label IN ({marks})", chunk))
-        return out
+        return dict(rows_in(self.conn, "SELECT label, file_id FROM vectors WHERE label IN",
+                            [int(x) for x in labels]))
 
     # ---- the change log ---------------------------------------------------------------------
     def last_change(self) -> int:
@@ -206,17 +190,10 @@ class VectorRepo:
 
     def label_states(self, labels: Iterable[int]) -> dict[int, tuple[str, str, np.ndarray]]:
         """label → (space, kind, vector) for those whose file is present."""
-        wanted = [int(x) for x in labels]
-        out: dict[int, tuple[str, str, np.ndarray]] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for label, space, kind, vec, dim in self.conn.execute(
-                    "SELECT v.label, v.space, f.kind, v.vector, v.dim FROM vectors v "
-                    "JOIN files f ON f.id = v.file_id WHERE +f.status = 'ok' "
-                    f"AND v.label IN ({marks})", chunk):
-                out[label] = (space, kind, decode(vec, dim))
-        return out
+        rows = rows_in(self.conn, "SELECT v.label, v.space, f.kind, v.vector, v.dim FROM vectors v "
+                       "JOIN files f ON f.id = v.file_id WHERE +f.status = 'ok' AND v.label IN",
+                       [int(x) for x in labels])
+        return {label: (space, kind, decode(vec, dim)) for label, space, kind, vec, dim in rows}
 
     # ---- summaries --------------------------------------------------------------------------
     def model_coverage(self, model: str, kind: str) -> int:
