@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="library folder (database, index, thumbnails); default: "
                              "$MEDIABROWSER_LIBRARY or the user data folder")
     common.add_argument("--json", action="store_true", help="print JSON on stdout")
-    common.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"),
+    common.add_argument("--device", choices=("auto", "cpu", "cuda", "dml", "mps"),
                         help="where models run (default: auto)")
 
     p = argparse.ArgumentParser(
@@ -362,7 +362,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         job = lib.store.last_job()
         data = {"library": str(lib.folder), "files": counts, "vectors": vectors,
                 "models": lib.config.models, "roots": lib.store.roots(), "last_job": job,
-                "device": lib.device}
+                "device": lib.device, "engines": _engines(lib)}
     finally:
         lib.close()
     if args.json:
@@ -377,6 +377,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         if c:
             detail = ", ".join(f"{n} {s}" for s, n in sorted(c.items()))
             print(f"{kind:6} {sum(c.values()):6} files ({detail}), model {lib.config.models[kind]}")
+    from mediabrowser.core.embed.engine import ENGINE_NAMES
+
+    for kind, e in data["engines"].items():
+        where = (f"{ENGINE_NAMES[e['engine']]} · {e['device']}" if e["engine"]
+                 else "cannot run in this build")
+        print(f"engine {kind:6} {e['model']}: {where}")
     for model, n in sorted(vectors.items()):
         print(f"vectors {model}: {n}")
     if job:
@@ -385,6 +391,21 @@ def cmd_status(args: argparse.Namespace) -> int:
                  if job.get("items_per_second") else "")
         print(f"last run: {when}, {job['state']}, {job['errors']} problems{speed}")
     return 0
+
+
+def _engines(lib: Any) -> dict[str, dict[str, str]]:
+    """Per kind of file: its model, and the engine and device it runs on here."""
+    from mediabrowser.core.embed.engine import planned
+    from mediabrowser.core.embed.registry import UnknownModel, get_spec
+
+    out = {}
+    for kind, name in lib.config.models.items():
+        try:
+            engine, device = planned(get_spec(name), lib.device)
+        except UnknownModel:
+            engine, device = "", ""
+        out[kind] = {"model": name, "engine": engine, "device": device}
+    return out
 
 
 # ---- demo -----------------------------------------------------------------------------------

@@ -38,16 +38,20 @@ def cmd_models(args: argparse.Namespace) -> int:
               else f"{spec.name} has no weights in the models folder")
         return 0
 
+    from mediabrowser.core.embed.engine import engines_of, planned
+
     defaults = set(DEFAULT_MODELS.values())
     rows = []
     for spec in all_specs():
         st = manager.status(spec)
+        engine = planned(spec, "cpu")[0] if st.state == manager.ModelState.READY else ""
         rows.append({"name": spec.name, "modality": spec.modality.value, "dim": spec.dim,
                      "state": st.state.value, "available": st.state == manager.ModelState.READY,
                      "reason": "" if st.state == manager.ModelState.READY else st.detail,
                      "licence": spec.licence, "family": spec.family, "good_for": spec.good_for,
                      "text_search": spec.text, "default": spec.name in defaults,
                      "download_size": spec.weights.size or None,
+                     "engines": list(engines_of(spec)), "engine": engine,
                      "weights": st.detail if st.state == manager.ModelState.READY else None})
     if args.json:
         json.dump(rows, sys.stdout, indent=2)
@@ -55,8 +59,9 @@ def cmd_models(args: argparse.Namespace) -> int:
         return 0
     for r in rows:
         star = "*" if r["default"] else " "
+        runs = {"onnxruntime": "ONNX Runtime", "pytorch": "PyTorch"}.get(r["engine"], "")
         print(f"{star} {r['name']:26} {r['modality']:5} {r['dim']:5}  {r['state']:15}  "
-              f"{r['licence']}")
+              f"{runs:12}  {r['licence']}")
         if not r["available"]:
             print(f"    {r['reason']}")
     print("\n* default for its kind.  Get weights: mediabrowser models download NAME, or "

@@ -13,6 +13,29 @@ from PIL import Image
 from mediabrowser import mediamaker
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _shared_onnx_graphs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The default models' ONNX graphs, exported once from their real weights for the whole
+    session (each test has its own empty models folder; exporting for each would take minutes).
+    Tests of exporting itself use folders of their own."""
+    import os
+
+    from mediabrowser.core.embed.onnx_graphs import export
+    from mediabrowser.core.embed.registry import get_spec, locate_source
+
+    folder = tmp_path_factory.mktemp("onnx-graphs")
+    for name in ("efficientnet-lite0", "voice-timbre"):
+        spec = get_spec(name)
+        export(spec, locate_source(spec).path, folder)
+    old = os.environ.get("MEDIABROWSER_ONNX_DIR")
+    os.environ["MEDIABROWSER_ONNX_DIR"] = str(folder)
+    yield
+    if old is None:
+        os.environ.pop("MEDIABROWSER_ONNX_DIR", None)
+    else:
+        os.environ["MEDIABROWSER_ONNX_DIR"] = old
+
+
 @pytest.fixture(autouse=True)
 def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
                    ) -> None:

@@ -18,6 +18,7 @@ from mediabrowser.core.embed.registry import (
     forget_loaded,
     get_spec,
     load_embedder,
+    locate_source,
     locate_weights,
     verify_checksum,
 )
@@ -34,16 +35,16 @@ def _unit(rows: np.ndarray) -> bool:
 
 def test_shipped_weights_are_genuine_imagenet_weights() -> None:
     spec = get_spec("efficientnet-lite0")
-    status = locate_weights(spec)
+    status = locate_source(spec)
     assert status.available and status.path is not None
     assert verify_checksum(spec, status.path)
     model = timm_lite_classifier(status.path).eval()
     tf = timm_lite_transform(spec)
     with torch.no_grad():
-        cat = model(tf(mediamaker.sample_photo("chelsea"))[None]).argmax().item()
-        cup = model(tf(mediamaker.sample_photo("coffee"))[None]).argmax().item()
-    assert 281 <= cat <= 285  # ImageNet's domestic cat classes
-    assert cup == 967  # espresso
+        cat = model(torch.from_numpy(tf(mediamaker.sample_photo("chelsea")))[None]).argmax()
+        cup = model(torch.from_numpy(tf(mediamaker.sample_photo("coffee")))[None]).argmax()
+    assert 281 <= int(cat) <= 285  # ImageNet's domestic cat classes
+    assert int(cup) == 967  # espresso
 
 
 def test_efficientnet_embeds_unit_vectors_of_1280(photos: Path) -> None:

@@ -18,7 +18,7 @@ from mediabrowser.core.embed.registry import (
     forget_loaded,
     get_spec,
     load_embedder,
-    locate_weights,
+    locate_source,
 )
 
 
@@ -58,11 +58,12 @@ def voice_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.mark.parametrize("name", ["efficientnet-lite1", "efficientnet-lite2"])
 def test_shipped_lite_weights_classify_real_photos(name: str) -> None:
     spec = get_spec(name)
-    status = locate_weights(spec)
+    status = locate_source(spec)
     assert status.available and status.path is not None
     model = timm_lite_classifier(status.path, spec.options["arch"]).eval()
     with torch.no_grad():
-        cup = model(timm_lite_transform(spec)(mediamaker.sample_photo("coffee"))[None])
+        x = torch.from_numpy(timm_lite_transform(spec)(mediamaker.sample_photo("coffee")))
+        cup = model(x[None])
     assert cup.argmax().item() == 967  # espresso
     emb = load_embedder(name)
     assert emb.embed([emb.prepare_image(mediamaker.sample_photo("coffee"))]).shape == (1, 1280)  # type: ignore[attr-defined]

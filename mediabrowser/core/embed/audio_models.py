@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 
 from mediabrowser.core.embed.base import ModelSpec, unit_rows
+from mediabrowser.core.embed.engine import Runner, describe
+from mediabrowser.core.embed.preprocess import mel_power
 from mediabrowser.core.media.decode import AUDIO_RATE, load_audio
 
 
@@ -78,42 +80,28 @@ class GE2EVoiceEmbedder:
 
     PARTIAL = 160  # frames of 10 ms
 
-    def __init__(self, spec: ModelSpec, weights: Path, device: str) -> None:
-        import torch
-        import torchaudio.transforms as AT
-
+    def __init__(self, spec: ModelSpec, runner: Runner) -> None:
         self.spec = spec
-        self.device = device
-        self.lstm = torch.nn.LSTM(40, 256, 3, batch_first=True)
-        self.linear = torch.nn.Linear(256, 256)
-        ckpt = torch.load(str(weights), map_location="cpu", weights_only=True)
-        state = ckpt.get("model_state", ckpt) if isinstance(ckpt, dict) else ckpt
-        modules = torch.nn.ModuleDict({"lstm": self.lstm, "linear": self.linear})
-        own = {k: v for k, v in state.items() if k.split(".")[0] in ("lstm", "linear")}
-        missing, _ = modules.load_state_dict(own, strict=False)
-        if missing:
-            raise ValueError(f"weights file {weights.name} does not match the GE2E encoder")
-        modules.eval().to(device)
-        self.mel = AT.MelSpectrogram(sample_rate=AUDIO_RATE, n_fft=400, hop_length=160,
-                                     n_mels=40, norm="slaney", mel_scale="slaney",
-                                     pad_mode="constant")
+        self.runner = runner
+
+    @property
+    def engine(self) -> str:
+        return describe(self.runner)
 
     def prepare(self, path: str | Path) -> Any:
         return self.partials(load_audio(path))
 
-    def partials(self, wav: np.ndarray) -> Any:
-        """1.6 s mel partials of a recording, as the encoder takes them."""
-        import torch
-
+    def partials(self, wav: np.ndarray) -> np.ndarray:
+        """(n, 160, 40) 1.6 s mel partials of a recording, as the encoder takes them."""
         rms = float(np.sqrt(np.mean(wav.astype(np.float64) ** 2))) or 1e-9
         wav = wav * (10 ** ((-30 - 20 * np.log10(rms)) / 20))  # to -30 dBFS, up or down
-        mel = self.mel(torch.from_numpy(wav.astype(np.float32))).T  # (frames, 40)
+        mel = mel_power(wav.astype(np.float32), AUDIO_RATE, 400, 160, 40)  # (frames, 40)
         step = int(round(AUDIO_RATE / 1.3 / 160))
         starts = list(range(0, max(1, mel.shape[0] - self.PARTIAL + step), step))
         if mel.shape[0] < self.PARTIAL:
-            mel = torch.nn.functional.pad(mel, (0, 0, 0, self.PARTIAL - mel.shape[0]))
+            mel = np.pad(mel, ((0, self.PARTIAL - mel.shape[0]), (0, 0)))
         parts = [mel[s:s + self.PARTIAL] for s in starts if s + self.PARTIAL <= mel.shape[0]]
-        return torch.stack(parts or [mel[: self.PARTIAL]])
+        return np.stack(parts or [mel[: self.PARTIAL]])
 
     def embed(self, prepared: list[Any]) -> np.ndarray:
         return unit_rows(self.voices(prepared), self.spec.dim)
@@ -123,15 +111,10 @@ class GE2EVoiceEmbedder:
         return self.voices([partials])[0]
 
     def voices(self, batch: list[Any]) -> list[np.ndarray]:
-        """voice() of several recordings, their partials run through the LSTM together."""
-        import torch
-
+        """voice() of several recordings, their partials run through the encoder together."""
         if not batch:
             return []
-        with torch.inference_mode():
-            _, (hidden, _) = self.lstm(torch.cat(batch).to(self.device))
-            e = torch.relu(self.linear(hidden[-1]))
-            e = (e / torch.norm(e, dim=1, keepdim=True).clamp_min(1e-9)).cpu().numpy()
+        e = self.runner(np.concatenate([np.asarray(p, np.float32) for p in batch]))
         out, start = [], 0
         for partials in batch:
             out.append(e[start:start + len(partials)].mean(axis=0))
@@ -139,10 +122,46 @@ class GE2EVoiceEmbedder:
         return out
 
 
+def ge2e_encoder(weights: Path) -> Any:
+    """Resemblyzer's LSTM and projection as one PyTorch module: (n, 160, 40) mel partials →
+    (n, 256) unit-length partial embeddings."""
+    import torch
+
+    class Encoder(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lstm = torch.nn.LSTM(40, 256, 3, batch_first=True)
+            self.linear = torch.nn.Linear(256, 256)
+
+        def forward(self, mel: Any) -> Any:
+            _, (hidden, _) = self.lstm(mel)
+            e = torch.relu(self.linear(hidden[-1]))
+            return e / torch.norm(e, dim=1, keepdim=True).clamp_min(1e-9)
+
+    encoder = Encoder()
+    ckpt = torch.load(str(weights), map_location="cpu", weights_only=True)
+    state = ckpt.get("model_state", ckpt) if isinstance(ckpt, dict) else ckpt
+    own = {k: v for k, v in state.items() if k.split(".")[0] in ("lstm", "linear")}
+    missing, _ = encoder.load_state_dict(own, strict=False)
+    if missing:
+        raise ValueError(f"weights file {weights.name} does not match the GE2E encoder")
+    return encoder.eval()
+
+
+def ge2e_runner(spec: ModelSpec, weights: Path | None, device: str,
+                models_dir: Path | None) -> Runner:
+    from mediabrowser.core.embed.image_models import image_runner
+
+    def build() -> Any:
+        assert weights is not None
+        return ge2e_encoder(weights).to(device if device in ("cuda", "mps") else "cpu")
+
+    return image_runner(spec, weights, device, models_dir, build)
+
+
 def ge2e(spec: ModelSpec, weights: Path | None, device: str,
          models_dir: Path | None = None) -> GE2EVoiceEmbedder:
-    assert weights is not None
-    return GE2EVoiceEmbedder(spec, weights, device)
+    return GE2EVoiceEmbedder(spec, ge2e_runner(spec, weights, device, models_dir))
 
 
 VOICE_TIMBRE_PARAMS = Path(__file__).with_name("voice_timbre.json")
@@ -168,6 +187,10 @@ class VoiceTimbreEmbedder:
         self.proto_mid, self.proto_scale = params["proto_mid"], params["proto_scale"]
         self.groups = [slice(a, b) for a, b in params["timbre_groups"]]
         self.gate_lo, self.gate_hi, self.w_min, self.w_max = params["gate"]
+
+    @property
+    def engine(self) -> str:
+        return self.voice.engine
 
     def prepare(self, path: str | Path) -> Any:
         from mediabrowser.core.embed import sound_features as sf
@@ -203,9 +226,9 @@ def voice_timbre(spec: ModelSpec, weights: Path | None, device: str,
                  models_dir: Path | None = None) -> VoiceTimbreEmbedder:
     import json
 
-    assert weights is not None
     params = json.loads(VOICE_TIMBRE_PARAMS.read_text(encoding="utf-8"))
-    return VoiceTimbreEmbedder(spec, GE2EVoiceEmbedder(spec, weights, device), params)
+    voice = GE2EVoiceEmbedder(spec, ge2e_runner(spec, weights, device, models_dir))
+    return VoiceTimbreEmbedder(spec, voice, params)
 
 
 class SSLAudioEmbedder:

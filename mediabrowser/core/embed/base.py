@@ -39,6 +39,9 @@ class ModelSpec:
     input_size: int | None = None
     options: dict[str, Any] = field(default_factory=dict)
     text: bool = False  # has a text tower: text → image/video search
+    # How the model gets an ONNX graph: {"export": "timm_lite" | "ge2e" | "open_clip", and for
+    # downloadable graphs "visual"/"text" WeightSources}. Empty: the model runs on PyTorch only.
+    onnx: dict[str, Any] = field(default_factory=dict)
 
     @property
     def index_space(self) -> str:

@@ -10,6 +10,16 @@ import numpy as np
 from PIL import Image
 
 from mediabrowser.core.embed.base import ModelSpec, l2_normalise
+from mediabrowser.core.embed.engine import (
+    ORT,
+    OrtRunner,
+    Runner,
+    TorchRunner,
+    choose_engine,
+    describe,
+)
+from mediabrowser.core.embed.preprocess import ImageTransform, stack
+from mediabrowser.core.embed.registry import default_models_dir
 from mediabrowser.core.media.decode import load_image
 from mediabrowser.core.types import MediaError
 
@@ -21,36 +31,33 @@ TURNS = (Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180, Image.Transpose.
 
 
 class ImageEmbedder:
-    """A torch image model without its classifier, fed PIL images through `transform`."""
+    """An image model without its classifier: `transform` turns a PIL image into the model's
+    input, `runner` (ONNX Runtime or PyTorch, engine.py) turns a batch into features."""
 
     def __init__(
         self,
         spec: ModelSpec,
-        model: Any,
+        runner: Runner,
         transform: Callable[[Any], Any],
-        device: str,
-        forward: Callable[[Any], Any] | None = None,
+        text_runner: Runner | None = None,
+        tokenizer: Callable[[list[str]], Any] | None = None,
     ) -> None:
-        import torch
-
         self.spec = spec
-        self.device = device
-        self.model = model.eval().to(device)
+        self.runner = runner
         self.transform = transform
-        self._forward: Callable[[Any], Any] = forward or self.model
-        self._torch = torch
+        self.text_runner = text_runner
+        self.tokenizer = tokenizer  # CLIP models: turns text into tokens for the text tower
         self.decode_side = spec.input_size or 224
-        self.tokenizer: Any = None  # CLIP models: turns text into tokens for the text tower
+
+    @property
+    def engine(self) -> str:
+        return describe(self.runner)
 
     def embed_text(self, texts: list[str]) -> np.ndarray:
         """CLIP text tower: (n, dim) L2-normalised, in the same space as the images."""
-        if self.tokenizer is None:
+        if self.tokenizer is None or self.text_runner is None:
             raise ValueError(f"{self.spec.name} has no text tower; text search needs a CLIP model")
-        torch = self._torch
-        with torch.inference_mode():
-            tokens = self.tokenizer(texts).to(self.device)
-            feats = self.model.encode_text(tokens).float().cpu().numpy()
-        return l2_normalise(feats)
+        return l2_normalise(self.text_runner(np.asarray(self.tokenizer(texts))))
 
     def prepare_image(self, image: Any) -> Any:
         return self.transform(image)
@@ -59,28 +66,31 @@ class ImageEmbedder:
         return self.transform(load_image(path, min_side=self.decode_side))
 
     def forward_tensors(self, batch: Any) -> np.ndarray:
-        """(n, 3, H, W) tensor → (n, dim) un-normalised float32 features."""
-        torch = self._torch
-        with torch.inference_mode():
-            x = batch.to(self.device)
-            if self.device == "cuda":
-                with torch.autocast("cuda", dtype=torch.float16):
-                    out = self._forward(x)
-            else:
-                out = self._forward(x)
-            return out.float().cpu().numpy()
+        """(n, 3, H, W) batch (NumPy, or a tensor) → (n, dim) un-normalised float32 features."""
+        return self.runner(np.asarray(batch, dtype=np.float32))
 
     def embed(self, prepared: list[Any]) -> np.ndarray:
         if not prepared:
             return np.zeros((0, self.spec.dim), np.float32)
-        feats = self.forward_tensors(self._torch.stack(prepared))
-        return l2_normalise(feats)
+        return l2_normalise(self.forward_tensors(stack(prepared)))
 
     def embed_turned(self, path: str | Path) -> np.ndarray:
         """(7, dim): the file rotated by 90°, 180° and 270°, mirrored, flipped and mirrored
         across both diagonals — what its turned or mirrored copies would be embedded as."""
         image = load_image(path, min_side=self.decode_side)
         return self.embed([self.prepare_image(image.transpose(t)) for t in TURNS])
+
+
+def image_runner(spec: ModelSpec, weights: Path | None, device: str, models_dir: Path | None,
+                 build_torch: Callable[[], Any], part: str = "model") -> Runner:
+    """The model's forward pass on its engine: its ONNX graph on ONNX Runtime (exported from
+    the weights on first use), else `build_torch()` (a module or bound method) on PyTorch."""
+    if choose_engine(spec) == ORT:
+        from mediabrowser.core.embed.onnx_graphs import ensure_graphs
+
+        mdir = models_dir or default_models_dir()
+        return OrtRunner(str(ensure_graphs(spec, weights, mdir)[part]), device)
+    return TorchRunner(build_torch(), device)
 
 
 def _load_state_dict(path: Path) -> dict[str, Any]:
@@ -147,18 +157,31 @@ def timm_lite_classifier(weights: Path, arch: str = "tf_efficientnet_lite0") -> 
     return model
 
 
-def timm_lite_transform(spec: ModelSpec) -> Any:
+def timm_lite_transform(spec: ModelSpec) -> ImageTransform:
+    """Resize, centre-crop, scale to ±1: the same numbers as torchvision's transforms."""
     o = spec.options
-    return _imagenet_transform(o["resize"], o["crop"], (0.5,) * 3, (0.5,) * 3)
+    return ImageTransform(int(o["resize"]), int(o["crop"]), (0.5,) * 3, (0.5,) * 3, "bilinear")
+
+
+def timm_lite_features(spec: ModelSpec, weights: Path) -> Any:
+    """The ImageNet classifier with its head removed: 1280-d pooled features."""
+    model = timm_lite_classifier(weights, spec.options["arch"])
+    model.reset_classifier(0)  # keeps the pooled 1280-d features
+    return model.eval()
 
 
 def timm_lite(spec: ModelSpec, weights: Path | None, device: str,
               models_dir: Path | None = None) -> ImageEmbedder:
-    """The ImageNet classifier with its head removed: 1280-d pooled features."""
-    assert weights is not None
-    model = timm_lite_classifier(weights, spec.options["arch"])
-    model.reset_classifier(0)  # keeps the pooled 1280-d features
-    return ImageEmbedder(spec, model, timm_lite_transform(spec), device)
+    def build() -> Any:
+        assert weights is not None
+        return _torch_module(timm_lite_features(spec, weights), device)
+
+    return ImageEmbedder(spec, image_runner(spec, weights, device, models_dir, build),
+                         timm_lite_transform(spec))
+
+
+def _torch_module(model: Any, device: str) -> Any:
+    return model.eval().to(device if device in ("cuda", "mps") else "cpu")
 
 
 def resolve_weights_enum(dotted: str) -> Any:
@@ -204,12 +227,25 @@ def torchvision_image(spec: ModelSpec, weights: Path | None, device: str,
     model = build_torchvision(spec, weights)
     t = resolve_weights_enum(spec.options["weights_enum"]).transforms()
     transform = _imagenet_transform(t.resize_size[0], t.crop_size[0], t.mean, t.std)
-    return ImageEmbedder(spec, model, transform, device)
+    return ImageEmbedder(spec, TorchRunner(_torch_module(model, device), device), transform)
 
 
 def clip(spec: ModelSpec, weights: Path | None, device: str,
          models_dir: Path | None = None) -> ImageEmbedder:
-    """open_clip model built from its config, weights from a local file (never the network)."""
+    """open_clip model: its visual and text graphs on ONNX Runtime (exported from the local
+    weights on first use, or downloaded), else built from its config on PyTorch."""
+    if choose_engine(spec) == ORT:
+        from mediabrowser.core.embed.clip_tokenizer import ClipTokenizer
+        from mediabrowser.core.embed.onnx_graphs import ensure_graphs, read_meta
+
+        graphs = ensure_graphs(spec, weights, models_dir or default_models_dir())
+        visual, text = read_meta(graphs["visual"]), read_meta(graphs["text"])
+        tok = text.get("tokenizer", {})
+        return ImageEmbedder(
+            spec, OrtRunner(str(graphs["visual"]), device),
+            ImageTransform.from_dict(visual.get("preprocess") or _openai_preprocess()),
+            OrtRunner(str(graphs["text"]), device),
+            ClipTokenizer(int(tok.get("context_length", 77)), str(tok.get("clean", "lower"))))
     import open_clip
 
     assert weights is not None
@@ -221,6 +257,13 @@ def clip(spec: ModelSpec, weights: Path | None, device: str,
     except RuntimeError as exc:
         first = str(exc).strip().splitlines()[0][:160]
         raise ValueError(f"weights file {weights.name} does not match {arch}: {first}") from None
-    embedder = ImageEmbedder(spec, model, preprocess, device, forward=model.encode_image)
-    embedder.tokenizer = open_clip.get_tokenizer(arch)
-    return embedder
+    model = _torch_module(model, device)
+    return ImageEmbedder(spec, TorchRunner(model.encode_image, device), preprocess,
+                         TorchRunner(model.encode_text, device), open_clip.get_tokenizer(arch))
+
+
+def _openai_preprocess() -> dict[str, Any]:
+    """CLIP's own preprocessing, for downloaded graphs that come without a sidecar."""
+    return {"resize": 224, "crop": 224, "interpolation": "bicubic",
+            "mean": [0.48145466, 0.4578275, 0.40821073],
+            "std": [0.26862954, 0.26130258, 0.27577711]}

@@ -273,6 +273,11 @@ def _check_loads(spec: ModelSpec, candidate: Path, mdir: Path) -> None:
         shutil.copyfile(candidate, scratch / spec.weights.filename)
     try:
         load_embedder(spec.name, "cpu", scratch)
+        # Graphs exported from the candidate while checking it are kept: first use is then fast.
+        if (scratch / "onnx").is_dir():
+            (mdir / "onnx").mkdir(exist_ok=True)
+            for graph in (scratch / "onnx").iterdir():
+                os.replace(graph, mdir / "onnx" / graph.name)
     except Exception as exc:
         if reasons.worded(exc):
             raise  # already in words (e.g. weights of another architecture)
@@ -301,7 +306,10 @@ def remove_weights(spec: ModelSpec, models_dir: Path | None = None) -> bool:
     mdir = models_dir or default_models_dir()
     dest, part, _, failed = _paths(spec, mdir)
     existed = dest.exists()
-    for p in (dest, part, failed):
+    from mediabrowser.core.embed.onnx_graphs import graph_names
+
+    graphs = [mdir / "onnx" / n for n in graph_names(spec).values()]
+    for p in (dest, part, failed, *graphs, *(g.with_suffix(".json") for g in graphs)):
         p.unlink(missing_ok=True)
     forget_loaded()
     return existed

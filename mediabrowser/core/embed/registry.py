@@ -13,7 +13,7 @@ import importlib.util
 import json
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,13 +45,17 @@ def _spec_from_data(d: dict[str, Any]) -> ModelSpec:
         family=d["family"], loader=LOADERS[d["loader"]], weights=WeightSource(**w),
         licence=d["licence"], good_for=d["good_for"], space=d.get("space", ""),
         input_size=d.get("input_size"), options=dict(d.get("options", {})),
-        text=bool(d.get("text", False)),
+        text=bool(d.get("text", False)), onnx=dict(d.get("onnx", {})),
     )
 
 
 def _load_manifest() -> tuple[tuple[ModelSpec, ...], dict[MediaKind, str]]:
     data = json.loads(MANIFEST.read_text(encoding="utf-8"))
     specs = tuple(_spec_from_data(d) for d in data["models"])
+    by_name = {s.name: s for s in specs}
+    # Frame pooling runs its image model, so it runs on that model's engines.
+    specs = tuple(replace(s, onnx=by_name[s.options["image_model"]].onnx)
+                  if s.options.get("image_model") in by_name else s for s in specs)
     defaults = {MediaKind(k): v for k, v in data["defaults"].items()}
     return specs, defaults
 
@@ -83,7 +87,7 @@ def get_spec(name: str) -> ModelSpec:
             family=f"8 frames sampled evenly, embedded by {image.name}, mean-pooled",
             loader=LOADERS["frames"], weights=WeightSource(kind="none"), licence=image.licence,
             good_for="videos matched against the same CLIP's photo vectors", space=image.name,
-            options={"image_model": image.name, "frames": 8})
+            options={"image_model": image.name, "frames": 8}, onnx=image.onnx)
     raise UnknownModel(name)
 
 
@@ -140,10 +144,37 @@ class WeightsStatus:
 
 
 def locate_weights(spec: ModelSpec, models_dir: Path | None = None) -> WeightsStatus:
-    """Find a model's weights file, or say exactly what is missing and where to put it."""
-    w = spec.weights
-    if spec.options.get("image_model"):  # frame pooling needs its image model's weights
+    """Whether the model can run here: its ONNX graphs (ONNX Runtime needs no other file), else
+    its weights file and the engine to run them; or exactly what is missing and where."""
+    from mediabrowser.core.embed import engine
+
+    if spec.options.get("image_model"):  # frame pooling needs its image model
         return locate_weights(get_spec(spec.options["image_model"]), models_dir)
+    mdir = models_dir or default_models_dir()
+    ort_ok = (bool(spec.onnx) and engine.has_onnxruntime()
+              and os.environ.get("MEDIABROWSER_ENGINE", "auto") != engine.TORCH)
+    source = locate_source(spec, mdir)
+    if ort_ok:
+        from mediabrowser.core.embed.onnx_graphs import find_graphs
+
+        graphs = find_graphs(spec, mdir, source.path)
+        if graphs:
+            return WeightsStatus(True, next(iter(graphs.values())), "")
+    if not source.available:
+        return source
+    if not engine.has_torch():
+        what = "exporting its ONNX graph" if ort_ok else "running it"
+        return WeightsStatus(False, None,
+                             f"{what} needs PyTorch, which this build leaves out "
+                             "(the full build has it)")
+    return source
+
+
+def locate_source(spec: ModelSpec, models_dir: Path | None = None) -> WeightsStatus:
+    """The model's weights file (what PyTorch loads and ONNX graphs are exported from)."""
+    w = spec.weights
+    if spec.options.get("image_model"):
+        return locate_source(get_spec(spec.options["image_model"]), models_dir)
     if w.kind == "none":
         return WeightsStatus(True, None, "")
     if w.kind == "package":
@@ -215,5 +246,7 @@ def _build_embedder(name: str, device: str, models_dir: Path | None) -> Embedder
         raise WeightsMissing(f"{name}: {status.reason}")
     module_name, func_name = spec.loader.split(":")
     factory = getattr(importlib.import_module(module_name), func_name)
-    embedder: Embedder = factory(spec, status.path, device, models_dir)
+    # Loaders get the weights file (None when only the model's ONNX graphs are here).
+    source = locate_source(spec, models_dir).path
+    embedder: Embedder = factory(spec, source, device, models_dir)
     return embedder

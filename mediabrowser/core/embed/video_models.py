@@ -14,6 +14,7 @@ from mediabrowser.core.embed.image_models import (
     build_torchvision,
     resolve_weights_enum,
 )
+from mediabrowser.core.embed.preprocess import stack
 from mediabrowser.core.media.decode import video_frames
 
 
@@ -29,33 +30,30 @@ class FramePoolEmbedder:
         self.image = image
         self.frames = frames
 
-    def prepare(self, path: str | Path) -> Any:
-        import torch
+    @property
+    def engine(self) -> str:
+        return self.image.engine
 
+    def prepare(self, path: str | Path) -> Any:
         imgs = video_frames(path, self.frames)
-        return torch.stack([self.image.prepare_image(im) for im in imgs])
+        return stack([self.image.prepare_image(im) for im in imgs])
 
     def embed(self, prepared: list[Any]) -> np.ndarray:
-        import torch
-
         if not prepared:
             return np.zeros((0, self.spec.dim), np.float32)
         counts = [int(p.shape[0]) for p in prepared]
-        feats = l2_normalise(self.image.forward_tensors(torch.cat(prepared)))
+        feats = l2_normalise(self.image.forward_tensors(np.concatenate(prepared)))
         out, start = [], 0
         for c in counts:
             out.append(feats[start:start + c].mean(axis=0))
             start += c
         return l2_normalise(np.stack(out))
 
-
     def embed_turned(self, path: str | Path) -> np.ndarray:
         """(4, dim): the video turned by 90°, 180°, 270° and mirrored, frames pooled. (Only
         the turns a phone or a front camera makes: each costs a forward per frame.)"""
-        import torch
-
         imgs = video_frames(path, self.frames)
-        turned = [torch.stack([self.image.prepare_image(im.transpose(t)) for im in imgs])
+        turned = [stack([self.image.prepare_image(im.transpose(t)) for im in imgs])
                   for t in TURNS[:4]]
         return self.embed(turned)
 

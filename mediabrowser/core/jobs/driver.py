@@ -63,6 +63,8 @@ def progress_text(p: Progress, paused: bool = False) -> str:
             parts.append(f"{p.rate:.1f}/s")
     if p.eta is not None:
         parts.append(f"about {format_duration(p.eta)} left")
+    if p.stage == "embed" and p.message:
+        parts.append(f"on {p.message}")  # the engine and device: "on ONNX Runtime · CPU"
     if p.errors:
         parts.append(f"{len(p.errors)} problem{'s' if len(p.errors) != 1 else ''}")
     text = " · ".join(parts) + (" (paused)" if paused else "")

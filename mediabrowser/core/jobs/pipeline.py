@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mediabrowser.core.embed.device import batch_size_for
+from mediabrowser.core.embed.engine import engine_words
 from mediabrowser.core.embed.registry import get_spec
 from mediabrowser.core.jobs.crash_guard import CrashGuard
 from mediabrowser.core.jobs.driver import drive
@@ -91,8 +92,6 @@ def _embed_all(lib: Library, work: list[Work], cancel: CancelToken, report: Inde
     meter = Meter("embed", len(work))
     yield meter.progress(errors=report.problems)
     last_save = time.monotonic()
-    if work:
-        report.device = lib.device
     stage_start = time.monotonic()
     try:
         yield from _embed_models(lib, by_model, cancel, report, job_id, meter, last_save, guard)
@@ -116,6 +115,9 @@ def _embed_models(lib: Library, by_model: dict[str, list[Work]], cancel: CancelT
             meter.step(len(items))
             continue
         spec = get_spec(model)
+        meter.message = engine_words(embedder, lib.device)
+        if meter.message not in report.device.split(", "):
+            report.device = ", ".join(filter(None, [report.device, meter.message]))
         batch_size = max(1, BATCH_BY_KIND[spec.modality.value] if spec.modality.value != "image"
                          else batch_size_for(lib.device, lib.config.batch_size))
         ahead = batch_size * 3
@@ -196,10 +198,13 @@ def _embed_splitting(embedder: Any, prepared: list[Any]) -> Any:
     except RuntimeError as exc:
         if "out of memory" not in str(exc).lower() or len(prepared) == 1:
             raise
-        import torch
+        try:
+            import torch
 
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+        except ImportError:  # ONNX Runtime frees its arena itself
+            pass
         half = len(prepared) // 2
         return np.concatenate([_embed_splitting(embedder, prepared[:half]),
                                _embed_splitting(embedder, prepared[half:])])

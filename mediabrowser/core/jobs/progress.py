@@ -23,6 +23,8 @@ class Meter:
         elapsed = time.monotonic() - self.start
         return self.done / elapsed if elapsed > 0 and self.done else 0.0
 
+    message = ""  # what every step says besides its counts ("ONNX Runtime · CPU")
+
     def due(self, every: float = 0.2) -> bool:
         """True at most every `every` seconds, so a fast loop does not flood its listeners."""
         now = time.monotonic()
@@ -34,4 +36,4 @@ class Meter:
     def progress(self, current: str = "", errors: list[FileProblem] | None = None,
                  message: str = "") -> Progress:
         return Progress(self.stage, self.done, self.total, current, self.rate,
-                        list(errors or []), message)
+                        list(errors or []), message or self.message)

@@ -1,13 +1,17 @@
 """Sound for the models and the waveform: mono float32 at 16 kHz, a bounded stretch of it.
 
-FFmpeg (through torchcodec) reads nearly every format, audio-only MP4/M4A included; libsndfile
-is the fallback. Only the first `max_seconds` are decoded, so a three-hour recording costs the
-same memory as a two-minute one.
+FFmpeg reads nearly every format, audio-only MP4/M4A included: through torchcodec in the full
+build, through PyAV in the small build (no PyTorch); libsndfile is the last resort. Only the
+first `max_seconds` are decoded, so a three-hour recording costs the same memory as a
+two-minute one.
 """
 
 from __future__ import annotations
 
+import importlib.util
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +27,8 @@ def audio_info(path: str | Path) -> tuple[float, int]:
     """(duration in seconds, native sample rate)."""
     check_readable(path)
     try:
+        if not _has_torchcodec():
+            return _av_info(path)
         from torchcodec.decoders import AudioDecoder
 
         meta = AudioDecoder(native_path(path)).metadata
@@ -42,11 +48,14 @@ def load_audio(path: str | Path, max_seconds: float = AUDIO_MAX_SECONDS) -> np.n
     """Mono float32 samples at 16 kHz, at most `max_seconds` long."""
     check_readable(path)
     try:
-        from torchcodec.decoders import AudioDecoder
+        if _has_torchcodec():
+            from torchcodec.decoders import AudioDecoder
 
-        dec = AudioDecoder(native_path(path), sample_rate=AUDIO_RATE, num_channels=1)
-        samples = dec.get_samples_played_in_range(0.0, max_seconds).data
-        wav = samples.mean(dim=0).numpy().astype(np.float32)
+            dec = AudioDecoder(native_path(path), sample_rate=AUDIO_RATE, num_channels=1)
+            samples = dec.get_samples_played_in_range(0.0, max_seconds).data
+            wav = samples.mean(dim=0).numpy().astype(np.float32)
+        else:
+            wav = _av_samples(path, 0.0, max_seconds)
     except Exception as first:  # noqa: BLE001 - fall back to libsndfile (wav, flac, ogg, aiff)
         try:
             wav = _load_soundfile(path, max_seconds)
@@ -63,6 +72,8 @@ def window_peaks(path: str | Path, duration: float, windows: int,
                  seconds: float = 1.0) -> np.ndarray:
     """(windows, 2) min/max of `seconds`-long stretches spread evenly over the recording: the
     shape of a long recording without decoding all of it (a window that fails stays flat)."""
+    if not _has_torchcodec():
+        return _av_peaks(path, duration, windows, seconds)
     from torchcodec.decoders import AudioDecoder
 
     dec = AudioDecoder(native_path(path), sample_rate=AUDIO_RATE, num_channels=1)
@@ -78,19 +89,117 @@ def window_peaks(path: str | Path, duration: float, windows: int,
     return env
 
 
+@cache
+def _has_torchcodec() -> bool:
+    return (importlib.util.find_spec("torchcodec") is not None
+            and importlib.util.find_spec("torch") is not None)
+
+
+def _av_open(path: str | Path) -> tuple[Any, Any, Any]:
+    """(file, container, first audio stream) through PyAV; the file object, so any name opens."""
+    import av
+
+    f = open(native_path(path), "rb")  # noqa: SIM115 - closed by the caller with the container
+    try:
+        container = av.open(f)
+    except Exception:
+        f.close()
+        raise
+    stream = next((s for s in container.streams if s.type == "audio"), None)
+    if stream is None:
+        container.close()
+        f.close()
+        raise MediaError("no sound in this file")
+    return f, container, stream
+
+
+def _av_info(path: str | Path) -> tuple[float, int]:
+    f, container, stream = _av_open(path)
+    with f, container:
+        if stream.duration is not None and stream.time_base:
+            duration = float(stream.duration * stream.time_base)
+        else:
+            duration = float(container.duration or 0) / 1_000_000
+        return duration, int(stream.rate or 0)
+
+
+def _av_samples(path: str | Path, start: float, seconds: float,
+                opened: tuple[Any, Any, Any] | None = None) -> np.ndarray:
+    """Mono float32 at 16 kHz from `start` for at most `seconds` (FFmpeg's resampler)."""
+    import av
+
+    f, container, stream = opened or _av_open(path)
+    try:
+        if start > 0:
+            container.seek(int(start * 1_000_000))  # in AV_TIME_BASE units, to a key frame
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
+        limit = int(seconds * AUDIO_RATE)
+        chunks: list[np.ndarray] = []
+        got = 0
+        for frame in container.decode(stream):
+            if frame.time is not None and frame.time + frame.samples / frame.rate < start:
+                continue
+            for out in resampler.resample(frame):
+                chunks.append(out.to_ndarray().reshape(-1))
+                got += chunks[-1].size
+            if got >= limit:
+                break
+        else:
+            chunks.extend(o.to_ndarray().reshape(-1) for o in resampler.resample(None))
+        wav = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+        return wav[:limit].astype(np.float32)
+    finally:
+        if opened is None:
+            container.close()
+            f.close()
+
+
+def _av_peaks(path: str | Path, duration: float, windows: int, seconds: float) -> np.ndarray:
+    opened = _av_open(path)
+    env = np.zeros((windows, 2), np.float32)
+    try:
+        for i in range(windows):
+            try:
+                seg = _av_samples(path, duration * i / windows, seconds, opened)
+            except Exception:  # noqa: BLE001 - one undecodable stretch
+                continue
+            if seg.size:
+                env[i] = (float(seg.min()), float(seg.max()))
+    finally:
+        opened[1].close()
+        opened[0].close()
+    return env
+
+
 def _load_soundfile(path: str | Path, max_seconds: float) -> np.ndarray:
     import soundfile as sf
-    import torch
-    import torchaudio.functional as AF
 
     name = native_path(path)
     info = sf.info(name)
     data, rate = sf.read(name, frames=int(max_seconds * info.samplerate), dtype="float32",
                          always_2d=True)
-    mono = torch.from_numpy(data.mean(axis=1))
+    mono = data.mean(axis=1)
     if rate != AUDIO_RATE:
-        mono = AF.resample(mono, rate, AUDIO_RATE)
-    return mono.numpy().astype(np.float32)
+        mono = _resample(mono, rate)
+    return mono.astype(np.float32)
+
+
+def _resample(x: np.ndarray, rate: int) -> np.ndarray:
+    """To 16 kHz: torchaudio's sinc resampler when present, else a polyphase filter."""
+    try:
+        import torch
+        import torchaudio.functional as AF
+
+        out: np.ndarray = AF.resample(torch.from_numpy(np.ascontiguousarray(x)), rate,
+                                      AUDIO_RATE).numpy()
+        return out
+    except ImportError:
+        from math import gcd
+
+        from scipy.signal import resample_poly
+
+        g = gcd(rate, AUDIO_RATE)
+        return np.asarray(resample_poly(x, AUDIO_RATE // g, rate // g), np.float32)
 
 
 def audio_error(exc: BaseException, path: str | Path) -> MediaError:

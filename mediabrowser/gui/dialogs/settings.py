@@ -28,20 +28,18 @@ from mediabrowser.core.library import Library, video_following_photos
 from mediabrowser.core.types import MediaKind
 
 DEVICES = (("Automatic (GPU when present)", "auto"), ("CPU", "cpu"), ("NVIDIA GPU (CUDA)", "cuda"),
-           ("Apple GPU (MPS)", "mps"))
+           ("GPU through DirectML (Windows)", "dml"), ("Apple GPU (Core ML / MPS)", "mps"))
 
 
 def _device_available(device: str) -> tuple[bool, str]:
     if device in ("auto", "cpu"):
         return True, ""
-    try:
-        import torch
-    except ImportError:
-        return False, "PyTorch is not installed"
-    if device == "cuda":
-        return (torch.cuda.is_available(), "no CUDA GPU found on this computer")
-    mps = getattr(torch.backends, "mps", None)
-    return (bool(mps and mps.is_available()), "no Apple GPU on this computer")
+    from mediabrowser.core.embed.device import available_devices
+
+    why = {"cuda": "no CUDA GPU found on this computer",
+           "dml": "DirectML needs Windows and onnxruntime-directml",
+           "mps": "no Apple GPU on this computer"}[device]
+    return device in available_devices(), why
 
 
 class SettingsDialog(QDialog):
