@@ -2,7 +2,7 @@
 # make test  — set up and run ruff, mypy, import-linter and pytest
 BIN := .venv/bin
 
-.PHONY: setup run test lint bench bench-1m screenshot package package-test
+.PHONY: setup run test lint bench bench-1m screenshot package package-full package-test
 
 setup:
 	@bash scripts/setup.sh
@@ -22,6 +22,7 @@ bench: setup
 	$(BIN)/python bench/bench_index.py --write BENCHMARKS.md
 	$(BIN)/python bench/bench_gui.py --write BENCHMARKS.md
 	$(BIN)/python bench/bench_models.py --write BENCHMARKS.md
+	$(BIN)/python bench/bench_engines.py --write BENCHMARKS.md
 	$(BIN)/python bench/bench_scale.py --items 100000 --write BENCHMARKS.md
 
 bench-1m: setup  # about 25 minutes and 7 GB of disk on 2 cores
@@ -30,8 +31,11 @@ bench-1m: setup  # about 25 minutes and 7 GB of disk on 2 cores
 screenshot: setup
 	xvfb-run -a -s "-screen 0 1366x868x24" env -u QT_QPA_PLATFORM $(BIN)/python scripts/screenshots.py docs
 
-package: setup
-	bash packaging/build.sh
+package: setup  # the small installer: no PyTorch, models on ONNX Runtime (.tar.gz and .deb)
+	bash packaging/build.sh small
+
+package-full: setup  # PyTorch and the whole model zoo (.tar.gz)
+	bash packaging/build.sh full
 
 package-test:
 	bash packaging/package-test.sh

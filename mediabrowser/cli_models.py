@@ -59,7 +59,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         return 0
     for r in rows:
         star = "*" if r["default"] else " "
-        runs = {"onnxruntime": "ONNX Runtime", "pytorch": "PyTorch"}.get(r["engine"], "")
+        runs = {"onnxruntime": "ONNX Runtime", "pytorch": "PyTorch"}.get(str(r["engine"]), "")
         print(f"{star} {r['name']:26} {r['modality']:5} {r['dim']:5}  {r['state']:15}  "
               f"{runs:12}  {r['licence']}")
         if not r["available"]:

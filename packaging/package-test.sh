@@ -1,22 +1,57 @@
 #!/usr/bin/env bash
-# Run the built app's smoke test as a user would: no venv on PATH, an empty HOME, offscreen.
+# Smoke-test the built installers as a user would: each unpacked afresh, no venv on PATH, an
+# empty HOME, offscreen. Prints, per build: unpacked and compressed size, what dominates, the
+# smoke test (window, indexing photos + a video + a recording, Find Similar, the engines) and
+# the cold start to the first window. The .deb is checked and unpacked the same way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-app=build/dist/mediabrowser/mediabrowser
-[ -x "$app" ] || { echo "no build: run make package first" >&2; exit 1; }
-home=$(mktemp -d)
-trap 'rm -rf "$home"' EXIT
-start=$(date +%s.%N)
-env -i HOME="$home" PATH=/usr/bin:/bin QT_QPA_PLATFORM=offscreen LANG=C.UTF-8 \
-  "$app" --smoke-test
-end=$(date +%s.%N)
-# Cold start: the time to the CLI answering, with an empty HOME.
-c0=$(date +%s.%N)
-env -i HOME="$home" PATH=/usr/bin:/bin "$app" --version
-c1=$(date +%s.%N)
-echo "smoke test took $(awk "BEGIN{printf \"%.1f\", $end - $start}") s"
-echo "cold start (--version): $(awk "BEGIN{printf \"%.2f\", $c1 - $c0}") s"
-echo "build size: $(du -sh build/dist/mediabrowser | cut -f1)  tarball: $(du -sh build/mediabrowser-*.tar.gz | cut -f1)"
-if [ -n "$(find build/dist/mediabrowser -newer "$app" -type f -name '*.pyc' | head -1)" ]; then
-  echo "the app wrote inside its bundle" >&2; exit 1
-fi
+version=$(.venv/bin/python -c "import mediabrowser; print(mediabrowser.__version__)" 2>/dev/null \
+  || sed -n 's/^__version__ = "\(.*\)"/\1/p' mediabrowser/__init__.py)
+found=0
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+
+run_app() {  # run_app LABEL APP_DIR
+  local label=$1 dir=$2 home
+  home=$(mktemp -d -p "$scratch")
+  echo "== $label"
+  echo "unpacked: $(du -sh "$dir" | cut -f1)"
+  echo "largest parts:"
+  du -s "$dir"/_internal/* 2>/dev/null | sort -rn | head -6 \
+    | awk '{printf "  %6.0f MB  %s\n", $1/1024, $2}' | sed "s|$dir/_internal/||"
+  env -i HOME="$home" PATH=/usr/bin:/bin QT_QPA_PLATFORM=offscreen LANG=C.UTF-8 \
+    MEDIABROWSER_LAUNCHED_AT="$(date +%s.%N)" "$dir/mediabrowser" --smoke-test
+  # Cold start of the command line: the time to an answer, with an empty HOME.
+  local c0 c1
+  c0=$(date +%s.%N)
+  env -i HOME="$home" PATH=/usr/bin:/bin "$dir/mediabrowser" --version >/dev/null
+  c1=$(date +%s.%N)
+  echo "cold start of the CLI (--version): $(awk "BEGIN{printf \"%.2f\", $c1 - $c0}") s"
+  if [ -n "$(find "$dir" -newer "$dir/mediabrowser" -type f -name '*.pyc' | head -1)" ]; then
+    echo "FAILED: the app wrote inside its bundle" >&2; exit 1
+  fi
+}
+
+for tarball in build/mediabrowser-"$version"-linux-*.tar.gz; do
+  [ -f "$tarball" ] || continue
+  found=1
+  dest=$(mktemp -d -p "$scratch")
+  tar -C "$dest" -xzf "$tarball"
+  run_app "$(basename "$tarball") ($(du -sh "$tarball" | cut -f1) compressed)" "$dest/mediabrowser"
+  test -x "$dest/mediabrowser/install-desktop-entry.sh"
+  grep -q '^Exec=mediabrowser' "$dest/mediabrowser/mediabrowser.desktop"
+done
+
+for deb in build/mediabrowser_"$version"_*.deb; do
+  [ -f "$deb" ] || continue
+  found=1
+  echo "== $(basename "$deb") ($(du -sh "$deb" | cut -f1) compressed)"
+  dpkg-deb --field "$deb" Package Version Architecture Installed-Size
+  dpkg-deb --contents "$deb" | grep -E "usr/(bin/mediabrowser|share/applications/mediabrowser.desktop)" \
+    | awk '{print "  " $6, $7, $8}'
+  dest=$(mktemp -d -p "$scratch")
+  dpkg-deb -x "$deb" "$dest"
+  run_app "$(basename "$deb"), unpacked" "$dest/opt/mediabrowser"
+done
+
+[ "$found" = 1 ] || { echo "no build: run make package (or make package-full) first" >&2; exit 1; }
