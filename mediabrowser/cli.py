@@ -265,7 +265,7 @@ def cmd_index(args: argparse.Namespace) -> int:
             "changed": report.changed, "moved": report.moved, "unchanged": report.unchanged,
             "missing": report.missing, "offline": report.offline,
             "offline_folders": report.offline_roots, "embedded": report.embedded,
-            "seconds": round(report.seconds, 3),
+            "seconds": round(report.seconds, 3), "engine": report.device,
             "problems": [{"path": p.path, "stage": p.stage, "reason": p.reason}
                          for p in report.problems],
         }, sys.stdout, indent=2)

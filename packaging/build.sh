@@ -44,7 +44,7 @@ quiet $py -m pip install -q --disable-pip-version-check --force-reinstall --no-d
   --no-cache-dir --no-binary hnswlib "hnswlib==$hnsw"
 
 rm -rf "$dist" "build/work-$variant"
-MB_VARIANT=$variant MB_GRAPHS=build/onnx $py -m PyInstaller --noconfirm --log-level WARN \
+MB_VARIANT=$variant MB_GRAPHS="$PWD/build/onnx" $py -m PyInstaller --noconfirm --log-level WARN \
   --distpath "$dist" --workpath "build/work-$variant" packaging/mediabrowser.spec
 app=$dist/mediabrowser
 install -m 644 mediabrowser/resources/mediabrowser.desktop "$app/mediabrowser.desktop"

@@ -52,6 +52,14 @@ for deb in build/mediabrowser_"$version"_*.deb; do
   dest=$(mktemp -d -p "$scratch")
   dpkg-deb -x "$deb" "$dest"
   run_app "$(basename "$deb"), unpacked" "$dest/opt/mediabrowser"
+  if [ "${MB_INSTALL_DEB:-0}" = 1 ] && [ "$(id -u)" = 0 ]; then
+    # A real install and removal (changes this machine: opt in).
+    dpkg -i "$deb" >/dev/null
+    test -f /usr/share/applications/mediabrowser.desktop
+    env -i HOME="$(mktemp -d -p "$scratch")" PATH=/usr/bin:/bin mediabrowser --version
+    dpkg -r mediabrowser >/dev/null
+    [ ! -e /opt/mediabrowser ] && echo "installed with dpkg -i, in the menu, removed cleanly"
+  fi
 done
 
 [ "$found" = 1 ] || { echo "no build: run make package (or make package-full) first" >&2; exit 1; }

@@ -229,6 +229,7 @@ def test_the_app_indexes_and_searches_without_pytorch(media: dict[str, Path],
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["embedded"] == 6 and not report["problems"], report
+    assert report["engine"] == "ONNX Runtime · CPU"
     found = _no_torch("similar", folder / "speech.wav", "-k", "2", "--json", env=env)
     assert found.returncode == 0, found.stderr
     hits = json.loads(found.stdout)[str(folder / "speech.wav")]

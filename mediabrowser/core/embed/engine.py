@@ -103,6 +103,8 @@ class OrtRunner:
         opts.intra_op_num_threads = threads or (os.cpu_count() or 1)
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.log_severity_level = 3  # warnings about unused initialisers are not the user's
+        # Idle ORT threads sleep instead of spinning: the decode pool needs those cores.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(graph, sess_options=opts,
                                             providers=ort_providers(device))
         self.device = ort_device_words(self.session.get_providers())

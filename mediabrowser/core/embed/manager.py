@@ -118,6 +118,13 @@ def download_job(spec: ModelSpec, models_dir: Path | None = None,
     """
     from filelock import FileLock, Timeout
 
+    from mediabrowser.core.embed.engine import has_torch
+    from mediabrowser.core.embed.graph_download import download_graphs_job, downloadable
+
+    if url is None and downloadable(spec) and not has_torch():
+        # Without PyTorch a CLIP model comes as its ONNX graphs, not as weights.
+        return (yield from download_graphs_job(spec, models_dir or default_models_dir(),
+                                               cancel, timeout))
     w = spec.weights
     if w.kind != "file" or not (url or w.url):
         raise DownloadFailed(f"{spec.name} has no weights to download ({w.kind})")

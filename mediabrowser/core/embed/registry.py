@@ -160,13 +160,15 @@ def locate_weights(spec: ModelSpec, models_dir: Path | None = None) -> WeightsSt
         graphs = find_graphs(spec, mdir, source.path)
         if graphs:
             return WeightsStatus(True, next(iter(graphs.values())), "")
-    if not source.available:
-        return source
     if not engine.has_torch():
-        what = "exporting its ONNX graph" if ort_ok else "running it"
-        return WeightsStatus(False, None,
-                             f"{what} needs PyTorch, which this build leaves out "
-                             "(the full build has it)")
+        if ort_ok and spec.onnx.get("visual_url"):
+            return WeightsStatus(False, None, "download its ONNX graphs: mediabrowser models "
+                                 f"download {spec.name} (or the Models window)")
+        if source.available or not ort_ok:
+            what = "exporting its ONNX graph" if ort_ok else "running it"
+            return WeightsStatus(False, None,
+                                 f"{what} needs PyTorch, which this build leaves out "
+                                 "(the full build has it)")
     return source
 
 
