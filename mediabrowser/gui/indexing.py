@@ -109,7 +109,8 @@ class IndexingController(WindowParts):
             # The panel lists what the library holds that cannot be used, whichever run found it.
             self.problems_dock.show_library(self.lib.store, report.problems)
             self._job_problems_seen = 0
-            self.status_text.setText(summary(report).capitalize())
+            text = summary(report)  # str.capitalize() would lower "ONNX Runtime" and names
+            self.status_text.setText(text[:1].upper() + text[1:])
             if report.changed or report.moved:
                 self.thumbs.forget_all()  # pictures of changed files are made again
         self.thumbs.retry_failed()

@@ -32,7 +32,23 @@ from mediabrowser.core.format import format_size
 from mediabrowser.core.jobs.driver import progress_text
 from mediabrowser.gui.workers import GeneratorWorker, call_later
 
-COLUMNS = ("Model", "Kind", "Size of vector", "State", "Licence", "Good for")
+COLUMNS = ("Model", "Kind", "Size of vector", "State", "Runs on", "Licence", "Good for")
+
+
+def _runs_on(spec: ModelSpec, ready: bool) -> str:
+    """"ONNX Runtime · CPU" for a ready model; the engines it can use otherwise."""
+    from mediabrowser.core.embed.device import pick_device
+    from mediabrowser.core.embed.engine import ENGINE_NAMES, engines_of, planned
+
+    if ready:
+        try:
+            where = pick_device()
+        except ValueError:  # a device asked for that is not here: the CPU runs it
+            where = "cpu"
+        engine, device = planned(spec, where)
+        if engine:
+            return f"{ENGINE_NAMES[engine]} · {device}"
+    return " or ".join(ENGINE_NAMES[e] for e in engines_of(spec))
 
 
 class ModelsDialog(QDialog):
@@ -91,7 +107,8 @@ class ModelsDialog(QDialog):
     def refresh(self) -> None:
         for row, spec in enumerate(self.specs):
             st = manager.status(spec, self.models_dir)
-            values = (spec.name, spec.modality.value, str(spec.dim), st.state.value, spec.licence,
+            values = (spec.name, spec.modality.value, str(spec.dim), st.state.value,
+                      _runs_on(spec, st.state == manager.ModelState.READY), spec.licence,
                       spec.good_for)
             for col, text in enumerate(values):
                 item = QTableWidgetItem(text)
