@@ -242,3 +242,23 @@ def test_the_app_indexes_and_searches_without_pytorch(media: dict[str, Path],
     assert by_name["efficientnet-lite0"]["available"]
     assert not by_name["mfcc"]["available"]
     assert "PyTorch" in by_name["mfcc"]["reason"]
+
+
+def test_a_damaged_cached_graph_is_exported_again(tmp_path: Path, engine: object,
+                                                   media: dict[str, Path],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = get_spec("efficientnet-lite0")
+    weights = locate_source(spec).path
+    shared = onnx_graphs.find_graphs(spec, tmp_path, weights)
+    assert shared is not None
+    folder = tmp_path / "onnx"
+    folder.mkdir()
+    damaged = folder / shared["model"].name
+    damaged.write_bytes(shared["model"].read_bytes()[:100_000])  # cut short by a full disk
+    damaged.with_suffix(".json").write_bytes(shared["model"].with_suffix(".json").read_bytes())
+    monkeypatch.delenv("MEDIABROWSER_ONNX_DIR")  # no intact copy to fall back on
+    engine(ORT)  # type: ignore[operator]
+    emb = load_embedder("efficientnet-lite0", "cpu", tmp_path)
+    assert emb.engine == "ONNX Runtime · CPU"  # type: ignore[attr-defined]
+    assert damaged.stat().st_size == shared["model"].stat().st_size  # exported afresh
+    assert emb.embed([emb.prepare(media["coffee"])]).shape == (1, 1280)

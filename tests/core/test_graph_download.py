@@ -71,13 +71,20 @@ def test_downloaded_clip_graphs_search_by_text_and_image(
     assert text.shape == images.shape == (2, 512)
     # the same numbers as open_clip's own towers on PyTorch (from the exported weights)
     import open_clip
+    from PIL import Image
 
     torch.manual_seed(0)
-    model = open_clip.create_model("ViT-B-32").eval()
+    model, _, preprocess = open_clip.create_model_and_transforms("ViT-B-32")
+    model.eval()
     tokens = open_clip.get_tokenizer("ViT-B-32")(["a photo of a cat", "a rocket"])
+    pictures = torch.stack([preprocess(Image.open(photos / n).convert("RGB"))
+                            for n in ("chelsea.jpg", "rocket.jpg")])
     with torch.no_grad():
         expected = torch.nn.functional.normalize(model.encode_text(tokens), dim=-1).numpy()
+        seen = torch.nn.functional.normalize(model.encode_image(pictures), dim=-1).numpy()
     assert np.abs(text - expected).max() < 1e-4
+    # the images through the torch-free preprocessing and ONNX Runtime, on real photos
+    assert np.abs(images - seen).max() < 1e-3
 
 
 def test_a_download_that_is_not_a_graph_is_refused(tmp_path: Path) -> None:

@@ -12,11 +12,11 @@ from PIL import Image
 from mediabrowser.core.embed.base import ModelSpec, l2_normalise
 from mediabrowser.core.embed.engine import (
     ORT,
-    OrtRunner,
     Runner,
     TorchRunner,
     choose_engine,
     describe,
+    has_torch,
 )
 from mediabrowser.core.embed.preprocess import ImageTransform, stack
 from mediabrowser.core.embed.registry import default_models_dir
@@ -86,10 +86,16 @@ def image_runner(spec: ModelSpec, weights: Path | None, device: str, models_dir:
     """The model's forward pass on its engine: its ONNX graph on ONNX Runtime (exported from
     the weights on first use), else `build_torch()` (a module or bound method) on PyTorch."""
     if choose_engine(spec) == ORT:
-        from mediabrowser.core.embed.onnx_graphs import ensure_graphs
+        from mediabrowser.core.embed.onnx_graphs import GraphUnavailable, open_sessions
 
-        mdir = models_dir or default_models_dir()
-        return OrtRunner(str(ensure_graphs(spec, weights, mdir)[part]), device)
+        try:
+            runner: Runner = open_sessions(spec, weights, models_dir or default_models_dir(),
+                                           device)[part]
+            return runner
+        except GraphUnavailable:
+            if not has_torch() or weights is None:
+                raise
+            # No usable graph, but the weights and PyTorch are here: run on PyTorch.
     return TorchRunner(build_torch(), device)
 
 
@@ -236,15 +242,18 @@ def clip(spec: ModelSpec, weights: Path | None, device: str,
     weights on first use, or downloaded), else built from its config on PyTorch."""
     if choose_engine(spec) == ORT:
         from mediabrowser.core.embed.clip_tokenizer import ClipTokenizer
-        from mediabrowser.core.embed.onnx_graphs import ensure_graphs, read_meta
+        from mediabrowser.core.embed.onnx_graphs import find_graphs, open_sessions, read_meta
 
-        graphs = ensure_graphs(spec, weights, models_dir or default_models_dir())
-        visual, text = read_meta(graphs["visual"]), read_meta(graphs["text"])
+        mdir = models_dir or default_models_dir()
+        runners = open_sessions(spec, weights, mdir, device)
+        graphs = find_graphs(spec, mdir, weights) or {}
+        visual = read_meta(graphs["visual"]) if graphs else {}
+        text = read_meta(graphs["text"]) if graphs else {}
         tok = text.get("tokenizer", {})
         return ImageEmbedder(
-            spec, OrtRunner(str(graphs["visual"]), device),
+            spec, runners["visual"],
             ImageTransform.from_dict(visual.get("preprocess") or _openai_preprocess()),
-            OrtRunner(str(graphs["text"]), device),
+            runners["text"],
             ClipTokenizer(int(tok.get("context_length", 77)), str(tok.get("clean", "lower"))))
     import open_clip
 

@@ -104,6 +104,28 @@ def ensure_graphs(spec: ModelSpec, weights: Path | None, models_dir: Path) -> di
     return export(spec, weights, models_dir / "onnx")
 
 
+def open_sessions(spec: ModelSpec, weights: Path | None, models_dir: Path, device: str
+                  ) -> dict[str, Any]:
+    """ONNX Runtime sessions (OrtRunner) for every part of the model. A cached graph that no
+    longer loads (a damaged file) is exported again once when PyTorch is here."""
+    from mediabrowser.core.embed.engine import OrtRunner, has_torch
+
+    graphs = ensure_graphs(spec, weights, models_dir)
+    try:
+        return {part: OrtRunner(str(p), device) for part, p in graphs.items()}
+    except Exception as exc:  # noqa: BLE001 - ONNX Runtime raises its own types
+        first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+        ours = [p for p in graphs.values() if p.parent == models_dir / "onnx"]
+        if not ours or not has_torch():
+            raise GraphUnavailable(f"{spec.name}: its ONNX graph cannot be loaded ({first}); "
+                                   "delete it from the models folder or reinstall") from None
+        for p in ours:
+            p.unlink(missing_ok=True)
+            _sidecar(p).unlink(missing_ok=True)
+    graphs = ensure_graphs(spec, weights, models_dir)
+    return {part: OrtRunner(str(p), device) for part, p in graphs.items()}
+
+
 def export(spec: ModelSpec, weights: Path | None, folder: Path) -> dict[str, Path]:
     """Export every part of the model into `folder`, checked against PyTorch; returns paths."""
     exporters: dict[str, Callable[..., dict[str, tuple[Any, Any, dict[str, Any]]]]] = {
