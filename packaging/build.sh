@@ -47,6 +47,12 @@ rm -rf "$dist" "build/work-$variant"
 MB_VARIANT=$variant MB_GRAPHS="$PWD/build/onnx" $py -m PyInstaller --noconfirm --log-level WARN \
   --distpath "$dist" --workpath "build/work-$variant" packaging/mediabrowser.spec
 app=$dist/mediabrowser
+if [ "$variant" = small ] && command -v strip >/dev/null; then
+  # Debug symbols are a tenth of the small build. The libraries that wheels vendor in *.libs/
+  # were rewritten by auditwheel's patchelf, and strip breaks those, so they are left alone.
+  find "$app" -name "*.so*" -type f -not -path "*.libs/*" -exec strip --strip-unneeded {} + \
+    2>/dev/null || true
+fi
 install -m 644 mediabrowser/resources/mediabrowser.desktop "$app/mediabrowser.desktop"
 install -m 644 mediabrowser/resources/icons/mediabrowser.png "$app/mediabrowser.png"
 cat > "$app/install-desktop-entry.sh" <<'SH'

@@ -11,14 +11,17 @@ found=0
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
+size_of() { echo "$(du -sh "$1" | cut -f1)iB, $(( $(stat -c %s "$1") / 1000000 )) MB"; }
+
 run_app() {  # run_app LABEL APP_DIR
   local label=$1 dir=$2 home
   home=$(mktemp -d -p "$scratch")
   echo "== $label"
-  echo "unpacked: $(du -sh "$dir" | cut -f1)"
+  echo "unpacked: $(du -sh "$dir" | cut -f1)iB ($(du -s --block-size=1000000 "$dir" | cut -f1) MB)"
   echo "largest parts:"
-  du -s "$dir"/_internal/* 2>/dev/null | sort -rn | head -6 \
-    | awk '{printf "  %6.0f MB  %s\n", $1/1024, $2}' | sed "s|$dir/_internal/||"
+  # (awk reads all its input: with head, sort could die of SIGPIPE under pipefail)
+  du -s "$dir"/_internal/* 2>/dev/null | sort -rn \
+    | awk 'NR <= 6 {printf "  %6.0f MiB  %s\n", $1/1024, $2}' | sed "s|$dir/_internal/||"
   env -i HOME="$home" PATH=/usr/bin:/bin QT_QPA_PLATFORM=offscreen LANG=C.UTF-8 \
     MEDIABROWSER_LAUNCHED_AT="$(date +%s.%N)" "$dir/mediabrowser" --smoke-test
   # Cold start of the command line: the time to an answer, with an empty HOME.
@@ -37,7 +40,7 @@ for tarball in build/mediabrowser-"$version"-linux-*.tar.gz; do
   found=1
   dest=$(mktemp -d -p "$scratch")
   tar -C "$dest" -xzf "$tarball"
-  run_app "$(basename "$tarball") ($(du -sh "$tarball" | cut -f1) compressed)" "$dest/mediabrowser"
+  run_app "$(basename "$tarball") ($(size_of "$tarball") compressed)" "$dest/mediabrowser"
   test -x "$dest/mediabrowser/install-desktop-entry.sh"
   grep -q '^Exec=mediabrowser' "$dest/mediabrowser/mediabrowser.desktop"
 done
@@ -45,7 +48,7 @@ done
 for deb in build/mediabrowser_"$version"_*.deb; do
   [ -f "$deb" ] || continue
   found=1
-  echo "== $(basename "$deb") ($(du -sh "$deb" | cut -f1) compressed)"
+  echo "== $(basename "$deb") ($(size_of "$deb") compressed)"
   dpkg-deb --field "$deb" Package Version Architecture Installed-Size
   dpkg-deb --contents "$deb" | grep -E "usr/(bin/mediabrowser|share/applications/mediabrowser.desktop)" \
     | awk '{print "  " $6, $7, $8}'
