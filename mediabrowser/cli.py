@@ -402,7 +402,7 @@ def _engines(lib: Any) -> dict[str, dict[str, str]]:
     for kind, name in lib.config.models.items():
         try:
             engine, device = planned(get_spec(name), lib.device)
-        except UnknownModel:
+        except (UnknownModel, ImportError):  # open_clip:… names need open_clip to resolve
             engine, device = "", ""
         out[kind] = {"model": name, "engine": engine, "device": device}
     return out

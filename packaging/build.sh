@@ -23,7 +23,8 @@ case "$variant" in
         || [ requirements.lock -nt build/venv-small/.installed ]; then
       echo "build: creating build/venv-small (no PyTorch)"
       rm -rf build/venv-small
-      python3 -m venv build/venv-small
+      # The same interpreter as .venv's, so requirements.lock's wheels fit.
+      "$(.venv/bin/python -c 'import sys; print(sys._base_executable)')" -m venv build/venv-small
       quiet $py -m pip install -q --disable-pip-version-check -r packaging/requirements-small.txt \
         -c requirements.lock
       quiet $py -m pip install -q --disable-pip-version-check -r packaging/requirements.txt

@@ -57,11 +57,14 @@ for deb in build/mediabrowser_"$version"_*.deb; do
   run_app "$(basename "$deb"), unpacked" "$dest/opt/mediabrowser"
   if [ "${MB_INSTALL_DEB:-0}" = 1 ] && [ "$(id -u)" = 0 ]; then
     # A real install and removal (changes this machine: opt in).
+    trap 'dpkg -r mediabrowser >/dev/null 2>&1 || true; rm -rf "$scratch"' EXIT
     dpkg -i "$deb" >/dev/null
     test -f /usr/share/applications/mediabrowser.desktop
     env -i HOME="$(mktemp -d -p "$scratch")" PATH=/usr/bin:/bin mediabrowser --version
-    dpkg -r mediabrowser >/dev/null
-    [ ! -e /opt/mediabrowser ] && echo "installed with dpkg -i, in the menu, removed cleanly"
+    dpkg -r mediabrowser >/dev/null 2>&1
+    trap 'rm -rf "$scratch"' EXIT
+    [ ! -e /opt/mediabrowser ] || { echo "FAILED: dpkg -r left /opt/mediabrowser" >&2; exit 1; }
+    echo "installed with dpkg -i, in the menu, removed cleanly"
   fi
 done
 

@@ -262,3 +262,36 @@ def test_a_damaged_cached_graph_is_exported_again(tmp_path: Path, engine: object
     assert emb.engine == "ONNX Runtime · CPU"  # type: ignore[attr-defined]
     assert damaged.stat().st_size == shared["model"].stat().st_size  # exported afresh
     assert emb.embed([emb.prepare(media["coffee"])]).shape == (1, 1280)
+
+
+def test_a_graph_fixed_at_one_item_runs_batches_item_by_item(tmp_path: Path) -> None:
+    from mediabrowser.core.embed.engine import OrtRunner
+
+    torch.manual_seed(0)
+    layer = torch.nn.Linear(4, 3).eval()
+    path = tmp_path / "fixed.onnx"
+    with torch.no_grad():
+        torch.onnx.export(layer, (torch.zeros(1, 4),), str(path), dynamo=False,
+                          opset_version=17)  # no dynamic batch axis: fixed at 1
+    x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
+    runner = OrtRunner(str(path))
+    assert runner.one_at_a_time
+    with torch.no_grad():
+        assert np.allclose(runner(x), layer(torch.from_numpy(x)).numpy(), atol=1e-5)
+
+
+def test_clip_preprocessing_in_the_manifest_is_open_clips_pretrained_config() -> None:
+    """Given a weights file, open_clip falls back to OpenAI's normalisation; the manifest must
+    carry each pretrained tag's own (ViT-L-14 laion2b: mean = std = 0.5)."""
+    import open_clip
+
+    from mediabrowser.core.embed.registry import all_specs
+
+    clips = [s for s in all_specs() if s.loader.endswith(":clip")]
+    assert len(clips) >= 5
+    for spec in clips:
+        cfg = open_clip.get_pretrained_cfg(spec.options["arch"], spec.options["pretrained"])
+        pre = spec.onnx["preprocess"]
+        assert tuple(pre["mean"]) == tuple(cfg.get("mean") or open_clip.OPENAI_DATASET_MEAN)
+        assert tuple(pre["std"]) == tuple(cfg.get("std") or open_clip.OPENAI_DATASET_STD)
+    assert get_spec("clip-vit-l-14").onnx["preprocess"]["mean"] == [0.5, 0.5, 0.5]

@@ -30,7 +30,11 @@ def clip_graphs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     weights = folder / "clip-vit-b-32.safetensors"
     save_file({k: v.contiguous() for k, v in open_clip.create_model("ViT-B-32").state_dict()
                .items()}, str(weights))
-    return onnx_graphs.export(get_spec("clip-vit-b-32"), weights, folder / "onnx")
+    graphs = onnx_graphs.export(get_spec("clip-vit-b-32"), weights, folder / "onnx")
+    # exported with the pretrained tag's own preprocessing, as the manifest states it
+    assert (onnx_graphs.read_meta(graphs["visual"])["preprocess"]
+            == get_spec("clip-vit-b-32").onnx["preprocess"])
+    return graphs
 
 
 @pytest.fixture

@@ -154,7 +154,9 @@ def ge2e_runner(spec: ModelSpec, weights: Path | None, device: str,
 
     def build() -> Any:
         assert weights is not None
-        return ge2e_encoder(weights).to(device if device in ("cuda", "mps") else "cpu")
+        from mediabrowser.core.embed.engine import torch_device
+
+        return ge2e_encoder(weights).to(torch_device(device))
 
     return image_runner(spec, weights, device, models_dir, build)
 
@@ -238,8 +240,10 @@ class SSLAudioEmbedder:
 
     def __init__(self, spec: ModelSpec, model: Any, device: str) -> None:
         self.spec = spec
-        self.model = model.eval().to(device)
-        self.device = device
+        from mediabrowser.core.embed.engine import torch_device
+
+        self.device = torch_device(device)
+        self.model = model.eval().to(self.device)
 
     def prepare(self, path: str | Path) -> Any:
         import torch

@@ -110,8 +110,17 @@ class OrtRunner:
         self.device = ort_device_words(self.session.get_providers())
         self.inputs = [i.name for i in self.session.get_inputs()]
         self.input_types = [i.type for i in self.session.get_inputs()]
+        # Graphs exported with a fixed batch of one (some published ones) run item by item.
+        first = self.session.get_inputs()[0].shape
+        self.one_at_a_time = bool(first) and first[0] == 1
 
     def __call__(self, *inputs: np.ndarray) -> np.ndarray:
+        if self.one_at_a_time and len(inputs[0]) > 1:
+            return np.concatenate([self._run(*(x[i:i + 1] for x in inputs))
+                                   for i in range(len(inputs[0]))])
+        return self._run(*inputs)
+
+    def _run(self, *inputs: np.ndarray) -> np.ndarray:
         feed = {}
         for name, kind, x in zip(self.inputs, self.input_types, inputs, strict=True):
             dtype = np.int64 if "int64" in kind else np.int32 if "int32" in kind else np.float32
@@ -130,7 +139,7 @@ class TorchRunner:
 
         self._torch = torch
         self._forward = forward
-        self.torch_device = device if device in ("cuda", "mps") else "cpu"
+        self.torch_device = torch_device(device)
         self.device = ort_free_device_words(self.torch_device)
 
     def __call__(self, *inputs: np.ndarray) -> np.ndarray:
@@ -143,6 +152,19 @@ class TorchRunner:
             else:
                 out = self._forward(*xs)
             return np.asarray(out.float().cpu().numpy(), dtype=np.float32)
+
+
+def torch_device(device: str) -> str:
+    """Where PyTorch can run: "cuda"/"mps" only when PyTorch itself sees that GPU (ONNX
+    Runtime's providers say what its package was built with, not what the machine has)."""
+    import torch
+
+    if device == "cuda" and torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    if device == "mps" and mps is not None and mps.is_available():
+        return "mps"
+    return "cpu"
 
 
 def describe(runner: Runner | None) -> str:

@@ -60,7 +60,8 @@ def download_graphs_job(spec: ModelSpec, models_dir: Path, cancel: CancelToken |
             partial.unlink(missing_ok=True)
             raise
         meta = {"format": FORMAT, "source": "download", "url": url,
-                **({"preprocess": OPENAI_PREPROCESS} if part == "visual"
+                **({"preprocess": spec.onnx.get("preprocess") or OPENAI_PREPROCESS}
+                   if part == "visual"
                    else {"tokenizer": CLIP_TOKENIZER})}
         dest.with_suffix(".json.part").write_text(json.dumps(meta, indent=1), encoding="utf-8")
         os.replace(partial, dest)
@@ -87,9 +88,10 @@ def _check(spec: ModelSpec, part: str, path: Path) -> None:
 
     try:
         runner = OrtRunner(str(path), "cpu")
-        x = (np.zeros((1, 3, 224, 224), np.float32) if part == "visual"
-             else np.zeros((1, 77), np.int64))
-        out = runner(x)
+        side = int((spec.onnx.get("preprocess") or {}).get("crop", 224))
+        x = (np.zeros((2, 3, side, side), np.float32) if part == "visual"
+             else np.zeros((2, 77), np.int64))
+        out = runner(x)  # a batch of two: a graph fixed at one must still answer
     except Exception as exc:  # noqa: BLE001 - ONNX Runtime's words are technical
         raise GraphDownloadFailed(f"{spec.name}: the downloaded {part} file is not a usable "
                                   f"ONNX graph ({str(exc)[:120]}); it was deleted") from None

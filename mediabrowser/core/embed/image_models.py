@@ -18,6 +18,7 @@ from mediabrowser.core.embed.engine import (
     describe,
     has_torch,
 )
+from mediabrowser.core.embed.onnx_graphs import GraphUnavailable
 from mediabrowser.core.embed.preprocess import ImageTransform, stack
 from mediabrowser.core.embed.registry import default_models_dir
 from mediabrowser.core.media.decode import load_image
@@ -86,7 +87,7 @@ def image_runner(spec: ModelSpec, weights: Path | None, device: str, models_dir:
     """The model's forward pass on its engine: its ONNX graph on ONNX Runtime (exported from
     the weights on first use), else `build_torch()` (a module or bound method) on PyTorch."""
     if choose_engine(spec) == ORT:
-        from mediabrowser.core.embed.onnx_graphs import GraphUnavailable, open_sessions
+        from mediabrowser.core.embed.onnx_graphs import open_sessions
 
         try:
             runner: Runner = open_sessions(spec, weights, models_dir or default_models_dir(),
@@ -187,7 +188,9 @@ def timm_lite(spec: ModelSpec, weights: Path | None, device: str,
 
 
 def _torch_module(model: Any, device: str) -> Any:
-    return model.eval().to(device if device in ("cuda", "mps") else "cpu")
+    from mediabrowser.core.embed.engine import torch_device
+
+    return model.eval().to(torch_device(device))
 
 
 def resolve_weights_enum(dotted: str) -> Any:
@@ -241,28 +244,18 @@ def clip(spec: ModelSpec, weights: Path | None, device: str,
     """open_clip model: its visual and text graphs on ONNX Runtime (exported from the local
     weights on first use, or downloaded), else built from its config on PyTorch."""
     if choose_engine(spec) == ORT:
-        from mediabrowser.core.embed.clip_tokenizer import ClipTokenizer
-        from mediabrowser.core.embed.onnx_graphs import find_graphs, open_sessions, read_meta
-
-        mdir = models_dir or default_models_dir()
-        runners = open_sessions(spec, weights, mdir, device)
-        graphs = find_graphs(spec, mdir, weights) or {}
-        visual = read_meta(graphs["visual"]) if graphs else {}
-        text = read_meta(graphs["text"]) if graphs else {}
-        tok = text.get("tokenizer", {})
-        return ImageEmbedder(
-            spec, runners["visual"],
-            ImageTransform.from_dict(visual.get("preprocess") or _openai_preprocess()),
-            runners["text"],
-            ClipTokenizer(int(tok.get("context_length", 77)), str(tok.get("clean", "lower"))))
+        try:
+            return _clip_on_ort(spec, weights, device, models_dir)
+        except (GraphUnavailable, ValueError):
+            if not has_torch() or weights is None:
+                raise
+            # The graphs cannot be had (an export refused, say): run it on PyTorch.
     import open_clip
 
     assert weights is not None
     arch = spec.options.get("arch", "ViT-B-32")
     try:
-        model, _, preprocess = open_clip.create_model_and_transforms(
-            arch, pretrained=str(weights), device="cpu"
-        )
+        model, preprocess = open_clip_model(spec, weights)
     except RuntimeError as exc:
         first = str(exc).strip().splitlines()[0][:160]
         raise ValueError(f"weights file {weights.name} does not match {arch}: {first}") from None
@@ -271,8 +264,41 @@ def clip(spec: ModelSpec, weights: Path | None, device: str,
                          TorchRunner(model.encode_text, device), open_clip.get_tokenizer(arch))
 
 
+def _clip_on_ort(spec: ModelSpec, weights: Path | None, device: str,
+                 models_dir: Path | None) -> ImageEmbedder:
+    from mediabrowser.core.embed.clip_tokenizer import ClipTokenizer
+    from mediabrowser.core.embed.onnx_graphs import find_graphs, open_sessions, read_meta
+
+    mdir = models_dir or default_models_dir()
+    runners = open_sessions(spec, weights, mdir, device)
+    graphs = find_graphs(spec, mdir, weights) or {}
+    visual = read_meta(graphs["visual"]) if graphs else {}
+    text = read_meta(graphs["text"]) if graphs else {}
+    tok = text.get("tokenizer", {})
+    return ImageEmbedder(
+        spec, runners["visual"],
+        ImageTransform.from_dict(visual.get("preprocess") or spec.onnx.get("preprocess")
+                                 or _openai_preprocess()),
+        runners["text"],
+        ClipTokenizer(int(tok.get("context_length", 77)), str(tok.get("clean", "lower"))))
+
+
+def open_clip_model(spec: ModelSpec, weights: Path) -> tuple[Any, Any]:
+    """(model, eval preprocessing) from a local weights file. The normalisation comes from the
+    manifest (open_clip's pretrained config): given a file instead of a tag, open_clip would
+    fall back to OpenAI's, which is wrong for e.g. ViT-L-14 laion2b (mean = std = 0.5)."""
+    import open_clip
+
+    pre = spec.onnx.get("preprocess") or {}
+    extra = ({"image_mean": tuple(pre["mean"]), "image_std": tuple(pre["std"]),
+              "image_interpolation": pre["interpolation"]} if pre else {})
+    model, _, preprocess = open_clip.create_model_and_transforms(
+        spec.options.get("arch", "ViT-B-32"), pretrained=str(weights), device="cpu", **extra)
+    return model, preprocess
+
+
 def _openai_preprocess() -> dict[str, Any]:
-    """CLIP's own preprocessing, for downloaded graphs that come without a sidecar."""
+    """CLIP's own preprocessing, for downloaded graphs of models the manifest says nothing of."""
     return {"resize": 224, "crop": 224, "interpolation": "bicubic",
             "mean": [0.48145466, 0.4578275, 0.40821073],
             "std": [0.26862954, 0.26130258, 0.27577711]}

@@ -316,6 +316,8 @@ def remove_weights(spec: ModelSpec, models_dir: Path | None = None) -> bool:
     from mediabrowser.core.embed.onnx_graphs import graph_names
 
     graphs = [mdir / "onnx" / n for n in graph_names(spec).values()]
+    existed = existed or any(g.exists() for g in graphs)
+    graphs += [g.with_name(g.name + ".part") for g in graphs]
     for p in (dest, part, failed, *graphs, *(g.with_suffix(".json") for g in graphs)):
         p.unlink(missing_ok=True)
     forget_loaded()

@@ -43,11 +43,12 @@ def graph_names(spec: ModelSpec) -> dict[str, str]:
 
 def source_id(spec: ModelSpec, weights: Path | None) -> str:
     """What a graph must have been exported from: the weights' known digest, else the weights
-    file's name and size (hashing a 1.7 GB CLIP file at every start would cost seconds)."""
+    file's name, size and mtime (hashing a 1.7 GB CLIP file at every start would cost seconds)."""
     if spec.weights.sha256:
         return spec.weights.sha256
     if weights is not None and weights.is_file():
-        return f"{weights.name}:{weights.stat().st_size}"
+        st = weights.stat()  # a file replaced by another of the same size has a new mtime
+        return f"{weights.name}:{st.st_size}:{int(st.st_mtime)}"
     return ""
 
 
@@ -227,9 +228,10 @@ def _open_clip_parts(spec: ModelSpec, weights: Path | None) -> dict[str, Any]:
     from mediabrowser.core.embed.preprocess import describe_torchvision
 
     assert weights is not None
+    from mediabrowser.core.embed.image_models import open_clip_model
+
     arch = spec.options.get("arch", "ViT-B-32")
-    model, _, preprocess = open_clip.create_model_and_transforms(arch, pretrained=str(weights),
-                                                                  device="cpu")
+    model, preprocess = open_clip_model(spec, weights)
     tokenizer = open_clip.get_tokenizer(arch)
     tok_meta = describe_tokenizer(tokenizer)
 

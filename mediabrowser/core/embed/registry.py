@@ -164,11 +164,9 @@ def locate_weights(spec: ModelSpec, models_dir: Path | None = None) -> WeightsSt
         if ort_ok and spec.onnx.get("visual_url"):
             return WeightsStatus(False, None, "download its ONNX graphs: mediabrowser models "
                                  f"download {spec.name} (or the Models window)")
-        if source.available or not ort_ok:
-            what = "exporting its ONNX graph" if ort_ok else "running it"
-            return WeightsStatus(False, None,
-                                 f"{what} needs PyTorch, which this build leaves out "
-                                 "(the full build has it)")
+        what = "exporting its ONNX graph" if ort_ok else "running it"
+        return WeightsStatus(False, None, f"{what} needs PyTorch, which this build leaves out "
+                             "(the full build has it)")
     return source
 
 

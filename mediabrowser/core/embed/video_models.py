@@ -73,8 +73,10 @@ class ClipVideoEmbedder:
     def __init__(self, spec: ModelSpec, model: Any, device: str, resize: int,
                  mean: Any, std: Any) -> None:
         self.spec = spec
-        self.model = model.eval().to(device)
-        self.device = device
+        from mediabrowser.core.embed.engine import torch_device
+
+        self.device = torch_device(device)
+        self.model = model.eval().to(self.device)
         self.clips = int(spec.options.get("clips", 4))
         self.clip_len = int(spec.options.get("clip_len", 16))
         self.size = spec.input_size or 112

@@ -195,8 +195,10 @@ def _embed_splitting(embedder: Any, prepared: list[Any]) -> Any:
 
     try:
         return embedder.embed(prepared)
-    except RuntimeError as exc:
-        if "out of memory" not in str(exc).lower() or len(prepared) == 1:
+    except Exception as exc:  # noqa: BLE001 - ONNX Runtime's errors are not RuntimeErrors
+        words = str(exc).lower()
+        if ("out of memory" not in words and "failed to allocate" not in words
+                or len(prepared) == 1):
             raise
         try:
             import torch

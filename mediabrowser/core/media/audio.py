@@ -194,12 +194,18 @@ def _resample(x: np.ndarray, rate: int) -> np.ndarray:
                                       AUDIO_RATE).numpy()
         return out
     except ImportError:
+        pass
+    try:
         from math import gcd
 
         from scipy.signal import resample_poly
 
         g = gcd(rate, AUDIO_RATE)
         return np.asarray(resample_poly(x, AUDIO_RATE // g, rate // g), np.float32)
+    except ImportError:  # the small build has neither: linear interpolation will do here
+        n = int(round(len(x) * AUDIO_RATE / rate))
+        return np.interp(np.arange(n) * (rate / AUDIO_RATE), np.arange(len(x)),
+                         x).astype(np.float32)
 
 
 def audio_error(exc: BaseException, path: str | Path) -> MediaError:

@@ -51,6 +51,15 @@ def _runs_on(spec: ModelSpec, ready: bool) -> str:
     return " or ".join(ENGINE_NAMES[e] for e in engines_of(spec))
 
 
+def _obtainable(spec: ModelSpec) -> bool:
+    """Whether fetching something makes the model run here: its weights need PyTorch, unless
+    its ONNX graphs can be downloaded instead."""
+    from mediabrowser.core.embed.engine import has_torch
+    from mediabrowser.core.embed.graph_download import downloadable
+
+    return has_torch() or downloadable(spec)
+
+
 class ModelsDialog(QDialog):
     changed = Signal()  # weights appeared or went away
 
@@ -124,7 +133,7 @@ class ModelsDialog(QDialog):
     def _selection_changed(self) -> None:
         spec = self.selected()
         st = manager.status(spec, self.models_dir) if spec else None
-        is_file = bool(spec and spec.weights.kind == "file")
+        is_file = bool(spec and spec.weights.kind == "file" and _obtainable(spec))
         ready = bool(st and st.state == manager.ModelState.READY)
         busy = self.worker is not None
         self.download_button.setEnabled(is_file and not ready and not busy)
