@@ -234,6 +234,16 @@ def test_the_app_indexes_and_searches_without_pytorch(media: dict[str, Path],
     assert found.returncode == 0, found.stderr
     hits = json.loads(found.stdout)[str(folder / "speech.wav")]
     assert hits[0]["path"].endswith("speech.mp3")
+    # With PyTorch installed, a query on ONNX Runtime still never imports it (seconds of start-up)
+    outside = tmp_path / "outside.jpg"
+    outside.write_bytes(media["astronaut"].read_bytes())
+    probe = ("import sys, io, contextlib\nfrom mediabrowser.cli import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()):\n"
+             f"    main(['similar', {str(outside)!r}, '--json'])\n"
+             "print('torch' in sys.modules)")
+    imported = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                              text=True, timeout=300)
+    assert imported.stdout.strip() == "False", imported.stderr
     status = _no_torch("status", "--json", env=env)
     engines = json.loads(status.stdout)["engines"]
     assert {e["engine"] for e in engines.values()} == {ORT}

@@ -150,7 +150,7 @@ def ge2e_encoder(weights: Path) -> Any:
 
 def ge2e_runner(spec: ModelSpec, weights: Path | None, device: str,
                 models_dir: Path | None) -> Runner:
-    from mediabrowser.core.embed.image_models import image_runner
+    from mediabrowser.core.embed.engine import runner_for
 
     def build() -> Any:
         assert weights is not None
@@ -158,7 +158,7 @@ def ge2e_runner(spec: ModelSpec, weights: Path | None, device: str,
 
         return ge2e_encoder(weights).to(torch_device(device))
 
-    return image_runner(spec, weights, device, models_dir, build)
+    return runner_for(spec, weights, device, models_dir, build)
 
 
 def ge2e(spec: ModelSpec, weights: Path | None, device: str,

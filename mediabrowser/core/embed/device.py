@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 
 DEVICES = ("cpu", "cuda", "dml", "mps")
 
@@ -13,6 +14,8 @@ DEVICES = ("cpu", "cuda", "dml", "mps")
 def batch_size_for(device: str, default: int, per_item_mb: int = 64) -> int:
     """On a CUDA GPU seen by PyTorch, a batch that fits in half of the free memory (at most 256
     items); elsewhere the configured size. Out-of-memory errors still split batches (pipeline)."""
+    if device == "auto" and "torch" in sys.modules:  # a PyTorch model is loaded: its GPU
+        device = "cuda"
     if device != "cuda" or importlib.util.find_spec("torch") is None:
         return default
     import torch
@@ -48,15 +51,14 @@ def available_devices() -> set[str]:
 
 def pick_device(preference: str | None = None) -> str:
     """`preference` is "auto", "cpu", "cuda", "dml" or "mps"; MEDIABROWSER_DEVICE overrides
-    "auto"."""
+    "auto". "auto" stays "auto": each engine then takes its own best device (its GPU provider,
+    or the GPU PyTorch sees), so a model on ONNX Runtime never waits for PyTorch's import."""
     pref = (preference or os.environ.get("MEDIABROWSER_DEVICE") or "auto").lower()
     if pref != "auto" and pref not in DEVICES:
         raise ValueError(f"unknown device {pref!r} (choose auto, cpu, cuda, dml or mps)")
-    if pref == "cpu":
-        return "cpu"
+    if pref in ("cpu", "auto"):
+        return pref
     present = available_devices()
-    if pref == "auto":
-        return next((d for d in ("cuda", "dml", "mps") if d in present), "cpu")
     if pref not in present:
         words = {"cuda": "CUDA GPU", "dml": "DirectML GPU", "mps": "Apple GPU"}[pref]
         raise ValueError(f"device {pref!r} was asked for but no {words} is available")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -26,6 +27,7 @@ PROVIDERS = {
     "dml": ("DmlExecutionProvider",),
     "mps": ("CoreMLExecutionProvider",),
     "cpu": (),
+    "auto": ("CUDAExecutionProvider", "DmlExecutionProvider", "CoreMLExecutionProvider"),
 }
 PROVIDER_WORDS = {"CPUExecutionProvider": "CPU", "CUDAExecutionProvider": "CUDA GPU",
                   "DmlExecutionProvider": "DirectML GPU", "CoreMLExecutionProvider": "Core ML"}
@@ -140,7 +142,7 @@ class TorchRunner:
         self._torch = torch
         self._forward = forward
         self.torch_device = torch_device(device)
-        self.device = ort_free_device_words(self.torch_device)
+        self.device = torch_device_words(self.torch_device)
 
     def __call__(self, *inputs: np.ndarray) -> np.ndarray:
         torch = self._torch
@@ -154,15 +156,34 @@ class TorchRunner:
             return np.asarray(out.float().cpu().numpy(), dtype=np.float32)
 
 
+def runner_for(spec: ModelSpec, weights: Path | None, device: str, models_dir: Path | None,
+               build_torch: Callable[[], Any], part: str = "model") -> Runner:
+    """The model's forward pass on its engine: its ONNX graph on ONNX Runtime (exported from
+    the weights on first use), else `build_torch()` (a module or bound method) on PyTorch."""
+    if choose_engine(spec) == ORT:
+        from mediabrowser.core.embed.onnx_graphs import GraphUnavailable, open_sessions
+        from mediabrowser.core.embed.registry import default_models_dir
+
+        try:
+            runner: Runner = open_sessions(spec, weights, models_dir or default_models_dir(),
+                                           device)[part]
+            return runner
+        except GraphUnavailable:
+            if not has_torch() or weights is None:
+                raise
+            # No usable graph, but the weights and PyTorch are here: run it on PyTorch.
+    return TorchRunner(build_torch(), device)
+
+
 def torch_device(device: str) -> str:
     """Where PyTorch can run: "cuda"/"mps" only when PyTorch itself sees that GPU (ONNX
     Runtime's providers say what its package was built with, not what the machine has)."""
     import torch
 
-    if device == "cuda" and torch.cuda.is_available():
+    if device in ("cuda", "auto") and torch.cuda.is_available():
         return "cuda"
     mps = getattr(torch.backends, "mps", None)
-    if device == "mps" and mps is not None and mps.is_available():
+    if device in ("mps", "auto") and mps is not None and mps.is_available():
         return "mps"
     return "cpu"
 
@@ -179,11 +200,11 @@ def engine_words(embedder: Any, device: str) -> str:
     words = getattr(embedder, "engine", None)
     if isinstance(words, str) and words:
         return words
-    return f"PyTorch · {ort_free_device_words(device)}"
+    return f"PyTorch · {torch_device_words(str(getattr(embedder, 'device', device)))}"
 
 
-def ort_free_device_words(device: str) -> str:
-    return {"cuda": "CUDA GPU", "mps": "Apple GPU", "dml": "CPU"}.get(device, "CPU")
+def torch_device_words(device: str) -> str:
+    return {"cuda": "CUDA GPU", "mps": "Apple GPU"}.get(torch_device(device), "CPU")
 
 
 def planned(spec: ModelSpec, device: str) -> tuple[str, str]:
@@ -194,4 +215,4 @@ def planned(spec: ModelSpec, device: str) -> tuple[str, str]:
         return "", ""
     if engine == ORT:
         return ORT, ort_device_words(ort_providers(device))
-    return TORCH, ort_free_device_words(device)
+    return TORCH, torch_device_words(device)

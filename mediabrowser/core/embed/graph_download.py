@@ -18,11 +18,9 @@ import numpy as np
 
 from mediabrowser.core.embed.base import ModelSpec
 from mediabrowser.core.embed.onnx_graphs import FORMAT, graph_names
+from mediabrowser.core.embed.preprocess import OPENAI_CLIP
 from mediabrowser.core.types import CancelToken, Progress
 
-OPENAI_PREPROCESS = {"resize": 224, "crop": 224, "interpolation": "bicubic",
-                     "mean": [0.48145466, 0.4578275, 0.40821073],
-                     "std": [0.26862954, 0.26130258, 0.27577711]}
 CLIP_TOKENIZER = {"kind": "clip_bpe", "context_length": 77, "clean": "lower"}
 
 
@@ -60,7 +58,7 @@ def download_graphs_job(spec: ModelSpec, models_dir: Path, cancel: CancelToken |
             partial.unlink(missing_ok=True)
             raise
         meta = {"format": FORMAT, "source": "download", "url": url,
-                **({"preprocess": spec.onnx.get("preprocess") or OPENAI_PREPROCESS}
+                **({"preprocess": spec.onnx.get("preprocess") or OPENAI_CLIP}
                    if part == "visual"
                    else {"tokenizer": CLIP_TOKENIZER})}
         dest.with_suffix(".json.part").write_text(json.dumps(meta, indent=1), encoding="utf-8")

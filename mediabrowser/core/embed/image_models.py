@@ -17,9 +17,10 @@ from mediabrowser.core.embed.engine import (
     choose_engine,
     describe,
     has_torch,
+    runner_for,
 )
 from mediabrowser.core.embed.onnx_graphs import GraphUnavailable
-from mediabrowser.core.embed.preprocess import ImageTransform, stack
+from mediabrowser.core.embed.preprocess import OPENAI_CLIP, ImageTransform, stack
 from mediabrowser.core.embed.registry import default_models_dir
 from mediabrowser.core.media.decode import load_image
 from mediabrowser.core.types import MediaError
@@ -80,24 +81,6 @@ class ImageEmbedder:
         across both diagonals — what its turned or mirrored copies would be embedded as."""
         image = load_image(path, min_side=self.decode_side)
         return self.embed([self.prepare_image(image.transpose(t)) for t in TURNS])
-
-
-def image_runner(spec: ModelSpec, weights: Path | None, device: str, models_dir: Path | None,
-                 build_torch: Callable[[], Any], part: str = "model") -> Runner:
-    """The model's forward pass on its engine: its ONNX graph on ONNX Runtime (exported from
-    the weights on first use), else `build_torch()` (a module or bound method) on PyTorch."""
-    if choose_engine(spec) == ORT:
-        from mediabrowser.core.embed.onnx_graphs import open_sessions
-
-        try:
-            runner: Runner = open_sessions(spec, weights, models_dir or default_models_dir(),
-                                           device)[part]
-            return runner
-        except GraphUnavailable:
-            if not has_torch() or weights is None:
-                raise
-            # No usable graph, but the weights and PyTorch are here: run on PyTorch.
-    return TorchRunner(build_torch(), device)
 
 
 def _load_state_dict(path: Path) -> dict[str, Any]:
@@ -183,7 +166,7 @@ def timm_lite(spec: ModelSpec, weights: Path | None, device: str,
         assert weights is not None
         return _torch_module(timm_lite_features(spec, weights), device)
 
-    return ImageEmbedder(spec, image_runner(spec, weights, device, models_dir, build),
+    return ImageEmbedder(spec, runner_for(spec, weights, device, models_dir, build),
                          timm_lite_transform(spec))
 
 
@@ -278,7 +261,7 @@ def _clip_on_ort(spec: ModelSpec, weights: Path | None, device: str,
     return ImageEmbedder(
         spec, runners["visual"],
         ImageTransform.from_dict(visual.get("preprocess") or spec.onnx.get("preprocess")
-                                 or _openai_preprocess()),
+                                 or OPENAI_CLIP),
         runners["text"],
         ClipTokenizer(int(tok.get("context_length", 77)), str(tok.get("clean", "lower"))))
 
@@ -295,10 +278,3 @@ def open_clip_model(spec: ModelSpec, weights: Path) -> tuple[Any, Any]:
     model, _, preprocess = open_clip.create_model_and_transforms(
         spec.options.get("arch", "ViT-B-32"), pretrained=str(weights), device="cpu", **extra)
     return model, preprocess
-
-
-def _openai_preprocess() -> dict[str, Any]:
-    """CLIP's own preprocessing, for downloaded graphs of models the manifest says nothing of."""
-    return {"resize": 224, "crop": 224, "interpolation": "bicubic",
-            "mean": [0.48145466, 0.4578275, 0.40821073],
-            "std": [0.26862954, 0.26130258, 0.27577711]}

@@ -235,24 +235,18 @@ def _open_clip_parts(spec: ModelSpec, weights: Path | None) -> dict[str, Any]:
     tokenizer = open_clip.get_tokenizer(arch)
     tok_meta = describe_tokenizer(tokenizer)
 
-    class Visual(torch.nn.Module):
-        def __init__(self) -> None:
+    class Tower(torch.nn.Module):
+        """One of the model's towers (encode_image or encode_text) as its own module."""
+
+        def __init__(self, method: str) -> None:
             super().__init__()
-            self.m = model
+            self.m, self.method = model, method
 
         def forward(self, x: Any) -> Any:
-            return self.m.encode_image(x)
-
-    class Text(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.m = model
-
-        def forward(self, tokens: Any) -> Any:
-            return self.m.encode_text(tokens)
+            return getattr(self.m, self.method)(x)
 
     transform = describe_torchvision(preprocess)
     tokens = tokenizer(["a photo of a dog", "a red car on a street"])
-    return {"visual": (Visual(), _example_images(2, transform.crop),
+    return {"visual": (Tower("encode_image"), _example_images(2, transform.crop),
                        {"preprocess": transform.as_dict()}),
-            "text": (Text(), tokens, {"tokenizer": tok_meta})}
+            "text": (Tower("encode_text"), tokens, {"tokenizer": tok_meta})}

@@ -59,6 +59,12 @@ class ImageTransform:
                    (std[0], std[1], std[2]), str(d.get("interpolation", "bilinear")))
 
 
+# CLIP's own preprocessing (OpenAI's), for CLIP graphs of models the manifest says nothing of.
+OPENAI_CLIP = {"resize": 224, "crop": 224, "interpolation": "bicubic",
+               "mean": [0.48145466, 0.4578275, 0.40821073],
+               "std": [0.26862954, 0.26130258, 0.27577711]}
+
+
 def describe_torchvision(transform: Any) -> ImageTransform:
     """The ImageTransform equal to a torchvision Compose of Resize(int), CenterCrop, (RGB
     conversion,) ToTensor and Normalize — open_clip's and torchvision's eval preprocessing."""
