@@ -1,4 +1,4 @@
-"""Command line: index, similar, models, status, demo. Contract in shared/DESIGN.md.
+"""Command line: index, similar, search, duplicates, models, status, demo. Contract in shared/DESIGN.md.
 
 `mediabrowser` alone opens the window; `mediabrowser DIR` opens it on DIR.
 """
@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from mediabrowser import __version__
 from mediabrowser.paths import default_library_dir
 
-COMMANDS = ("index", "similar", "search", "models", "status", "demo")
+COMMANDS = ("index", "similar", "search", "duplicates", "models", "status", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("-k", type=int, default=10, help="how many results (default 10)")
     st.add_argument("--kind", choices=("image", "video"), help="only photos or only videos")
 
+    from mediabrowser.cli_duplicates import add_parser as add_duplicates
+
+    add_duplicates(sub, common)
     md = sub.add_parser("models", parents=[common],
                         help="list models; download, import or remove their weights")
     md.add_argument("action", nargs="?", default="list",
@@ -104,9 +107,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    from mediabrowser.cli_duplicates import cmd_duplicates
     from mediabrowser.cli_models import cmd_models
 
     handler = {"index": cmd_index, "similar": cmd_similar, "search": cmd_search,
+               "duplicates": cmd_duplicates,
                "models": cmd_models, "status": cmd_status, "demo": cmd_demo}[args.command]
     try:
         return int(handler(args))

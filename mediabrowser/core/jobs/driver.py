@@ -14,7 +14,8 @@ from mediabrowser.core.types import CancelToken, Progress
 T = TypeVar("T")
 
 VERBS = {"scan": "Looking for media", "probe": "Reading", "embed": "Analysing",
-         "download": "Downloading", "verify": "Checking", "index": "Building the search index"}
+         "download": "Downloading", "verify": "Checking", "index": "Building the search index",
+         "compare": "Comparing", "group": "Grouping"}
 
 
 def drive(job: Generator[Progress, None, T], on_progress: Callable[[Progress], Any] | None = None,
@@ -52,6 +53,8 @@ def progress_text(p: Progress, paused: bool = False) -> str:
     verb = VERBS.get(p.stage, p.stage.capitalize())
     if p.stage == "scan":
         return f"{verb}… {p.done} files found"
+    if p.stage in ("compare", "group") and not p.total:
+        return f"{verb} {p.message}…" if p.message else f"{verb}…"
     if p.stage == "download":
         total = format_size(p.total) if p.total else "?"
         parts = [f"{verb} {format_size(p.done)} of {total}"]
@@ -63,6 +66,8 @@ def progress_text(p: Progress, paused: bool = False) -> str:
             parts.append(f"{p.rate:.1f}/s")
     if p.eta is not None:
         parts.append(f"about {format_duration(p.eta)} left")
+    if p.stage == "compare" and p.message:
+        parts.append(p.message)
     if p.stage == "embed" and p.message:
         parts.append(f"on {p.message}")  # the engine and device: "on ONNX Runtime · CPU"
     if p.errors:

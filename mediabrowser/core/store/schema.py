@@ -127,6 +127,43 @@ MIGRATIONS: list[str] = [
         UPDATE file_counts SET n = n + 1 WHERE kind = NEW.kind AND status = NEW.status;
     END
     """,
+    # 4: duplicates. What the person decided (pairs that are not duplicates, chosen keepers,
+    # reference folders) survives every run; the last listing is kept for the window to page
+    # through (a group's id is its place in the listing, largest first); a 32×32 grey picture
+    # of each photo finds copies saved turned or mirrored.
+    """
+    CREATE TABLE dup_not (
+        a INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+        b INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+        at REAL NOT NULL,
+        PRIMARY KEY (a, b)
+    ) WITHOUT ROWID;
+    CREATE TABLE dup_keepers (
+        file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+        at REAL NOT NULL
+    );
+    CREATE TABLE dup_reference (path TEXT PRIMARY KEY, added_at REAL NOT NULL);
+    CREATE TABLE dup_groups (
+        id INTEGER PRIMARY KEY,
+        tier TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        keeper INTEGER NOT NULL
+    );
+    CREATE TABLE dup_members (
+        file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+        group_id INTEGER NOT NULL REFERENCES dup_groups(id) ON DELETE CASCADE,
+        score REAL NOT NULL
+    );
+    CREATE INDEX dup_members_group ON dup_members(group_id);
+    CREATE TABLE dup_listing (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE dup_pixels (
+        file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+        size INTEGER NOT NULL,
+        mtime REAL NOT NULL,
+        gray BLOB
+    )
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,119 @@
+"""`mediabrowser duplicates`: groups of copies, and moving the extra copies to the trash.
+Contract in shared/DESIGN.md (JSON: a list of groups, largest first)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    dp = sub.add_parser(
+        "duplicates", parents=[common],
+        help="groups of copies (identical, same content, similar), with the copy to keep")
+    dp.add_argument("paths", nargs="*", metavar="PATH",
+                    help="only groups holding a file under these paths (default: everything)")
+    dp.add_argument("--tier", choices=("identical", "same", "similar"), default="same",
+                    help="identical: same bytes; same (default): also re-encoded, resized, "
+                         "cropped or converted copies; similar: also near takes")
+    dp.add_argument("--reference", action="append", metavar="DIR", default=[],
+                    help="compare PATH (or every other file) only against this folder, whose "
+                         "copies are kept (may be given more than once)")
+    dp.add_argument("--trash", action="store_true",
+                    help="move every copy but the keeper to the system trash (asks once)")
+    dp.add_argument("--yes", action="store_true", help="with --trash: do not ask")
+
+
+def group_json(g: Any) -> dict[str, Any]:
+    return {"tier": g.tier, "keep": g.keeper.path,
+            "items": [{"path": m.item.path, "score": round(float(m.score), 6)}
+                      for m in g.members]}
+
+
+def cmd_duplicates(args: argparse.Namespace) -> int:
+    from mediabrowser.cli import ProgressPrinter, _library
+    from mediabrowser.core.dupes.grouping import find_duplicates_job
+    from mediabrowser.core.jobs.driver import drive_until_interrupted
+    from mediabrowser.core.types import CancelToken
+
+    lib = _library(args)
+    try:
+        if args.trash:
+            lib.lock_for_writing()
+        for p in args.paths:
+            if not os.path.exists(p) and lib.store.file_by_path(os.path.abspath(p)) is None:
+                print(f"mediabrowser: {p}: no such file or folder", file=sys.stderr)
+        cancel = CancelToken()
+        printer = ProgressPrinter(sys.stderr)
+        job = find_duplicates_job(lib, args.tier, args.paths or None, args.reference or None,
+                                  cancel)
+        report, interrupted = drive_until_interrupted(job, cancel, printer)
+        printer.finish()
+        if interrupted or report is None:
+            print("interrupted", file=sys.stderr)
+            return 130
+        groups = report.groups
+        if args.json:
+            json.dump([group_json(g) for g in groups], sys.stdout, indent=2)
+            print()
+        else:
+            _print_groups(groups)
+        if args.trash and groups:
+            return _trash(lib, groups, args)
+    finally:
+        lib.close()
+    return 0
+
+
+def _print_groups(groups: list) -> None:
+    from mediabrowser.core.format import format_size
+
+    if not groups:
+        print("no duplicates found")
+        return
+    extra = sum(len(g.members) - 1 for g in groups)
+    size = sum(g.reclaimable for g in groups)
+    print(f"{len(groups)} group(s); {extra} copie(s) besides the keepers, {format_size(size)}")
+    for g in groups:
+        print(f"\n[{g.tier}] keep {g.keeper.path}{_details(g.keeper)}")
+        for m in g.members[1:]:
+            print(f"  {m.score:.3f}  {m.item.path}{_details(m.item)}")
+
+
+def _details(item: Any) -> str:
+    from mediabrowser.core.format import format_size
+
+    parts = []
+    if item.width and item.height:
+        parts.append(f"{item.width}×{item.height}")
+    if item.duration:
+        parts.append(f"{item.duration:.1f} s")
+    parts.append(format_size(item.size))
+    return "  (" + ", ".join(parts) + ")"
+
+
+def _trash(lib: Any, groups: list, args: argparse.Namespace) -> int:
+    from mediabrowser.core.dupes.actions import trash_files
+    from mediabrowser.core.format import format_size
+
+    ids = [m.item.id for g in groups for m in g.members[1:]]
+    size = sum(g.reclaimable for g in groups)
+    out = sys.stderr if args.json else sys.stdout
+    if not args.yes:
+        print(f"Move {len(ids)} file(s) ({format_size(size)}) to the trash, keeping one copy of "
+              f"each of {len(groups)} group(s)? [y/N] ", end="", file=sys.stderr, flush=True)
+        answer = sys.stdin.readline().strip().lower()
+        if answer not in ("y", "yes"):
+            print("nothing was moved", file=out)
+            return 0
+    action = trash_files(lib, ids)
+    for m in action.moved:
+        print(f"moved to the trash: {m.original}", file=out)
+    for p in action.problems:
+        print(f"mediabrowser: {p.path}: not moved: {p.reason}", file=sys.stderr)
+    print(f"{len(action.moved)} file(s), {format_size(action.bytes)}, moved to the trash"
+          + (f"; {len(action.problems)} left in place" if action.problems else ""), file=out)
+    return 0 if not action.problems else 1

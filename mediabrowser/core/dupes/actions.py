@@ -1,0 +1,224 @@
+"""Clean-up that can be undone: copies go to the system trash (send2trash: the freedesktop
+trash on Linux, the Recycle Bin, the macOS Trash) or into a folder; nothing is ever deleted
+outright. The library follows: a trashed file's row is marked "trashed" (vectors kept, so undo
+is instant), a moved file's row takes its new path.
+
+Undo of a trash on Linux puts the file back from the freedesktop trash where send2trash put it
+(found by its .trashinfo); elsewhere the system's own "Put Back" does it."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote_to_bytes
+
+from mediabrowser.core.dupes import decisions
+from mediabrowser.core.library import Library
+from mediabrowser.core.media.reasons import from_os_error
+from mediabrowser.core.types import FileProblem
+
+TRASHED = "trashed"  # the status of a file the library moved to the trash
+
+
+@dataclass
+class Moved:
+    file_id: int
+    original: str
+    now: str  # where the file is: its path in the trash, or in the folder it was moved to
+    size: int
+    info: str | None = None  # the trash's .trashinfo for it (freedesktop)
+
+
+@dataclass
+class Action:
+    """What one clean-up did, enough to undo it."""
+
+    kind: str  # "trash" or "move"
+    moved: list[Moved] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+    groups: list[decisions.GroupRow] = field(default_factory=list)
+    members: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
+
+    @property
+    def bytes(self) -> int:
+        return sum(m.size for m in self.moved)
+
+
+def _checked(lib: Library, file_ids: Iterable[int], action: Action) -> list:
+    """The rows of these files that are still what was compared (present, same size and date);
+    the others are reported and left alone."""
+    rows = lib.store.files_by_ids(file_ids)
+    out = []
+    for fid in file_ids:
+        row = rows.get(fid)
+        if row is None or row.status != "ok":
+            continue
+        try:
+            st = os.stat(row.path)
+        except OSError as exc:
+            action.problems.append(FileProblem(row.path, from_os_error(exc), "clean-up"))
+            continue
+        if st.st_size != row.size or st.st_mtime != row.mtime:
+            action.problems.append(FileProblem(
+                row.path, "it changed since it was compared (rescan, then look again)",
+                "clean-up"))
+            continue
+        out.append(row)
+    return out
+
+
+def _forget_groups(lib: Library, file_ids: list[int], action: Action) -> None:
+    gids = {g for f in file_ids if (g := decisions.group_of(lib.store, f)) is not None}
+    action.groups = decisions.group_rows(lib.store, gids)
+    action.members = {g: decisions.group_members(lib.store, g) for g in gids}
+    decisions.drop_groups(lib.store, gids)
+
+
+def trash_files(lib: Library, file_ids: list[int]) -> Action:
+    """Move these files to the system trash; each that cannot go is reported, the rest go."""
+    from send2trash import send2trash
+
+    action = Action("trash")
+    for row in _checked(lib, file_ids, action):
+        try:
+            send2trash(row.path)
+        except Exception as exc:  # noqa: BLE001 - OSError, TrashPermissionError, …
+            reason = from_os_error(exc) if isinstance(exc, OSError) and exc.errno else \
+                f"could not be moved to the trash ({exc})"
+            action.problems.append(FileProblem(row.path, reason, "clean-up"))
+            continue
+        where, info = _find_in_trash(row.path)
+        action.moved.append(Moved(row.id, row.path, where or "", row.size, info))
+        with lib.store.transaction() as c:  # one per file: a kill never loses track of one
+            lib.store.update_file(c, row.id, status=TRASHED)
+    _forget_groups(lib, [m.file_id for m in action.moved], action)
+    lib.indexes.sync()
+    return action
+
+
+def move_files(lib: Library, file_ids: list[int], folder: str | Path) -> Action:
+    """Move these files into `folder` (a name taken there gets " (2)" and so on)."""
+    action = Action("move")
+    dest_dir = Path(folder).expanduser().absolute()
+    try:
+        dest_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        action.problems.append(FileProblem(str(dest_dir), from_os_error(exc), "clean-up"))
+        return action
+    for row in _checked(lib, file_ids, action):
+        dest = _free_name(dest_dir / os.path.basename(row.path))
+        try:
+            shutil.move(row.path, dest)
+        except OSError as exc:
+            action.problems.append(FileProblem(row.path, from_os_error(exc), "clean-up"))
+            continue
+        action.moved.append(Moved(row.id, row.path, str(dest), row.size))
+        with lib.store.transaction() as c:
+            lib.store.update_file(c, row.id, path=str(dest))
+    _forget_groups(lib, [m.file_id for m in action.moved], action)
+    return action
+
+
+def undo(lib: Library, action: Action) -> list[FileProblem]:
+    """Put every file of `action` back where it was; what cannot be is reported."""
+    problems: list[FileProblem] = []
+    back: list[Moved] = []
+    for m in action.moved:
+        if os.path.lexists(m.original):
+            problems.append(FileProblem(m.original, "another file is at its old place now",
+                                        "undo"))
+            continue
+        if not m.now or not os.path.lexists(m.now):
+            problems.append(FileProblem(m.original, "it is no longer in the trash (emptied?)"
+                                        if action.kind == "trash" else
+                                        f"it is no longer at {m.now}", "undo"))
+            continue
+        try:
+            os.makedirs(os.path.dirname(m.original), exist_ok=True)
+            shutil.move(m.now, m.original)
+        except OSError as exc:
+            problems.append(FileProblem(m.original, from_os_error(exc), "undo"))
+            continue
+        if m.info:
+            Path(m.info).unlink(missing_ok=True)
+        back.append(m)
+        with lib.store.transaction() as c:
+            if action.kind == "trash":
+                lib.store.update_file(c, m.file_id, status="ok")
+            else:
+                lib.store.update_file(c, m.file_id, path=m.original)
+    if back:
+        decisions.restore_groups(lib.store, action.groups, action.members)
+        lib.indexes.sync()
+    return problems
+
+
+def can_undo_trash() -> bool:
+    """Whether undo can take files back out of the system trash (the freedesktop one)."""
+    return sys.platform not in ("win32", "darwin")
+
+
+def _free_name(path: Path) -> Path:
+    if not path.exists():
+        return path
+    stem, suffix = path.stem, path.suffix
+    n = 2
+    while (candidate := path.with_name(f"{stem} ({n}){suffix}")).exists():
+        n += 1
+    return candidate
+
+
+def _trash_dirs(path: str) -> list[tuple[str, str]]:
+    """(trash folder, the folder its recorded paths are relative to) where send2trash may
+    have put a file of `path`'s folder: the home trash, then the volume's own."""
+    data = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
+    dirs = [(os.path.join(data, "Trash"), data)]
+    mount = os.path.realpath(path)
+    while not os.path.ismount(mount):
+        mount = os.path.dirname(mount)
+    dirs += [(os.path.join(mount, ".Trash", str(os.getuid())), mount),
+             (os.path.join(mount, f".Trash-{os.getuid()}"), mount)]
+    return dirs
+
+
+def _find_in_trash(original: str) -> tuple[str | None, str | None]:
+    """(the file's path in the freedesktop trash, its .trashinfo) after send2trash put it
+    there: the newest entry whose recorded path is `original`."""
+    if not can_undo_trash():
+        return None, None
+    stem, ext = os.path.splitext(os.path.basename(original))
+    best: tuple[str, str, str] | None = None
+    for trash, topdir in _trash_dirs(os.path.dirname(original) or "/"):
+        pattern = os.path.join(glob.escape(os.path.join(trash, "info")),
+                               glob.escape(stem) + "*" + glob.escape(ext) + ".trashinfo")
+        for info in glob.glob(pattern):
+            recorded, date = _read_info(info)
+            if recorded is None:
+                continue
+            full = recorded if os.path.isabs(recorded) else os.path.join(topdir, recorded)
+            if os.path.abspath(full) != os.path.abspath(original):
+                continue
+            name = os.path.basename(info)[: -len(".trashinfo")]
+            where = os.path.join(trash, "files", name)
+            if os.path.lexists(where) and (best is None or date > best[2]):
+                best = (where, info, date)
+    return (best[0], best[1]) if best else (None, None)
+
+
+def _read_info(info: str) -> tuple[str | None, str]:
+    try:
+        text = Path(info).read_text(errors="surrogateescape")
+    except OSError:
+        return None, ""
+    path, date = None, ""
+    for line in text.splitlines():
+        if line.startswith("Path="):
+            path = os.fsdecode(unquote_to_bytes(line[5:]))
+        elif line.startswith("DeletionDate="):
+            date = line[13:]
+    return path, date

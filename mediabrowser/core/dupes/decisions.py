@@ -1,0 +1,147 @@
+"""What the person decided about duplicates, and the last listing, in the library database
+(schema 4). Decisions are kept by file id, which follows a file when it moves or is renamed."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from mediabrowser.core.filenames import from_db, to_db
+from mediabrowser.core.store.db import rows_in
+from mediabrowser.core.store.repo import Store
+
+
+# ---- "not duplicates" ---------------------------------------------------------------------
+def mark_not_duplicates(store: Store, file_ids: Iterable[int]) -> None:
+    """These files are not copies of one another: no run groups any two of them again."""
+    ids = sorted(set(int(x) for x in file_ids))
+    now = time.time()
+    with store.transaction() as c:
+        c.executemany("INSERT OR IGNORE INTO dup_not (a, b, at) VALUES (?, ?, ?)",
+                      [(a, b, now) for a, b in itertools.combinations(ids, 2)])
+
+
+def unmark_not_duplicates(store: Store, file_ids: Iterable[int]) -> None:
+    ids = sorted(set(int(x) for x in file_ids))
+    with store.transaction() as c:
+        c.executemany("DELETE FROM dup_not WHERE a = ? AND b = ?",
+                      list(itertools.combinations(ids, 2)))
+
+
+def forbidden_pairs(store: Store) -> dict[int, set[int]]:
+    """file id → the files marked "not duplicates" of it."""
+    out: dict[int, set[int]] = {}
+    for a, b in store.conn.execute("SELECT a, b FROM dup_not"):
+        out.setdefault(a, set()).add(b)
+        out.setdefault(b, set()).add(a)
+    return out
+
+
+# ---- keepers and reference folders ---------------------------------------------------------
+def choose_keeper(store: Store, keeper: int, others: Iterable[int]) -> None:
+    """The person keeps `keeper` of its group: remembered across runs."""
+    with store.transaction() as c:
+        rows_in(c, "DELETE FROM dup_keepers WHERE file_id IN", list(others))
+        c.execute("INSERT OR REPLACE INTO dup_keepers (file_id, at) VALUES (?, ?)",
+                  (keeper, time.time()))
+        c.execute("UPDATE dup_groups SET keeper = ? WHERE id = "
+                  "(SELECT group_id FROM dup_members WHERE file_id = ?)", (keeper, keeper))
+
+
+def chosen_keepers(store: Store) -> set[int]:
+    return {r[0] for r in store.conn.execute("SELECT file_id FROM dup_keepers")}
+
+
+def reference_folders(store: Store) -> list[str]:
+    return [from_db(r[0]) for r in store.conn.execute(
+        "SELECT path FROM dup_reference ORDER BY path")]
+
+
+def set_reference_folders(store: Store, folders: Iterable[str]) -> None:
+    with store.transaction() as c:
+        c.execute("DELETE FROM dup_reference")
+        c.executemany("INSERT OR IGNORE INTO dup_reference (path, added_at) VALUES (?, ?)",
+                      [(to_db(f), time.time()) for f in folders])
+
+
+# ---- the last listing ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class GroupRow:
+    id: int
+    tier: str
+    n: int
+    bytes: int  # what moving every copy but the keeper frees
+    keeper: int
+
+
+def save_listing(store: Store, groups: list, settings: dict) -> None:
+    """Replace the kept listing with these groups (core/dupes/grouping.py Group), in order."""
+    with store.transaction() as c:
+        c.execute("DELETE FROM dup_members")
+        c.execute("DELETE FROM dup_groups")
+        c.execute("DELETE FROM dup_listing")
+        for gid, g in enumerate(groups, start=1):
+            c.execute("INSERT INTO dup_groups (id, tier, n, bytes, keeper) VALUES (?, ?, ?, ?, ?)",
+                      (gid, g.tier, len(g.members), g.reclaimable, g.keeper.id))
+            c.executemany("INSERT OR REPLACE INTO dup_members (file_id, group_id, score) "
+                          "VALUES (?, ?, ?)", [(m.item.id, gid, m.score) for m in g.members])
+        c.execute("INSERT INTO dup_listing VALUES ('settings', ?)",
+                  (json.dumps({**settings, "at": time.time()}),))
+
+
+def listing_settings(store: Store) -> dict | None:
+    r = store.conn.execute("SELECT value FROM dup_listing WHERE key = 'settings'").fetchone()
+    return json.loads(r[0]) if r else None
+
+
+def page_groups(store: Store, after: int, limit: int) -> list[GroupRow]:
+    """Groups of the kept listing after group id `after`, in order (keyset paging)."""
+    rows = store.conn.execute("SELECT id, tier, n, bytes, keeper FROM dup_groups WHERE id > ? "
+                              "ORDER BY id LIMIT ?", (after, limit)).fetchall()
+    return [GroupRow(*r) for r in rows]
+
+
+def listing_totals(store: Store) -> tuple[int, int, int]:
+    """(groups, files that are not keepers, their bytes) in the kept listing."""
+    n, extra, size = store.conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(n - 1), 0), COALESCE(SUM(bytes), 0) FROM dup_groups"
+    ).fetchone()
+    return int(n), int(extra), int(size)
+
+
+def group_members(store: Store, group_id: int) -> list[tuple[int, float]]:
+    """(file id, score) of a kept group's members, best first."""
+    return [(r[0], r[1]) for r in store.conn.execute(
+        "SELECT file_id, score FROM dup_members WHERE group_id = ? ORDER BY score DESC, file_id",
+        (group_id,))]
+
+
+def group_of(store: Store, file_id: int) -> int | None:
+    r = store.conn.execute("SELECT group_id FROM dup_members WHERE file_id = ?",
+                           (file_id,)).fetchone()
+    return int(r[0]) if r else None
+
+
+def drop_groups(store: Store, group_ids: Iterable[int]) -> None:
+    with store.transaction() as c:
+        rows_in(c, "DELETE FROM dup_groups WHERE id IN", list(group_ids))
+
+
+def restore_groups(store: Store, rows: list[GroupRow], members: dict[int, list[tuple[int, float]]]
+                   ) -> None:
+    """Put groups back as they were (undo)."""
+    with store.transaction() as c:
+        for g in rows:
+            c.execute("INSERT OR REPLACE INTO dup_groups (id, tier, n, bytes, keeper) "
+                      "VALUES (?, ?, ?, ?, ?)", (g.id, g.tier, g.n, g.bytes, g.keeper))
+            c.executemany("INSERT OR REPLACE INTO dup_members (file_id, group_id, score) "
+                          "VALUES (?, ?, ?)", [(f, g.id, s) for f, s in members.get(g.id, [])])
+
+
+def group_rows(store: Store, group_ids: Iterable[int]) -> list[GroupRow]:
+    return [GroupRow(*r) for r in rows_in(
+        store.conn, "SELECT id, tier, n, bytes, keeper FROM dup_groups WHERE id IN",
+        list(group_ids))]

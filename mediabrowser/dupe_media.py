@@ -1,0 +1,139 @@
+"""Labelled sets of copies and look-alikes, made here from what installed packages ship (for the
+duplicate tests and bench/bench_duplicates.py). Each file's label says what it is a copy of:
+files with the same label are the *same content*; a look-alike has a label of its own.
+
+- photos: each sample photograph as the original plus copies resized, recompressed, slightly
+  cropped, turned 90°/180°, mirrored, and converted to PNG and WebP; an exact byte copy; and
+  look-alikes: a hard crop of another part of the scene and a strongly zoomed detail.
+- videos: a clip, its re-encode at another quality, a rescaled copy, and a look-alike made
+  from the same photograph with another motion.
+- audio: a recording and its MP3 / OGG re-encodes at other bitrates; a look-alike: the same
+  voice saying another sentence.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from mediabrowser import mediamaker
+
+COPY_VARIANTS = ("resized", "recompressed", "cropped", "rotated90", "rotated180", "mirrored",
+                 "png", "webp", "identical")
+LOOKALIKES = ("detail", "zoomed")
+
+
+@dataclass(frozen=True)
+class Labelled:
+    path: Path
+    label: str  # files with one label are the same content
+    variant: str
+
+
+def photo_set(folder: Path, names: tuple[str, ...]) -> list[Labelled]:
+    folder.mkdir(parents=True, exist_ok=True)
+    out: list[Labelled] = []
+    T = Image.Transpose
+    for name in names:
+        src = mediamaker.sample_photo(name).convert("RGB")
+        w, h = src.size
+        orig = folder / f"{name}.jpg"
+        if not orig.exists():
+            src.save(orig, quality=92)
+        out.append(Labelled(orig, name, "original"))
+        makers = {
+            "resized": (".jpg", lambda: src.resize((w * 2 // 3, h * 2 // 3), Image.LANCZOS)),
+            "recompressed": (".jpg", lambda: src),
+            "cropped": (".jpg", lambda: src.crop((w // 20, h // 20, w - w // 20, h - h // 20))),
+            "rotated90": (".jpg", lambda: src.transpose(T.ROTATE_90)),
+            "rotated180": (".jpg", lambda: src.transpose(T.ROTATE_180)),
+            "mirrored": (".jpg", lambda: src.transpose(T.FLIP_LEFT_RIGHT)),
+            "png": (".png", lambda: src),
+            "webp": (".webp", lambda: src),
+        }
+        for variant, (ext, make) in makers.items():
+            p = folder / "copies" / f"{name}_{variant}{ext}"
+            if not p.exists():
+                p.parent.mkdir(exist_ok=True)
+                make().save(p, **({"quality": 45} if variant == "recompressed" else
+                                  {"quality": 88} if ext in (".jpg", ".webp") else {}))
+            out.append(Labelled(p, name, variant))
+        same = folder / "copies" / f"{name} copy.jpg"
+        if not same.exists():
+            shutil.copyfile(orig, same)
+        out.append(Labelled(same, name, "identical"))
+        looks = {  # another part of the scene, and a close-up: alike, not the same picture
+            "detail": src.crop((0, 0, w * 11 // 20, h * 11 // 20)).resize((w, h)),
+            "zoomed": src.crop((w // 4, h // 4, w * 3 // 4, h * 3 // 4)).resize((w, h)),
+        }
+        for variant, im in looks.items():
+            p = folder / "lookalikes" / f"{name}_{variant}.jpg"
+            if not p.exists():
+                p.parent.mkdir(exist_ok=True)
+                im.save(p, quality=90)
+            out.append(Labelled(p, f"{name}/{variant}", variant))
+    return out
+
+
+def video_set(folder: Path, names: tuple[str, ...]) -> list[Labelled]:
+    folder.mkdir(parents=True, exist_ok=True)
+    ffmpeg = mediamaker.need("ffmpeg")
+    out: list[Labelled] = []
+    for name in names:
+        photo = folder / f"{name}.png"
+        if not photo.exists():
+            mediamaker.sample_photo(name).save(photo)
+        clip = folder / f"{name}.mp4"
+        if not clip.exists():
+            mediamaker.video_from_photo(photo, clip, seconds=3.0, size="480x360")
+        out.append(Labelled(clip, name, "original"))
+        variants = {
+            "reencoded": ["-c:v", "libx264", "-crf", "34", "-preset", "veryfast"],
+            "rescaled": ["-vf", "scale=320:240", "-c:v", "libx264", "-crf", "23"],
+            "webm": ["-c:v", "libvpx-vp9", "-b:v", "300k", "-deadline", "realtime"],
+        }
+        for variant, opts in variants.items():
+            ext = ".webm" if variant == "webm" else ".mp4"
+            p = folder / "copies" / f"{name}_{variant}{ext}"
+            if not p.exists():
+                p.parent.mkdir(exist_ok=True)
+                mediamaker.run([ffmpeg, "-y", "-loglevel", "error", "-i", str(clip), *opts,
+                                "-an", str(p)])
+            out.append(Labelled(p, name, variant))
+        other = folder / "lookalikes" / f"{name}_still.mp4"
+        if not other.exists():  # the same photograph, standing still: a look-alike
+            other.parent.mkdir(exist_ok=True)
+            mediamaker.video_from_photo(photo, other, seconds=3.0, zoom=False, size="480x360")
+        out.append(Labelled(other, f"{name}/still", "still"))
+        photo.unlink()
+    return out
+
+
+SENTENCES = ("The quick brown fox jumps over the lazy dog.",
+             "Please call me back when you get home tonight.",
+             "The weather will be cold and windy tomorrow.",
+             "I would like a cup of tea with milk.")
+
+
+def audio_set(folder: Path, voices: tuple[str, ...] = ("en", "de")) -> list[Labelled]:
+    folder.mkdir(parents=True, exist_ok=True)
+    out: list[Labelled] = []
+    for voice in voices:
+        for i, sentence in enumerate(SENTENCES[:2]):
+            label = f"{voice}-{i}"
+            rec = folder / f"{label}.wav"
+            if not rec.exists():
+                mediamaker.speech(sentence, rec, voice=voice)
+            out.append(Labelled(rec, label, "original"))
+            for variant, ext, opts in (("mp3", ".mp3", ["-b:a", "96k"]),
+                                       ("ogg", ".ogg", ["-q:a", "3"])):
+                p = folder / "copies" / f"{label}_{variant}{ext}"
+                if not p.exists():
+                    p.parent.mkdir(exist_ok=True)
+                    mediamaker.run([mediamaker.need("ffmpeg"), "-y", "-loglevel", "error",
+                                    "-i", str(rec), *opts, str(p)])
+                out.append(Labelled(p, label, variant))
+    return out
