@@ -1,4 +1,5 @@
-"""Command line: index, similar, search, duplicates, models, status, demo. Contract in shared/DESIGN.md.
+"""Command line: index, similar, search, duplicates, models, status, demo.
+Contract in shared/DESIGN.md.
 
 `mediabrowser` alone opens the window; `mediabrowser DIR` opens it on DIR.
 """

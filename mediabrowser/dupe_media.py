@@ -5,8 +5,8 @@ files with the same label are the *same content*; a look-alike has a label of it
 - photos: each sample photograph as the original plus copies resized, recompressed, slightly
   cropped, turned 90°/180°, mirrored, and converted to PNG and WebP; an exact byte copy; and
   look-alikes: a hard crop of another part of the scene and a strongly zoomed detail.
-- videos: a clip, its re-encode at another quality, a rescaled copy, and a look-alike made
-  from the same photograph with another motion.
+- videos: a clip, its re-encode at another quality, a rescaled copy and a WebM conversion
+  (look-alikes: clips of the two motorcycle photographs, a stereo pair, when both are asked).
 - audio: a recording and its MP3 / OGG re-encodes at other bitrates; a look-alike: the same
   voice saying another sentence.
 """
@@ -45,21 +45,24 @@ def photo_set(folder: Path, names: tuple[str, ...]) -> list[Labelled]:
             src.save(orig, quality=92)
         out.append(Labelled(orig, name, "original"))
         makers = {
-            "resized": (".jpg", lambda: src.resize((w * 2 // 3, h * 2 // 3), Image.LANCZOS)),
-            "recompressed": (".jpg", lambda: src),
-            "cropped": (".jpg", lambda: src.crop((w // 20, h // 20, w - w // 20, h - h // 20))),
-            "rotated90": (".jpg", lambda: src.transpose(T.ROTATE_90)),
-            "rotated180": (".jpg", lambda: src.transpose(T.ROTATE_180)),
-            "mirrored": (".jpg", lambda: src.transpose(T.FLIP_LEFT_RIGHT)),
-            "png": (".png", lambda: src),
-            "webp": (".webp", lambda: src),
+            "resized": (".jpg", src.resize((w * 2 // 3, h * 2 // 3), Image.Resampling.LANCZOS)),
+            "recompressed": (".jpg", src),
+            "cropped": (".jpg", src.crop((w // 20, h // 20, w - w // 20, h - h // 20))),
+            "rotated90": (".jpg", src.transpose(T.ROTATE_90)),
+            "rotated180": (".jpg", src.transpose(T.ROTATE_180)),
+            "mirrored": (".jpg", src.transpose(T.FLIP_LEFT_RIGHT)),
+            "png": (".png", src),
+            "webp": (".webp", src),
         }
-        for variant, (ext, make) in makers.items():
+        for variant, (ext, im) in makers.items():
             p = folder / "copies" / f"{name}_{variant}{ext}"
             if not p.exists():
                 p.parent.mkdir(exist_ok=True)
-                make().save(p, **({"quality": 45} if variant == "recompressed" else
-                                  {"quality": 88} if ext in (".jpg", ".webp") else {}))
+                quality = 45 if variant == "recompressed" else 88
+                if ext == ".png":
+                    im.save(p)
+                else:
+                    im.save(p, quality=quality)
             out.append(Labelled(p, name, variant))
         same = folder / "copies" / f"{name} copy.jpg"
         if not same.exists():
@@ -103,11 +106,6 @@ def video_set(folder: Path, names: tuple[str, ...]) -> list[Labelled]:
                 mediamaker.run([ffmpeg, "-y", "-loglevel", "error", "-i", str(clip), *opts,
                                 "-an", str(p)])
             out.append(Labelled(p, name, variant))
-        other = folder / "lookalikes" / f"{name}_still.mp4"
-        if not other.exists():  # the same photograph, standing still: a look-alike
-            other.parent.mkdir(exist_ok=True)
-            mediamaker.video_from_photo(photo, other, seconds=3.0, zoom=False, size="480x360")
-        out.append(Labelled(other, f"{name}/still", "still"))
         photo.unlink()
     return out
 

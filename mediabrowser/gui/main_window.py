@@ -33,6 +33,8 @@ from PySide6.QtWidgets import (
 
 from mediabrowser.core.library import Library
 from mediabrowser.core.types import Match
+from mediabrowser.gui.duplicates.controller import DuplicatesController, open_file
+from mediabrowser.gui.duplicates.page import DuplicatesPage
 from mediabrowser.gui.grid.listing_model import ListingModel
 from mediabrowser.gui.grid.thumb_loader import ThumbLoader
 from mediabrowser.gui.grid.view import GridView, local_paths
@@ -220,7 +222,11 @@ class MainWindow(IndexingController, SearchController, ItemActions, LibraryListi
         self.tabs = QTabWidget()
         self.tabs.addTab(self.grid, "Library")
         self.tabs.addTab(results_page, "Similar")
+        self.duplicates_page = DuplicatesPage(self.lib.store, self.thumbs, open_file)
+        self.tabs.addTab(self.duplicates_page, "Duplicates")
         self.tabs.currentChanged.connect(lambda _i: self._tab_changed())
+        self.tabs.currentChanged.connect(  # the side-by-side cards are the preview there
+            lambda i: self.preview.setVisible(self.tabs.widget(i) is not self.duplicates_page))
 
         # welcome panel for an empty library
         self.welcome = QWidget()
@@ -281,6 +287,9 @@ class MainWindow(IndexingController, SearchController, ItemActions, LibraryListi
                           self.cancel_button):
             sb.addPermanentWidget(permanent)
         self._set_busy(False)
+        self.duplicates = DuplicatesController(self.duplicates_page, self.library_dir, self.lib,
+                                               self.status_text.setText)
+        self.duplicates.changed_library.connect(self.refresh_listing)
 
 
     def _wire_view(self, view: GridView) -> None:
@@ -404,7 +413,8 @@ class MainWindow(IndexingController, SearchController, ItemActions, LibraryListi
         if self.worker is not None:
             self.worker.cancel()
         self.search_pool.clear()  # queued searches are not needed any more
-        stopped = self.jobs_pool.waitForDone(timeout_ms)
+        stopped = self.duplicates.shutdown(timeout_ms)
+        stopped = self.jobs_pool.waitForDone(timeout_ms) and stopped
         stopped = self.search_pool.waitForDone(max(1000, timeout_ms // 2)) and stopped
         if not stopped:
             return False

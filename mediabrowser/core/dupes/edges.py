@@ -77,7 +77,7 @@ def identical_sets(lib: Library, seeds: Iterable[int] | None, cancel: CancelToke
         done += len(members)
         if computed:
             yield Progress("verify", done, total, message="comparing identical files")
-    if computed and lib.writer.held:  # kept, so the next run reads no file again
+    if computed:  # kept, so the next run reads no file again
         with lib.store.transaction() as c:
             for fid, full in computed.items():
                 lib.store.update_file(c, fid, full_hash=full)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -27,7 +28,7 @@ SIDE = 32
 LOW = 8  # DCT coefficients kept per axis
 CANDIDATE_COS = 0.97  # the turn-invariant summaries of two copies are this alike
 MATCH = 0.9  # and the grey pictures, one turned onto the other, correlate this well
-K = 6
+K = 10
 T = Image.Transpose
 # The seven turns and mirror images, as done on a grey array (numpy) and on a photo (PIL).
 TURNS = ((lambda a: np.rot90(a, 1), T.ROTATE_90), (lambda a: np.rot90(a, 2), T.ROTATE_180),
@@ -49,7 +50,7 @@ _DCT = _dct_matrix(SIDE)[:LOW]
 def grey(path: str) -> np.ndarray:
     """The picture as 32×32 grey levels (whole, its aspect ignored: turning commutes with
     that resize)."""
-    im = load_image(path, min_side=2 * SIDE).convert("L").resize((SIDE, SIDE), Image.BOX)
+    im = load_image(path, min_side=2 * SIDE).convert("L").resize((SIDE, SIDE), Image.Resampling.BOX)
     return np.asarray(im, np.uint8)
 
 
@@ -125,21 +126,61 @@ def greys(lib: Library, ids: list[int], cancel: CancelToken
     return out
 
 
+class TurnChecker:
+    """Scores pairs of photos once one is turned onto the other, with the real model."""
+
+    def __init__(self, lib: Library, space: str, greys: dict[int, np.ndarray]) -> None:
+        self.lib, self.space, self.greys = lib, space, greys
+        self._embedder: Any = None
+        self._done: dict[tuple[int, int], float | None] = {}
+
+    def cosine(self, a: int, b: int) -> float | None:
+        """Cosine of photo a, turned the way that maps its grey picture onto b's, with b;
+        None when no turn maps one onto the other."""
+        key = (a, b)
+        if key not in self._done:
+            self._done[key] = self._measure(a, b)
+        return self._done[key]
+
+    def _measure(self, a: int, b: int) -> float | None:
+        ga, gb = self.greys.get(a), self.greys.get(b)
+        if ga is None or gb is None:
+            return None
+        turn, corr = best_turn(ga, gb)
+        if corr < MATCH or turn < 0:
+            return None
+        vb = self.lib.store.vector(b, self.space)
+        row = self.lib.store.file_by_id(a)
+        if vb is None or row is None:
+            return None
+        if self._embedder is None:
+            self._embedder = self.lib.embedder(self.lib.answering_model("image"))
+        emb: Any = self._embedder
+        try:
+            im = load_image(row.path, min_side=getattr(emb, "decode_side", None))
+            va = emb.embed([emb.prepare_image(im.transpose(TURNS[turn][1]))])[0]
+        except (MediaError, OSError):
+            return None
+        return float(np.dot(va, vb) / ((np.linalg.norm(va) * np.linalg.norm(vb)) or 1.0))
+
+
 def turned_pairs(lib: Library, space: str, floor: float, cancel: CancelToken,
                  known: Pairs, seeds: set[int] | None = None
-                 ) -> Generator[Progress, None, Pairs]:
-    """Pairs of photos (cosine ≥ `floor` once one is turned) that `known` lacks."""
+                 ) -> Generator[Progress, None, tuple[Pairs, TurnChecker | None]]:
+    """Pairs of photos (cosine ≥ `floor` once one is turned) that `known` lacks, and the
+    checker that scored them (for scoring group members against their keeper)."""
     import hnswlib
 
     pairs = Pairs()
     ids = [r[0] for r in lib.store.conn.execute(
         "SELECT id FROM files WHERE status = 'ok' AND kind = 'image'")]
     if len(ids) < 2:
-        return pairs
+        return pairs, None
     g = yield from greys(lib, ids, cancel)
     have = sorted(g)
+    checker = TurnChecker(lib, space, g)
     if len(have) < 2:
-        return pairs
+        return pairs, checker
     inv = np.stack([invariant(g[f]) for f in have])
     graph = hnswlib.Index(space="ip", dim=inv.shape[1])
     graph.init_index(max_elements=len(have), ef_construction=100, M=16)
@@ -147,7 +188,7 @@ def turned_pairs(lib: Library, space: str, floor: float, cancel: CancelToken,
     graph.set_ef(64)
     queries = [i for i, f in enumerate(have) if seeds is None or f in seeds]
     if not queries:
-        return pairs
+        return pairs, checker
     nbr, dist = graph.knn_query(inv[queries], k=min(K + 1, len(have)),
                                 num_threads=os.cpu_count() or 1)
     candidates: set[tuple[int, int]] = set()
@@ -156,27 +197,10 @@ def turned_pairs(lib: Library, space: str, floor: float, cancel: CancelToken,
             a, b = sorted((have[qi], have[j]))
             if a != b and 1.0 - d >= CANDIDATE_COS and (a, b) not in known.cosines:
                 candidates.add((a, b))
-    embedder = None
-    model = lib.answering_model("image")
     for n, (a, b) in enumerate(sorted(candidates)):
         cancel.raise_if_cancelled()
-        turn, corr = best_turn(g[a], g[b])
-        if corr < MATCH or turn < 0:
-            continue
-        vb = lib.store.vector(b, space)
-        row = lib.store.file_by_id(a)
-        if vb is None or row is None:
-            continue
-        if embedder is None:
-            embedder = lib.embedder(model)
-        try:
-            im = load_image(row.path, min_side=getattr(embedder, "decode_side", None))
-            va = embedder.embed([embedder.prepare_image(  # type: ignore[attr-defined]
-                im.transpose(TURNS[turn][1]))])[0]
-        except (MediaError, OSError):
-            continue
-        cos = float(np.dot(va, vb) / ((np.linalg.norm(va) * np.linalg.norm(vb)) or 1.0))
-        if cos >= floor:
+        cos = checker.cosine(a, b)
+        if cos is not None and cos >= floor:
             pairs.add(a, b, cos)
         yield Progress("compare", n + 1, len(candidates), message="checking turned copies")
-    return pairs
+    return pairs, checker

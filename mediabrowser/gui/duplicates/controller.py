@@ -1,0 +1,353 @@
+"""The Duplicates tab's room: finding groups (a core job on its own thread, with progress and
+cancel), the chosen group side by side, the keeper, "not duplicates", and clean-up that names
+the count and bytes, asks once, and can be undone.
+
+Everything that writes runs on one thread with a Library of its own; the page reads the kept
+listing on the GUI thread (one page of groups, one group's members)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QThreadPool, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from mediabrowser.core.dupes import decisions
+from mediabrowser.core.dupes.actions import Action, can_undo_trash
+from mediabrowser.core.dupes.keeper import keeper_reason
+from mediabrowser.core.format import format_size
+from mediabrowser.core.library import Library
+from mediabrowser.gui.duplicates.group_model import GroupRole
+from mediabrowser.gui.duplicates.page import DuplicatesPage
+from mediabrowser.gui.workers import GeneratorWorker, call_later
+
+
+def _ask(parent: QWidget, title: str, text: str) -> bool:
+    answer = QMessageBox.question(parent, title, text, QMessageBox.StandardButton.Yes
+                                  | QMessageBox.StandardButton.Cancel,
+                                  QMessageBox.StandardButton.Cancel)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+class DuplicatesController(QObject):
+    changed_library = Signal()  # files were moved or put back: the grid should refresh
+    finished = Signal()  # a search for duplicates ended (found, cancelled or failed)
+
+    def __init__(self, page: DuplicatesPage, library_dir: Path, lib: Library,
+                 status: Callable[[str], None]) -> None:
+        super().__init__(page)
+        self.page = page
+        self.lib = lib  # GUI thread: reads the listing
+        self.work_lib = Library(library_dir)  # the work thread's own
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self.status = status
+        self.worker: GeneratorWorker | None = None
+        self.undo_stack: list[Action] = []
+        self.group: decisions.GroupRow | None = None
+        self.members: list[tuple[Any, float, bool]] = []
+        # Hooks the tests replace: a yes/no question and a folder chooser.
+        self.confirm: Callable[[str, str], bool] = lambda t, x: _ask(page, t, x)
+        self.choose_folder: Callable[[], str] = lambda: QFileDialog.getExistingDirectory(
+            page, "Move the other copies into…")
+        p = page
+        p.find_button.clicked.connect(self.find)
+        p.cancel_button.clicked.connect(self.cancel)
+        p.groups.selectionModel().currentChanged.connect(lambda cur, _prev: self._show(cur))
+        p.compare.keeper_chosen.connect(self.set_keeper)
+        p.trash_button.clicked.connect(self.trash_group)
+        p.move_button.clicked.connect(self.move_group)
+        p.not_dup_button.clicked.connect(self.not_duplicates)
+        p.skip_button.clicked.connect(self.next_group)
+        p.trash_all_button.clicked.connect(self.trash_all)
+        p.undo_button.clicked.connect(self.undo)
+        p.undo_shortcut.activated.connect(self.undo)
+        p.reference_menu.aboutToShow.connect(self._fill_reference_menu)
+        self.refresh()
+
+    # ---- the listing ------------------------------------------------------------------------
+    def refresh(self, keep_row: int = 0) -> None:
+        p = self.page
+        p.groups_model.reload()
+        n, extra, size = decisions.listing_totals(self.lib.store)
+        settings = decisions.listing_settings(self.lib.store)
+        if settings is None:
+            p.summary.setText("Find copies of the same photo, video or recording, and keep one.")
+        elif n == 0:
+            p.summary.setText("No duplicates found" + _when(settings) + ".")
+        else:
+            p.summary.setText(f"{n} group{'s' * (n != 1)} · {extra} extra "
+                              f"cop{'ies' if extra != 1 else 'y'} · {format_size(size)} to "
+                              f"free{_when(settings)}")
+        p.trash_all_button.setEnabled(n > 0 and self.worker is None)
+        p.undo_button.setEnabled(bool(self.undo_stack))
+        rows = p.groups_model.rowCount()
+        if rows:
+            p.groups.setCurrentIndex(p.groups_model.index(min(keep_row, rows - 1)))
+        else:
+            self.group = None
+            p.compare.clear()
+            p.group_title.setText("")
+            p.set_group_buttons(False)
+
+    def _show(self, index: Any) -> None:
+        p = self.page
+        g = index.data(GroupRole) if index.isValid() else None
+        if g is None:
+            return
+        self.group = g
+        rows = self.lib.store.files_by_ids([f for f, _s in decisions.group_members(
+            self.lib.store, g.id)])
+        members = decisions.group_members(self.lib.store, g.id)
+        keeper = rows.get(g.keeper)
+        self.members = []
+        for fid, score in sorted(members, key=lambda m: (m[0] != g.keeper, -m[1])):
+            r = rows.get(fid)
+            if r is not None:  # only the same bytes score a whole 1 (grouping.py)
+                self.members.append((r, score, score >= 1.0))
+        reason = keeper_reason(keeper.item(), [r.item() for r, _s, _i in self.members],
+                               decisions.chosen_keepers(self.lib.store),
+                               decisions.reference_folders(self.lib.store)) if keeper else ""
+        p.compare.show_group(self.members, g.keeper, reason)
+        words = {"identical": "Identical files", "same": "The same content",
+                 "similar": "Similar"}
+        p.group_title.setText(f"<b>{words.get(g.tier, g.tier)}</b> · {len(self.members)} files"
+                              f" · keeping one frees {format_size(g.bytes)}")
+        p.set_group_buttons(True)
+
+    def _others(self) -> list[Any]:
+        assert self.group is not None
+        return [r for r, _s, _i in self.members if r.id != self.group.keeper]
+
+    # ---- finding ----------------------------------------------------------------------------
+    def find(self) -> None:
+        from mediabrowser.core.dupes.grouping import find_duplicates_job
+
+        if self.worker is not None:
+            return
+        tier = self.page.tier_box.currentData()
+        lib = self.work_lib
+
+        def job(token: Any) -> Any:
+            report = yield from find_duplicates_job(lib, tier, cancel=token)
+            decisions.save_listing(lib.store, report.groups, {"tier": tier})
+            return report
+
+        worker = GeneratorWorker(job)
+        worker.signals.progress.connect(self._progress)
+        worker.signals.finished.connect(self._found)
+        worker.signals.failed.connect(self._failed)
+        self.worker = worker
+        self.page.set_busy(True)
+        self.page.progress.setRange(0, 0)
+        self.page.trash_all_button.setEnabled(False)
+        self.status("Looking for duplicates…")
+        self.pool.start(worker)
+
+    def cancel(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+
+    def _progress(self, p: Any) -> None:
+        from mediabrowser.core.jobs.driver import progress_text
+
+        if p.total:
+            self.page.progress.setRange(0, p.total)
+            self.page.progress.setValue(p.done)
+        else:
+            self.page.progress.setRange(0, 0)
+        self.status(progress_text(p))
+
+    def _found(self, report: Any) -> None:
+        self.worker = None
+        self.page.set_busy(False)
+        n = len(report.groups)
+        self.status(f"Found {n} group{'s' * (n != 1)} of duplicates among {report.files} files "
+                    f"in {report.seconds:.1f} s")
+        self.refresh()
+        self.finished.emit()
+
+    def _failed(self, reason: str) -> None:
+        self.worker = None
+        self.page.set_busy(False)
+        self.status("Stopped looking for duplicates" if "cancel" in reason.lower()
+                    else f"Could not look for duplicates: {reason}")
+        self.refresh()
+        self.finished.emit()
+
+    # ---- decisions --------------------------------------------------------------------------
+    def set_keeper(self, file_id: int) -> None:
+        if self.group is None:
+            return
+        others = [r.id for r, _s, _i in self.members if r.id != file_id]
+        decisions.choose_keeper(self.lib.store, file_id, others)
+        row = self.page.groups.currentIndex().row()
+        # Scores are against the keeper: the next Find measures them from the new one.
+        self.refresh(keep_row=row)
+        self.status("Keeping the chosen copy (remembered for the next search)")
+
+    def not_duplicates(self) -> None:
+        if self.group is None:
+            return
+        ids = [r.id for r, _s, _i in self.members]
+        decisions.mark_not_duplicates(self.lib.store, ids)
+        row = self.page.groups.currentIndex().row()
+        decisions.drop_groups(self.lib.store, [self.group.id])
+        self.refresh(keep_row=row)
+        self.status(f"{len(ids)} files marked as not duplicates; they will not be grouped again")
+
+    def next_group(self) -> None:
+        row = self.page.groups.currentIndex().row() + 1
+        model = self.page.groups_model
+        if row >= model.rowCount() and model.canFetchMore():
+            model.fetchMore()
+        if row < model.rowCount():
+            self.page.groups.setCurrentIndex(model.index(row))
+
+    # ---- clean-up ---------------------------------------------------------------------------
+    def trash_group(self) -> None:
+        if self.group is None:
+            return
+        others = self._others()
+        size = sum(r.size for r in others)
+        if self.confirm("Move to Trash", f"Move {len(others)} file{'s' * (len(others) != 1)} "
+                        f"({format_size(size)}) to the trash, keeping "
+                        f"{self._keeper_name()}?{_undo_note()}"):
+            self._run_action("trash", [r.id for r in others])
+
+    def move_group(self) -> None:
+        if self.group is None:
+            return
+        others = self._others()
+        folder = self.choose_folder()
+        if not folder:
+            return
+        size = sum(r.size for r in others)
+        if self.confirm("Move to Folder", f"Move {len(others)} file{'s' * (len(others) != 1)} "
+                        f"({format_size(size)}) into {folder}, keeping "
+                        f"{self._keeper_name()}?"):
+            self._run_action("move", [r.id for r in others], folder)
+
+    def trash_all(self) -> None:
+        n, extra, size = decisions.listing_totals(self.lib.store)
+        if not extra:
+            return
+        if self.confirm("Move to Trash", f"Move {extra} extra cop{'ies' if extra != 1 else 'y'} "
+                        f"({format_size(size)}) of {n} group{'s' * (n != 1)} to the trash, "
+                        f"keeping one file of each?{_undo_note()}"):
+            ids = [r[0] for r in self.lib.store.conn.execute(
+                "SELECT m.file_id FROM dup_members m JOIN dup_groups g ON g.id = m.group_id "
+                "WHERE m.file_id != g.keeper ORDER BY g.id")]
+            self._run_action("trash", ids)
+
+    def _keeper_name(self) -> str:
+        from mediabrowser.core.filenames import display_name
+
+        assert self.group is not None
+        keeper = next((r for r, _s, _i in self.members if r.id == self.group.keeper), None)
+        return display_name(keeper.path) if keeper is not None else "the keeper"
+
+    def _run_action(self, kind: str, ids: list[int], folder: str | None = None) -> None:
+        from mediabrowser.core.dupes.actions import move_files, trash_files
+
+        lib = self.work_lib
+        row = max(self.page.groups.currentIndex().row(), 0)
+        fn = (lambda: trash_files(lib, ids)) if kind == "trash" else \
+            (lambda: move_files(lib, ids, folder or ""))
+        self.page.setEnabled(False)
+        self.status("Moving files to the trash…" if kind == "trash" else "Moving files…")
+        call_later(self.pool, fn, lambda action: self._acted(action, row), self._action_failed)
+
+    def _acted(self, action: Action, row: int) -> None:
+        self.page.setEnabled(True)
+        if action.moved:
+            self.undo_stack.append(action)
+        where = "to the trash" if action.kind == "trash" else "to the folder"
+        text = f"Moved {len(action.moved)} file{'s' * (len(action.moved) != 1)} " \
+               f"({format_size(action.bytes)}) {where}"
+        if action.problems:
+            first = action.problems[0]
+            text += f"; {len(action.problems)} left in place ({first.path}: {first.reason})"
+        self.status(text + (" — Undo puts them back" if action.moved else ""))
+        self.refresh(keep_row=row)
+        self.changed_library.emit()
+
+    def _action_failed(self, reason: str) -> None:
+        self.page.setEnabled(True)
+        self.status(f"Nothing was moved: {reason}")
+        self.refresh()
+
+    def undo(self) -> None:
+        from mediabrowser.core.dupes.actions import undo
+
+        if not self.undo_stack or not self.page.isEnabled():
+            return
+        action = self.undo_stack.pop()
+        lib = self.work_lib
+        self.page.setEnabled(False)
+
+        def done(problems: list) -> None:
+            self.page.setEnabled(True)
+            back = len(action.moved) - len(problems)
+            text = f"Put back {back} file{'s' * (back != 1)}"
+            if problems:
+                text += f"; {len(problems)} could not be ({problems[0].path}: " \
+                        f"{problems[0].reason})"
+            self.status(text)
+            self.refresh()
+            if action.groups:  # show the group that came back
+                row = self.page.groups_model.row_of(action.groups[0].id)
+                if row is not None:
+                    self.page.groups.setCurrentIndex(self.page.groups_model.index(row))
+            self.changed_library.emit()
+
+        call_later(self.pool, lambda: undo(lib, action), done, self._action_failed)
+
+    # ---- reference folders ------------------------------------------------------------------
+    def _fill_reference_menu(self) -> None:
+        menu = self.page.reference_menu
+        menu.clear()
+        menu.addAction("Add Reference Folder…", self.add_reference)
+        folders = decisions.reference_folders(self.lib.store)
+        if folders:
+            menu.addSeparator()
+            for f in folders:
+                menu.addAction(f"Remove {f}", partial(self.remove_reference, f))
+
+    def add_reference(self, folder: str | None = None) -> None:
+        folder = folder or QFileDialog.getExistingDirectory(
+            self.page, "Copies in this folder are always kept")
+        if folder:
+            folders = decisions.reference_folders(self.lib.store)
+            decisions.set_reference_folders(self.lib.store, [*folders, folder])
+            self.status(f"Copies in {folder} will be the ones kept (from the next search)")
+
+    def remove_reference(self, folder: str) -> None:
+        folders = [f for f in decisions.reference_folders(self.lib.store) if f != folder]
+        decisions.set_reference_folders(self.lib.store, folders)
+
+    def shutdown(self, timeout_ms: int) -> bool:
+        self.cancel()
+        ok = self.pool.waitForDone(timeout_ms)
+        if ok:
+            self.work_lib.close()
+        return ok
+
+
+def open_file(path: str) -> None:
+    QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+
+def _when(settings: dict) -> str:
+    at = settings.get("at")
+    return f" (found {time.strftime('%H:%M', time.localtime(at))})" if at else ""
+
+
+def _undo_note() -> str:
+    return "\n\nUndo puts them back." if can_undo_trash() else \
+        "\n\nThey can be put back from the system trash."

@@ -1,0 +1,126 @@
+"""The Duplicates tab's widgets: what to look for, the groups, one group side by side, and
+the clean-up buttons. The work behind them is in controller.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMenu,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mediabrowser.gui.duplicates.compare import CompareView
+from mediabrowser.gui.duplicates.group_model import ICON, GroupListModel
+
+TIER_CHOICES = (("Same content", "same"), ("Identical files only", "identical"),
+                ("Same content and similar", "similar"))
+
+
+class DuplicatesPage(QWidget):
+    def __init__(self, store: Any, thumbs: Any, open_file: Any,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.find_button = QPushButton("Find Duplicates")
+        self.find_button.setToolTip("Look through the whole library for copies (the files are "
+                                    "only read)")
+        self.tier_box = QComboBox()
+        for label, value in TIER_CHOICES:
+            self.tier_box.addItem(label, value)
+        self.tier_box.setToolTip(
+            "Identical: the same bytes.\nSame content: also resized, re-encoded, cropped, "
+            "turned, mirrored or converted copies.\nSimilar: also burst shots and near takes.")
+        self.reference_button = QToolButton()
+        self.reference_button.setText("Reference Folders")
+        self.reference_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.reference_menu = QMenu(self)
+        self.reference_button.setMenu(self.reference_menu)
+        self.reference_button.setToolTip("Copies in a reference folder are always the ones kept")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(200)
+        self.progress.hide()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.hide()
+        self.summary = QLabel("Find copies of the same photo, video or recording, and keep one.")
+        self.summary.setWordWrap(True)
+        self.trash_all_button = QPushButton("Trash All Extra Copies…")
+        self.trash_all_button.setToolTip("Move every copy but the keeper of every group to the "
+                                         "trash (asks first)")
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.setToolTip("Put back the files of the last clean-up (Ctrl+Z)")
+        head = QHBoxLayout()
+        for w in (self.find_button, self.tier_box, self.reference_button, self.progress,
+                  self.cancel_button):
+            head.addWidget(w)
+        head.addWidget(self.summary, 1)
+        head.addWidget(self.undo_button)
+        head.addWidget(self.trash_all_button)
+
+        self.groups_model = GroupListModel(store, thumbs, self)
+        self.groups = QListView()
+        self.groups.setModel(self.groups_model)
+        self.groups.setIconSize(_size(ICON))
+        self.groups.setUniformItemSizes(True)
+        self.groups.setSpacing(2)
+        self.groups.setMinimumWidth(300)
+        self.groups.setWordWrap(False)
+        self.groups.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.groups.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.groups.setAccessibleName("Duplicate groups")
+
+        self.group_title = QLabel()
+        self.group_title.setWordWrap(True)
+        self.compare = CompareView(thumbs, open_file)
+        self.trash_button = QPushButton("Move Others to Trash…")
+        self.move_button = QPushButton("Move Others to Folder…")
+        self.not_dup_button = QPushButton("Not Duplicates")
+        self.not_dup_button.setToolTip("These files are not copies: never group them again")
+        self.skip_button = QPushButton("Leave as They Are")
+        self.skip_button.setToolTip("Go on to the next group; nothing is changed")
+        actions = QHBoxLayout()
+        actions.addWidget(self.group_title, 1)
+        for b in (self.skip_button, self.not_dup_button, self.move_button, self.trash_button):
+            actions.addWidget(b)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addLayout(actions)
+        rl.addWidget(self.compare, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.groups)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 3)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(head)
+        lay.addWidget(self.splitter, 1)
+        self.undo_shortcut = QShortcut(QKeySequence.StandardKey.Undo, self)
+        self.set_group_buttons(False)
+
+    def set_group_buttons(self, enabled: bool) -> None:
+        for b in (self.trash_button, self.move_button, self.not_dup_button, self.skip_button):
+            b.setEnabled(enabled)
+
+    def set_busy(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        self.find_button.setEnabled(not busy)
+        self.tier_box.setEnabled(not busy)
+
+
+def _size(px: int) -> Any:
+    from PySide6.QtCore import QSize
+
+    return QSize(px, px)
