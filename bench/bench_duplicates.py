@@ -32,18 +32,25 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 
 
-def quality(media: Path) -> dict:
+def quality(media: Path, strength: str = "A") -> dict:
     from mediabrowser import dupe_media, mediamaker
+
+    names = tuple(n for n in mediamaker.PHOTOS if n not in ("page", "logo"))  # near-blank ones
+    files = dupe_media.photo_set(media / "photos", names, strength)
+    if strength == "B":  # photos only: the clips and recordings are the same either way
+        return _measure(media, files)
+    files += dupe_media.video_set(media / "videos", ("astronaut", "coffee", "motorcycle_left",
+                                                     "motorcycle_right", "chelsea", "rocket"))
+    files += dupe_media.audio_set(media / "audio", ("en", "de", "fr"))
+    return _measure(media, files)
+
+
+def _measure(media: Path, files: list) -> dict:
     from mediabrowser.core.dupes import grouping
     from mediabrowser.core.jobs.driver import drive
     from mediabrowser.core.jobs.pipeline import index_job
     from mediabrowser.core.library import Library
 
-    names = tuple(n for n in mediamaker.PHOTOS if n not in ("page", "logo"))  # near-blank ones
-    files = dupe_media.photo_set(media / "photos", names)
-    files += dupe_media.video_set(media / "videos", ("astronaut", "coffee", "motorcycle_left",
-                                                     "motorcycle_right", "chelsea", "rocket"))
-    files += dupe_media.audio_set(media / "audio", ("en", "de", "fr"))
     kind = {str(f.path.absolute()): f.path.parts[len(media.parts)] for f in files}
     # A photo and a clip made from it are not copies of each other: labels are per kind.
     label = {p: f"{kind[p]}:{f.label}" for f in files if (p := str(f.path.absolute()))}
@@ -165,10 +172,13 @@ def main() -> int:
     ap.add_argument("what", choices=("quality", "scale"))
     ap.add_argument("--media", type=Path, default=Path(tempfile.gettempdir()) / "mb-dupe-media")
     ap.add_argument("--items", type=int, default=100_000)
+    ap.add_argument("--set", choices=("A", "B"), default="A",
+                    help="B: photos copied and cut another way, to confirm what A chose")
     ap.add_argument("--dir", type=Path)
     a = ap.parse_args()
     if a.what == "quality":
-        print(json.dumps(quality(a.media), indent=1))
+        media = a.media if a.set == "A" else a.media.with_name(a.media.name + "-B")
+        print(json.dumps(quality(media, a.set), indent=1))
     else:
         folder = a.dir or Path(tempfile.gettempdir()) / f"mb-dupe-scale-{a.items}"
         print(json.dumps(scale(folder, a.items), indent=1))

@@ -33,7 +33,9 @@ class Labelled:
     variant: str
 
 
-def photo_set(folder: Path, names: tuple[str, ...]) -> list[Labelled]:
+def photo_set(folder: Path, names: tuple[str, ...], strength: str = "A") -> list[Labelled]:
+    """`strength` "B" makes the copies and look-alikes another way (other sizes, qualities,
+    crops, turns and regions), to confirm on what the "A" set chose."""
     folder.mkdir(parents=True, exist_ok=True)
     out: list[Labelled] = []
     T = Image.Transpose
@@ -44,6 +46,9 @@ def photo_set(folder: Path, names: tuple[str, ...]) -> list[Labelled]:
         if not orig.exists():
             src.save(orig, quality=92)
         out.append(Labelled(orig, name, "original"))
+        if strength == "B":
+            out += _photo_set_b(folder, name, src, orig)
+            continue
         makers = {
             "resized": (".jpg", src.resize((w * 2 // 3, h * 2 // 3), Image.Resampling.LANCZOS)),
             "recompressed": (".jpg", src),
@@ -78,6 +83,46 @@ def photo_set(folder: Path, names: tuple[str, ...]) -> list[Labelled]:
                 p.parent.mkdir(exist_ok=True)
                 im.save(p, quality=90)
             out.append(Labelled(p, f"{name}/{variant}", variant))
+    return out
+
+
+def _photo_set_b(folder: Path, name: str, src: Image.Image, orig: Path) -> list[Labelled]:
+    T = Image.Transpose
+    w, h = src.size
+    out = []
+    copies = {
+        "resized": (".jpg", src.resize((w * 2 // 5, h * 2 // 5), Image.Resampling.BICUBIC), 85),
+        "recompressed": (".jpg", src, 25),
+        "cropped": (".jpg", src.crop((w * 2 // 25, h // 25, w - w // 25, h - h * 2 // 25)), 90),
+        "rotated270": (".jpg", src.transpose(T.ROTATE_270), 80),
+        "transposed": (".jpg", src.transpose(T.TRANSPOSE), 80),
+        "flipped": (".jpg", src.transpose(T.FLIP_TOP_BOTTOM), 80),
+        "bmp": (".bmp", src, 0),
+        "webp": (".webp", src, 50),
+    }
+    for variant, (ext, im, quality) in copies.items():
+        p = folder / "copies" / f"{name}_{variant}{ext}"
+        if not p.exists():
+            p.parent.mkdir(exist_ok=True)
+            if quality:
+                im.save(p, quality=quality)
+            else:
+                im.save(p)
+        out.append(Labelled(p, name, variant))
+    same = folder / "copies" / f"Copy of {name}.jpg"
+    if not same.exists():
+        shutil.copyfile(orig, same)
+    out.append(Labelled(same, name, "identical"))
+    looks = {
+        "corner": src.crop((w * 2 // 5, h * 2 // 5, w, h)).resize((w, h)),
+        "centre": src.crop((w * 3 // 10, h * 3 // 10, w * 7 // 10, h * 7 // 10)).resize((w, h)),
+    }
+    for variant, im in looks.items():
+        p = folder / "lookalikes" / f"{name}_{variant}.jpg"
+        if not p.exists():
+            p.parent.mkdir(exist_ok=True)
+            im.save(p, quality=90)
+        out.append(Labelled(p, f"{name}/{variant}", variant))
     return out
 
 

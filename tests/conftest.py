@@ -95,3 +95,19 @@ def library(tmp_path: Path) -> Iterator[object]:
     lib = Library(tmp_path / "lib")
     yield lib
     lib.close()
+
+
+@pytest.fixture
+def trash_home(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The freedesktop trash inside this test's own data folder (send2trash reads
+    XDG_DATA_HOME once, when first imported)."""
+    import os
+
+    from send2trash import plat_other
+
+    data = Path(os.environ["XDG_DATA_HOME"])
+    data.mkdir(parents=True, exist_ok=True)
+    monkeypatch.setattr(plat_other, "XDG_DATA_HOME", os.fsencode(data))
+    monkeypatch.setattr(plat_other, "HOMETRASH_B", os.fsencode(data / "Trash"))
+    monkeypatch.setattr(plat_other, "HOMETRASH", str(data / "Trash"))
+    return data / "Trash"

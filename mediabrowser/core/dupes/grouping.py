@@ -2,8 +2,9 @@
 duplicates", then each group's keeper and every member's score against it.
 
 Tiers come from calibrated scores (core/calibration.py), the same for every kind and model:
-*identical* is the same bytes; *same* is a score of 0.95 or more against the keeper (search's
-"same" level, 0.9, raised so that look-alikes stay out); *similar* is SIMILAR or more (burst shots,
+*identical* is the same bytes; *same* is a score of 0.9 or more against the keeper, as in search
+results, and for photos a second look at the pixels (verify.py: a stereo pair or a detail cut
+from a photo reaches 0.9 too, and is similar at most); *similar* is SIMILAR or more (burst shots,
 near takes). A member that joined through a chain but is not itself close enough to the keeper
 leaves the group (and may form its own), so a group's every member is what its tier says.
 `--tier same` lists identical and same groups; `--tier similar` lets similar pairs join them too,
@@ -24,16 +25,15 @@ from mediabrowser.core.dupes.edges import Pairs, identical_sets, knn_pairs, refe
 from mediabrowser.core.dupes.keeper import pick_keeper, under
 from mediabrowser.core.dupes.turned import TurnChecker, turned_pairs
 from mediabrowser.core.dupes.unionfind import UnionFind
+from mediabrowser.core.dupes.verify import PhotoVerifier
 from mediabrowser.core.embed.registry import get_spec
 from mediabrowser.core.library import Library
 from mediabrowser.core.types import CancelToken, MediaItem, MediaKind, Progress
 
 IDENTICAL, SAME, SIMILAR_TIER = "identical", "same", "similar"
 TIERS = (IDENTICAL, SAME, SIMILAR_TIER)
-# Calibrated 0.9 is "the same content" in search results; copies to clean up need more, as a
-# stereo pair or a hard crop of a scene reach 0.9 too. 0.95 was chosen on the labelled set of
-# bench/bench_duplicates.py (pair precision 0.83 → 0.93, recall 0.97 → 0.94 against 0.9).
-SAME_SCORE = 0.95
+SAME_SCORE = 0.9  # "the same content", as in search results
+SURE = 0.995  # photos scoring this high are copies without a second look (verify.py)
 SIMILAR = 0.7  # "very similar" in search results: near takes, burst shots
 REGROUP_ROUNDS = 3
 
@@ -156,6 +156,7 @@ def _groups(lib: Library, identical: list[list[int]], fulls: dict[int, str],
         edges += [(c, a, b, space) for (a, b), c in p.cosines.items()]
     edges.sort(key=lambda e: -e[0])
     chosen = decisions.chosen_keepers(lib.store)
+    verifier = PhotoVerifier() if tier != IDENTICAL else None
     space_of = {a: s for _c, a, _b, s in edges} | {b: s for _c, _a, b, s in edges}
     nodes: set[int] | None = None
     out: list[Group] = []
@@ -171,7 +172,7 @@ def _groups(lib: Library, identical: list[list[int]], fulls: dict[int, str],
         left: set[int] = set()
         for comp in uf.components():
             group, ejected = _scored(lib, comp, fulls, space_of, turned, tier, chosen,
-                                     reference)
+                                     reference, verifier)
             if group is not None:
                 out.append(group)
             left.update(ejected)
@@ -183,7 +184,7 @@ def _groups(lib: Library, identical: list[list[int]], fulls: dict[int, str],
 
 def _scored(lib: Library, comp: list[int], fulls: dict[int, str], space_of: dict[int, str],
             turned: TurnChecker | None, tier: str, chosen: set[int],
-            reference: list[str]
+            reference: list[str], verifier: PhotoVerifier | None
             ) -> tuple[Group | None, list[int]]:
     """The group of a component with its keeper and scores, and the members too far from the
     keeper for the tier (they are grouped again among themselves)."""
@@ -215,6 +216,9 @@ def _scored(lib: Library, comp: list[int], fulls: dict[int, str], space_of: dict
                 calibration.score(cos) + 1e-9 < floor:
             cos = max(cos, turned.cosine(keeper.id, it.id) or -1.0)  # a turned copy?
         score = float(calibration.score(cos))
+        if it.kind != MediaKind.AUDIO and SIMILAR <= score < SURE and verifier is not None and \
+                verifier.same_picture(_look(keeper), _look(it)) is False:
+            score = min(score, SAME_SCORE - 0.001)  # another picture of the scene: similar
         if score + 1e-9 < floor or tier == IDENTICAL:
             ejected.append(it.id)
         else:
@@ -229,6 +233,11 @@ def _scored(lib: Library, comp: list[int], fulls: dict[int, str], space_of: dict
     else:
         group_tier = SIMILAR_TIER
     return Group(group_tier, [head, *rest]), ejected
+
+
+def _look(item: MediaItem) -> tuple[int, str, bool, int]:
+    return item.id, item.path, item.kind == MediaKind.VIDEO, max(item.width or 0,
+                                                                item.height or 0)
 
 
 def is_reference(item: MediaItem, reference: Sequence[str]) -> bool:
