@@ -1,0 +1,142 @@
+"""The Duplicates tab, driven as a person would: find, review side by side, change the keeper,
+trash with undo, move to a folder, "not duplicates" remembered across runs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from mediabrowser import dupe_media
+from mediabrowser.core.dupes import decisions
+from mediabrowser.core.jobs.pipeline import index_paths
+from mediabrowser.core.library import Library
+from mediabrowser.gui.duplicates import group_model
+
+
+@pytest.fixture
+def indexed(tmp_path: Path) -> tuple[Path, Path]:
+    media = tmp_path / "media"
+    dupe_media.photo_set(media, ("coffee",))
+    dupe_media.photo_set(media / "more", ("chelsea",))
+    lib_dir = tmp_path / "lib"
+    with Library(lib_dir) as lib:
+        assert not index_paths(lib, [media]).problems
+    return media, lib_dir
+
+
+def _find(qtbot: Any, w: Any, groups: int) -> Any:
+    page = w.duplicates_page
+    w.tabs.setCurrentWidget(page)
+    qtbot.mouseClick(page.find_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.duplicates.worker is None and
+                    page.groups_model.rowCount() == groups, timeout=60_000)
+    return page
+
+
+def _others(w: Any) -> list[Any]:
+    return w.duplicates._others()
+
+
+def test_find_review_and_change_the_keeper(qtbot: Any, make_window: Any,
+                                           indexed: tuple[Path, Path]) -> None:
+    media, lib_dir = indexed
+    w = make_window(lib_dir)
+    page = _find(qtbot, w, 2)
+    assert not w.preview.isVisible()  # the cards are the preview here
+    assert page.summary.text().startswith("2 groups")
+    g = page.groups_model.rows[0]
+    assert len(page.compare.cards) == g.n >= 9  # every copy side by side
+    first = page.compare.cards[0]
+    assert first.row.id == g.keeper and first.keep.isChecked()
+    assert "kept" in page.compare.cards[0].findChildren(type(page.summary))[2].text()
+    # choose another copy to keep: remembered, and the next search keeps it too
+    other = page.compare.cards[3]
+    other.keep.click()
+    assert decisions.chosen_keepers(w.lib.store) == {other.row.id}
+    assert page.groups_model.rows[0].keeper == other.row.id
+    _find(qtbot, w, 2)
+    assert other.row.id in {r.keeper for r in page.groups_model.rows}
+    w.tabs.setCurrentIndex(0)
+    assert w.preview.isVisible()
+
+
+def test_the_group_list_pages(qtbot: Any, make_window: Any, indexed: tuple[Path, Path],
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(group_model, "PAGE", 1)
+    w = make_window(indexed[1])
+    _find(qtbot, w, 2)  # the list asks for the next page as it has room
+    model = group_model.GroupListModel(w.lib.store, w.thumbs)
+    model.reload()
+    assert model.rowCount() == 1 and model.canFetchMore()  # one page in memory
+    model.fetchMore()
+    assert model.rowCount() == 2
+    model.fetchMore()  # an empty page: the end
+    assert model.rowCount() == 2 and not model.canFetchMore()
+
+
+def test_trash_asks_once_with_count_and_bytes_then_undo(qtbot: Any, make_window: Any,
+                                                        indexed: tuple[Path, Path],
+                                                        trash_home: Path) -> None:
+    w = make_window(indexed[1])
+    page = _find(qtbot, w, 2)
+    asked: list[str] = []
+    w.duplicates.confirm = lambda title, text: asked.append(text) or False
+    others = _others(w)
+    before = w.library_model.rowCount()
+    qtbot.mouseClick(page.trash_button, Qt.MouseButton.LeftButton)
+    assert len(asked) == 1 and f"Move {len(others)} files (" in asked[0]
+    assert all(os.path.exists(r.path) for r in others)  # declined: nothing moved
+    w.duplicates.confirm = lambda title, text: True
+    qtbot.mouseClick(page.trash_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(w.duplicates.undo_stack) and page.isEnabled(), timeout=20_000)
+    assert not any(os.path.exists(r.path) for r in others)
+    assert len(list((trash_home / "files").iterdir())) == len(others)
+    assert page.groups_model.rowCount() == 1  # that group is done
+    qtbot.waitUntil(lambda: w.library_model.rowCount() == before - len(others), timeout=10_000)
+    assert "Moved" in w.status_text.text()
+    qtbot.mouseClick(page.undo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not w.duplicates.undo_stack and page.isEnabled()
+                    and page.groups_model.rowCount() == 2, timeout=20_000)
+    assert all(os.path.exists(r.path) for r in others)
+    assert list((trash_home / "files").iterdir()) == []
+    assert "Put back" in w.status_text.text()
+    qtbot.waitUntil(lambda: w.library_model.rowCount() == before, timeout=10_000)
+
+
+def test_move_others_to_a_folder_and_back(qtbot: Any, make_window: Any,
+                                          indexed: tuple[Path, Path], tmp_path: Path) -> None:
+    w = make_window(indexed[1])
+    page = _find(qtbot, w, 2)
+    dest = tmp_path / "extra copies"
+    w.duplicates.choose_folder = lambda: str(dest)
+    w.duplicates.confirm = lambda title, text: True
+    others = _others(w)
+    qtbot.mouseClick(page.move_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(w.duplicates.undo_stack) and page.isEnabled(), timeout=20_000)
+    assert sorted(p.name for p in dest.iterdir()) == sorted(Path(r.path).name for r in others)
+    for r in others:  # the library follows the files
+        row = w.lib.store.file_by_id(r.id)
+        assert row is not None and Path(row.path).parent == dest
+    qtbot.mouseClick(page.undo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not w.duplicates.undo_stack and page.isEnabled(), timeout=20_000)
+    assert all(os.path.exists(r.path) for r in others) and not any(dest.iterdir())
+
+
+def test_not_duplicates_is_remembered(qtbot: Any, make_window: Any,
+                                      indexed: tuple[Path, Path]) -> None:
+    media, lib_dir = indexed
+    w = make_window(lib_dir)
+    page = _find(qtbot, w, 2)
+    ids = {m.id for m in page.groups_model.rows}
+    qtbot.mouseClick(page.not_dup_button, Qt.MouseButton.LeftButton)
+    assert page.groups_model.rowCount() == 1
+    left = page.groups_model.rows[0].id
+    assert left in ids
+    _find(qtbot, w, 1)  # searched again: that group does not come back
+    w.close()
+    w2 = make_window(lib_dir)  # nor after a restart
+    _find(qtbot, w2, 1)
