@@ -128,6 +128,7 @@ def scale(folder: Path, items: int) -> dict:
         n_same, n_ident = items // 100, items // 200
         picks = rng.choice(items, n_same + n_ident, replace=False) + 1
         rows = store.files_by_ids(picks.tolist())
+        pairs = []
         with store.transaction() as c:
             for i, fid in enumerate(picks.tolist()):
                 row = rows[fid]
@@ -147,8 +148,9 @@ def scale(folder: Path, items: int) -> dict:
                     c.execute("UPDATE files SET full_hash = ? WHERE id = ?",
                               (row.hash or f"h{fid}", fid))
                 store.put_vector(c, new, bench_scale.SPACE, bench_scale.SPACE, vec)
+                pairs.append((fid, new))
         store.close()
-        planted.write_text(json.dumps({"same": n_same, "identical": n_ident}))
+        planted.write_text(json.dumps({"same": n_same, "identical": n_ident, "pairs": pairs}))
     plan = json.loads(planted.read_text())
     lib = Library(folder)
     lib.lock_for_writing()
@@ -161,7 +163,10 @@ def scale(folder: Path, items: int) -> dict:
     n_files = sum(lib.store.count(k) for k in ("image", "video", "audio"))
     lib.close()
     sizes = [len(g.members) for g in report.groups]
-    return {"items": n_files, "planted_same": plan["same"], "planted_identical":
+    where = {m.item.id: i for i, g in enumerate(report.groups) for m in g.members}
+    found = sum(1 for a, b in plan["pairs"] if a in where and where.get(b) == where[a])
+    return {"planted_pairs_found": f"{found}/{len(plan['pairs'])}",
+            "items": n_files, "planted_same": plan["same"], "planted_identical":
             plan["identical"], "groups": len(report.groups),
             "largest_group": max(sizes) if sizes else 0,
             "index_load_or_build_s": round(index_s, 1), "grouping_s": round(group_s, 1)}

@@ -433,4 +433,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     ns = argparse.Namespace(**{**vars(args), "files": [str(q) for q in queries], "k": 4,
                                "kind": None, "model": None})
     print()
-    return cmd_similar(ns)
+    status = cmd_similar(ns)
+    from mediabrowser.cli_duplicates import cmd_duplicates
+
+    print("\nduplicates:")
+    dup = argparse.Namespace(**{**vars(args), "paths": [], "tier": "same", "reference": [],
+                                "trash": False, "yes": False, "json": False})
+    return cmd_duplicates(dup) or status

@@ -7,8 +7,8 @@ files with the same label are the *same content*; a look-alike has a label of it
   look-alikes: a hard crop of another part of the scene and a strongly zoomed detail.
 - videos: a clip, its re-encode at another quality, a rescaled copy and a WebM conversion
   (look-alikes: clips of the two motorcycle photographs, a stereo pair, when both are asked).
-- audio: a recording and its MP3 / OGG re-encodes at other bitrates; a look-alike: the same
-  voice saying another sentence.
+- audio: a recording and its MP3 / OGG / AAC re-encodes at other bitrates and rates; a
+  look-alike: the same voice saying the same sentence slower (another take).
 """
 
 from __future__ import annotations
@@ -172,11 +172,19 @@ def audio_set(folder: Path, voices: tuple[str, ...] = ("en", "de")) -> list[Labe
                 mediamaker.speech(sentence, rec, voice=voice)
             out.append(Labelled(rec, label, "original"))
             for variant, ext, opts in (("mp3", ".mp3", ["-b:a", "96k"]),
-                                       ("ogg", ".ogg", ["-q:a", "3"])):
+                                       ("ogg", ".ogg", ["-q:a", "3"]),
+                                       ("m4a", ".m4a", ["-c:a", "aac", "-b:a", "48k"]),
+                                       ("mp3-low", ".mp3", ["-ac", "1", "-ar", "22050",
+                                                            "-b:a", "32k"])):
                 p = folder / "copies" / f"{label}_{variant}{ext}"
                 if not p.exists():
                     p.parent.mkdir(exist_ok=True)
                     mediamaker.run([mediamaker.need("ffmpeg"), "-y", "-loglevel", "error",
                                     "-i", str(rec), *opts, str(p)])
                 out.append(Labelled(p, label, variant))
+            slow = folder / "lookalikes" / f"{label}_slower.wav"
+            if not slow.exists():  # the same voice and sentence, another take: alike
+                slow.parent.mkdir(exist_ok=True)
+                mediamaker.speech(sentence, slow, voice=voice, speed=125)
+            out.append(Labelled(slow, f"{label}/slower", "slower"))
     return out

@@ -107,13 +107,16 @@ def convert_audio(src: Path, out: Path, *filters: str) -> Path:
     return out
 
 
+DEMO_VERSION = "2"  # bumped when the demo gains files: an older demo folder is completed
+
+
 def build_demo(folder: Path) -> Path:
     """The demo library: photos with near-duplicates, videos made from them, speech and sounds.
 
     Written once; a finished marker makes later calls instant.
     """
     marker = folder / ".complete"
-    if marker.exists():
+    if marker.exists() and marker.read_text().strip() == DEMO_VERSION:
         return folder
     photos, videos, audio = folder / "photos", folder / "videos", folder / "audio"
     for d in (photos, videos, audio):
@@ -128,6 +131,10 @@ def build_demo(folder: Path) -> Path:
     w, h = coffee.size
     coffee.crop((w // 10, h // 10, w - w // 10, h - h // 10)).save(photos / "coffee_crop.png")
     Image.open(photos / "astronaut.jpg").save(photos / "astronaut_lowq.webp", quality=40)
+    # and byte-identical copies under other names, as downloads and phone backups leave them
+    shutil.copyfile(photos / "coffee.jpg", photos / "coffee (1).jpg")
+    (photos / "backup").mkdir(exist_ok=True)
+    shutil.copyfile(photos / "coffee.jpg", photos / "backup" / "IMG_0412.jpg")
     for name in ("chelsea", "coffee", "rocket", "astronaut"):
         video_from_photo(photos / f"{name}.jpg", videos / f"{name}_zoom.mp4")
     speech("Welcome to media browser. Find similar photos, videos and sounds.",
@@ -140,5 +147,5 @@ def build_demo(folder: Path) -> Path:
     tone(audio / "tone_440.wav", "sine=frequency=440")
     tone(audio / "tone_466.wav", "sine=frequency=466")
     tone(audio / "rain_noise.wav", "anoisesrc=color=pink:amplitude=0.3")
-    marker.write_text("ok\n")
+    marker.write_text(DEMO_VERSION + "\n")
     return folder

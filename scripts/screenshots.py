@@ -89,6 +89,17 @@ def main() -> int:
     play_briefly(w)
     shoot(w, out / "video-preview.png")
 
+    # duplicates: the demo's copies, grouped, side by side
+    w.tabs.setCurrentWidget(w.duplicates_page)
+    w.duplicates_page.find_button.click()
+    wait_signal(w.duplicates.finished)
+    page = w.duplicates_page
+    for r in range(page.groups_model.rowCount()):
+        if "chelsea" in page.groups_model.index(r).data():
+            page.groups.setCurrentIndex(page.groups_model.index(r))
+    wait(3)
+    shoot(w, out / "duplicates.png")
+
     w.tabs.setCurrentIndex(0)
     select(w.grid, "chelsea.jpg")
     w.open_viewer()

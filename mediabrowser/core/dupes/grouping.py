@@ -26,6 +26,7 @@ from mediabrowser.core.dupes.keeper import pick_keeper, under
 from mediabrowser.core.dupes.turned import TurnChecker, turned_pairs
 from mediabrowser.core.dupes.unionfind import UnionFind
 from mediabrowser.core.dupes.verify import PhotoVerifier
+from mediabrowser.core.dupes.verify_audio import AudioVerifier
 from mediabrowser.core.embed.registry import get_spec
 from mediabrowser.core.library import Library
 from mediabrowser.core.types import CancelToken, MediaItem, MediaKind, Progress
@@ -36,6 +37,7 @@ SAME_SCORE = 0.9  # "the same content", as in search results
 SURE = 0.995  # photos scoring this high are copies without a second look (verify.py)
 SIMILAR = 0.7  # "very similar" in search results: near takes, burst shots
 REGROUP_ROUNDS = 3
+Verifiers = tuple[PhotoVerifier, AudioVerifier]
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,7 @@ def _groups(lib: Library, identical: list[list[int]], fulls: dict[int, str],
         edges += [(c, a, b, space) for (a, b), c in p.cosines.items()]
     edges.sort(key=lambda e: -e[0])
     chosen = decisions.chosen_keepers(lib.store)
-    verifier = PhotoVerifier() if tier != IDENTICAL else None
+    verifier = (PhotoVerifier(), AudioVerifier()) if tier != IDENTICAL else None
     space_of = {a: s for _c, a, _b, s in edges} | {b: s for _c, _a, b, s in edges}
     nodes: set[int] | None = None
     out: list[Group] = []
@@ -184,7 +186,7 @@ def _groups(lib: Library, identical: list[list[int]], fulls: dict[int, str],
 
 def _scored(lib: Library, comp: list[int], fulls: dict[int, str], space_of: dict[int, str],
             turned: TurnChecker | None, tier: str, chosen: set[int],
-            reference: list[str], verifier: PhotoVerifier | None
+            reference: list[str], verifier: Verifiers | None
             ) -> tuple[Group | None, list[int]]:
     """The group of a component with its keeper and scores, and the members too far from the
     keeper for the tier (they are grouped again among themselves)."""
@@ -197,8 +199,12 @@ def _scored(lib: Library, comp: list[int], fulls: dict[int, str], space_of: dict
     kfull = fulls.get(keeper.id)
     space = space_of.get(keeper.id) or next((space_of[i.id] for i in items if i.id in space_of),
                                             None)
-    kvec = lib.store.vector(keeper.id, space) if space else None
     calibration = lib.calibration(space) if space else None
+    # Every member against the keeper at once: their vectors in one read, scored together.
+    cosines = _scores_against(lib, space, keeper.id, [it.id for it in items]) if space else {}
+    if calibration is not None and cosines:
+        calibrated = dict(zip(cosines, calibration.score(np.array(list(cosines.values())))
+                              .tolist(), strict=True))
     members = [Member(keeper, 1.0, True)]
     ejected: list[int] = []
     for it in items:
@@ -207,18 +213,16 @@ def _scored(lib: Library, comp: list[int], fulls: dict[int, str], space_of: dict
         if kfull is not None and fulls.get(it.id) == kfull:
             members.append(Member(it, 1.0, True))
             continue
-        vec = lib.store.vector(it.id, space) if space else None
-        if kvec is None or vec is None or calibration is None:
+        cos = cosines.get(it.id)
+        if cos is None or calibration is None:
             ejected.append(it.id)
             continue
-        cos = float(np.dot(kvec, vec) / ((np.linalg.norm(kvec) * np.linalg.norm(vec)) or 1.0))
-        if turned is not None and it.kind == MediaKind.IMAGE and \
-                calibration.score(cos) + 1e-9 < floor:
+        score = calibrated[it.id]
+        if turned is not None and it.kind == MediaKind.IMAGE and score + 1e-9 < floor:
             cos = max(cos, turned.cosine(keeper.id, it.id) or -1.0)  # a turned copy?
-        score = float(calibration.score(cos))
-        if it.kind != MediaKind.AUDIO and SIMILAR <= score < SURE and verifier is not None and \
-                verifier.same_picture(_look(keeper), _look(it)) is False:
-            score = min(score, SAME_SCORE - 0.001)  # another picture of the scene: similar
+            score = float(calibration.score(cos))
+        if SIMILAR <= score < SURE and verifier is not None and _differs(verifier, keeper, it):
+            score = min(score, SAME_SCORE - 0.001)  # another shot, take or tone: similar
         if score + 1e-9 < floor or tier == IDENTICAL:
             ejected.append(it.id)
         else:
@@ -233,6 +237,28 @@ def _scored(lib: Library, comp: list[int], fulls: dict[int, str], space_of: dict
     else:
         group_tier = SIMILAR_TIER
     return Group(group_tier, [head, *rest]), ejected
+
+
+def _scores_against(lib: Library, space: str, keeper: int, ids: list[int]
+                    ) -> dict[int, float]:
+    """file id → best cosine between its vectors and the keeper's (segments: the best pair)."""
+    got = lib.store.vectors_by_labels(lib.store.labels_of_files(ids), space, present=False)
+    mine = got.matrix[got.file_ids == keeper]
+    if not len(mine):
+        return {}
+    cos = (got.matrix @ mine.T).max(axis=1)
+    out: dict[int, float] = {}
+    for fid, c in zip(got.file_ids.tolist(), cos.tolist(), strict=True):
+        out[fid] = max(c, out.get(fid, -2.0))
+    return out
+
+
+def _differs(verifier: Verifiers, keeper: MediaItem, it: MediaItem) -> bool:
+    """Whether a second look says `it` is not a copy of `keeper` (verify*.py)."""
+    if it.kind == MediaKind.AUDIO:
+        return verifier[1].same_recording((keeper.id, keeper.path, keeper.duration),
+                                          (it.id, it.path, it.duration)) is False
+    return verifier[0].same_picture(_look(keeper), _look(it)) is False
 
 
 def _look(item: MediaItem) -> tuple[int, str, bool, int]:
