@@ -35,6 +35,7 @@ def run() -> int:
     try:
         # A copy, so that nothing is ever written next to the bundled files.
         shutil.copytree(media, work / "media")
+        shutil.copyfile(work / "media" / "astronaut.jpg", work / "media" / "astronaut (1).jpg")
         settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(work / "library", settings)
         window.show()
@@ -79,13 +80,29 @@ def run() -> int:
         top_name = Path(top.data(RowRole).path).name
         if top_name != EXPECTED:
             return _fail(f"the top result for {QUERY} is {top_name}, expected {EXPECTED}")
+        # Duplicates: the byte copy made above is grouped with its original.
+        import send2trash  # noqa: F401 - clean-up needs it in the build
+
+        window.tabs.setCurrentWidget(window.duplicates_page)
+        window.duplicates_page.find_button.click()
+        if not wait(window.duplicates.finished, 120):
+            return _fail("Find Duplicates gave no answer")
+        from mediabrowser.core.dupes.decisions import group_members
+
+        groups = window.duplicates_page.groups_model.rows
+        store = window.lib.store
+        names_of = [{Path(r.path).name for r in store.files_by_ids(
+            f for f, _s in group_members(store, g.id)).values()} for g in groups]
+        if not any({"astronaut.jpg", "astronaut (1).jpg"} <= n for n in names_of):
+            return _fail(f"Find Duplicates did not group astronaut.jpg with its copy: {names_of}")
         from mediabrowser.core.embed.engine import engine_words
 
         engines = sorted({f"{name} on {engine_words(window.lib.embedder(name), 'cpu')}"
                           for name in window.lib.config.models.values()})
         print(f"smoke test: OK — window in {t_window:.2f} s{cold}, {len(names)} files indexed "
               f"(photos, a video, a recording), top result {top_name} "
-              f"({window.last_matches[0].score:.3f}), {time.monotonic() - t0:.1f} s in all; "
+              f"({window.last_matches[0].score:.3f}), {len(groups)} group(s) of duplicates, "
+              f"{time.monotonic() - t0:.1f} s in all; "
               f"models: {', '.join(engines)}")
         return 0
     except Exception as exc:  # noqa: BLE001 - the reason is the test's output
