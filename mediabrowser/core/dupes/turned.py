@@ -1,9 +1,10 @@
 """Copies of a photo saved turned (90°, 180°, 270°) or mirrored, which image models do not
-see as alike. Each photo gets a 32×32 grey picture once (a small decode, kept in the library
-database); a summary of it that does not change when the picture is turned or mirrored finds
-candidate pairs through a nearest-neighbour graph; the turn that maps one picture onto the
-other is found on the grey pictures, and the pair is then scored for real: the model embeds
-the first photo turned that way, and that vector is compared with the second one's.
+see as alike. Each photo has a 32×32 grey picture (made while indexing, or here once with a
+small decode for photos indexed before; kept in the library database). A summary of it that
+does not change when the picture is turned or mirrored finds candidate pairs through a
+nearest-neighbour graph; the turn that maps one picture onto the other is found on the grey
+pictures, and the pair is then scored for real: the model embeds the first photo turned that
+way, and that vector is compared with the second one's.
 
 Videos are not turned here (their frames would have to be decoded again).
 """
@@ -21,10 +22,10 @@ from PIL import Image
 from mediabrowser.core.dupes.edges import Pairs
 from mediabrowser.core.library import Library
 from mediabrowser.core.media.decode import load_image
+from mediabrowser.core.media.grey import SIDE, grey_of, store_grey
 from mediabrowser.core.store.db import rows_in
 from mediabrowser.core.types import CancelToken, MediaError, Progress
 
-SIDE = 32
 LOW = 8  # DCT coefficients kept per axis
 CANDIDATE_COS = 0.97  # the turn-invariant summaries of two copies are this alike
 MATCH = 0.9  # and the grey pictures, one turned onto the other, correlate this well
@@ -48,10 +49,9 @@ _DCT = _dct_matrix(SIDE)[:LOW]
 
 
 def grey(path: str) -> np.ndarray:
-    """The picture as 32×32 grey levels (whole, its aspect ignored: turning commutes with
-    that resize)."""
-    im = load_image(path, min_side=2 * SIDE).convert("L").resize((SIDE, SIDE), Image.Resampling.BOX)
-    return np.asarray(im, np.uint8)
+    """The picture as 32×32 grey levels (core/media/grey.py), for a photo indexed before
+    indexing made them."""
+    return grey_of(load_image(path, min_side=2 * SIDE))
 
 
 def invariant(g: np.ndarray) -> np.ndarray:
@@ -117,8 +117,7 @@ def greys(lib: Library, ids: list[int], cancel: CancelToken
             made = list(pool.map(make, [r.path for r in batch]))
             with store.transaction() as c:
                 for row, g in zip(batch, made, strict=True):
-                    c.execute("INSERT OR REPLACE INTO dup_pixels VALUES (?, ?, ?, ?)",
-                              (row.id, row.size, row.mtime, None if g is None else g.tobytes()))
+                    store_grey(c, row.id, row.size, row.mtime, g)
                     if g is not None:
                         out[row.id] = g
             done += len(batch)

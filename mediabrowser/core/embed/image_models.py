@@ -67,6 +67,13 @@ class ImageEmbedder:
     def prepare(self, path: str | Path) -> Any:
         return self.transform(load_image(path, min_side=self.decode_side))
 
+    def prepare_with_grey(self, path: str | Path) -> tuple[Any, Any]:
+        """The model's input and the 32×32 grey picture duplicates use, from one decode."""
+        from mediabrowser.core.media.grey import grey_of
+
+        image = load_image(path, min_side=self.decode_side)
+        return self.transform(image), grey_of(image)
+
     def forward_tensors(self, batch: Any) -> np.ndarray:
         """(n, 3, H, W) batch (NumPy, or a tensor) → (n, dim) un-normalised float32 features."""
         return self.runner(np.asarray(batch, dtype=np.float32))

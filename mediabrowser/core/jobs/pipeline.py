@@ -25,6 +25,7 @@ from mediabrowser.core.jobs.progress import Meter
 from mediabrowser.core.jobs.report import IndexReport, Work, record_problem, summary
 from mediabrowser.core.library import Library, LibraryFailure
 from mediabrowser.core.media import reasons
+from mediabrowser.core.media.grey import store_grey
 from mediabrowser.core.types import Cancelled, CancelToken, MediaError, Progress
 
 # The change log keeps what a kill interrupts, so saving the index (a GB at a million items)
@@ -122,9 +123,11 @@ def _embed_models(lib: Library, by_model: dict[str, list[Work]], cancel: CancelT
                          else batch_size_for(lib.device, lib.config.batch_size))
         ahead = batch_size * 3
         batch: list[tuple[Work, Any]] = []
-        def prepare(w: Work, embedder: Any = embedder) -> Any:
+        with_grey = getattr(embedder, "prepare_with_grey", None)  # photos: for duplicates
+
+        def prepare(w: Work, embedder: Any = embedder, with_grey: Any = with_grey) -> Any:
             with guard.reading(w.path):
-                return embedder.prepare(w.path)
+                return with_grey(w.path) if with_grey else (embedder.prepare(w.path), None)
 
         stream = prefetch_map(prepare, items, workers=lib.config.decode_workers, ahead=ahead)
         try:
@@ -157,7 +160,11 @@ def _embed_models(lib: Library, by_model: dict[str, list[Work]], cancel: CancelT
 
 def _flush(lib: Library, embedder: Any, spec: Any, batch: list[tuple[Work, Any]],
            report: IndexReport, job_id: int) -> None:
-    """Embed one batch, write it in one transaction, then add it to the index."""
+    """Embed one batch, write it in one transaction, then add it to the index. Each prepared
+    item is (the model's input, a photo's grey picture or None)."""
+    greys = {w.file_id: p[1] for w, p in batch if p[1] is not None}
+    batch = [(w, p[0]) for w, p in batch]
+    rows = lib.store.files_by_ids(greys) if greys else {}
     try:
         vectors = _embed_splitting(embedder, [p for _, p in batch])
         results: list[tuple[Work, Any, str | None]] = [
@@ -182,6 +189,9 @@ def _flush(lib: Library, embedder: Any, spec: Any, batch: list[tuple[Work, Any]]
                 record_problem(lib, c, job_id, report, w.path, "embed", err)
                 continue
             lib.store.put_vector(c, w.file_id, spec.name, spec.index_space, vec)
+            if w.file_id in rows:
+                row = rows[w.file_id]
+                store_grey(c, w.file_id, row.size, row.mtime, greys[w.file_id])
             ok_ids.append(w.file_id)
     if ok_ids:
         lib.indexes.sync()  # the new vectors, from the store's change log
