@@ -140,3 +140,25 @@ def test_not_duplicates_is_remembered(qtbot: Any, make_window: Any,
     w.close()
     w2 = make_window(lib_dir)  # nor after a restart
     _find(qtbot, w2, 1)
+
+
+def test_one_folder_against_the_reference_folders(qtbot: Any, make_window: Any,
+                                                   indexed: tuple[Path, Path]) -> None:
+    media, lib_dir = indexed
+    w = make_window(lib_dir)
+    page = w.duplicates_page
+    w.tabs.setCurrentWidget(page)
+    w.duplicates.add_reference(str(media / "copies"))
+    w.duplicates.choose_scope = lambda: str(media / "more")
+    page.scope_box.setCurrentIndex(2)
+    page.scope_box.activated.emit(2)
+    assert str(media / "more") in page.scope_box.currentText()
+    # chelsea's files (in "more") have no copy in the reference folder: nothing to show
+    _find(qtbot, w, 0)
+    assert page.summary.text().startswith("No duplicates found in ")
+    # coffee's originals against the reference folder of its copies: one group, a copy kept
+    w.duplicates.choose_scope = lambda: str(media / "coffee.jpg")
+    page.scope_box.activated.emit(2)
+    _find(qtbot, w, 1)
+    keeper = w.lib.store.file_by_id(page.groups_model.rows[0].keeper)
+    assert keeper is not None and keeper.path.startswith(str(media / "copies") + os.sep)

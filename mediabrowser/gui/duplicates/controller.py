@@ -55,6 +55,9 @@ class DuplicatesController(QObject):
         self.confirm: Callable[[str, str], bool] = lambda t, x: _ask(page, t, x)
         self.choose_folder: Callable[[], str] = lambda: QFileDialog.getExistingDirectory(
             page, "Move the other copies into…")
+        self.choose_scope: Callable[[], str] = lambda: QFileDialog.getExistingDirectory(
+            page, "Look for duplicates of the files in…")
+        self.scope_folder = ""
         p = page
         p.find_button.clicked.connect(self.find)
         p.cancel_button.clicked.connect(self.cancel)
@@ -68,6 +71,7 @@ class DuplicatesController(QObject):
         p.undo_button.clicked.connect(self.undo)
         p.undo_shortcut.activated.connect(self.undo)
         p.reference_menu.aboutToShow.connect(self._fill_reference_menu)
+        p.scope_box.activated.connect(self._scope_chosen)
         self.refresh()
 
     # ---- the listing ------------------------------------------------------------------------
@@ -131,11 +135,19 @@ class DuplicatesController(QObject):
         if self.worker is not None:
             return
         tier = self.page.tier_box.currentData()
+        scope = self.page.scope_box.currentData()
+        paths = [self.scope_folder] if scope != "all" and self.scope_folder else None
+        reference = decisions.reference_folders(self.lib.store) if scope == "against" else None
+        if scope == "against" and not reference:
+            self.status("Add a reference folder first (Reference Folders menu): the folder's "
+                        "files are compared only against those")
+            return
         lib = self.work_lib
 
         def job(token: Any) -> Any:
-            report = yield from find_duplicates_job(lib, tier, cancel=token)
-            decisions.save_listing(lib.store, report.groups, {"tier": tier})
+            report = yield from find_duplicates_job(lib, tier, paths, reference, cancel=token)
+            decisions.save_listing(lib.store, report.groups, {"tier": tier, "in": paths or [],
+                                                              "against": reference or []})
             return report
 
         worker = GeneratorWorker(job)
@@ -148,6 +160,18 @@ class DuplicatesController(QObject):
         self.page.trash_all_button.setEnabled(False)
         self.status("Looking for duplicates…")
         self.pool.start(worker)
+
+    def _scope_chosen(self, index: int) -> None:
+        box = self.page.scope_box
+        if box.itemData(index) == "all":
+            return
+        folder = self.choose_scope()
+        if not folder:
+            box.setCurrentIndex(0)
+            return
+        self.scope_folder = folder
+        label = "In" if box.itemData(index) == "folder" else "Against the reference folders:"
+        box.setItemText(index, f"{label} {folder}")
 
     def cancel(self) -> None:
         if self.worker is not None:
@@ -345,7 +369,8 @@ def open_file(path: str) -> None:
 
 def _when(settings: dict) -> str:
     at = settings.get("at")
-    return f" (found {time.strftime('%H:%M', time.localtime(at))})" if at else ""
+    where = f" in {settings['in'][0]}" if settings.get("in") else ""
+    return where + (f" (found {time.strftime('%H:%M', time.localtime(at))})" if at else "")
 
 
 def _undo_note() -> str:

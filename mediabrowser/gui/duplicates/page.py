@@ -26,6 +26,8 @@ from mediabrowser.gui.duplicates.group_model import ICON, GroupListModel
 
 TIER_CHOICES = (("Same content", "same"), ("Identical files only", "identical"),
                 ("Same content and similar", "similar"))
+SCOPE_CHOICES = (("In the whole library", "all"), ("In one folder…", "folder"),
+                 ("One folder against the reference folders…", "against"))
 
 
 class DuplicatesPage(QWidget):
@@ -41,6 +43,12 @@ class DuplicatesPage(QWidget):
         self.tier_box.setToolTip(
             "Identical: the same bytes.\nSame content: also resized, re-encoded, cropped, "
             "turned, mirrored or converted copies.\nSimilar: also burst shots and near takes.")
+        self.scope_box = QComboBox()
+        for label, value in SCOPE_CHOICES:
+            self.scope_box.addItem(label, value)
+        self.scope_box.setToolTip(
+            "Where to look: everywhere; only groups holding a file of one folder; or the files "
+            "of one folder (a new import) compared only against the reference folders")
         self.reference_button = QToolButton()
         self.reference_button.setText("Reference Folders")
         self.reference_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -60,7 +68,8 @@ class DuplicatesPage(QWidget):
         self.undo_button = QPushButton("Undo")
         self.undo_button.setToolTip("Put back the files of the last clean-up (Ctrl+Z)")
         head = QHBoxLayout()
-        for w in (self.find_button, self.tier_box, self.reference_button, self.progress,
+        for w in (self.find_button, self.tier_box, self.scope_box, self.reference_button,
+                  self.progress,
                   self.cancel_button):
             head.addWidget(w)
         head.addWidget(self.summary, 1)
@@ -116,8 +125,8 @@ class DuplicatesPage(QWidget):
     def set_busy(self, busy: bool) -> None:
         self.progress.setVisible(busy)
         self.cancel_button.setVisible(busy)
-        self.find_button.setEnabled(not busy)
-        self.tier_box.setEnabled(not busy)
+        for w in (self.find_button, self.tier_box, self.scope_box):
+            w.setEnabled(not busy)
 
 
 def _size(px: int) -> Any:
