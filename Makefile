@@ -24,9 +24,13 @@ bench: setup
 	$(BIN)/python bench/bench_models.py --write BENCHMARKS.md
 	$(BIN)/python bench/bench_engines.py --write BENCHMARKS.md
 	$(BIN)/python bench/bench_scale.py --items 100000 --write BENCHMARKS.md
+	$(BIN)/python bench/bench_duplicates.py quality --set A
+	$(BIN)/python bench/bench_duplicates.py quality --set B
+	$(BIN)/python bench/bench_duplicates.py scale --items 100000
 
-bench-1m: setup  # about 25 minutes and 7 GB of disk on 2 cores
+bench-1m: setup  # about 25 minutes and 7 GB of disk on 2 cores (and as long for duplicates)
 	$(BIN)/python bench/bench_scale.py --items 1000000 --write BENCHMARKS.md
+	$(BIN)/python bench/bench_duplicates.py scale --items 1000000
 
 screenshot: setup
 	xvfb-run -a -s "-screen 0 1366x868x24" env -u QT_QPA_PLATFORM $(BIN)/python scripts/screenshots.py docs

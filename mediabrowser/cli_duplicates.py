@@ -99,7 +99,8 @@ def _trash(lib: Any, groups: list, args: argparse.Namespace) -> int:
     from mediabrowser.core.dupes.actions import trash_files
     from mediabrowser.core.format import format_size
 
-    ids = [m.item.id for g in groups for m in g.members[1:]]
+    plan = [(g.keeper.id, [m.item.id for m in g.members[1:]]) for g in groups]
+    ids = [f for _k, others in plan for f in others]
     size = sum(g.reclaimable for g in groups)
     out = sys.stderr if args.json else sys.stdout
     if not args.yes:
@@ -109,11 +110,14 @@ def _trash(lib: Any, groups: list, args: argparse.Namespace) -> int:
         if answer not in ("y", "yes"):
             print("nothing was moved", file=out)
             return 0
-    action = trash_files(lib, ids)
+    action = trash_files(lib, plan)
     for m in action.moved:
         print(f"moved to the trash: {m.original}", file=out)
     for p in action.problems:
         print(f"mediabrowser: {p.path}: not moved: {p.reason}", file=sys.stderr)
+    left = len(action.problems) + action.protected
     print(f"{len(action.moved)} file(s), {format_size(action.bytes)}, moved to the trash"
-          + (f"; {len(action.problems)} left in place" if action.problems else ""), file=out)
-    return 0 if not action.problems else 1
+          + (f"; {left} left in place" if left else "")
+          + (f" ({action.protected} in a reference folder or chosen to keep)"
+             if action.protected else ""), file=out)
+    return 0  # it ran; each file that stayed is named on stderr

@@ -85,6 +85,7 @@ def test_copies_are_grouped_and_lookalikes_stay_out(labelled: tuple, lib_dir: Pa
 
 def test_tiers_nest_and_each_file_is_in_one_group(lib_dir: Path) -> None:
     pairs = {}
+    keepers = {}
     for tier in ("identical", "same", "similar"):
         groups = _groups(lib_dir, tier)
         paths = [m.item.path for g in groups for m in g.members]
@@ -93,12 +94,16 @@ def test_tiers_nest_and_each_file_is_in_one_group(lib_dir: Path) -> None:
                                                           reverse=True)
         pairs[tier] = {p for g in groups for p in itertools.combinations(
             sorted(m.item.path for m in g.members), 2)}
+        keepers[tier] = {g.keeper.path for g in groups}
         if tier == "identical":
             assert groups and all(g.tier == "identical" for g in groups)
             assert all(Path(m.item.path).name.endswith(" copy.jpg")
                        for g in groups for m in g.members[1:])
     assert pairs["identical"] <= pairs["same"] <= pairs["similar"]
     assert len(pairs["similar"]) > len(pairs["same"])  # look-alikes join at "similar"
+    # a similar group's keeper is one of the same groups' keepers, never a copy within one
+    in_same = {p for pair in pairs["same"] for p in pair}
+    assert all(k in keepers["same"] or k not in in_same for k in keepers["similar"])
 
 
 def test_cli_contract(labelled: tuple, lib_dir: Path, capsys: pytest.CaptureFixture) -> None:
@@ -204,7 +209,7 @@ def test_trash_then_undo_puts_every_file_back(tmp_path: Path, trash_home: Path) 
         decisions.save_listing(lib.store, report.groups, {"tier": "same"})
         g = report.groups[0]
         others = [m.item for m in g.members[1:]]
-        action = trash_files(lib, [it.id for it in others])
+        action = trash_files(lib, [(g.keeper.id, [it.id for it in others])])
         assert len(action.moved) == len(others) and not action.problems
         assert action.bytes == sum(it.size for it in others)
         for it in others:
@@ -229,7 +234,7 @@ def test_move_to_folder_and_back_the_library_follows(tmp_path: Path) -> None:
     with Library(lib_dir) as lib:
         g = drive(find_duplicates_job(lib)).groups[0]
         ids = [m.item.id for m in g.members[1:]]
-        action = move_files(lib, ids, dest)
+        action = move_files(lib, [(g.keeper.id, ids)], dest)
         assert len(action.moved) == len(ids)
         for m in action.moved:
             row = lib.store.file_by_id(m.file_id)
@@ -249,9 +254,72 @@ def test_a_file_changed_since_it_was_compared_is_left_alone(tmp_path: Path,
         victim = g.members[1].item
         with open(victim.path, "ab") as f:
             f.write(b"edited")
-        action = trash_files(lib, [victim.id])
+        action = trash_files(lib, [(g.keeper.id, [victim.id])])
         assert action.moved == [] and "changed since" in action.problems[0].reason
         assert os.path.exists(victim.path)
+        # nor is anything moved when the copy to keep is gone or changed
+        others = [m.item.id for m in g.members[2:]]
+        os.rename(g.keeper.path, g.keeper.path + ".away")
+        action = trash_files(lib, [(g.keeper.id, others)])
+        assert action.moved == [] and len(action.problems) == len(others)
+        assert "copy to keep" in action.problems[0].reason
+        assert all(os.path.exists(m.item.path) for m in g.members[2:])
+
+
+def test_a_link_is_never_a_copy_of_its_own_file(tmp_path: Path, trash_home: Path) -> None:
+    media = tmp_path / "media"
+    dupe_media.photo_set(media, ("coffee",))
+    os.symlink(media / "coffee.jpg", media / "a link to coffee.jpg")
+    os.link(media / "coffee.jpg", media / "zz hard link.jpg")
+    with Library(tmp_path / "lib") as lib:
+        assert not index_paths(lib, [media]).problems
+        groups = drive(find_duplicates_job(lib)).groups
+        names = [Path(m.item.path).name for g in groups for m in g.members]
+        assert "coffee.jpg" in names  # the file itself, once
+        assert "a link to coffee.jpg" not in names and "zz hard link.jpg" not in names
+        g = groups[0]
+        action = trash_files(lib, [(g.keeper.id, [m.item.id for m in g.members[1:]])])
+        assert os.path.exists(media / "coffee.jpg") and not action.problems
+
+
+def test_reference_folders_and_chosen_keepers_are_never_moved(tmp_path: Path,
+                                                              trash_home: Path) -> None:
+    media, lib_dir = _own_set(tmp_path)
+    with Library(lib_dir) as lib:
+        g = drive(find_duplicates_job(lib)).groups[0]
+        others = [m.item for m in g.members[1:]]
+        decisions.set_reference_folders(lib.store, [str(media / "copies")])
+        decisions.choose_keeper(lib.store, others[-1].id, [])
+        action = trash_files(lib, [(g.keeper.id, [it.id for it in others])])
+        assert action.moved == [] and action.protected == len(others)
+        assert all(os.path.exists(it.path) for it in others)
+
+
+def test_a_file_put_back_by_hand_comes_back_on_rescan(tmp_path: Path, trash_home: Path) -> None:
+    media, lib_dir = _own_set(tmp_path)
+    with Library(lib_dir) as lib:
+        g = drive(find_duplicates_job(lib)).groups[0]
+        victim = g.members[1].item
+        action = trash_files(lib, [(g.keeper.id, [victim.id])])
+        os.rename(action.moved[0].now, victim.path)  # "Restore" in the file manager
+        index_paths(lib, [media])
+        assert lib.store.file_by_id(victim.id).status == "ok"  # type: ignore[union-attr]
+
+
+def test_undo_after_another_search_leaves_the_new_listing_alone(tmp_path: Path,
+                                                                trash_home: Path) -> None:
+    media, lib_dir = _own_set(tmp_path)
+    with Library(lib_dir) as lib:
+        report = drive(find_duplicates_job(lib))
+        decisions.save_listing(lib.store, report.groups, {"tier": "same"})
+        g = report.groups[0]
+        action = trash_files(lib, [(g.keeper.id, [g.members[1].item.id])])
+        again = drive(find_duplicates_job(lib))
+        decisions.save_listing(lib.store, again.groups, {"tier": "same"})
+        before = decisions.group_members(lib.store, 1)
+        assert undo(lib, action) == []
+        assert decisions.group_members(lib.store, 1) == before  # the new listing, untouched
+        assert os.path.exists(g.members[1].item.path)
 
 
 def test_cli_trash_asks_once_and_yes_skips_it(tmp_path: Path, trash_home: Path,

@@ -56,8 +56,12 @@ def test_find_review_and_change_the_keeper(qtbot: Any, make_window: Any,
     # choose another copy to keep: remembered, and the next search keeps it too
     other = page.compare.cards[3]
     other.keep.click()
-    assert decisions.chosen_keepers(w.lib.store) == {other.row.id}
+    qtbot.waitUntil(lambda: decisions.chosen_keepers(w.lib.store) == {other.row.id}
+                    and page.isEnabled(), timeout=10_000)
     assert page.groups_model.rows[0].keeper == other.row.id
+    cards = page.compare.cards  # shown again: the new keeper first, the only one checked
+    assert cards[0].row.id == other.row.id
+    assert [c.keep.isChecked() for c in cards] == [True] + [False] * (len(cards) - 1)
     _find(qtbot, w, 2)
     assert other.row.id in {r.keeper for r in page.groups_model.rows}
     w.tabs.setCurrentIndex(0)
@@ -133,7 +137,8 @@ def test_not_duplicates_is_remembered(qtbot: Any, make_window: Any,
     page = _find(qtbot, w, 2)
     ids = {m.id for m in page.groups_model.rows}
     qtbot.mouseClick(page.not_dup_button, Qt.MouseButton.LeftButton)
-    assert page.groups_model.rowCount() == 1
+    qtbot.waitUntil(lambda: page.groups_model.rowCount() == 1 and page.isEnabled(),
+                    timeout=10_000)
     left = page.groups_model.rows[0].id
     assert left in ids
     _find(qtbot, w, 1)  # searched again: that group does not come back
@@ -149,6 +154,8 @@ def test_one_folder_against_the_reference_folders(qtbot: Any, make_window: Any,
     page = w.duplicates_page
     w.tabs.setCurrentWidget(page)
     w.duplicates.add_reference(str(media / "copies"))
+    qtbot.waitUntil(lambda: decisions.reference_folders(w.lib.store) == [str(media / "copies")],
+                    timeout=10_000)
     w.duplicates.choose_scope = lambda: str(media / "more")
     page.scope_box.setCurrentIndex(2)
     page.scope_box.activated.emit(2)

@@ -8,18 +8,23 @@ Undo of a trash on Linux puts the file back from the freedesktop trash where sen
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import glob
 import os
 import shutil
+import stat
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
 from mediabrowser.core.dupes import decisions
+from mediabrowser.core.dupes.keeper import under
 from mediabrowser.core.library import Library
 from mediabrowser.core.media.reasons import from_os_error
+from mediabrowser.core.store.repo import FileRow
 from mediabrowser.core.types import FileProblem
 
 TRASHED = "trashed"  # the status of a file the library moved to the trash
@@ -41,50 +46,96 @@ class Action:
     kind: str  # "trash" or "move"
     moved: list[Moved] = field(default_factory=list)
     problems: list[FileProblem] = field(default_factory=list)
+    protected: int = 0  # files left alone: in a reference folder, or a keeper you chose
     groups: list[decisions.GroupRow] = field(default_factory=list)
     members: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
+    listing: float | None = None  # the kept listing it changed (undo restores only that one)
 
     @property
     def bytes(self) -> int:
         return sum(m.size for m in self.moved)
 
 
-def _checked(lib: Library, file_ids: Iterable[int], action: Action) -> list:
-    """The rows of these files that are still what was compared (present, same size and date);
-    the others are reported and left alone."""
-    rows = lib.store.files_by_ids(file_ids)
-    out = []
-    for fid in file_ids:
-        row = rows.get(fid)
-        if row is None or row.status != "ok":
+Plan = list[tuple[int, list[int]]]  # (the keeper, the copies to move), per group
+
+
+def _unchanged(row: FileRow) -> str | None:
+    """Why a file is not what was compared any more, or None when it is."""
+    try:
+        st = os.lstat(row.path)
+    except OSError as exc:
+        return from_os_error(exc)
+    if stat.S_ISLNK(st.st_mode):
+        return "it is a link to another file"
+    if st.st_size != row.size or st.st_mtime != row.mtime:
+        return "it changed since it was compared (rescan, then look again)"
+    return None
+
+
+def _checked(lib: Library, plan: Plan, action: Action) -> list[FileRow]:
+    """The copies of `plan` that can go: their group's keeper is still there as compared, and
+    they are too, and are not that very file, nor protected. The others are reported (or, when
+    protected, counted) and left alone."""
+    keep_ids = decisions.chosen_keepers(lib.store)
+    folders = decisions.reference_folders(lib.store)
+    rows = lib.store.files_by_ids({f for k, others in plan for f in (k, *others)})
+    out: list[FileRow] = []
+    for keeper_id, others in plan:
+        keeper = rows.get(keeper_id)
+        why = "it is no longer in the library" if keeper is None or keeper.status != "ok" \
+            else _unchanged(keeper)
+        if why is not None:
+            for fid in others:
+                if fid in rows:
+                    action.problems.append(FileProblem(
+                        rows[fid].path, f"left in place: the copy to keep is not there as it "
+                        f"was compared ({why})", "clean-up"))
             continue
-        try:
-            st = os.stat(row.path)
-        except OSError as exc:
-            action.problems.append(FileProblem(row.path, from_os_error(exc), "clean-up"))
-            continue
-        if st.st_size != row.size or st.st_mtime != row.mtime:
-            action.problems.append(FileProblem(
-                row.path, "it changed since it was compared (rescan, then look again)",
-                "clean-up"))
-            continue
-        out.append(row)
+        assert keeper is not None
+        for fid in others:
+            row = rows.get(fid)
+            if fid == keeper_id or row is None:
+                continue
+            if row.status != "ok":
+                action.problems.append(FileProblem(row.path, "it is no longer in the library",
+                                                   "clean-up"))
+                continue
+            if fid in keep_ids or under(row.path, folders):
+                action.protected += 1
+                continue
+            why = _unchanged(row)
+            if why is None and _same_file(row.path, keeper.path):
+                why = "it is the very file kept, under another name"
+            if why is not None:
+                action.problems.append(FileProblem(row.path, why, "clean-up"))
+                continue
+            out.append(row)
     return out
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _forget_groups(lib: Library, file_ids: list[int], action: Action) -> None:
     gids = {g for f in file_ids if (g := decisions.group_of(lib.store, f)) is not None}
     action.groups = decisions.group_rows(lib.store, gids)
     action.members = {g: decisions.group_members(lib.store, g) for g in gids}
+    settings = decisions.listing_settings(lib.store)
+    action.listing = settings.get("at") if settings else None
     decisions.drop_groups(lib.store, gids)
 
 
-def trash_files(lib: Library, file_ids: list[int]) -> Action:
-    """Move these files to the system trash; each that cannot go is reported, the rest go."""
+def trash_files(lib: Library, plan: Plan) -> Action:
+    """Move the copies of `plan` to the system trash; each that cannot go is reported, the
+    rest go."""
     from send2trash import send2trash
 
     action = Action("trash")
-    for row in _checked(lib, file_ids, action):
+    for row in _checked(lib, plan, action):
         try:
             send2trash(row.path)
         except Exception as exc:  # noqa: BLE001 - OSError, TrashPermissionError, …
@@ -101,8 +152,8 @@ def trash_files(lib: Library, file_ids: list[int]) -> Action:
     return action
 
 
-def move_files(lib: Library, file_ids: list[int], folder: str | Path) -> Action:
-    """Move these files into `folder` (a name taken there gets " (2)" and so on)."""
+def move_files(lib: Library, plan: Plan, folder: str | Path) -> Action:
+    """Move the copies of `plan` into `folder` (a name taken there gets " (2)" and so on)."""
     action = Action("move")
     dest_dir = Path(folder).expanduser().absolute()
     try:
@@ -110,10 +161,9 @@ def move_files(lib: Library, file_ids: list[int], folder: str | Path) -> Action:
     except OSError as exc:
         action.problems.append(FileProblem(str(dest_dir), from_os_error(exc), "clean-up"))
         return action
-    for row in _checked(lib, file_ids, action):
-        dest = _free_name(dest_dir / os.path.basename(row.path))
+    for row in _checked(lib, plan, action):
         try:
-            shutil.move(row.path, dest)
+            dest = _move_no_clobber(row.path, _names(dest_dir / os.path.basename(row.path)))
         except OSError as exc:
             action.problems.append(FileProblem(row.path, from_os_error(exc), "clean-up"))
             continue
@@ -129,10 +179,6 @@ def undo(lib: Library, action: Action) -> list[FileProblem]:
     problems: list[FileProblem] = []
     back: list[Moved] = []
     for m in action.moved:
-        if os.path.lexists(m.original):
-            problems.append(FileProblem(m.original, "another file is at its old place now",
-                                        "undo"))
-            continue
         if not m.now or not os.path.lexists(m.now):
             problems.append(FileProblem(m.original, "it is no longer in the trash (emptied?)"
                                         if action.kind == "trash" else
@@ -140,7 +186,11 @@ def undo(lib: Library, action: Action) -> list[FileProblem]:
             continue
         try:
             os.makedirs(os.path.dirname(m.original), exist_ok=True)
-            shutil.move(m.now, m.original)
+            _move_no_clobber(m.now, _Single(Path(m.original)))
+        except FileExistsError:
+            problems.append(FileProblem(m.original, "another file is at its old place now",
+                                        "undo"))
+            continue
         except OSError as exc:
             problems.append(FileProblem(m.original, from_os_error(exc), "undo"))
             continue
@@ -152,25 +202,70 @@ def undo(lib: Library, action: Action) -> list[FileProblem]:
                 lib.store.update_file(c, m.file_id, status="ok")
             else:
                 lib.store.update_file(c, m.file_id, path=m.original)
-    if back:
+    settings = decisions.listing_settings(lib.store)
+    if back and settings and settings.get("at") == action.listing:
         decisions.restore_groups(lib.store, action.groups, action.members)
+    if back:
         lib.indexes.sync()
     return problems
+
+
+def _names(path: Path) -> Iterator[Path]:
+    yield path
+    n = 2
+    while True:
+        yield path.with_name(f"{path.stem} ({n}){path.suffix}")
+        n += 1
+
+
+def _move_no_clobber(src: str, candidates: Iterator[Path]) -> Path:
+    """Move `src` to the first free name of `candidates`, never over a file: the name is
+    taken first (created empty, exclusively), then the file replaces that placeholder."""
+    for dest in candidates:
+        try:
+            fd = os.open(dest, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            if _only_one(candidates):
+                raise
+            continue
+        os.close(fd)
+        try:
+            try:
+                os.replace(src, dest)
+            except OSError as exc:
+                if exc.errno != errno.EXDEV:
+                    raise
+                shutil.copy2(src, dest)  # another disk: copy, then remove the original
+                os.unlink(src)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                if os.path.getsize(dest) == 0:
+                    os.unlink(dest)
+            raise
+        return dest
+    raise FileExistsError(errno.EEXIST, "no free name")
+
+
+def _only_one(candidates: Iterator[Path]) -> bool:
+    return isinstance(candidates, _Single)
+
+
+class _Single(Iterator[Path]):
+    """One name only (undo: the file's own old place)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path: Path | None = path
+
+    def __next__(self) -> Path:
+        if self.path is None:
+            raise StopIteration
+        p, self.path = self.path, None
+        return p
 
 
 def can_undo_trash() -> bool:
     """Whether undo can take files back out of the system trash (the freedesktop one)."""
     return sys.platform not in ("win32", "darwin")
-
-
-def _free_name(path: Path) -> Path:
-    if not path.exists():
-        return path
-    stem, suffix = path.stem, path.suffix
-    n = 2
-    while (candidate := path.with_name(f"{stem} ({n}){suffix}")).exists():
-        n += 1
-    return candidate
 
 
 def _trash_dirs(path: str) -> list[tuple[str, str]]:

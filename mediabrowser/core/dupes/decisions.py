@@ -132,12 +132,13 @@ def drop_groups(store: Store, group_ids: Iterable[int]) -> None:
 
 def restore_groups(store: Store, rows: list[GroupRow], members: dict[int, list[tuple[int, float]]]
                    ) -> None:
-    """Put groups back as they were (undo)."""
+    """Put groups back as they were (undo, into the same listing): nothing there now is
+    replaced."""
     with store.transaction() as c:
         for g in rows:
-            c.execute("INSERT OR REPLACE INTO dup_groups (id, tier, n, bytes, keeper) "
+            c.execute("INSERT OR IGNORE INTO dup_groups (id, tier, n, bytes, keeper) "
                       "VALUES (?, ?, ?, ?, ?)", (g.id, g.tier, g.n, g.bytes, g.keeper))
-            c.executemany("INSERT OR REPLACE INTO dup_members (file_id, group_id, score) "
+            c.executemany("INSERT OR IGNORE INTO dup_members (file_id, group_id, score) "
                           "VALUES (?, ?, ?)", [(f, g.id, s) for f, s in members.get(g.id, [])])
 
 

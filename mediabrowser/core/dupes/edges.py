@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -43,9 +44,12 @@ class Pairs:
 
 
 def identical_sets(lib: Library, seeds: Iterable[int] | None, cancel: CancelToken
-                   ) -> Generator[Progress, None, tuple[list[list[int]], dict[int, str]]]:
-    """Sets of present files with the same bytes (each sorted), and the full hash of each
-    file in them. `seeds`: only sets holding one of these files."""
+                   ) -> Generator[Progress, None,
+                                  tuple[list[list[int]], dict[int, str], set[int]]]:
+    """Sets of present files with the same bytes (each sorted), the full hash of each file in
+    them, and the aliases: paths that are another path's very file (a symbolic link, a hard
+    link, a folder mounted twice), which are never copies to clean up. `seeds`: only sets
+    holding one of these files."""
     conn = lib.store.conn
     if seeds is None:
         rows = conn.execute(
@@ -81,10 +85,33 @@ def identical_sets(lib: Library, seeds: Iterable[int] | None, cancel: CancelToke
         with lib.store.transaction() as c:
             for fid, full in computed.items():
                 lib.store.update_file(c, fid, full_hash=full)
+    aliases = _aliases(lib, list(fulls))
     sets: dict[str, list[int]] = {}
     for fid, full in fulls.items():
-        sets.setdefault(full, []).append(fid)
-    return [sorted(s) for s in sets.values() if len(s) > 1], fulls
+        if fid not in aliases:
+            sets.setdefault(full, []).append(fid)
+    return [sorted(s) for s in sets.values() if len(s) > 1], fulls, aliases
+
+
+def _aliases(lib: Library, ids: list[int]) -> set[int]:
+    """Of files that are one file on disk (same device and inode), all but one: the one kept
+    is not a symbolic link, then has the shortest path."""
+    from mediabrowser.core.filenames import from_db
+
+    by_inode: dict[tuple[int, int], list[tuple[bool, int, bytes, int]]] = {}
+    for fid, path in rows_in(lib.store.conn, "SELECT id, path FROM files WHERE id IN", ids):
+        p = from_db(path)
+        try:
+            st = os.stat(p)
+        except OSError:
+            continue
+        by_inode.setdefault((st.st_dev, st.st_ino), []).append(
+            (os.path.islink(p), len(p), os.fsencode(p), fid))
+    out: set[int] = set()
+    for same in by_inode.values():
+        if len(same) > 1:
+            out.update(fid for *_rest, fid in sorted(same)[1:])
+    return out
 
 
 def _index(lib: Library, space: str) -> SpaceIndex | None:
@@ -126,7 +153,7 @@ def knn_pairs(lib: Library, space: str, kind: str, floor: float, cancel: CancelT
             got = _query(part, chunk, min(k + 1, len(part)), threads)
             if got is None:
                 continue
-            nbr, d2 = got
+            chunk, nbr, d2 = got
             keep = (d2 <= max_d2) & (nbr != chunk[:, None]) & (nbr >= 0)
             rows = np.nonzero(keep)[0]
             found_here.append(np.stack([chunk[rows], nbr[keep]], axis=1))
@@ -151,14 +178,20 @@ def knn_pairs(lib: Library, space: str, kind: str, floor: float, cancel: CancelT
     return pairs
 
 
-def _query(part, labels: np.ndarray, k: int, threads: int
-           ) -> tuple[np.ndarray, np.ndarray] | None:
-    """(neighbour labels, squared distances) of these labels' own vectors in `part`."""
-    with part._lock:  # noqa: SLF001 - the graph's own lock: indexing may add meanwhile
-        vecs = np.asarray(part.index.get_items(labels.tolist()), np.float32)
+def _query(part: Any, labels: np.ndarray, k: int, threads: int
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(the labels still in `part`, their neighbours' labels, squared distances)."""
+    with part._lock:  # noqa: SLF001 - the graph's own lock: indexing may change it meanwhile
+        labels = np.array([x for x in labels.tolist() if x in part], np.int64)
+        if not len(labels):
+            return None
+        try:
+            vecs = np.asarray(part.index.get_items(labels.tolist()), np.float32)
+        except RuntimeError:  # a label deleted between the check and the read
+            return None
         try:
             nbr, d2 = part.index.knn_query(vecs, k=k, num_threads=threads)
-            return nbr.astype(np.int64), d2
+            return labels, nbr.astype(np.int64), d2
         except RuntimeError:  # a graph thinned by deletions: fewer than k reachable
             pass
     nbr = np.full((len(labels), k), -1, np.int64)
@@ -166,7 +199,7 @@ def _query(part, labels: np.ndarray, k: int, threads: int
     for i, vec in enumerate(vecs):
         for j, (lbl, d) in enumerate(part.query(vec, k)):
             nbr[i, j], d2[i, j] = lbl, d
-    return nbr, d2
+    return labels, nbr, d2
 
 
 def _exact_cosines(lib: Library, space: str, label_pairs: np.ndarray, floor: float,

@@ -88,7 +88,7 @@ class PhotoVerifier:
         None: they cannot be compared this way (too few features, unreadable). Each is
         (file id, path, a video?, its longer side in pixels, 0 when not known)."""
         # Both at the smaller one's size: fine detail a small copy lacks must not count.
-        side = min(SIDE, *(x[3] for x in (a, b) if x[3] > 0))
+        side = min([SIDE, *(x[3] for x in (a, b) if x[3] > 0)])
         fa = self._features(a[0], a[1], a[2], side)
         ga, gb = self._grey(a[0], a[1], a[2], side), self._grey(b[0], b[1], b[2], side)
         if fa is None or fa[2] is None or len(fa[1]) < MIN_INLIERS or gb is None:

@@ -211,7 +211,8 @@ def _probe_one(row: FileRow | None, path: str
         return row, None, reasons.from_os_error(exc)
     transient = row is not None and row.status in ("error", "offline") and (
         row.error or "").startswith(TRANSIENT_ERRORS)
-    if (row and row.status != "missing" and not transient and row.size == st.st_size
+    if (row and row.status not in ("missing", "trashed") and not transient
+            and row.size == st.st_size
             and row.mtime == st.st_mtime):
         return row, None, None
     try:

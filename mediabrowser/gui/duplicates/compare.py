@@ -123,6 +123,9 @@ class CompareView(QScrollArea):
         row = QHBoxLayout(inner)
         row.setAlignment(Qt.AlignmentFlag.AlignLeft)
         self.cards = []
+        old = self.takeWidget()
+        if old is not None:
+            old.deleteLater()  # not at once: a click on one of its cards may be under way
         for r, score, identical in members:
             card = MemberCard(r, score, r.id == keeper, identical, self.buttons, self.open_file,
                               reason)
@@ -136,6 +139,9 @@ class CompareView(QScrollArea):
 
     def clear(self) -> None:
         self.cards = []
+        old = self.takeWidget()
+        if old is not None:
+            old.deleteLater()
         self.empty = QLabel("No groups to show. Press “Find Duplicates” to look again.")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setWidget(self.empty)

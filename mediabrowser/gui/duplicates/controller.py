@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QThreadPool, QUrl, Signal
+from PySide6.QtCore import QObject, QThreadPool, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
@@ -205,25 +205,50 @@ class DuplicatesController(QObject):
         self.finished.emit()
 
     # ---- decisions --------------------------------------------------------------------------
+    def _write(self, fn: Callable[[], Any], then: Callable[[Any], None]) -> None:
+        """Run a write on the work thread (the one writer), then `then` on this one."""
+        self.page.setEnabled(False)
+
+        def done(value: Any) -> None:
+            self.page.setEnabled(True)
+            then(value)
+
+        call_later(self.pool, fn, done, self._action_failed)
+
     def set_keeper(self, file_id: int) -> None:
-        if self.group is None:
+        if self.group is None or self.worker is not None:
             return
         others = [r.id for r, _s, _i in self.members if r.id != file_id]
-        decisions.choose_keeper(self.lib.store, file_id, others)
+        store = self.work_lib.store
         row = self.page.groups.currentIndex().row()
-        # Scores are against the keeper: the next Find measures them from the new one.
-        self.refresh(keep_row=row)
-        self.status("Keeping the chosen copy (remembered for the next search)")
+
+        def then(_none: Any) -> None:
+            # Scores are against the keeper: the next Find measures them from the new one.
+            self.refresh(keep_row=row)
+            self.status("Keeping the chosen copy (remembered for the next search)")
+
+        # Not at once: the click that chose it is still being delivered to its card.
+        QTimer.singleShot(0, lambda: self._write(
+            lambda: decisions.choose_keeper(store, file_id, others), then))
 
     def not_duplicates(self) -> None:
-        if self.group is None:
+        if self.group is None or self.worker is not None:
             return
         ids = [r.id for r, _s, _i in self.members]
-        decisions.mark_not_duplicates(self.lib.store, ids)
+        gid = self.group.id
+        store = self.work_lib.store
         row = self.page.groups.currentIndex().row()
-        decisions.drop_groups(self.lib.store, [self.group.id])
-        self.refresh(keep_row=row)
-        self.status(f"{len(ids)} files marked as not duplicates; they will not be grouped again")
+
+        def write() -> None:
+            decisions.mark_not_duplicates(store, ids)
+            decisions.drop_groups(store, [gid])
+
+        def then(_none: Any) -> None:
+            self.refresh(keep_row=row)
+            self.status(f"{len(ids)} files marked as not duplicates; they will not be grouped "
+                        "again")
+
+        self._write(write, then)
 
     def next_group(self) -> None:
         row = self.page.groups.currentIndex().row() + 1
@@ -242,7 +267,11 @@ class DuplicatesController(QObject):
         if self.confirm("Move to Trash", f"Move {len(others)} file{'s' * (len(others) != 1)} "
                         f"({format_size(size)}) to the trash, keeping "
                         f"{self._keeper_name()}?{_undo_note()}"):
-            self._run_action("trash", [r.id for r in others])
+            self._run_action("trash", self._plan())
+
+    def _plan(self) -> list[tuple[int, list[int]]]:
+        assert self.group is not None
+        return [(self.group.keeper, [r.id for r in self._others()])]
 
     def move_group(self) -> None:
         if self.group is None:
@@ -255,7 +284,7 @@ class DuplicatesController(QObject):
         if self.confirm("Move to Folder", f"Move {len(others)} file{'s' * (len(others) != 1)} "
                         f"({format_size(size)}) into {folder}, keeping "
                         f"{self._keeper_name()}?"):
-            self._run_action("move", [r.id for r in others], folder)
+            self._run_action("move", self._plan(), folder)
 
     def trash_all(self) -> None:
         n, extra, size = decisions.listing_totals(self.lib.store)
@@ -264,10 +293,12 @@ class DuplicatesController(QObject):
         if self.confirm("Move to Trash", f"Move {extra} extra cop{'ies' if extra != 1 else 'y'} "
                         f"({format_size(size)}) of {n} group{'s' * (n != 1)} to the trash, "
                         f"keeping one file of each?{_undo_note()}"):
-            ids = [r[0] for r in self.lib.store.conn.execute(
-                "SELECT m.file_id FROM dup_members m JOIN dup_groups g ON g.id = m.group_id "
-                "WHERE m.file_id != g.keeper ORDER BY g.id")]
-            self._run_action("trash", ids)
+            plan: dict[int, tuple[int, list[int]]] = {}
+            for gid, keeper, fid in self.lib.store.conn.execute(
+                    "SELECT g.id, g.keeper, m.file_id FROM dup_members m JOIN dup_groups g "
+                    "ON g.id = m.group_id WHERE m.file_id != g.keeper ORDER BY g.id"):
+                plan.setdefault(gid, (keeper, []))[1].append(fid)
+            self._run_action("trash", list(plan.values()))
 
     def _keeper_name(self) -> str:
         from mediabrowser.core.filenames import display_name
@@ -276,34 +307,43 @@ class DuplicatesController(QObject):
         keeper = next((r for r, _s, _i in self.members if r.id == self.group.keeper), None)
         return display_name(keeper.path) if keeper is not None else "the keeper"
 
-    def _run_action(self, kind: str, ids: list[int], folder: str | None = None) -> None:
+    def _run_action(self, kind: str, plan: list[tuple[int, list[int]]],
+                    folder: str | None = None) -> None:
         from mediabrowser.core.dupes.actions import move_files, trash_files
 
+        if self.worker is not None:
+            return
         lib = self.work_lib
         row = max(self.page.groups.currentIndex().row(), 0)
-        fn = (lambda: trash_files(lib, ids)) if kind == "trash" else \
-            (lambda: move_files(lib, ids, folder or ""))
+        fn = (lambda: trash_files(lib, plan)) if kind == "trash" else \
+            (lambda: move_files(lib, plan, folder or ""))
         self.page.setEnabled(False)
         self.status("Moving files to the trash…" if kind == "trash" else "Moving files…")
         call_later(self.pool, fn, lambda action: self._acted(action, row), self._action_failed)
 
     def _acted(self, action: Action, row: int) -> None:
         self.page.setEnabled(True)
-        if action.moved:
+        undoable = action.moved and (action.kind != "trash" or can_undo_trash())
+        if undoable:
             self.undo_stack.append(action)
         where = "to the trash" if action.kind == "trash" else "to the folder"
         text = f"Moved {len(action.moved)} file{'s' * (len(action.moved) != 1)} " \
                f"({format_size(action.bytes)}) {where}"
+        if action.protected:
+            text += f"; {action.protected} kept (in a reference folder, or chosen to keep)"
         if action.problems:
             first = action.problems[0]
             text += f"; {len(action.problems)} left in place ({first.path}: {first.reason})"
-        self.status(text + (" — Undo puts them back" if action.moved else ""))
+        if action.moved:
+            text += " — Undo puts them back" if undoable else \
+                " — they can be put back from the system trash"
+        self.status(text)
         self.refresh(keep_row=row)
         self.changed_library.emit()
 
     def _action_failed(self, reason: str) -> None:
         self.page.setEnabled(True)
-        self.status(f"Nothing was moved: {reason}")
+        self.status(f"That did not work: {reason}")
         self.refresh()
 
     def undo(self) -> None:
@@ -330,7 +370,11 @@ class DuplicatesController(QObject):
                     self.page.groups.setCurrentIndex(self.page.groups_model.index(row))
             self.changed_library.emit()
 
-        call_later(self.pool, lambda: undo(lib, action), done, self._action_failed)
+        def failed(reason: str) -> None:
+            self.undo_stack.append(action)  # nothing was put back: it can be tried again
+            self._action_failed(reason)
+
+        call_later(self.pool, lambda: undo(lib, action), done, failed)
 
     # ---- reference folders ------------------------------------------------------------------
     def _fill_reference_menu(self) -> None:
@@ -347,13 +391,15 @@ class DuplicatesController(QObject):
         folder = folder or QFileDialog.getExistingDirectory(
             self.page, "Copies in this folder are always kept")
         if folder:
-            folders = decisions.reference_folders(self.lib.store)
-            decisions.set_reference_folders(self.lib.store, [*folders, folder])
-            self.status(f"Copies in {folder} will be the ones kept (from the next search)")
+            folders = [*decisions.reference_folders(self.lib.store), folder]
+            self._write(lambda: decisions.set_reference_folders(self.work_lib.store, folders),
+                        lambda _n: self.status(f"Copies in {folder} will be the ones kept "
+                                               "(from the next search)"))
 
     def remove_reference(self, folder: str) -> None:
         folders = [f for f in decisions.reference_folders(self.lib.store) if f != folder]
-        decisions.set_reference_folders(self.lib.store, folders)
+        self._write(lambda: decisions.set_reference_folders(self.work_lib.store, folders),
+                    lambda _n: self.status(f"{folder} is no longer a reference folder"))
 
     def shutdown(self, timeout_ms: int) -> bool:
         self.cancel()

@@ -125,8 +125,10 @@ class DuplicatesPage(QWidget):
     def set_busy(self, busy: bool) -> None:
         self.progress.setVisible(busy)
         self.cancel_button.setVisible(busy)
-        for w in (self.find_button, self.tier_box, self.scope_box):
+        for w in (self.find_button, self.tier_box, self.scope_box, self.compare):
             w.setEnabled(not busy)
+        if busy:  # the listing is being replaced: decide on it once it is there
+            self.set_group_buttons(False)
 
 
 def _size(px: int) -> Any:

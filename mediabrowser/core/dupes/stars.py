@@ -1,0 +1,255 @@
+"""Groups from pairs, as stars around a keeper.
+
+Same-content groups first: pairs at the "same" level (and byte-identical sets) are joined by a
+union-find that never joins files marked "not duplicates"; each component gets its keeper, and
+every member is scored against it. A member that joined through a chain but is not itself the
+same content as the keeper leaves (and is grouped again with the others that left), so every
+member of a group is what its tier says. For photos, clips and recordings a second look
+(verify*.py) settles the pairs a model scores alike without being sure.
+
+Similar groups (`--tier similar`) are made from those groups as wholes: groups and single
+files joined by similar pairs become one group around the best of their keepers, so a copy is
+never the keeper of its own original's group, and every same group stays whole inside.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mediabrowser.core.dupes.keeper import pick_keeper
+from mediabrowser.core.dupes.turned import TurnChecker
+from mediabrowser.core.dupes.unionfind import UnionFind
+from mediabrowser.core.dupes.verify import PhotoVerifier
+from mediabrowser.core.dupes.verify_audio import AudioVerifier
+from mediabrowser.core.library import Library
+from mediabrowser.core.types import MediaItem, MediaKind
+
+IDENTICAL, SAME, SIMILAR_TIER = "identical", "same", "similar"
+SAME_SCORE = 0.9  # "the same content", as in search results
+SURE = 0.995  # pairs scoring this high are copies without a second look (verify*.py)
+SIMILAR = 0.7  # "very similar" in search results: near takes, burst shots
+MAX_ROUNDS = 10  # regrouping what left a group (each round only ever has fewer files)
+
+Edge = tuple[float, int, int, str]  # (cosine, file a, file b, space), best first
+
+
+@dataclass(frozen=True)
+class Member:
+    item: MediaItem
+    score: float  # calibrated, against the keeper (the keeper's own is 1)
+    identical: bool  # the same bytes as the keeper
+
+
+@dataclass
+class Group:
+    tier: str
+    members: list[Member]  # the keeper first, then best first
+
+    @property
+    def keeper(self) -> MediaItem:
+        return self.members[0].item
+
+    @property
+    def reclaimable(self) -> int:
+        return sum(m.item.size for m in self.members[1:])
+
+
+@dataclass
+class Context:
+    lib: Library
+    fulls: dict[int, str]  # file id → hash of every byte (files of identical sets)
+    space_of: dict[int, str]  # file id → the space its pairs are in
+    turned: TurnChecker | None
+    chosen: set[int]  # keepers the person chose
+    reference: list[str]  # reference folders
+    forbidden: dict[int, set[int]]  # "not duplicates"
+    verify: bool = True
+
+    def __post_init__(self) -> None:
+        self.photos = PhotoVerifier() if self.verify else None
+        self.sounds = AudioVerifier() if self.verify else None
+
+
+def same_groups(ctx: Context, identical: list[list[int]], edges: list[Edge], floor: float
+                ) -> list[Group]:
+    """Identical and same-content groups (`floor` 1: identical ones only)."""
+    nodes: set[int] | None = None
+    out: list[Group] = []
+    for _round in range(MAX_ROUNDS):
+        uf = UnionFind(ctx.forbidden)
+        for s in identical:
+            kept = [x for x in s if nodes is None or x in nodes]
+            for x in kept[1:]:
+                uf.union(kept[0], x)
+        for _c, a, b, _s in edges:
+            if nodes is None or (a in nodes and b in nodes):
+                uf.union(a, b)
+        left: set[int] = set()
+        for comp in uf.components():
+            group, ejected = _star(ctx, comp, floor)
+            if group is not None:
+                out.append(group)
+            left.update(ejected)
+        if len(left) < 2 or left == nodes:
+            break
+        nodes = left
+    return out
+
+
+def similar_groups(ctx: Context, base: list[Group], edges: list[Edge]) -> list[Group]:
+    """`base` (same groups) and single files joined by similar pairs; each same group joins
+    whole or not at all."""
+    unit_of: dict[int, int] = {}
+    units: list[list[MediaItem]] = []  # a same group's members (keeper first), or one file
+    for g in base:
+        for m in g.members:
+            unit_of[m.item.id] = len(units)
+        units.append([m.item for m in g.members])
+    singles: set[int] = set()
+    for _c, a, b, _s in edges:
+        for x in (a, b):
+            if x not in unit_of:
+                unit_of[x] = -1
+                singles.add(x)
+    rows = ctx.lib.store.files_by_ids(singles)
+    for x in singles:
+        if x in rows and rows[x].status == "ok":
+            unit_of[x] = len(units)
+            units.append([rows[x].item()])
+    forbidden: dict[int, set[int]] = {}
+    for a, others in ctx.forbidden.items():
+        if unit_of.get(a, -1) >= 0:
+            for b in others:
+                if unit_of.get(b, -1) >= 0 and unit_of[b] != unit_of[a]:
+                    forbidden.setdefault(unit_of[a], set()).add(unit_of[b])
+    uf = UnionFind(forbidden)
+    for _c, a, b, _s in edges:
+        ua, ub = unit_of.get(a, -1), unit_of.get(b, -1)
+        if ua >= 0 and ub >= 0 and ua != ub:
+            uf.union(ua, ub)
+    merged: set[int] = set()
+    out: list[Group] = []
+    for comp in uf.components():
+        group, joined = _merge(ctx, [units[u] for u in comp])
+        if group is not None:
+            out.append(group)
+            merged.update(comp[i] for i in joined)
+    out += [g for i, g in enumerate(base) if i not in merged]
+    return out
+
+
+def _merge(ctx: Context, units: list[list[MediaItem]]) -> tuple[Group | None, list[int]]:
+    """One similar group around the best keeper of `units` (indexes of those that joined)."""
+    keeper = pick_keeper([u[0] for u in units], ctx.chosen, ctx.reference)
+    space = _space(ctx, [u[0] for u in units])
+    if space is None:
+        return None, []
+    cos = _cosines(ctx, space, keeper.id, [u[0].id for u in units])
+    calibration = ctx.lib.calibration(space)
+    joined = []
+    for i, u in enumerate(units):
+        c = cos.get(u[0].id)
+        if c is None:
+            continue
+        score = float(calibration.score(c))
+        if ctx.turned is not None and u[0].kind == MediaKind.IMAGE and score < SAME_SCORE:
+            score = max(score, float(calibration.score(ctx.turned.cosine(keeper.id, u[0].id)
+                                                       or -1.0)))
+        if u[0].id == keeper.id or score + 1e-9 >= SIMILAR:
+            joined.append(i)
+    if len(joined) < 2:
+        return None, []
+    items = [it for i in joined for it in units[i]]
+    cos = _cosines(ctx, space, keeper.id, [it.id for it in items])
+    scores = calibration.score(np.array([cos.get(it.id, -1.0) for it in items]))
+    kfull = ctx.fulls.get(keeper.id)
+    members = [Member(keeper, 1.0, True)]
+    for it, s in zip(items, scores.tolist(), strict=True):
+        if it.id == keeper.id:
+            continue
+        same_bytes = kfull is not None and ctx.fulls.get(it.id) == kfull
+        members.append(Member(it, 1.0 if same_bytes else round(min(s, 0.999999), 6),
+                              same_bytes))
+    rest = sorted(members[1:], key=lambda m: (-m.score, m.item.path))
+    return Group(SIMILAR_TIER, [members[0], *rest]), joined
+
+
+def _star(ctx: Context, comp: list[int], floor: float) -> tuple[Group | None, list[int]]:
+    """The group of a component with its keeper and scores, and the members too far from the
+    keeper (they are grouped again among themselves)."""
+    rows = ctx.lib.store.files_by_ids(comp)
+    items = [rows[f].item() for f in comp if f in rows and rows[f].status == "ok"]
+    if len(items) < 2:
+        return None, []
+    keeper = pick_keeper(items, ctx.chosen, ctx.reference)
+    kfull = ctx.fulls.get(keeper.id)
+    space = _space(ctx, items)
+    calibration = ctx.lib.calibration(space) if space else None
+    cosines = _cosines(ctx, space, keeper.id, [it.id for it in items]) if space else {}
+    calibrated: dict[int, float] = {}
+    if calibration is not None and cosines:
+        calibrated = dict(zip(cosines, calibration.score(np.array(list(cosines.values())))
+                              .tolist(), strict=True))
+    members = [Member(keeper, 1.0, True)]
+    ejected: list[int] = []
+    for it in items:
+        if it.id == keeper.id:
+            continue
+        if kfull is not None and ctx.fulls.get(it.id) == kfull:
+            members.append(Member(it, 1.0, True))
+            continue
+        if it.id not in calibrated or calibration is None or floor >= 1.0:
+            ejected.append(it.id)
+            continue
+        score = calibrated[it.id]
+        if ctx.turned is not None and it.kind == MediaKind.IMAGE and score < SAME_SCORE:
+            turned = ctx.turned.cosine(keeper.id, it.id)  # a copy saved turned?
+            if turned is not None:
+                score = max(score, float(calibration.score(turned)))
+        if SIMILAR <= score < SURE and _differs(ctx, keeper, it):
+            score = min(score, SAME_SCORE - 0.001)  # another shot, take or tone: similar
+        if score + 1e-9 < floor:
+            ejected.append(it.id)
+        else:
+            members.append(Member(it, round(min(score, 0.999999), 6), False))
+    if len(members) < 2:
+        return None, ejected
+    head, rest = members[0], sorted(members[1:], key=lambda m: (-m.score, m.item.path))
+    tier = IDENTICAL if all(m.identical for m in rest) else SAME
+    return Group(tier, [head, *rest]), ejected
+
+
+def _space(ctx: Context, items: list[MediaItem]) -> str | None:
+    return next((ctx.space_of[i.id] for i in items if i.id in ctx.space_of), None)
+
+
+def _cosines(ctx: Context, space: str, keeper: int, ids: list[int]) -> dict[int, float]:
+    """file id → best cosine between its vectors and the keeper's (segments: the best pair),
+    read in one query."""
+    store = ctx.lib.store
+    got = store.vectors_by_labels(store.labels_of_files(ids), space, present=False)
+    mine = got.matrix[got.file_ids == keeper]
+    if not len(mine):
+        return {}
+    cos = (got.matrix @ mine.T).max(axis=1)
+    out: dict[int, float] = {}
+    for fid, c in zip(got.file_ids.tolist(), cos.tolist(), strict=True):
+        out[fid] = max(c, out.get(fid, -2.0))
+    return out
+
+
+def _differs(ctx: Context, keeper: MediaItem, it: MediaItem) -> bool:
+    """Whether a second look says `it` is not a copy of `keeper` (verify*.py)."""
+    if ctx.photos is None or ctx.sounds is None:
+        return False
+    if it.kind == MediaKind.AUDIO:
+        return ctx.sounds.same_recording((keeper.id, keeper.path, keeper.duration),
+                                         (it.id, it.path, it.duration)) is False
+    return ctx.photos.same_picture(_look(keeper), _look(it)) is False
+
+
+def _look(item: MediaItem) -> tuple[int, str, bool, int]:
+    return item.id, item.path, item.kind == MediaKind.VIDEO, max(item.width or 0,
+                                                                item.height or 0)
