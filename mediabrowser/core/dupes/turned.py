@@ -1,10 +1,10 @@
 """Copies of a photo saved turned (90°, 180°, 270°) or mirrored, which image models do not
-see as alike. Each photo has a 32×32 grey picture (made while indexing, or here once with a
-small decode for photos indexed before; kept in the library database). A summary of it that
-does not change when the picture is turned or mirrored finds candidate pairs through a
-nearest-neighbour graph; the turn that maps one picture onto the other is found on the grey
-pictures, and the pair is then scored for real: the model embeds the first photo turned that
-way, and that vector is compared with the second one's.
+see as alike. Each photo has a 32×32 grey picture and a summary of it that turning does not
+change (core/media/grey.py; made while indexing, or here once with a small decode for photos
+indexed before). The summaries find candidate pairs through a nearest-neighbour graph; the
+turn that maps one grey picture onto the other is found, and the pair is then scored for real:
+the model embeds the first photo turned that way, and that vector is compared with the
+second one's.
 
 Videos are not turned here (their frames would have to be decoded again).
 """
@@ -20,51 +20,35 @@ import numpy as np
 from PIL import Image
 
 from mediabrowser.core.dupes.edges import Pairs
+from mediabrowser.core.filenames import from_db
 from mediabrowser.core.library import Library
 from mediabrowser.core.media.decode import load_image
-from mediabrowser.core.media.grey import SIDE, grey_of, store_grey
+from mediabrowser.core.media.grey import SIDE, grey_of, store_grey, summaries
 from mediabrowser.core.store.db import rows_in
 from mediabrowser.core.types import CancelToken, MediaError, Progress
 
-LOW = 8  # DCT coefficients kept per axis
 CANDIDATE_COS = 0.97  # the turn-invariant summaries of two copies are this alike
 MATCH = 0.9  # and the grey pictures, one turned onto the other, correlate this well
 K = 10
+CHUNK = 50_000
 T = Image.Transpose
 # The seven turns and mirror images, as done on a grey array (numpy) and on a photo (PIL).
 TURNS = ((lambda a: np.rot90(a, 1), T.ROTATE_90), (lambda a: np.rot90(a, 2), T.ROTATE_180),
          (lambda a: np.rot90(a, 3), T.ROTATE_270), (lambda a: a[:, ::-1], T.FLIP_LEFT_RIGHT),
          (lambda a: a[::-1, :], T.FLIP_TOP_BOTTOM), (lambda a: a.T, T.TRANSPOSE),
          (lambda a: np.rot90(a, 2).T, T.TRANSVERSE))
-
-
-def _dct_matrix(n: int) -> np.ndarray:
-    k = np.arange(n)[:, None]
-    m = np.cos(np.pi * (2 * np.arange(n)[None, :] + 1) * k / (2 * n))
-    m[0] /= np.sqrt(2)
-    return m * np.sqrt(2 / n)
-
-
-_DCT = _dct_matrix(SIDE)[:LOW]
+_FRESH = ("FROM files f JOIN dup_pixels d ON d.file_id = f.id WHERE f.status = 'ok' "
+          "AND f.kind = 'image' AND d.size = f.size AND d.mtime = f.mtime")
 
 
 def grey(path: str) -> np.ndarray:
-    """The picture as 32×32 grey levels (core/media/grey.py), for a photo indexed before
-    indexing made them."""
+    """The picture as 32×32 grey levels, for a photo indexed before indexing made them."""
     return grey_of(load_image(path, min_side=2 * SIDE))
 
 
 def invariant(g: np.ndarray) -> np.ndarray:
-    """A unit vector that a turn or a mirror image of the picture leaves as it is: the low
-    DCT coefficients' magnitudes (mirroring flips only their signs), symmetrised across the
-    diagonal (a quarter turn transposes them); the mean level is left out."""
-    c = np.abs(_DCT @ g.astype(np.float32) @ _DCT.T)
-    iu = np.triu_indices(LOW, k=1)
-    a, b = c[iu], c.T[iu]
-    diag = np.diag(c)[1:]
-    v = np.concatenate([a + b, np.abs(a - b), diag]).astype(np.float32)
-    n = float(np.linalg.norm(v))
-    return v / n if n > 0 else v
+    """The turn-invariant summary of one grey picture."""
+    return summaries(g[None])[0]
 
 
 def best_turn(ga: np.ndarray, gb: np.ndarray) -> tuple[int, float]:
@@ -81,27 +65,16 @@ def best_turn(ga: np.ndarray, gb: np.ndarray) -> tuple[int, float]:
     return best
 
 
-def greys(lib: Library, ids: list[int], cancel: CancelToken
-          ) -> Generator[Progress, None, dict[int, np.ndarray]]:
-    """The grey pictures of these photos, made once per file version and kept."""
+def make_missing(lib: Library, cancel: CancelToken) -> Generator[Progress, None, None]:
+    """Grey pictures for the photos that have none for their current version (indexed before
+    indexing made them, or changed since): one small decode each, kept."""
     store = lib.store
-    rows = store.files_by_ids(ids)
-    kept = {fid: (size, mtime, blob) for fid, size, mtime, blob in rows_in(
-        store.conn, "SELECT file_id, size, mtime, gray FROM dup_pixels WHERE file_id IN", ids)}
-    out: dict[int, np.ndarray] = {}
-    todo = []
-    for fid in ids:
-        row = rows.get(fid)
-        if row is None:
-            continue
-        k = kept.get(fid)
-        if k is not None and k[0] == row.size and k[1] == row.mtime:
-            if k[2] is not None:
-                out[fid] = np.frombuffer(k[2], np.uint8).reshape(SIDE, SIDE)
-            continue
-        todo.append(row)
+    todo = [(fid, from_db(path), size, mtime) for fid, path, size, mtime in store.conn.execute(
+        "SELECT f.id, f.path, f.size, f.mtime FROM files f LEFT JOIN dup_pixels d "
+        "ON d.file_id = f.id WHERE f.status = 'ok' AND f.kind = 'image' AND (d.file_id IS NULL "
+        "OR d.size != f.size OR d.mtime != f.mtime)")]
     if not todo:
-        return out
+        return
 
     def make(path: str) -> np.ndarray | None:
         try:
@@ -109,43 +82,47 @@ def greys(lib: Library, ids: list[int], cancel: CancelToken
         except (MediaError, OSError, ValueError):
             return None  # this file's own problem is the indexer's to report
 
-    done = 0
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         for start in range(0, len(todo), 256):
             cancel.raise_if_cancelled()
             batch = todo[start:start + 256]
-            made = list(pool.map(make, [r.path for r in batch]))
+            made = list(pool.map(make, [t[1] for t in batch]))
             with store.transaction() as c:
-                for row, g in zip(batch, made, strict=True):
-                    store_grey(c, row.id, row.size, row.mtime, g)
-                    if g is not None:
-                        out[row.id] = g
-            done += len(batch)
-            yield Progress("compare", done, len(todo), message="photos turned or mirrored")
-    return out
+                for (fid, _path, size, mtime), g in zip(batch, made, strict=True):
+                    store_grey(c, fid, size, mtime, g)
+            yield Progress("compare", min(start + 256, len(todo)), len(todo),
+                           message="photos turned or mirrored")
 
 
 class TurnChecker:
     """Scores pairs of photos once one is turned onto the other, with the real model."""
 
-    def __init__(self, lib: Library, space: str, greys: dict[int, np.ndarray]) -> None:
-        self.lib, self.space, self.greys = lib, space, greys
+    def __init__(self, lib: Library, space: str) -> None:
+        self.lib, self.space = lib, space
         self._embedder: Any = None
         self._done: dict[tuple[int, int], float | None] = {}
+
+    def greys(self, ids: list[int]) -> dict[int, np.ndarray]:
+        return {fid: np.frombuffer(blob, np.uint8).reshape(SIDE, SIDE)
+                for fid, blob in rows_in(self.lib.store.conn,
+                                         "SELECT d.file_id, d.gray " + _FRESH +
+                                         " AND d.gray IS NOT NULL AND d.file_id IN", ids)}
 
     def cosine(self, a: int, b: int) -> float | None:
         """Cosine of photo a, turned the way that maps its grey picture onto b's, with b;
         None when no turn maps one onto the other."""
         key = (a, b)
         if key not in self._done:
+            if len(self._done) > 100_000:
+                self._done.clear()
             self._done[key] = self._measure(a, b)
         return self._done[key]
 
     def _measure(self, a: int, b: int) -> float | None:
-        ga, gb = self.greys.get(a), self.greys.get(b)
-        if ga is None or gb is None:
+        g = self.greys([a, b])
+        if a not in g or b not in g:
             return None
-        turn, corr = best_turn(ga, gb)
+        turn, corr = best_turn(g[a], g[b])
         if corr < MATCH or turn < 0:
             return None
         vb = self.lib.store.vector(b, self.space)
@@ -171,35 +148,50 @@ def turned_pairs(lib: Library, space: str, floor: float, cancel: CancelToken,
     import hnswlib
 
     pairs = Pairs()
-    ids = [r[0] for r in lib.store.conn.execute(
-        "SELECT id FROM files WHERE status = 'ok' AND kind = 'image'")]
-    if len(ids) < 2:
-        return pairs, None
-    g = yield from greys(lib, ids, cancel)
-    have = sorted(g)
-    checker = TurnChecker(lib, space, g)
-    if len(have) < 2:
+    yield from make_missing(lib, cancel)
+    checker = TurnChecker(lib, space)
+    total = int(lib.store.conn.execute("SELECT COUNT(*) " + _FRESH +
+                                       " AND d.summary IS NOT NULL").fetchone()[0])
+    if total < 2:
         return pairs, checker
-    inv = np.stack([invariant(g[f]) for f in have])
-    graph = hnswlib.Index(space="ip", dim=inv.shape[1])
-    graph.init_index(max_elements=len(have), ef_construction=100, M=16)
-    graph.add_items(inv, np.arange(len(have)), num_threads=os.cpu_count() or 1)
-    graph.set_ef(64)
-    queries = [i for i, f in enumerate(have) if seeds is None or f in seeds]
-    if not queries:
-        return pairs, checker
-    nbr, dist = graph.knn_query(inv[queries], k=min(K + 1, len(have)),
-                                num_threads=os.cpu_count() or 1)
+    # A small graph, built for this run from the kept summaries (126 bytes a photo), in chunks.
+    graph = hnswlib.Index(space="ip", dim=summaries(np.zeros((1, SIDE, SIDE))).shape[1])
+    graph.init_index(max_elements=total, ef_construction=32, M=8)
+    threads = os.cpu_count() or 1
+    ids: list[np.ndarray] = []
+    after = -1
+    while True:
+        cancel.raise_if_cancelled()
+        rows = lib.store.conn.execute(
+            "SELECT d.file_id, d.summary " + _FRESH + " AND d.summary IS NOT NULL "
+            "AND d.file_id > ? ORDER BY d.file_id LIMIT ?", (after, CHUNK)).fetchall()
+        if not rows:
+            break
+        chunk = np.array([r[0] for r in rows], np.int64)
+        vecs = np.frombuffer(b"".join(r[1] for r in rows), np.float16).reshape(len(rows), -1)
+        graph.add_items(vecs.astype(np.float32), chunk, num_threads=threads)
+        ids.append(chunk)
+        after = int(chunk[-1])
+        yield Progress("compare", sum(len(x) for x in ids), total, message="turned copies")
+    graph.set_ef(32)
+    all_ids = np.concatenate(ids)
+    queries = all_ids if seeds is None else all_ids[np.isin(all_ids, list(seeds))]
     candidates: set[tuple[int, int]] = set()
-    for qi, row, drow in zip(queries, nbr.tolist(), dist.tolist(), strict=True):
-        for j, d in zip(row, drow, strict=True):
-            a, b = sorted((have[qi], have[j]))
-            if a != b and 1.0 - d >= CANDIDATE_COS and (a, b) not in known.cosines:
-                candidates.add((a, b))
+    for start in range(0, len(queries), CHUNK):
+        cancel.raise_if_cancelled()
+        q = queries[start:start + CHUNK]
+        vecs = np.asarray(graph.get_items(q.tolist()), np.float32)
+        nbr, dist = graph.knn_query(vecs, k=min(K + 1, total), num_threads=threads)
+        for qi, row, drow in zip(q.tolist(), nbr.tolist(), dist.tolist(), strict=True):
+            for j, d in zip(row, drow, strict=True):
+                a, b = (qi, j) if qi < j else (j, qi)
+                if a != b and 1.0 - d >= CANDIDATE_COS and (a, b) not in known.cosines:
+                    candidates.add((a, b))
     for n, (a, b) in enumerate(sorted(candidates)):
         cancel.raise_if_cancelled()
         cos = checker.cosine(a, b)
         if cos is not None and cos >= floor:
             pairs.add(a, b, cos)
-        yield Progress("compare", n + 1, len(candidates), message="checking turned copies")
+        if n % 64 == 0 or n + 1 == len(candidates):
+            yield Progress("compare", n + 1, len(candidates), message="checking turned copies")
     return pairs, checker

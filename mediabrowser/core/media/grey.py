@@ -1,5 +1,6 @@
-"""A photo as 32×32 grey levels, kept for finding copies saved turned or mirrored
-(core/dupes/turned.py). Made while indexing, from the picture already decoded for the model."""
+"""A photo as 32×32 grey levels, and a summary of it that turning or mirroring the photo
+leaves as it is; both kept for finding copies saved turned or mirrored (core/dupes/turned.py).
+Made while indexing, from the picture already decoded for the model."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import numpy as np
 from PIL import Image
 
 SIDE = 32
+LOW = 8  # DCT coefficients kept per axis
 
 
 def grey_of(image: Image.Image) -> np.ndarray:
@@ -15,8 +17,35 @@ def grey_of(image: Image.Image) -> np.ndarray:
     return np.asarray(small, np.uint8)
 
 
+def _dct_matrix(n: int) -> np.ndarray:
+    k = np.arange(n)[:, None]
+    m = np.cos(np.pi * (2 * np.arange(n)[None, :] + 1) * k / (2 * n))
+    m[0] /= np.sqrt(2)
+    return (m * np.sqrt(2 / n)).astype(np.float32)
+
+
+_DCT = _dct_matrix(SIDE)[:LOW]
+_UPPER = np.triu_indices(LOW, k=1)
+
+
+def summaries(greys: np.ndarray) -> np.ndarray:
+    """Unit vectors (one per 32×32 grey picture of `greys`, shape (n, 32, 32)) that a turn or
+    a mirror image leaves as they are: the low DCT coefficients' magnitudes (mirroring flips
+    only their signs), symmetrised across the diagonal (a quarter turn transposes them); the
+    mean level is left out."""
+    c = np.abs(np.einsum("ij,njk,lk->nil", _DCT, greys.astype(np.float32), _DCT))
+    a, b = c[:, _UPPER[0], _UPPER[1]], c[:, _UPPER[1], _UPPER[0]]
+    diag = c[:, np.arange(1, LOW), np.arange(1, LOW)]
+    v = np.concatenate([a + b, np.abs(a - b), diag], axis=1)
+    n = np.linalg.norm(v, axis=1, keepdims=True)
+    n[n == 0] = 1.0
+    return (v / n).astype(np.float32)
+
+
 def store_grey(conn: object, file_id: int, size: int, mtime: float, grey: np.ndarray | None
                ) -> None:
-    """Keep a file's grey picture (None: it could not be made) for this size and date."""
-    conn.execute("INSERT OR REPLACE INTO dup_pixels VALUES (?, ?, ?, ?)",  # type: ignore[attr-defined]
-                 (file_id, size, mtime, None if grey is None else grey.tobytes()))
+    """Keep a file's grey picture and summary (None: it could not be made), for this size and
+    date of the file."""
+    summary = None if grey is None else summaries(grey[None])[0].astype(np.float16).tobytes()
+    conn.execute("INSERT OR REPLACE INTO dup_pixels VALUES (?, ?, ?, ?, ?)",  # type: ignore[attr-defined]
+                 (file_id, size, mtime, None if grey is None else grey.tobytes(), summary))

@@ -161,7 +161,8 @@ MIGRATIONS: list[str] = [
         file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
         size INTEGER NOT NULL,
         mtime REAL NOT NULL,
-        gray BLOB
+        gray BLOB,
+        summary BLOB
     )
     """,
 ]
