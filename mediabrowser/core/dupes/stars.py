@@ -154,7 +154,8 @@ def _merge(ctx: Context, units: list[list[MediaItem]]) -> tuple[Group | None, li
         if c is None:
             continue
         score = float(calibration.score(c))
-        if ctx.turned is not None and u[0].kind == MediaKind.IMAGE and score < SAME_SCORE:
+        if ctx.turned is not None and u[0].kind == MediaKind.IMAGE and score < SAME_SCORE \
+                and ctx.turned.alike(keeper.id, [u[0].id]):
             score = max(score, float(calibration.score(ctx.turned.cosine(keeper.id, u[0].id)
                                                        or -1.0)))
         if u[0].id == keeper.id or score + 1e-9 >= SIMILAR:
@@ -192,6 +193,10 @@ def _star(ctx: Context, comp: list[int], floor: float) -> tuple[Group | None, li
     if calibration is not None and cosines:
         calibrated = dict(zip(cosines, calibration.score(np.array(list(cosines.values())))
                               .tolist(), strict=True))
+    low = [it.id for it in items if it.kind == MediaKind.IMAGE and it.id != keeper.id
+           and calibrated.get(it.id, 1.0) < SAME_SCORE]
+    maybe_turned = ctx.turned.alike(keeper.id, low) if ctx.turned is not None and low \
+        and floor < 1.0 else set()
     members = [Member(keeper, 1.0, True)]
     ejected: list[int] = []
     for it in items:
@@ -204,7 +209,7 @@ def _star(ctx: Context, comp: list[int], floor: float) -> tuple[Group | None, li
             ejected.append(it.id)
             continue
         score = calibrated[it.id]
-        if ctx.turned is not None and it.kind == MediaKind.IMAGE and score < SAME_SCORE:
+        if ctx.turned is not None and it.id in maybe_turned:
             turned = ctx.turned.cosine(keeper.id, it.id)  # a copy saved turned?
             if turned is not None:
                 score = max(score, float(calibration.score(turned)))
