@@ -70,11 +70,25 @@ class Context:
     def __post_init__(self) -> None:
         self.photos = PhotoVerifier() if self.verify else None
         self.sounds = AudioVerifier() if self.verify else None
+        self.partner: dict[int, int] = {}  # file → the file it is the best match of, mutually
+
+
+def mutual_partners(edges: list[Edge]) -> dict[int, int]:
+    """Files that are each other's best match: a copy and its original, most often. They
+    leave a group together, so a chain of look-alikes never splits them."""
+    best: dict[int, tuple[float, int]] = {}
+    for c, a, b, _s in edges:
+        if c > best.get(a, (-2.0, 0))[0]:
+            best[a] = (c, b)
+        if c > best.get(b, (-2.0, 0))[0]:
+            best[b] = (c, a)
+    return {a: b for a, (_c, b) in best.items() if best.get(b, (0.0, -1))[1] == a}
 
 
 def same_groups(ctx: Context, identical: list[list[int]], edges: list[Edge], floor: float
                 ) -> list[Group]:
     """Identical and same-content groups (`floor` 1: identical ones only)."""
+    ctx.partner = mutual_partners(edges)
     nodes: set[int] | None = None
     out: list[Group] = []
     for _round in range(MAX_ROUNDS):
@@ -219,6 +233,11 @@ def _star(ctx: Context, comp: list[int], floor: float) -> tuple[Group | None, li
             ejected.append(it.id)
         else:
             members.append(Member(it, round(min(score, 0.999999), 6), False))
+    gone = {ctx.partner[e] for e in ejected if e in ctx.partner}
+    if gone:  # a file's own best match leaves with it
+        ejected += [m.item.id for m in members[1:] if m.item.id in gone and not m.identical]
+        members = [members[0], *(m for m in members[1:] if m.item.id not in gone
+                                 or m.identical)]
     if len(members) < 2:
         return None, ejected
     head, rest = members[0], sorted(members[1:], key=lambda m: (-m.score, m.item.path))
