@@ -48,7 +48,7 @@ def quality(media: Path, strength: str = "A") -> dict:
 
 
 def _measure(media: Path, files: list) -> dict:
-    from mediabrowser.core.dupes import grouping
+    from mediabrowser.core.dupes import grouping, stars
     from mediabrowser.core.jobs.driver import drive
     from mediabrowser.core.jobs.pipeline import index_job
     from mediabrowser.core.library import Library
@@ -63,7 +63,7 @@ def _measure(media: Path, files: list) -> dict:
         drive(index_job(lib, [str(media)]))
         out = {"files": len(files), "levels": {}}
         for level in (0.85, 0.9, 0.93, 0.95):
-            grouping.SAME_SCORE = level
+            grouping.SAME_SCORE = stars.SAME_SCORE = level
             t0 = time.perf_counter()
             report = drive(grouping.find_duplicates_job(lib, "same"))
             seconds = time.perf_counter() - t0
