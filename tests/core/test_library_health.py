@@ -125,15 +125,15 @@ def test_a_file_that_vanished_mid_run_is_read_again_when_it_is_back(
     drive = tmp_path / "usb"
     files = _photos(drive, n=3)
     embedder = library.embedder("efficientnet-lite0")
-    real = embedder.prepare
+    real = embedder.decode  # what reads the file, for the model and the grey picture alike
 
     def unplugged(path: str) -> object:
         raise FileNotFoundError(2, "No such file or directory", path)
 
-    monkeypatch.setattr(embedder, "prepare", unplugged)
+    monkeypatch.setattr(embedder, "decode", unplugged)
     first = index_paths(library, [drive])
     assert first.embedded == 0 and len(first.problems) == 3
-    monkeypatch.setattr(embedder, "prepare", real)
+    monkeypatch.setattr(embedder, "decode", real)
     shutil.move(drive, tmp_path / "away")
     index_paths(library, [drive])
     shutil.move(tmp_path / "away", drive)

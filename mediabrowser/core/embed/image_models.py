@@ -64,14 +64,18 @@ class ImageEmbedder:
     def prepare_image(self, image: Any) -> Any:
         return self.transform(image)
 
+    def decode(self, path: str | Path) -> Image.Image:
+        """The picture, decoded at the size the model needs (JPEG DCT scaling)."""
+        return load_image(path, min_side=self.decode_side)
+
     def prepare(self, path: str | Path) -> Any:
-        return self.transform(load_image(path, min_side=self.decode_side))
+        return self.transform(self.decode(path))
 
     def prepare_with_grey(self, path: str | Path) -> tuple[Any, Any]:
         """The model's input and the 32×32 grey picture duplicates use, from one decode."""
         from mediabrowser.core.media.grey import grey_of
 
-        image = load_image(path, min_side=self.decode_side)
+        image = self.decode(path)
         return self.transform(image), grey_of(image)
 
     def forward_tensors(self, batch: Any) -> np.ndarray:
