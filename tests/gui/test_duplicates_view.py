@@ -55,6 +55,7 @@ def test_find_review_and_change_the_keeper(qtbot: Any, make_window: Any,
     assert "kept" in page.compare.cards[0].findChildren(type(page.summary))[2].text()
     # choose another copy to keep: remembered, and the next search keeps it too
     other = page.compare.cards[3]
+    before = dict(decisions.group_members(w.lib.store, g.id))
     other.keep.click()
     qtbot.waitUntil(lambda: decisions.chosen_keepers(w.lib.store) == {other.row.id}
                     and page.isEnabled(), timeout=10_000)
@@ -62,6 +63,12 @@ def test_find_review_and_change_the_keeper(qtbot: Any, make_window: Any,
     cards = page.compare.cards  # shown again: the new keeper first, the only one checked
     assert cards[0].row.id == other.row.id
     assert [c.keep.isChecked() for c in cards] == [True] + [False] * (len(cards) - 1)
+    # and every score is now against it: the old keeper's is no longer a whole 1
+    scores = dict(decisions.group_members(w.lib.store, page.groups_model.rows[0].id))
+    assert scores[other.row.id] == 1.0 and scores[first.row.id] < 1.0
+    assert abs(scores[first.row.id] - before[other.row.id]) < 0.01  # the same pair, reversed
+    sizes = {c.row.id: c.row.size for c in cards}
+    assert page.groups_model.rows[0].bytes == sum(sizes.values()) - sizes[other.row.id]
     _find(qtbot, w, 2)
     assert other.row.id in {r.keeper for r in page.groups_model.rows}
     w.tabs.setCurrentIndex(0)

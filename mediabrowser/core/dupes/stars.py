@@ -250,9 +250,13 @@ def _space(ctx: Context, items: list[MediaItem]) -> str | None:
 
 
 def _cosines(ctx: Context, space: str, keeper: int, ids: list[int]) -> dict[int, float]:
+    return cosines_to(ctx.lib, space, keeper, ids)
+
+
+def cosines_to(lib: Library, space: str, keeper: int, ids: list[int]) -> dict[int, float]:
     """file id → best cosine between its vectors and the keeper's (segments: the best pair),
     read in one query."""
-    store = ctx.lib.store
+    store = lib.store
     got = store.vectors_by_labels(store.labels_of_files(ids), space, present=False)
     mine = got.matrix[got.file_ids == keeper]
     if not len(mine):
@@ -277,3 +281,40 @@ def _differs(ctx: Context, keeper: MediaItem, it: MediaItem) -> bool:
 def _look(item: MediaItem) -> tuple[int, str, bool, int]:
     return item.id, item.path, item.kind == MediaKind.VIDEO, max(item.width or 0,
                                                                 item.height or 0)
+
+
+def rescore(lib: Library, group_id: int, keeper_id: int) -> None:
+    """Score a kept group's members against its new keeper (the person chose another)."""
+    from mediabrowser.core.dupes import decisions
+    from mediabrowser.core.embed.registry import get_spec
+
+    ids = [f for f, _s in decisions.group_members(lib.store, group_id)]
+    rows = lib.store.files_by_ids(ids)
+    keeper = rows.get(keeper_id)
+    if keeper is None:
+        return
+    space = get_spec(lib.answering_model(keeper.kind)).index_space
+    cos = cosines_to(lib, space, keeper_id, ids)
+    calibration = lib.calibration(space)
+    turned = TurnChecker(lib, space) if keeper.kind == "image" else None
+    low = [f for f in ids if f != keeper_id and float(calibration.score(cos.get(f, -1.0)))
+           < SAME_SCORE]
+    maybe = turned.alike(keeper_id, low) if turned is not None and low else set()
+    scores: list[tuple[float, int, int]] = []
+    for f in ids:
+        row = rows.get(f)
+        if row is None:
+            continue
+        if f == keeper_id or (keeper.full_hash and row.full_hash == keeper.full_hash):
+            score = 1.0
+        else:
+            x = cos.get(f, -1.0)
+            if turned is not None and f in maybe:
+                x = max(x, turned.cosine(keeper_id, f) or -1.0)
+            score = round(min(float(calibration.score(x)), 0.999999), 6)
+        scores.append((score, f, group_id))
+    freed = sum(r.size for f, r in rows.items() if f != keeper_id)
+    with lib.store.transaction() as conn:
+        conn.executemany("UPDATE dup_members SET score = ? WHERE file_id = ? AND group_id = ?",
+                         scores)
+        conn.execute("UPDATE dup_groups SET bytes = ? WHERE id = ?", (freed, group_id))

@@ -18,10 +18,11 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from mediabrowser.core.dupes import decisions
-from mediabrowser.core.dupes.actions import Action, can_undo_trash
+from mediabrowser.core.dupes.actions import Action
 from mediabrowser.core.dupes.keeper import keeper_reason
 from mediabrowser.core.format import format_size
 from mediabrowser.core.library import Library
+from mediabrowser.gui.duplicates.cleanup import CleanupActions
 from mediabrowser.gui.duplicates.group_model import GroupRole
 from mediabrowser.gui.duplicates.page import DuplicatesPage
 from mediabrowser.gui.workers import GeneratorWorker, call_later
@@ -34,7 +35,7 @@ def _ask(parent: QWidget, title: str, text: str) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
-class DuplicatesController(QObject):
+class DuplicatesController(QObject, CleanupActions):
     changed_library = Signal()  # files were moved or put back: the grid should refresh
     finished = Signal()  # a search for duplicates ended (found, cancelled or failed)
 
@@ -218,18 +219,22 @@ class DuplicatesController(QObject):
     def set_keeper(self, file_id: int) -> None:
         if self.group is None or self.worker is not None:
             return
+        from mediabrowser.core.dupes.stars import rescore
+
         others = [r.id for r, _s, _i in self.members if r.id != file_id]
-        store = self.work_lib.store
+        lib, gid = self.work_lib, self.group.id
         row = self.page.groups.currentIndex().row()
 
+        def write() -> None:
+            decisions.choose_keeper(lib.store, file_id, others)
+            rescore(lib, gid, file_id)  # the scores shown are against the keeper
+
         def then(_none: Any) -> None:
-            # Scores are against the keeper: the next Find measures them from the new one.
             self.refresh(keep_row=row)
             self.status("Keeping the chosen copy (remembered for the next search)")
 
         # Not at once: the click that chose it is still being delivered to its card.
-        QTimer.singleShot(0, lambda: self._write(
-            lambda: decisions.choose_keeper(store, file_id, others), then))
+        QTimer.singleShot(0, lambda: self._write(write, then))
 
     def not_duplicates(self) -> None:
         if self.group is None or self.worker is not None:
@@ -257,124 +262,6 @@ class DuplicatesController(QObject):
             model.fetchMore()
         if row < model.rowCount():
             self.page.groups.setCurrentIndex(model.index(row))
-
-    # ---- clean-up ---------------------------------------------------------------------------
-    def trash_group(self) -> None:
-        if self.group is None:
-            return
-        others = self._others()
-        size = sum(r.size for r in others)
-        if self.confirm("Move to Trash", f"Move {len(others)} file{'s' * (len(others) != 1)} "
-                        f"({format_size(size)}) to the trash, keeping "
-                        f"{self._keeper_name()}?{_undo_note()}"):
-            self._run_action("trash", self._plan())
-
-    def _plan(self) -> list[tuple[int, list[int]]]:
-        assert self.group is not None
-        return [(self.group.keeper, [r.id for r in self._others()])]
-
-    def move_group(self) -> None:
-        if self.group is None:
-            return
-        others = self._others()
-        folder = self.choose_folder()
-        if not folder:
-            return
-        size = sum(r.size for r in others)
-        if self.confirm("Move to Folder", f"Move {len(others)} file{'s' * (len(others) != 1)} "
-                        f"({format_size(size)}) into {folder}, keeping "
-                        f"{self._keeper_name()}?"):
-            self._run_action("move", self._plan(), folder)
-
-    def trash_all(self) -> None:
-        n, extra, size = decisions.listing_totals(self.lib.store)
-        if not extra:
-            return
-        if self.confirm("Move to Trash", f"Move {extra} extra cop{'ies' if extra != 1 else 'y'} "
-                        f"({format_size(size)}) of {n} group{'s' * (n != 1)} to the trash, "
-                        f"keeping one file of each?{_undo_note()}"):
-            plan: dict[int, tuple[int, list[int]]] = {}
-            for gid, keeper, fid in self.lib.store.conn.execute(
-                    "SELECT g.id, g.keeper, m.file_id FROM dup_members m JOIN dup_groups g "
-                    "ON g.id = m.group_id WHERE m.file_id != g.keeper ORDER BY g.id"):
-                plan.setdefault(gid, (keeper, []))[1].append(fid)
-            self._run_action("trash", list(plan.values()))
-
-    def _keeper_name(self) -> str:
-        from mediabrowser.core.filenames import display_name
-
-        assert self.group is not None
-        keeper = next((r for r, _s, _i in self.members if r.id == self.group.keeper), None)
-        return display_name(keeper.path) if keeper is not None else "the keeper"
-
-    def _run_action(self, kind: str, plan: list[tuple[int, list[int]]],
-                    folder: str | None = None) -> None:
-        from mediabrowser.core.dupes.actions import move_files, trash_files
-
-        if self.worker is not None:
-            return
-        lib = self.work_lib
-        row = max(self.page.groups.currentIndex().row(), 0)
-        fn = (lambda: trash_files(lib, plan)) if kind == "trash" else \
-            (lambda: move_files(lib, plan, folder or ""))
-        self.page.setEnabled(False)
-        self.status("Moving files to the trash…" if kind == "trash" else "Moving files…")
-        call_later(self.pool, fn, lambda action: self._acted(action, row), self._action_failed)
-
-    def _acted(self, action: Action, row: int) -> None:
-        self.page.setEnabled(True)
-        undoable = action.moved and (action.kind != "trash" or can_undo_trash())
-        if undoable:
-            self.undo_stack.append(action)
-        where = "to the trash" if action.kind == "trash" else "to the folder"
-        text = f"Moved {len(action.moved)} file{'s' * (len(action.moved) != 1)} " \
-               f"({format_size(action.bytes)}) {where}"
-        if action.protected:
-            text += f"; {action.protected} kept (in a reference folder, or chosen to keep)"
-        if action.problems:
-            first = action.problems[0]
-            text += f"; {len(action.problems)} left in place ({first.path}: {first.reason})"
-        if action.moved:
-            text += " — Undo puts them back" if undoable else \
-                " — they can be put back from the system trash"
-        self.status(text)
-        self.refresh(keep_row=row)
-        self.changed_library.emit()
-
-    def _action_failed(self, reason: str) -> None:
-        self.page.setEnabled(True)
-        self.status(f"That did not work: {reason}")
-        self.refresh()
-
-    def undo(self) -> None:
-        from mediabrowser.core.dupes.actions import undo
-
-        if not self.undo_stack or not self.page.isEnabled():
-            return
-        action = self.undo_stack.pop()
-        lib = self.work_lib
-        self.page.setEnabled(False)
-
-        def done(problems: list) -> None:
-            self.page.setEnabled(True)
-            back = len(action.moved) - len(problems)
-            text = f"Put back {back} file{'s' * (back != 1)}"
-            if problems:
-                text += f"; {len(problems)} could not be ({problems[0].path}: " \
-                        f"{problems[0].reason})"
-            self.status(text)
-            self.refresh()
-            if action.groups:  # show the group that came back
-                row = self.page.groups_model.row_of(action.groups[0].id)
-                if row is not None:
-                    self.page.groups.setCurrentIndex(self.page.groups_model.index(row))
-            self.changed_library.emit()
-
-        def failed(reason: str) -> None:
-            self.undo_stack.append(action)  # nothing was put back: it can be tried again
-            self._action_failed(reason)
-
-        call_later(self.pool, lambda: undo(lib, action), done, failed)
 
     # ---- reference folders ------------------------------------------------------------------
     def _fill_reference_menu(self) -> None:
@@ -417,8 +304,3 @@ def _when(settings: dict) -> str:
     at = settings.get("at")
     where = f" in {settings['in'][0]}" if settings.get("in") else ""
     return where + (f" (found {time.strftime('%H:%M', time.localtime(at))})" if at else "")
-
-
-def _undo_note() -> str:
-    return "\n\nUndo puts them back." if can_undo_trash() else \
-        "\n\nThey can be put back from the system trash."

@@ -1,0 +1,160 @@
+"""The Duplicates tab's clean-up: trash or move the copies of a group or of every group,
+naming the count and bytes and asking once, then undo. A mixin over the tab's controller
+(controller.py), whose work thread does the moving."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QThreadPool
+
+from mediabrowser.core.dupes import decisions
+from mediabrowser.core.dupes.actions import Action, can_undo_trash
+from mediabrowser.core.format import format_size
+from mediabrowser.core.library import Library
+from mediabrowser.gui.workers import GeneratorWorker, call_later
+
+
+class CleanupActions:
+    page: Any
+    lib: Library
+    work_lib: Library
+    pool: QThreadPool
+    worker: GeneratorWorker | None
+    group: decisions.GroupRow | None
+    members: list[tuple[Any, float, bool]]
+    undo_stack: list[Action]
+    status: Callable[[str], None]
+    confirm: Callable[[str, str], bool]
+    choose_folder: Callable[[], str]
+    changed_library: Any
+
+    def refresh(self, keep_row: int = 0) -> None:
+        raise NotImplementedError
+
+    def _others(self) -> list[Any]:
+        raise NotImplementedError
+
+    # ---- clean-up ---------------------------------------------------------------------------
+    def trash_group(self) -> None:
+        if self.group is None:
+            return
+        others = self._others()
+        size = sum(r.size for r in others)
+        if self.confirm("Move to Trash", f"Move {len(others)} file{'s' * (len(others) != 1)} "
+                        f"({format_size(size)}) to the trash, keeping "
+                        f"{self._keeper_name()}?{_undo_note()}"):
+            self._run_action("trash", self._plan())
+
+    def _plan(self) -> list[tuple[int, list[int]]]:
+        assert self.group is not None
+        return [(self.group.keeper, [r.id for r in self._others()])]
+
+    def move_group(self) -> None:
+        if self.group is None:
+            return
+        others = self._others()
+        folder = self.choose_folder()
+        if not folder:
+            return
+        size = sum(r.size for r in others)
+        if self.confirm("Move to Folder", f"Move {len(others)} file{'s' * (len(others) != 1)} "
+                        f"({format_size(size)}) into {folder}, keeping "
+                        f"{self._keeper_name()}?"):
+            self._run_action("move", self._plan(), folder)
+
+    def trash_all(self) -> None:
+        n, extra, size = decisions.listing_totals(self.lib.store)
+        if not extra:
+            return
+        if self.confirm("Move to Trash", f"Move {extra} extra cop{'ies' if extra != 1 else 'y'} "
+                        f"({format_size(size)}) of {n} group{'s' * (n != 1)} to the trash, "
+                        f"keeping one file of each?{_undo_note()}"):
+            plan: dict[int, tuple[int, list[int]]] = {}
+            for gid, keeper, fid in self.lib.store.conn.execute(
+                    "SELECT g.id, g.keeper, m.file_id FROM dup_members m JOIN dup_groups g "
+                    "ON g.id = m.group_id WHERE m.file_id != g.keeper ORDER BY g.id"):
+                plan.setdefault(gid, (keeper, []))[1].append(fid)
+            self._run_action("trash", list(plan.values()))
+
+    def _keeper_name(self) -> str:
+        from mediabrowser.core.filenames import display_name
+
+        assert self.group is not None
+        keeper = next((r for r, _s, _i in self.members if r.id == self.group.keeper), None)
+        return display_name(keeper.path) if keeper is not None else "the keeper"
+
+    def _run_action(self, kind: str, plan: list[tuple[int, list[int]]],
+                    folder: str | None = None) -> None:
+        from mediabrowser.core.dupes.actions import move_files, trash_files
+
+        if self.worker is not None:
+            return
+        lib = self.work_lib
+        row = max(self.page.groups.currentIndex().row(), 0)
+        fn = (lambda: trash_files(lib, plan)) if kind == "trash" else \
+            (lambda: move_files(lib, plan, folder or ""))
+        self.page.setEnabled(False)
+        self.status("Moving files to the trash…" if kind == "trash" else "Moving files…")
+        call_later(self.pool, fn, lambda action: self._acted(action, row), self._action_failed)
+
+    def _acted(self, action: Action, row: int) -> None:
+        self.page.setEnabled(True)
+        undoable = action.moved and (action.kind != "trash" or can_undo_trash())
+        if undoable:
+            self.undo_stack.append(action)
+        where = "to the trash" if action.kind == "trash" else "to the folder"
+        text = f"Moved {len(action.moved)} file{'s' * (len(action.moved) != 1)} " \
+               f"({format_size(action.bytes)}) {where}"
+        if action.protected:
+            text += f"; {action.protected} kept (in a reference folder, or chosen to keep)"
+        if action.problems:
+            first = action.problems[0]
+            text += f"; {len(action.problems)} left in place ({first.path}: {first.reason})"
+        if action.moved:
+            text += " — Undo puts them back" if undoable else \
+                " — they can be put back from the system trash"
+        self.status(text)
+        self.refresh(keep_row=row)
+        self.changed_library.emit()
+
+    def _action_failed(self, reason: str) -> None:
+        self.page.setEnabled(True)
+        self.status(f"That did not work: {reason}")
+        self.refresh()
+
+    def undo(self) -> None:
+        from mediabrowser.core.dupes.actions import undo
+
+        if not self.undo_stack or not self.page.isEnabled():
+            return
+        action = self.undo_stack.pop()
+        lib = self.work_lib
+        self.page.setEnabled(False)
+
+        def done(problems: list) -> None:
+            self.page.setEnabled(True)
+            back = len(action.moved) - len(problems)
+            text = f"Put back {back} file{'s' * (back != 1)}"
+            if problems:
+                text += f"; {len(problems)} could not be ({problems[0].path}: " \
+                        f"{problems[0].reason})"
+            self.status(text)
+            self.refresh()
+            if action.groups:  # show the group that came back
+                row = self.page.groups_model.row_of(action.groups[0].id)
+                if row is not None:
+                    self.page.groups.setCurrentIndex(self.page.groups_model.index(row))
+            self.changed_library.emit()
+
+        def failed(reason: str) -> None:
+            self.undo_stack.append(action)  # nothing was put back: it can be tried again
+            self._action_failed(reason)
+
+        call_later(self.pool, lambda: undo(lib, action), done, failed)
+
+
+def _undo_note() -> str:
+    return "\n\nUndo puts them back." if can_undo_trash() else \
+        "\n\nThey can be put back from the system trash."
