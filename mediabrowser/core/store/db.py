@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ def connect(path: Path) -> sqlite_utils.Database:
     conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None,
                            check_same_thread=False)
     db = sqlite_utils.Database(conn)
-    conn.execute("PRAGMA journal_mode=WAL")
+    _wal(conn)
     conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across process kills
     conn.execute("PRAGMA foreign_keys=ON")
     # The B-tree pages a search walks to fetch k vectors by label stay in memory (32 MB).
@@ -29,6 +30,21 @@ def connect(path: Path) -> sqlite_utils.Database:
     conn.create_function("mb_name_key", 1, name_key, deterministic=True)
     migrate(conn)
     return db
+
+
+def _wal(conn: sqlite3.Connection, wait: float = 30.0) -> None:
+    """Switch to WAL. Switching needs the database to itself, and SQLite does not wait for
+    that as it waits for other locks: another process that is migrating the same old library
+    makes it fail at once, so it is asked again until `wait` runs out."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def rows_in(conn: sqlite3.Connection, sql: str, values: Iterable[Any],
