@@ -38,58 +38,43 @@ def photo_set(folder: Path, names: tuple[str, ...], strength: str = "A") -> list
     crops, turns and regions), to confirm on what the "A" set chose."""
     folder.mkdir(parents=True, exist_ok=True)
     out: list[Labelled] = []
-    T = Image.Transpose
     for name in names:
         src = mediamaker.sample_photo(name).convert("RGB")
-        w, h = src.size
         orig = folder / f"{name}.jpg"
         if not orig.exists():
             src.save(orig, quality=92)
         out.append(Labelled(orig, name, "original"))
-        if strength == "B":
-            out += _photo_set_b(folder, name, src, orig)
-            continue
-        makers = {
-            "resized": (".jpg", src.resize((w * 2 // 3, h * 2 // 3), Image.Resampling.LANCZOS)),
-            "recompressed": (".jpg", src),
-            "cropped": (".jpg", src.crop((w // 20, h // 20, w - w // 20, h - h // 20))),
-            "rotated90": (".jpg", src.transpose(T.ROTATE_90)),
-            "rotated180": (".jpg", src.transpose(T.ROTATE_180)),
-            "mirrored": (".jpg", src.transpose(T.FLIP_LEFT_RIGHT)),
-            "png": (".png", src),
-            "webp": (".webp", src),
-        }
-        for variant, (ext, im) in makers.items():
-            p = folder / "copies" / f"{name}_{variant}{ext}"
-            if not p.exists():
-                p.parent.mkdir(exist_ok=True)
-                quality = 45 if variant == "recompressed" else 88
-                if ext == ".png":
-                    im.save(p)
-                else:
-                    im.save(p, quality=quality)
-            out.append(Labelled(p, name, variant))
-        same = folder / "copies" / f"{name} copy.jpg"
-        if not same.exists():
-            shutil.copyfile(orig, same)
-        out.append(Labelled(same, name, "identical"))
-        looks = {  # another part of the scene, and a close-up: alike, not the same picture
-            "detail": src.crop((0, 0, w * 11 // 20, h * 11 // 20)).resize((w, h)),
-            "zoomed": src.crop((w // 4, h // 4, w * 3 // 4, h * 3 // 4)).resize((w, h)),
-        }
-        for variant, im in looks.items():
-            p = folder / "lookalikes" / f"{name}_{variant}.jpg"
-            if not p.exists():
-                p.parent.mkdir(exist_ok=True)
-                im.save(p, quality=90)
-            out.append(Labelled(p, f"{name}/{variant}", variant))
+        copies, copy_name, looks = (_set_b if strength == "B" else _set_a)(src)
+        out += _write(folder, name, orig, copies, copy_name.format(name=name), looks)
     return out
 
 
-def _photo_set_b(folder: Path, name: str, src: Image.Image, orig: Path) -> list[Labelled]:
+Copies = dict[str, tuple[str, Image.Image, int]]  # variant → (extension, picture, quality)
+
+
+def _set_a(src: Image.Image) -> tuple[Copies, str, dict[str, Image.Image]]:
     T = Image.Transpose
     w, h = src.size
-    out = []
+    copies = {
+        "resized": (".jpg", src.resize((w * 2 // 3, h * 2 // 3), Image.Resampling.LANCZOS), 88),
+        "recompressed": (".jpg", src, 45),
+        "cropped": (".jpg", src.crop((w // 20, h // 20, w - w // 20, h - h // 20)), 88),
+        "rotated90": (".jpg", src.transpose(T.ROTATE_90), 88),
+        "rotated180": (".jpg", src.transpose(T.ROTATE_180), 88),
+        "mirrored": (".jpg", src.transpose(T.FLIP_LEFT_RIGHT), 88),
+        "png": (".png", src, 0),
+        "webp": (".webp", src, 88),
+    }
+    looks = {  # another part of the scene, and a close-up: alike, not the same picture
+        "detail": src.crop((0, 0, w * 11 // 20, h * 11 // 20)).resize((w, h)),
+        "zoomed": src.crop((w // 4, h // 4, w * 3 // 4, h * 3 // 4)).resize((w, h)),
+    }
+    return copies, "{name} copy.jpg", looks
+
+
+def _set_b(src: Image.Image) -> tuple[Copies, str, dict[str, Image.Image]]:
+    T = Image.Transpose
+    w, h = src.size
     copies = {
         "resized": (".jpg", src.resize((w * 2 // 5, h * 2 // 5), Image.Resampling.BICUBIC), 85),
         "recompressed": (".jpg", src, 25),
@@ -100,6 +85,18 @@ def _photo_set_b(folder: Path, name: str, src: Image.Image, orig: Path) -> list[
         "bmp": (".bmp", src, 0),
         "webp": (".webp", src, 50),
     }
+    looks = {
+        "corner": src.crop((w * 2 // 5, h * 2 // 5, w, h)).resize((w, h)),
+        "centre": src.crop((w * 3 // 10, h * 3 // 10, w * 7 // 10, h * 7 // 10)).resize((w, h)),
+    }
+    return copies, "Copy of {name}.jpg", looks
+
+
+def _write(folder: Path, name: str, orig: Path, copies: Copies, copy_name: str,
+           looks: dict[str, Image.Image]) -> list[Labelled]:
+    """The copies (quality 0: a format without one), a byte copy and the look-alikes, each
+    written once."""
+    out = []
     for variant, (ext, im, quality) in copies.items():
         p = folder / "copies" / f"{name}_{variant}{ext}"
         if not p.exists():
@@ -109,14 +106,10 @@ def _photo_set_b(folder: Path, name: str, src: Image.Image, orig: Path) -> list[
             else:
                 im.save(p)
         out.append(Labelled(p, name, variant))
-    same = folder / "copies" / f"Copy of {name}.jpg"
+    same = folder / "copies" / copy_name
     if not same.exists():
         shutil.copyfile(orig, same)
     out.append(Labelled(same, name, "identical"))
-    looks = {
-        "corner": src.crop((w * 2 // 5, h * 2 // 5, w, h)).resize((w, h)),
-        "centre": src.crop((w * 3 // 10, h * 3 // 10, w * 7 // 10, h * 7 // 10)).resize((w, h)),
-    }
     for variant, im in looks.items():
         p = folder / "lookalikes" / f"{name}_{variant}.jpg"
         if not p.exists():

@@ -186,7 +186,7 @@ def undo(lib: Library, action: Action) -> list[FileProblem]:
             continue
         try:
             os.makedirs(os.path.dirname(m.original), exist_ok=True)
-            _move_no_clobber(m.now, _Single(Path(m.original)))
+            _move_no_clobber(m.now, iter([Path(m.original)]))
         except FileExistsError:
             problems.append(FileProblem(m.original, "another file is at its old place now",
                                         "undo"))
@@ -225,8 +225,6 @@ def _move_no_clobber(src: str, candidates: Iterator[Path]) -> Path:
         try:
             fd = os.open(dest, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         except FileExistsError:
-            if _only_one(candidates):
-                raise
             continue
         os.close(fd)
         try:
@@ -244,23 +242,6 @@ def _move_no_clobber(src: str, candidates: Iterator[Path]) -> Path:
             raise
         return dest
     raise FileExistsError(errno.EEXIST, "no free name")
-
-
-def _only_one(candidates: Iterator[Path]) -> bool:
-    return isinstance(candidates, _Single)
-
-
-class _Single(Iterator[Path]):
-    """One name only (undo: the file's own old place)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path: Path | None = path
-
-    def __next__(self) -> Path:
-        if self.path is None:
-            raise StopIteration
-        p, self.path = self.path, None
-        return p
 
 
 def can_undo_trash() -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from mediabrowser.core.filenames import from_db
 from mediabrowser.core.index.space import SpaceIndex
 from mediabrowser.core.library import Library
 from mediabrowser.core.media.hashing import full_hash
@@ -64,8 +65,6 @@ def identical_sets(lib: Library, seeds: Iterable[int] | None, cancel: CancelToke
     by_fast: dict[str, list[tuple[int, str | None, str]]] = {}
     for fid, fast, full, path in rows:
         by_fast.setdefault(fast, []).append((fid, full, path))
-    from mediabrowser.core.filenames import from_db
-
     fulls: dict[int, str] = {}
     computed: dict[int, str] = {}
     done, total = 0, sum(len(v) for v in by_fast.values())
@@ -96,8 +95,6 @@ def identical_sets(lib: Library, seeds: Iterable[int] | None, cancel: CancelToke
 def _aliases(lib: Library, ids: list[int]) -> set[int]:
     """Of files that are one file on disk (same device and inode), all but one: the one kept
     is not a symbolic link, then has the shortest path."""
-    from mediabrowser.core.filenames import from_db
-
     by_inode: dict[tuple[int, int], list[tuple[bool, int, bytes, int]]] = {}
     for fid, path in rows_in(lib.store.conn, "SELECT id, path FROM files WHERE id IN", ids):
         p = from_db(path)

@@ -17,13 +17,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from mediabrowser.core.dupes.edges import Pairs
 from mediabrowser.core.filenames import from_db
 from mediabrowser.core.library import Library
 from mediabrowser.core.media.decode import load_image
-from mediabrowser.core.media.grey import SIDE, grey_of, store_grey, summaries
+from mediabrowser.core.media.grey import SIDE, SYMMETRIES, grey_of, store_grey, summaries
 from mediabrowser.core.store.db import rows_in
 from mediabrowser.core.types import CancelToken, MediaError, Progress
 
@@ -31,12 +30,7 @@ CANDIDATE_COS = 0.97  # the turn-invariant summaries of two copies are this alik
 MATCH = 0.9  # and the grey pictures, one turned onto the other, correlate this well
 K = 10
 CHUNK = 50_000
-T = Image.Transpose
-# The seven turns and mirror images, as done on a grey array (numpy) and on a photo (PIL).
-TURNS = ((lambda a: np.rot90(a, 1), T.ROTATE_90), (lambda a: np.rot90(a, 2), T.ROTATE_180),
-         (lambda a: np.rot90(a, 3), T.ROTATE_270), (lambda a: a[:, ::-1], T.FLIP_LEFT_RIGHT),
-         (lambda a: a[::-1, :], T.FLIP_TOP_BOTTOM), (lambda a: a.T, T.TRANSPOSE),
-         (lambda a: np.rot90(a, 2).T, T.TRANSVERSE))
+TURNS = SYMMETRIES[1:]  # (on a grey array, as the photo's transpose)
 _FRESH = ("FROM files f JOIN dup_pixels d ON d.file_id = f.id WHERE f.status = 'ok' "
           "AND f.kind = 'image' AND d.size = f.size AND d.mtime = f.mtime")
 

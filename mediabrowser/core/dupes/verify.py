@@ -19,15 +19,13 @@ from typing import Any
 import numpy as np
 
 from mediabrowser.core.media.decode import load_image
+from mediabrowser.core.media.grey import SYMMETRIES
 from mediabrowser.core.media.video import video_poster
 from mediabrowser.core.types import MediaError
 
 SIDE = 384  # px of the longer side the photos are compared at
 MIN_INLIERS = 12
-# The square's eight symmetries, on a grey array (as core/dupes/turned.py's).
-_TURNS = (lambda a: a, lambda a: np.rot90(a, 1), lambda a: np.rot90(a, 2),
-          lambda a: np.rot90(a, 3), lambda a: a[:, ::-1], lambda a: a[::-1, :], lambda a: a.T,
-          lambda a: np.rot90(a, 2).T)
+_TURNS = [turn for turn, _pil in SYMMETRIES]
 SAME_CORRELATION = 0.9
 SAME_COVERAGE = 0.7  # of each photo's area: a 5 % crop on every side keeps 81 %
 

@@ -106,9 +106,8 @@ class DuplicatesController(QObject, CleanupActions):
         if g is None:
             return
         self.group = g
-        rows = self.lib.store.files_by_ids([f for f, _s in decisions.group_members(
-            self.lib.store, g.id)])
         members = decisions.group_members(self.lib.store, g.id)
+        rows = self.lib.store.files_by_ids([f for f, _s in members])
         keeper = rows.get(g.keeper)
         self.members = []
         for fid, score in sorted(members, key=lambda m: (m[0] != g.keeper, -m[1])):

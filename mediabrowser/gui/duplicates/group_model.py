@@ -36,15 +36,14 @@ class GroupListModel(QAbstractListModel):
     def reload(self) -> None:
         self.beginResetModel()
         self.rows, self._keepers, self._more = [], {}, True
-        self._load_page()
+        self.rows = self._next_page()
         self.endResetModel()
 
-    def _load_page(self) -> list[decisions.GroupRow]:
+    def _next_page(self) -> list[decisions.GroupRow]:
         after = self.rows[-1].id if self.rows else 0
         page = decisions.page_groups(self.store, after, PAGE)
         self._more = len(page) == PAGE
         self._keepers.update(self.store.files_by_ids([g.keeper for g in page]))
-        self.rows += page
         return page
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
@@ -53,12 +52,9 @@ class GroupListModel(QAbstractListModel):
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid() or not self._more:
             return
-        after = self.rows[-1].id if self.rows else 0
-        page = decisions.page_groups(self.store, after, PAGE)
-        self._more = len(page) == PAGE
+        page = self._next_page()
         if not page:
             return
-        self._keepers.update(self.store.files_by_ids([g.keeper for g in page]))
         self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(page) - 1)
         self.rows += page
         self.endInsertRows()
