@@ -34,6 +34,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 
 
+# Where Debian's opencv-doc and tuxpaint-stamps-default put their files (apt-get install them,
+# or unpack their .deb files and give --films / --stamps).
+FILMS = Path("/usr/share/doc/opencv-doc/examples/data")
+STAMPS = Path("/usr/share/tuxpaint/stamps")
+
+
 def quality(media: Path, strength: str = "A") -> dict:
     from mediabrowser import dupe_media, mediamaker
 
@@ -47,7 +53,27 @@ def quality(media: Path, strength: str = "A") -> dict:
     return _measure(media, files)
 
 
-def _measure(media: Path, files: list) -> dict:
+def lookalikes(media: Path, which: str) -> dict:
+    """Many distinct pictures of one kind on plain backgrounds (and clips of other moments of
+    one static-camera film), a few of them copied: choose on the rendered set and vtest.avi,
+    confirm on Tux Paint's stamps and tree.avi."""
+    from mediabrowser import lookalike_media as lm
+
+    if which == "looks-A":
+        files = lm.lookalike_set(media / "photos", lm.rendered_pictures(), "A")
+        film = FILMS / "vtest.avi"
+        starts: tuple[float, ...] = (2, 5, 8, 11, 20, 23)
+    else:
+        files = lm.lookalike_set(media / "photos", lm.stamp_pictures(STAMPS), "B")
+        film = FILMS / "tree.avi"
+        starts = (1, 3.5, 6, 8.5, 14, 16.5)
+    if film.exists():
+        files += lm.moments_set(media / "videos", film, starts)
+    return _measure(media, files, levels=(0.9,))
+
+
+def _measure(media: Path, files: list, levels: tuple[float, ...] = (0.85, 0.9, 0.93, 0.95)
+             ) -> dict:
     from mediabrowser.core.dupes import grouping, stars
     from mediabrowser.core.jobs.driver import drive
     from mediabrowser.core.jobs.pipeline import index_job
@@ -62,7 +88,7 @@ def _measure(media: Path, files: list) -> dict:
         lib.lock_for_writing()
         drive(index_job(lib, [str(media)]))
         out = {"files": len(files), "levels": {}}
-        for level in (0.85, 0.9, 0.93, 0.95):
+        for level in levels:
             grouping.SAME_SCORE = stars.SAME_SCORE = level
             t0 = time.perf_counter()
             report = drive(grouping.find_duplicates_job(lib, "same"))
@@ -197,13 +223,22 @@ def main() -> int:
     ap.add_argument("what", choices=("quality", "scale"))
     ap.add_argument("--media", type=Path, default=Path(tempfile.gettempdir()) / "mb-dupe-media")
     ap.add_argument("--items", type=int, default=100_000)
-    ap.add_argument("--set", choices=("A", "B"), default="A",
-                    help="B: photos copied and cut another way, to confirm what A chose")
+    ap.add_argument("--set", choices=("A", "B", "looks-A", "looks-B"), default="A",
+                    help="B: photos copied and cut another way, to confirm what A chose; "
+                    "looks-A / looks-B: many look-alikes, few copies (rendered here / "
+                    "Debian's packages)")
+    ap.add_argument("--films", type=Path, help="folder holding vtest.avi and tree.avi")
+    ap.add_argument("--stamps", type=Path, help="Tux Paint's stamps folder")
     ap.add_argument("--dir", type=Path)
     a = ap.parse_args()
+    global FILMS, STAMPS
+    FILMS, STAMPS = a.films or FILMS, a.stamps or STAMPS
     if a.what == "quality":
-        media = a.media if a.set == "A" else a.media.with_name(a.media.name + "-B")
-        print(json.dumps(quality(media, a.set), indent=1))
+        media = a.media if a.set == "A" else a.media.with_name(f"{a.media.name}-{a.set}")
+        if a.set.startswith("looks"):
+            print(json.dumps(lookalikes(media, a.set), indent=1))
+        else:
+            print(json.dumps(quality(media, a.set), indent=1))
     else:
         folder = a.dir or Path(tempfile.gettempdir()) / f"mb-dupe-scale-{a.items}"
         print(json.dumps(scale(folder, a.items), indent=1))

@@ -15,13 +15,44 @@ from mediabrowser.core.store.repo import Store
 
 
 # ---- "not duplicates" ---------------------------------------------------------------------
-def mark_not_duplicates(store: Store, file_ids: Iterable[int]) -> None:
-    """These files are not copies of one another: no run groups any two of them again."""
+def mark_not_duplicates(store: Store, file_ids: Iterable[int]) -> list[tuple[int, int]]:
+    """These files are not copies of one another: no run groups any two of them again.
+    Returns the pairs newly marked (what undo takes back)."""
     ids = sorted(set(int(x) for x in file_ids))
     now = time.time()
+    pairs = list(itertools.combinations(ids, 2))
     with store.transaction() as c:
+        known = {(a, b) for a, b in rows_in(c, "SELECT a, b FROM dup_not WHERE a IN", ids)}
+        fresh = [p for p in pairs if p not in known]
         c.executemany("INSERT OR IGNORE INTO dup_not (a, b, at) VALUES (?, ?, ?)",
-                      [(a, b, now) for a, b in itertools.combinations(ids, 2)])
+                      [(a, b, now) for a, b in fresh])
+    return fresh
+
+
+def unmark_pairs(store: Store, pairs: Iterable[tuple[int, int]]) -> None:
+    with store.transaction() as c:
+        c.executemany("DELETE FROM dup_not WHERE a = ? AND b = ?",
+                      [(min(a, b), max(a, b)) for a, b in pairs])
+
+
+@dataclass(frozen=True)
+class NotDuplicateSet:
+    """Files marked "not duplicates" together (one click), newest first."""
+
+    at: float
+    file_ids: list[int]
+    pairs: list[tuple[int, int]]
+
+
+def not_duplicate_sets(store: Store, limit: int = 200) -> list[NotDuplicateSet]:
+    """The newest `limit` markings (files marked together share the time they were marked)."""
+    out: dict[float, list[tuple[int, int]]] = {}
+    for a, b, at in store.conn.execute("SELECT a, b, at FROM dup_not ORDER BY at DESC, a, b"):
+        if at not in out and len(out) >= limit:
+            break
+        out.setdefault(at, []).append((a, b))
+    return [NotDuplicateSet(at, sorted({x for p in pairs for x in p}), pairs)
+            for at, pairs in out.items()]
 
 
 def unmark_not_duplicates(store: Store, file_ids: Iterable[int]) -> None:

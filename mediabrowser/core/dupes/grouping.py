@@ -30,6 +30,7 @@ from mediabrowser.core.dupes.stars import (
     Member,
     same_groups,
     similar_groups,
+    verified_edges,
 )
 from mediabrowser.core.dupes.turned import TurnChecker, turned_pairs
 from mediabrowser.core.embed.registry import get_spec
@@ -131,7 +132,9 @@ def find_duplicates_job(lib: Library, tier: str = SAME, paths: Sequence[str] | N
         list(reference or ()) + decisions.reference_folders(lib.store),
         decisions.forbidden_pairs(lib.store), verify=tier != IDENTICAL)
     same_cos = {sp: lib.calibration(sp).cosine_for(SAME_SCORE) for sp in {e[3] for e in edges}}
-    groups = same_groups(ctx, identical, [e for e in edges if e[0] >= same_cos[e[3]]],
+    same_edges = yield from verified_edges(ctx, [e for e in edges if e[0] >= same_cos[e[3]]],
+                                           cancel)
+    groups = same_groups(ctx, identical, same_edges,
                          floor_score(tier) if tier == IDENTICAL else SAME_SCORE)
     if tier == SIMILAR_TIER:
         groups = similar_groups(ctx, groups, edges)

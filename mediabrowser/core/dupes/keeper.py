@@ -1,13 +1,28 @@
-"""Which copy of a group to keep: the one the person chose, else one in a reference folder,
-else the largest picture, then the longest, then the oldest (then the larger file, then the
-path, so the choice never depends on the order files were found)."""
+"""Which copy of a group to keep: the best one. The person's choice first, then a copy in a
+reference folder, then the largest picture, then lossless over lossy, then more bits a second
+(audio, video) or a pixel (photos of one format), then an original over a converter's
+re-encode, then the longest (lengths within PAD seconds are equal: encoders pad), then the
+oldest (dates within a minute are equal: the window shows them to the minute), then the larger
+file, then the path, so the choice never depends on the order files were found.
+"""
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
+from mediabrowser.core.media.encoding import Encoding, encoding_of
 from mediabrowser.core.types import MediaItem
+
+PAD = 0.5  # seconds: an MP3's encoder delay and padding, a video's last frame
+BETTER_RATE = 1.1  # a rate this much higher is better quality, not noise between encoders
+
+# The rule each part of keeper_key stands for, as the window says it ("kept (…)").
+REASONS = ("your choice", "in a reference folder", "largest picture", "lossless",
+           "highest quality", "original, not a re-encode", "longest", "oldest",
+           "largest file", "first by name")
 
 
 def under(path: str, folders: Iterable[str]) -> bool:
@@ -20,33 +35,53 @@ def under(path: str, folders: Iterable[str]) -> bool:
     return False
 
 
-def keeper_key(item: MediaItem, chosen: Iterable[int] = (), reference: Sequence[str] = ()
-               ) -> tuple:
+@lru_cache(maxsize=4096)
+def _encoding(path: str, kind: str, size: int, mtime: float, duration: float | None
+              ) -> Encoding:
+    return encoding_of(path, kind, size, duration)
+
+
+def encoding(item: MediaItem) -> Encoding:
+    return _encoding(item.path, item.kind.value, item.size, item.mtime, item.duration)
+
+
+def keeper_key(item: MediaItem, chosen: Iterable[int] = (), reference: Sequence[str] = (),
+               photo_rates: bool = True) -> tuple:
+    """`photo_rates`: the group's photos share one format, so bytes a pixel say which is the
+    better encode (across formats they say nothing)."""
     pixels = (item.width or 0) * (item.height or 0)
-    # Whole seconds: re-encoding pads a few milliseconds, which must not decide.
+    enc = encoding(item)
+    rate = enc.bits_per_second or (item.size / pixels if pixels and photo_rates else 0.0)
+    # On a log scale: rates within BETTER_RATE of each other mostly tie.
+    step = -math.floor(math.log(rate) / math.log(BETTER_RATE)) if rate > 0 else 0
     return (item.id not in set(chosen), not under(item.path, reference), -pixels,
-            -round(item.duration or 0.0), item.mtime, -item.size, os.fsencode(item.path))
+            not enc.lossless, step, enc.converted,
+            -math.floor((item.duration or 0.0) / PAD + 0.5), math.floor(item.mtime / 60),
+            -item.size, os.fsencode(item.path))
+
+
+def _keys(items: Sequence[MediaItem], chosen: set[int], reference: Sequence[str]
+          ) -> dict[int, tuple]:
+    formats = {os.path.splitext(it.path)[1].lower() for it in items}
+    return {it.id: keeper_key(it, chosen, reference, len(formats) == 1) for it in items}
 
 
 def pick_keeper(items: Sequence[MediaItem], chosen: Iterable[int] = (),
                 reference: Sequence[str] = ()) -> MediaItem:
-    chosen = set(chosen)
-    return min(items, key=lambda it: keeper_key(it, chosen, reference))
+    keys = _keys(items, set(chosen), reference)
+    return min(items, key=lambda it: keys[it.id])
 
 
 def keeper_reason(keeper: MediaItem, items: Sequence[MediaItem], chosen: Iterable[int] = (),
                   reference: Sequence[str] = ()) -> str:
-    """Why this copy is suggested, in a few words for the window."""
-    if keeper.id in set(chosen):
-        return "your choice"
-    if under(keeper.path, reference):
-        return "in a reference folder"
-    others = [it for it in items if it.id != keeper.id]
-    px = (keeper.width or 0) * (keeper.height or 0)
-    if px and all((o.width or 0) * (o.height or 0) < px for o in others):
-        return "largest picture"
-    if keeper.duration and all((o.duration or 0) < keeper.duration - 0.05 for o in others):
-        return "longest"
-    if all(o.mtime > keeper.mtime for o in others):
-        return "oldest"
-    return "first by name"
+    """Which rule chose this copy over the next best, in a few words for the window."""
+    keys = _keys([keeper, *(it for it in items if it.id != keeper.id)], set(chosen), reference)
+    mine = keys[keeper.id]
+    others = [k for i, k in keys.items() if i != keeper.id]
+    if not others:
+        return REASONS[-1]
+    runner_up = min(others)
+    for i, (a, b) in enumerate(zip(mine, runner_up, strict=True)):
+        if a != b:
+            return REASONS[i] if a < b else "your choice"
+    return REASONS[-1]

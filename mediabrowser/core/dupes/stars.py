@@ -14,6 +14,7 @@ never the keeper of its own original's group, and every same group stays whole i
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,11 +25,10 @@ from mediabrowser.core.dupes.unionfind import UnionFind
 from mediabrowser.core.dupes.verify import PhotoVerifier
 from mediabrowser.core.dupes.verify_audio import AudioVerifier
 from mediabrowser.core.library import Library
-from mediabrowser.core.types import MediaItem, MediaKind
+from mediabrowser.core.types import CancelToken, MediaItem, MediaKind, Progress
 
 IDENTICAL, SAME, SIMILAR_TIER = "identical", "same", "similar"
 SAME_SCORE = 0.9  # "the same content", as in search results
-SURE = 0.995  # pairs scoring this high are copies without a second look (verify*.py)
 SIMILAR = 0.7  # "very similar" in search results: near takes, burst shots
 MAX_ROUNDS = 10  # regrouping what left a group (each round only ever has fewer files)
 
@@ -71,6 +71,7 @@ class Context:
         self.photos = PhotoVerifier() if self.verify else None
         self.sounds = AudioVerifier() if self.verify else None
         self.partner: dict[int, int] = {}  # file → the file it is the best match of, mutually
+        self.looked: dict[tuple[int, int], bool | None] = {}  # (a, b), a < b → same copy?
 
 
 def mutual_partners(edges: list[Edge]) -> dict[int, int]:
@@ -227,8 +228,12 @@ def _star(ctx: Context, comp: list[int], floor: float) -> tuple[Group | None, li
             turned = ctx.turned.cosine(keeper.id, it.id)  # a copy saved turned?
             if turned is not None:
                 score = max(score, float(calibration.score(turned)))
-        if SIMILAR <= score < SURE and _differs(ctx, keeper, it):
-            score = min(score, SAME_SCORE - 0.001)  # another shot, take or tone: similar
+        if score >= SIMILAR:
+            verdict = _look_closer(ctx, keeper, it)
+            if verdict is False:  # another shot, take, tone or moment: similar
+                score = min(score, SAME_SCORE - 0.001)
+            elif verdict and floor <= SAME_SCORE:  # its pixels or sound say: a copy
+                score = max(score, SAME_SCORE)
         if score + 1e-9 < floor:
             ejected.append(it.id)
         else:
@@ -268,19 +273,48 @@ def cosines_to(lib: Library, space: str, keeper: int, ids: list[int]) -> dict[in
     return out
 
 
+def verified_edges(ctx: Context, edges: list[Edge], cancel: CancelToken
+                   ) -> Generator[Progress, None, list[Edge]]:
+    """The same-level pairs a second look agrees with (verify*.py), so that look-alikes never
+    join a group through one another; byte-identical pairs need no look."""
+    if ctx.photos is None:
+        return edges
+    rows = ctx.lib.store.files_by_ids({x for _c, a, b, _s in edges for x in (a, b)})
+    out: list[Edge] = []
+    for i, e in enumerate(edges):
+        if i % 16 == 0:
+            cancel.raise_if_cancelled()
+            yield Progress("verify", i, len(edges), message="looking closer at likely copies")
+        _c, a, b, _s = e
+        same_bytes = a in ctx.fulls and ctx.fulls.get(a) == ctx.fulls.get(b)
+        ra, rb = rows.get(a), rows.get(b)
+        if same_bytes or ra is None or rb is None or not _differs(ctx, ra.item(), rb.item()):
+            out.append(e)
+    return out
+
+
 def _differs(ctx: Context, keeper: MediaItem, it: MediaItem) -> bool:
     """Whether a second look says `it` is not a copy of `keeper` (verify*.py)."""
+    return _look_closer(ctx, keeper, it) is False
+
+
+def _look_closer(ctx: Context, keeper: MediaItem, it: MediaItem) -> bool | None:
+    """A second look (verify*.py): a copy, not one, or cannot tell (unreadable)."""
     if ctx.photos is None or ctx.sounds is None:
-        return False
-    if it.kind == MediaKind.AUDIO:
-        return ctx.sounds.same_recording((keeper.id, keeper.path, keeper.duration),
-                                         (it.id, it.path, it.duration)) is False
-    return ctx.photos.same_picture(_look(keeper), _look(it)) is False
+        return None
+    key = (keeper.id, it.id) if keeper.id < it.id else (it.id, keeper.id)
+    if key not in ctx.looked:
+        if it.kind == MediaKind.AUDIO:
+            verdict = ctx.sounds.same_recording((keeper.id, keeper.path, keeper.duration),
+                                                (it.id, it.path, it.duration))
+        else:
+            verdict = ctx.photos.same_picture(_look(keeper), _look(it))
+        ctx.looked[key] = verdict
+    return ctx.looked[key]
 
 
-def _look(item: MediaItem) -> tuple[int, str, bool, int]:
-    return item.id, item.path, item.kind == MediaKind.VIDEO, max(item.width or 0,
-                                                                item.height or 0)
+def _look(item: MediaItem) -> tuple[int, str, bool, float]:
+    return item.id, item.path, item.kind == MediaKind.VIDEO, item.duration or 0.0
 
 
 def rescore(lib: Library, group_id: int, keeper_id: int) -> None:

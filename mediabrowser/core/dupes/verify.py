@@ -1,15 +1,17 @@
-"""Is it the same picture? A second look at two photos (or two clips, by their middle frames)
-that an image model scores alike, because
-two shots of one scene (a stereo pair, a burst) or a close-up cut from a photo can score as
-high as a re-encoded copy.
+"""Is it the same picture, the same clip? A second look at two photos or two clips that an
+image model scores alike, because look-alikes score as high as copies: two coins of one design
+with another number, a red and a green traffic light, two letters, a stereo pair, a detail cut
+from a photo, or two moments of one static-camera film.
 
-Local features (ORB) of both are matched and a turn-scale-shift that maps one onto the other
-is fitted (RANSAC); the second photo, moved that way, must then cover most of the first and
-agree with it pixel by pixel (normalised correlation of grey levels). A copy that is resized,
-recompressed, slightly cropped, turned, mirrored or converted passes (correlation ≥ 0.98 on
-bench/bench_duplicates.py's set); another shot of the scene does not (0.65), nor does a detail
-(it covers 30 % of the photo). Pictures with too few features to fit anything (flat colour,
-smooth gradients) cannot be told apart this way: the model's score decides alone.
+- Photos (pixels.py): aligned densely (turn, mirror, scale, crop up to ~10 %), then no block
+  of the overlap may differ.
+- Clips: frames sampled every STEP seconds from the start must line up in time at an offset of
+  at most one sample (a copy starts where its original does), with a clear dip there: other
+  offsets fit worse. Two moments of one static shot fit no better at 0 than anywhere else. At
+  that offset at least 80 % of the frames must be the same picture, block by block. A clip
+  that does not change over time (a still) can only be told by its pictures.
+Measured on bench/bench_duplicates.py's look-alike sets (chosen on rendered pictures and
+vtest.avi, confirmed on Tux Paint's stamps and tree.avi): BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -18,118 +20,108 @@ from typing import Any
 
 import numpy as np
 
+from mediabrowser.core.dupes import pixels
 from mediabrowser.core.media.decode import load_image
-from mediabrowser.core.media.grey import SYMMETRIES
-from mediabrowser.core.media.video import video_poster
+from mediabrowser.core.media.video import frames_every, video_poster
 from mediabrowser.core.types import MediaError
 
-SIDE = 384  # px of the longer side the photos are compared at
-MIN_INLIERS = 12
-_TURNS = [turn for turn, _pil in SYMMETRIES]
-SAME_CORRELATION = 0.9
-SAME_COVERAGE = 0.7  # of each photo's area: a 5 % crop on every side keeps 81 %
+STEP, COUNT = 0.25, 48  # frame samples: 12 s from the start, enough to pin a moment
+SHIFT = 8  # samples each way searched for the best fit in time (2 s)
+FRAME_SIDE = 160  # px for the fit in time: fine enough to see leaves move
+DIP = 0.92  # the best offset's distance at most this share of the others' median
+STILL = 0.5  # grey levels a second: a clip changing less is a still picture
+FRAMES_SAME = 0.8  # share of the aligned frames that must be the same picture
+
+Look = tuple[int, str, bool, float]  # (file id, path, a video?, duration in s or 0)
 
 
 class PhotoVerifier:
+    """Photos and clips of candidate pairs, each file decoded once per run (bounded cache)."""
+
     def __init__(self) -> None:
-        import cv2
+        self._pictures: dict[int, pixels.Prepared | None] = {}
+        self._clips: dict[int, list[np.ndarray] | None] = {}
 
-        self.cv2 = cv2
-        self.orb = cv2.ORB_create(1500)  # type: ignore[attr-defined]
-        self.matcher = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True)
-        self._cache: dict[tuple[Any, ...], Any] = {}  # (file id, flipped) or ("grey", id)
+    def same_picture(self, a: Look, b: Look) -> bool | None:
+        """True: b is a copy of a; False: it is not; None: one cannot be read."""
+        if a[2] and b[2]:
+            da, db = a[3], b[3]
+            if da and db and abs(da - db) > max(0.5, 0.03 * max(da, db)):
+                return False  # a cut of it at most, not a copy
+            return self.same_clip(a, b)
+        pa, pb = self._picture(a), self._picture(b)
+        if pa is None or pb is None:
+            return None
+        return pixels.compare(pa, pb).same
 
-    def _features(self, file_id: int, path: str, video: bool, side: int, turn: int = 0) -> Any:
-        key = (file_id, side, turn)
-        if key not in self._cache:
-            if len(self._cache) > 512:
-                self._cache.clear()
-            grey = self._grey(file_id, path, video, side)
-            if grey is None:
-                self._cache[key] = None
-            else:
-                g = np.ascontiguousarray(_TURNS[turn](grey))
-                kp, desc = self.orb.detectAndCompute(g, None)
-                self._cache[key] = (g, kp, desc)
-        return self._cache[key]
-
-    def _grey(self, file_id: int, path: str, video: bool, side: int) -> np.ndarray | None:
-        key = ("grey", file_id, side)
-        if key not in self._cache:
+    def _picture(self, look: Look) -> pixels.Prepared | None:
+        fid, path, video, _duration = look
+        if fid not in self._pictures:
+            if len(self._pictures) > 2048:
+                self._pictures.clear()
             try:
-                im = (video_poster(path, side, at=0.5) if video else
-                      load_image(path, min_side=side)).convert("L")
+                im = video_poster(path, pixels.WORK, at=0.5) if video else load_image(
+                    path, min_side=pixels.WORK)
+                self._pictures[fid] = pixels.prepare(np.asarray(im.convert("RGB")))
             except (MediaError, OSError, ValueError):
-                self._cache[key] = None
-            else:
-                s = side / max(im.size)
-                if s < 1:
-                    im = im.resize((max(8, round(im.width * s)), max(8, round(im.height * s))))
-                self._cache[key] = np.asarray(im, np.uint8)
-        return self._cache[key]
+                self._pictures[fid] = None
+        return self._pictures[fid]
 
-    def _likely_turn(self, ga: np.ndarray, gb: np.ndarray) -> int:
-        """Which of the eight turns and mirror images of b looks most like a (on 32×32)."""
-        small = [self.cv2.resize(np.ascontiguousarray(t(gb)), (32, 32),
-                                 interpolation=self.cv2.INTER_AREA) for t in _TURNS]
-        a = self.cv2.resize(ga, (32, 32), interpolation=self.cv2.INTER_AREA).astype(np.float32)
-        a = (a - a.mean()) / (a.std() or 1.0)
-        corr = []
-        for b in small:
-            b = b.astype(np.float32)
-            corr.append(float(((b - b.mean()) / (b.std() or 1.0) * a).mean()))
-        return int(np.argmax(corr))
+    def _frames(self, look: Look) -> list[np.ndarray] | None:
+        fid, path, _video, _duration = look
+        if fid not in self._clips:
+            if len(self._clips) > 64:
+                self._clips.clear()
+            try:
+                got = frames_every(path, STEP, COUNT, 2 * FRAME_SIDE)
+            except (MediaError, OSError, ValueError):
+                got = []
+            self._clips[fid] = [pixels.prepare(f, FRAME_SIDE).pixels for _t, f in got] \
+                if len(got) >= 2 else None
+        return self._clips[fid]
 
-    def same_picture(self, a: tuple[int, str, bool, int], b: tuple[int, str, bool, int]
-                     ) -> bool | None:
-        """True: b is a copy of a (moved, it covers a and matches it); False: it is not;
-        None: they cannot be compared this way (too few features, unreadable). Each is
-        (file id, path, a video?, its longer side in pixels, 0 when not known)."""
-        # Both at the smaller one's size: fine detail a small copy lacks must not count.
-        side = min([SIDE, *(x[3] for x in (a, b) if x[3] > 0)])
-        fa = self._features(a[0], a[1], a[2], side)
-        ga, gb = self._grey(a[0], a[1], a[2], side), self._grey(b[0], b[1], b[2], side)
-        if fa is None or fa[2] is None or len(fa[1]) < MIN_INLIERS or gb is None:
+    def same_clip(self, a: Look, b: Look) -> bool | None:
+        fa, fb = self._frames(a), self._frames(b)
+        if fa is None or fb is None:
             return None
-        assert ga is not None
-        # ORB's features survive a turn only roughly, and a mirror image not at all: b is
-        # compared as it is, and turned the way that makes it look most like a.
-        turns = list(dict.fromkeys((0, self._likely_turn(ga, gb))))
-        first: bool | None = None
-        for i, turn in enumerate(turns):
-            fb = self._features(b[0], b[1], b[2], side, turn)
-            if fb is None or fb[2] is None or len(fb[1]) < MIN_INLIERS:
-                return None
-            verdict = self._compare(fa, fb)
-            if verdict:
-                return True
-            if i == 0:
-                first = verdict
-        return first
+        return clips_match(fa, fb)
 
-    def _compare(self, fa: Any, fb: Any) -> bool | None:
-        cv2 = self.cv2
-        (ga, ka, da), (gb, kb, db) = fa, fb
-        matches = self.matcher.match(da, db)
-        if len(matches) < MIN_INLIERS:
-            return None
-        pa = np.array([ka[m.queryIdx].pt for m in matches], np.float32)
-        pb = np.array([kb[m.trainIdx].pt for m in matches], np.float32)
-        fit, inliers = cv2.estimateAffinePartial2D(pb, pa, method=cv2.RANSAC,
-                                                   ransacReprojThreshold=3.0)
-        if fit is None or int(inliers.sum()) < MIN_INLIERS:
-            return False  # features, but no one motion maps them: another picture
-        h, w = ga.shape
-        moved = cv2.warpAffine(gb, fit, (w, h), flags=cv2.INTER_AREA)
-        mask = cv2.warpAffine(np.full_like(gb, 255), fit, (w, h),
-                              flags=cv2.INTER_NEAREST) > 0
-        scale2 = abs(float(np.linalg.det(fit[:, :2]))) or 1.0
-        cover_a = float(mask.mean())
-        cover_b = float(mask.sum()) / (scale2 * gb.size)
-        if min(cover_a, cover_b) < SAME_COVERAGE:
-            return False
-        x, y = ga[mask].astype(np.float32), moved[mask].astype(np.float32)
-        if x.size < 100 or float(x.std()) < 1e-3 or float(y.std()) < 1e-3:
-            return None
-        corr = float(((x - x.mean()) * (y - y.mean())).mean() / (x.std() * y.std()))
-        return corr >= SAME_CORRELATION
+
+def clips_match(fa: list[np.ndarray], fb: list[np.ndarray]) -> bool:
+    """Whether clip b (frames every STEP s, prepared) shows the same moments as clip a."""
+    import cv2
+
+    mid_a, mid_b = fa[len(fa) // 2], fb[len(fb) // 2]
+    turn = pixels.compare(pixels.Prepared(mid_a, FRAME_SIDE),
+                          pixels.Prepared(mid_b, FRAME_SIDE)).turn
+    h, w = fa[0].shape[:2]
+    turned = [cv2.resize(np.ascontiguousarray(pixels.TURNS[turn](f)), (w, h),
+                         interpolation=cv2.INTER_AREA) for f in fb]
+    dist: dict[int, float] = {}
+    for o in range(-SHIFT, SHIFT + 1):
+        pairs = [(i, i + o) for i in range(len(fa)) if 0 <= i + o < len(turned)]
+        if len(pairs) >= min(4, len(fa)):
+            dist[o] = float(np.mean([np.abs(fa[i] - turned[j]).mean() for i, j in pairs]))
+    if not dist:
+        return False
+    best = min(dist, key=lambda o: (dist[o], abs(o)))
+    if abs(best) > 1:
+        return False  # another moment of the film
+    motion = _motion(fa)
+    others = [d for o, d in dist.items() if abs(o - best) > 1]
+    if motion >= STILL and others and dist[best] > DIP * float(np.median(others)):
+        return False  # fits no better here than at other times: not pinned to this moment
+    aligned = [(fa[i], turned[i + best]) for i in range(len(fa)) if 0 <= i + best < len(turned)]
+    small = [(pixels.prepare_float(x, 64), pixels.prepare_float(y, 64)) for x, y in aligned]
+    agree = sum(pixels.compare_frames(x, y, 0).worst <= pixels.SAME_WORST for x, y in small)
+    return agree >= max(min(4, len(small)), FRAMES_SAME * len(small))
+
+
+def _motion(frames: list[np.ndarray]) -> float:
+    """Mean grey-level change over one second within a clip."""
+    k = max(1, round(1.0 / STEP))
+    if len(frames) <= k:
+        return 0.0
+    diffs: list[Any] = [np.abs(frames[i] - frames[i + k]).mean()
+                        for i in range(len(frames) - k)]
+    return float(np.mean(diffs))

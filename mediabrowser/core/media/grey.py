@@ -11,12 +11,14 @@ SIDE = 32
 LOW = 8  # DCT coefficients kept per axis
 _T = Image.Transpose
 # The square's eight symmetries, the identity first, each on a grey array and as the photo's
-# transpose (the seven after the identity in the order of image_models.TURNS).
+# transpose (the seven after the identity in the order of image_models.TURNS). Grey or colour
+# arrays alike: the first two axes are the picture's.
 SYMMETRIES = (
     (lambda a: a, None), (lambda a: np.rot90(a, 1), _T.ROTATE_90),
     (lambda a: np.rot90(a, 2), _T.ROTATE_180), (lambda a: np.rot90(a, 3), _T.ROTATE_270),
     (lambda a: a[:, ::-1], _T.FLIP_LEFT_RIGHT), (lambda a: a[::-1, :], _T.FLIP_TOP_BOTTOM),
-    (lambda a: a.T, _T.TRANSPOSE), (lambda a: np.rot90(a, 2).T, _T.TRANSVERSE),
+    (lambda a: a.swapaxes(0, 1), _T.TRANSPOSE),
+    (lambda a: np.rot90(a, 2).swapaxes(0, 1), _T.TRANSVERSE),
 )
 
 

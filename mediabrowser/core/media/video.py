@@ -202,3 +202,34 @@ def _shrink(frame: np.ndarray, max_side: int) -> np.ndarray:
     scale = max_side / s
     return cv2.resize(frame, (max(1, int(w * scale)), max(1, int(h * scale))),
                       interpolation=cv2.INTER_AREA)
+
+
+def frames_every(path: str | Path, step: float, count: int, max_side: int = 160
+                 ) -> list[tuple[float, np.ndarray]]:
+    """(time in seconds, RGB frame) every `step` seconds from the start, at most `count` of
+    them: read forward (no seeking, so every frame's time is known), so the cost is bounded by
+    step × count seconds of video whatever its length."""
+    import cv2
+
+    cap = open_video(path)
+    try:
+        fps = cap.get(cv2.CAP_PROP_FPS) or 0.0
+        if not (0 < fps < 1000):
+            fps = 25.0
+        out: list[tuple[float, np.ndarray]] = []
+        limit = int((count * step + 1) * fps) + 2
+        for i in range(min(limit, MAX_READ_FRAMES)):
+            if not cap.grab():
+                break
+            t = i / fps
+            if t + 0.5 / fps < len(out) * step:
+                continue  # not the frame nearest the next sample time
+            ok, frame = cap.retrieve()
+            if not ok or frame is None:
+                break
+            out.append((t, cv2.cvtColor(_shrink(frame, max_side), cv2.COLOR_BGR2RGB)))
+            if len(out) >= count:
+                break
+        return out
+    finally:
+        cap.release()
