@@ -13,6 +13,7 @@ recompressed, cropped, turned, mirrored or converted file is a copy.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -26,7 +27,7 @@ FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 STAMPS = Path("/usr/share/tuxpaint/stamps")
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont:
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     try:
         return ImageFont.truetype(FONT, size)
     except OSError:
@@ -46,8 +47,6 @@ def coin(value: str, metal: tuple[int, int, int] = (196, 160, 60), side: int = 4
     d.ellipse((c - r, c - r, c + r, c + r), fill=metal, outline=(90, 70, 20), width=6)
     d.ellipse((c - r + 24, c - r + 24, c + r - 24, c + r - 24), outline=(120, 95, 30), width=3)
     for i in range(12):
-        import math
-
         a = 2 * math.pi * i / 12
         x, y = c + (r - 40) * math.cos(a), c + (r - 40) * math.sin(a)
         d.regular_polygon((x, y, 8), 5, fill=(120, 95, 30))

@@ -13,6 +13,7 @@ from mediabrowser.core.calibration import Calibration
 from mediabrowser.core.embed.base import Embedder
 from mediabrowser.core.embed.registry import DEFAULT_MODELS, get_spec, load_embedder
 from mediabrowser.core.index.manager import IndexManager
+from mediabrowser.core.media.copies.check import CopyCheck
 from mediabrowser.core.store.repo import Store
 from mediabrowser.core.types import MediaKind
 
@@ -152,6 +153,7 @@ class Library:
         self._embedders: dict[str, Embedder] = {}
         self._calibrations: dict[str, tuple[int, Calibration]] = {}
         self.turned_cache: dict[tuple[Any, ...], Any] = {}  # core/search.py: recent queries
+        self.copies = CopyCheck()  # "same" results looked at closely, each pair once
         self._answering: dict[tuple[str, str, str, int], str] = {}
         self._device: str | None = None
 

@@ -9,6 +9,7 @@ while ordinary similar items keep the score of the query as it stands.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ from mediabrowser.core.library import Library
 from mediabrowser.core.media.decode import check_readable
 from mediabrowser.core.media.probe import detect_kind
 from mediabrowser.core.store.vectors import Vectors
-from mediabrowser.core.types import Match, MediaError, MediaKind
+from mediabrowser.core.types import Match, MediaError, MediaItem, MediaKind
 
 
 class QueryError(ValueError):
@@ -82,7 +83,45 @@ def find_similar(lib: Library, query: str | Path | int, k: int = 10,
     if turns and kind in (None, MediaKind.IMAGE, MediaKind.VIDEO, "image", "video") \
             and not lib.indexes.building(space):  # each turn would scan the store meanwhile
         found = _with_turned_copies(lib, path, space, found, k, kinds, self_id, model)
-    return found
+    return only_copies_same(lib, [(path, self_id)], found)
+
+
+VERIFY_AT_MOST = 24  # "same" results looked at per query; any beyond show as very similar
+
+
+def only_copies_same(lib: Library, queries: list[tuple[str, int | None]],
+                     found: list[Match]) -> list[Match]:
+    """"Same" means a verified copy everywhere (as in the duplicates): a result at the same
+    level that a second look at its pixels or sound does not confirm as a copy of a query
+    (core/media/copies) is shown just below, as very similar."""
+    level = cal.TIERS[0][0]
+    if not any(m.score >= level for m in found):
+        return found
+    items = []
+    for path, self_id in queries:
+        row = lib.store.file_by_id(self_id) if self_id is not None else None
+        if row is not None:
+            items.append(row.item())
+            continue
+        try:
+            st = os.stat(path)
+            kind = detect_kind(path)
+        except (OSError, MediaError):
+            continue  # away or unreadable: nothing to look at, so nothing is confirmed
+        if kind is not None:
+            items.append(MediaItem(-1, path, kind, st.st_size, st.st_mtime))
+    out: list[Match] = []
+    looked = 0
+    for m in found:
+        if m.score >= level:
+            ok = False
+            if looked < VERIFY_AT_MOST:
+                looked += 1
+                ok = any(lib.copies.same(q, m.item) for q in items)
+            if not ok:
+                m = replace(m, score=min(m.score, level - 1e-6))
+        out.append(m)
+    return sorted(out, key=lambda m: -m.score)
 
 
 def _with_turned_copies(lib: Library, path: str, space: str, found: list[Match], k: int,
@@ -142,6 +181,7 @@ def find_similar_to_all(lib: Library, queries: list[str | Path | int], k: int = 
     by_space: dict[str, list[np.ndarray]] = {}
     exclude_ids: set[int] = set()
     exclude_paths: set[str] = set()
+    examples: list[tuple[str, int | None]] = []
     for q in queries:
         if isinstance(q, int):
             row = lib.store.file_by_id(q)
@@ -149,6 +189,7 @@ def find_similar_to_all(lib: Library, queries: list[str | Path | int], k: int = 
                 raise QueryError(f"no library item with id {q}")
             q = row.path
         vec, space, self_id = query_vector(lib, q)
+        examples.append((os.path.abspath(str(q)), self_id))
         by_space.setdefault(space, []).append(vec / (np.linalg.norm(vec) or 1.0))
         if self_id is not None:
             exclude_ids.add(self_id)
@@ -164,7 +205,8 @@ def find_similar_to_all(lib: Library, queries: list[str | Path | int], k: int = 
                 continue
             if m.item.id not in merged or merged[m.item.id].score < m.score:
                 merged[m.item.id] = m
-    return sorted(merged.values(), key=lambda m: -m.score)[:k]
+    found = sorted(merged.values(), key=lambda m: -m.score)[:k]
+    return only_copies_same(lib, examples, found)
 
 
 Kinds = list[str] | None  # the kinds of file a query keeps (None: every kind)

@@ -12,14 +12,16 @@ import numpy as np
 import pytest
 
 from mediabrowser import lookalike_media, mediamaker
-from mediabrowser.core.dupes import decisions, pixels
+from mediabrowser.core.dupes import decisions
 from mediabrowser.core.dupes.grouping import find_duplicates_job
 from mediabrowser.core.dupes.keeper import keeper_reason, pick_keeper
-from mediabrowser.core.dupes.verify import PhotoVerifier
+from mediabrowser.core.embed.registry import get_spec
 from mediabrowser.core.jobs.driver import drive
 from mediabrowser.core.jobs.pipeline import index_paths
 from mediabrowser.core.library import Library
 from mediabrowser.core.media.audio import audio_info
+from mediabrowser.core.media.copies import pixels
+from mediabrowser.core.media.copies.pictures import PhotoVerifier
 from mediabrowser.core.media.decode import load_image
 from mediabrowser.core.types import MediaItem, MediaKind
 
@@ -164,3 +166,27 @@ def test_not_duplicates_can_be_listed_and_taken_back(tmp_path: Path) -> None:
         decisions.unmark_pairs(lib.store, marked)  # undo
         assert decisions.not_duplicate_sets(lib.store) == []
         assert len(drive(find_duplicates_job(lib)).groups) == 1
+
+
+def test_same_on_result_tiles_means_a_verified_copy(looks: tuple, tmp_path: Path) -> None:
+    from mediabrowser.core.search import find_similar
+
+    _folder, by_label = looks
+    media = tmp_path / "media"
+    media.mkdir()
+    for label in ("coin10", "coin20", "coin50", "coin5"):
+        for p in by_label[label][:3]:
+            shutil.copy(p, media / p.name)
+    with Library(tmp_path / "lib") as lib:
+        assert not index_paths(lib, [media]).problems
+        found = find_similar(lib, str(media / "coin20.png"), k=20)
+        space = get_spec(lib.answering_model(MediaKind.IMAGE)).index_space
+        model_said = {m.item.path: float(lib.calibration(space).score(m.cosine))
+                      for m in found}
+    copies = [m for m in found if Path(m.item.path).name.startswith("coin20_")]
+    others = [m for m in found if not Path(m.item.path).name.startswith("coin20")]
+    assert len(copies) == 2 and all(m.score >= 0.9 for m in copies)
+    assert others and all(m.score < 0.9 for m in others)
+    assert [m.score for m in found] == sorted((m.score for m in found), reverse=True)
+    # The model alone calls other coins "same": the closer look is what keeps them below.
+    assert any(model_said[m.item.path] >= 0.9 for m in others)

@@ -278,8 +278,11 @@ def test_a_link_is_never_a_copy_of_its_own_file(tmp_path: Path, trash_home: Path
         assert "coffee.jpg" in names  # the file itself, once
         assert "a link to coffee.jpg" not in names and "zz hard link.jpg" not in names
         g = groups[0]
-        action = trash_files(lib, [(g.keeper.id, [m.item.id for m in g.members[1:]])])
+        orig = next(m.item for m in g.members if Path(m.item.path).name == "coffee.jpg")
+        others = [m.item.id for m in g.members if m.item.id != orig.id]
+        action = trash_files(lib, [(orig.id, others)])  # the one its links point to, kept
         assert os.path.exists(media / "coffee.jpg") and not action.problems
+        assert os.path.exists(media / "a link to coffee.jpg")
 
 
 def test_reference_folders_and_chosen_keepers_are_never_moved(tmp_path: Path,
@@ -287,10 +290,11 @@ def test_reference_folders_and_chosen_keepers_are_never_moved(tmp_path: Path,
     media, lib_dir = _own_set(tmp_path)
     with Library(lib_dir) as lib:
         g = drive(find_duplicates_job(lib)).groups[0]
-        others = [m.item for m in g.members[1:]]
+        orig = next(m.item for m in g.members if Path(m.item.path).name == "coffee.jpg")
+        others = [m.item for m in g.members if m.item.id != orig.id]  # all in copies/
         decisions.set_reference_folders(lib.store, [str(media / "copies")])
         decisions.choose_keeper(lib.store, others[-1].id, [])
-        action = trash_files(lib, [(g.keeper.id, [it.id for it in others])])
+        action = trash_files(lib, [(orig.id, [it.id for it in others])])
         assert action.moved == [] and action.protected == len(others)
         assert all(os.path.exists(it.path) for it in others)
 

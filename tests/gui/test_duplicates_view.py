@@ -176,3 +176,81 @@ def test_one_folder_against_the_reference_folders(qtbot: Any, make_window: Any,
     _find(qtbot, w, 1)
     keeper = w.lib.store.file_by_id(page.groups_model.rows[0].keeper)
     assert keeper is not None and keeper.path.startswith(str(media / "copies") + os.sep)
+
+
+def test_not_duplicates_can_be_undone_and_unmarked_from_the_list(
+        qtbot: Any, make_window: Any, indexed: tuple[Path, Path]) -> None:
+    w = make_window(indexed[1])
+    page = _find(qtbot, w, 2)
+    first = page.groups_model.rows[0]
+    qtbot.mouseClick(page.not_dup_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.groups_model.rowCount() == 1 and page.isEnabled(),
+                    timeout=10_000)
+    assert decisions.not_duplicate_sets(w.lib.store) and "Undo" in w.status_text.text()
+    qtbot.mouseClick(page.undo_button, Qt.MouseButton.LeftButton)  # taken back
+    qtbot.waitUntil(lambda: page.groups_model.rowCount() == 2 and page.isEnabled(),
+                    timeout=10_000)
+    assert decisions.not_duplicate_sets(w.lib.store) == []
+    assert page.groups.currentIndex().row() == page.groups_model.row_of(first.id)
+    # Marked again, then unmarked from the list of marks
+    qtbot.mouseClick(page.not_dup_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.groups_model.rowCount() == 1 and page.isEnabled(),
+                    timeout=10_000)
+    shown: list[Any] = []
+    w.duplicates.run_dialog = lambda d: shown.append(d) or d.show()
+    qtbot.mouseClick(page.marked_button, Qt.MouseButton.LeftButton)
+    dialog = shown[0]
+    assert dialog.list.count() == 1 and f"{first.n - 3} more" in dialog.list.item(0).text()
+    dialog.list.item(0).setSelected(True)
+    qtbot.mouseClick(dialog.unmark_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.list.count() == 0 and page.isEnabled(), timeout=10_000)
+    assert decisions.not_duplicate_sets(w.lib.store) == []
+    dialog.close()
+    _find(qtbot, w, 2)  # the group comes back with the next search
+
+
+def test_bulk_clean_up_leaves_similar_groups_alone(qtbot: Any, make_window: Any,
+                                                   tmp_path: Path, trash_home: Path) -> None:
+    import shutil
+
+    media = tmp_path / "media"
+    dupe_media.photo_set(media, ("coffee",))  # copies and look-alikes: a similar group
+    dupe_media.photo_set(media / "more", ("chelsea",))
+    shutil.rmtree(media / "more" / "lookalikes")  # copies only: a same group
+    with Library(tmp_path / "lib") as lib:
+        assert not index_paths(lib, [media]).problems
+    w = make_window(tmp_path / "lib")
+    page = w.duplicates_page
+    page.tier_box.setCurrentIndex(page.tier_box.findData("similar"))
+    page = _find(qtbot, w, 2)
+    assert sorted(g.tier for g in page.groups_model.rows) == ["same", "similar"]
+    similar = next(g for g in page.groups_model.rows if g.tier == "similar")
+    asked: list[tuple[str, list]] = []
+    w.duplicates.confirm_groups = lambda title, text, groups: asked.append((text, groups)) \
+        or True
+    qtbot.mouseClick(page.trash_all_button, Qt.MouseButton.LeftButton)
+    text, groups = asked[0]
+    assert [g.tier for g in groups] == ["same"]
+    assert "1 similar group is left alone" in text
+    qtbot.waitUntil(lambda: bool(w.duplicates.undo_stack) and page.isEnabled(), timeout=20_000)
+    assert len(list((trash_home / "files").iterdir())) == groups[0].n - 1
+    members = decisions.group_members(w.lib.store, similar.id)
+    assert len(members) == similar.n  # untouched, and still listed
+    assert all(os.path.exists(w.lib.store.file_by_id(f).path) for f, _s in members)
+
+
+def test_bulk_confirmation_shows_the_groups(qtbot: Any, make_window: Any,
+                                            indexed: tuple[Path, Path]) -> None:
+    from mediabrowser.gui.duplicates.confirm_groups import GroupsConfirm
+
+    w = make_window(indexed[1])
+    page = _find(qtbot, w, 2)
+    groups, similar = decisions.bulk_groups(w.lib.store)
+    assert len(groups) == 2 and similar == 0
+    dialog = GroupsConfirm("Move to Trash", "Move them?", groups, w.lib.store,
+                           page.compare.thumbs, page)
+    qtbot.addWidget(dialog)
+    assert dialog.strip.count() == 2 and "cop" in dialog.strip.item(0).text()
+    qtbot.waitUntil(lambda: all(not dialog.strip.item(i).icon().isNull() for i in range(2)),
+                    timeout=10_000)  # each group's picture, loaded off the GUI thread
+    dialog.reject()

@@ -29,6 +29,34 @@ def mark_not_duplicates(store: Store, file_ids: Iterable[int]) -> list[tuple[int
     return fresh
 
 
+@dataclass
+class Marked:
+    """One "not duplicates" click, enough to take it back: the pairs it marked, and the group
+    it took out of the kept listing (which undo restores only into that same listing)."""
+
+    pairs: list[tuple[int, int]]
+    groups: list[GroupRow]
+    members: dict[int, list[tuple[int, float]]]
+    listing: float | None
+
+
+def mark_group_not_duplicates(store: Store, group_id: int) -> Marked:
+    """Mark a kept group's files as not duplicates and take the group out of the listing."""
+    members = {group_id: group_members(store, group_id)}
+    rows = group_rows(store, [group_id])
+    settings = listing_settings(store)
+    pairs = mark_not_duplicates(store, [f for f, _s in members[group_id]])
+    drop_groups(store, [group_id])
+    return Marked(pairs, rows, members, settings.get("at") if settings else None)
+
+
+def undo_marked(store: Store, marked: Marked) -> None:
+    unmark_pairs(store, marked.pairs)
+    settings = listing_settings(store)
+    if settings and settings.get("at") == marked.listing:
+        restore_groups(store, marked.groups, marked.members)
+
+
 def unmark_pairs(store: Store, pairs: Iterable[tuple[int, int]]) -> None:
     with store.transaction() as c:
         c.executemany("DELETE FROM dup_not WHERE a = ? AND b = ?",
@@ -141,6 +169,35 @@ def listing_totals(store: Store) -> tuple[int, int, int]:
         "SELECT COUNT(*), COALESCE(SUM(n - 1), 0), COALESCE(SUM(bytes), 0) FROM dup_groups"
     ).fetchone()
     return int(n), int(extra), int(size)
+
+
+BULK_TIERS = ("identical", "same")  # bulk clean-up never touches a "similar" group
+
+
+def bulk_groups(store: Store) -> tuple[list[GroupRow], int]:
+    """(the kept listing's identical and same-content groups, in order; how many similar
+    groups there are besides, which bulk clean-up leaves alone)."""
+    rows = [GroupRow(*r) for r in store.conn.execute(
+        "SELECT id, tier, n, bytes, keeper FROM dup_groups WHERE tier IN (?, ?) ORDER BY id",
+        BULK_TIERS)]
+    other = store.conn.execute("SELECT COUNT(*) FROM dup_groups WHERE tier NOT IN (?, ?)",
+                               BULK_TIERS).fetchone()[0]
+    return rows, int(other)
+
+
+def bulk_count(store: Store) -> int:
+    return int(store.conn.execute("SELECT COUNT(*) FROM dup_groups WHERE tier IN (?, ?)",
+                                  BULK_TIERS).fetchone()[0])
+
+
+def bulk_plan(store: Store, group_ids: Iterable[int]) -> list[tuple[int, list[int]]]:
+    """(keeper, the other files) of these groups, for trash_files."""
+    plan: dict[int, tuple[int, list[int]]] = {}
+    for gid, keeper, fid in rows_in(
+            store.conn, "SELECT g.id, g.keeper, m.file_id FROM dup_members m JOIN dup_groups g "
+            "ON g.id = m.group_id WHERE m.file_id != g.keeper AND g.id IN", list(group_ids)):
+        plan.setdefault(gid, (keeper, []))[1].append(fid)
+    return [plan[g] for g in sorted(plan)]
 
 
 def group_members(store: Store, group_id: int) -> list[tuple[int, float]]:

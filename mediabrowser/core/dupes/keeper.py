@@ -1,8 +1,9 @@
 """Which copy of a group to keep: the best one. The person's choice first, then a copy in a
 reference folder, then the largest picture, then lossless over lossy, then more bits a second
 (audio, video) or a pixel (photos of one format), then an original over a converter's
-re-encode, then the longest (lengths within PAD seconds are equal: encoders pad), then the
-oldest (dates within a minute are equal: the window shows them to the minute), then the larger
+re-encode, then the longest (lengths within PAD seconds are equal: encoders pad), then one not
+named as a copy ("x copy.jpg", "Copy of x", "x (2)"), then the oldest (dates within a minute
+are equal: the window shows them to the minute), then the larger
 file, then the path, so the choice never depends on the order files were found.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
@@ -21,8 +23,11 @@ BETTER_RATE = 1.1  # a rate this much higher is better quality, not noise betwee
 
 # The rule each part of keeper_key stands for, as the window says it ("kept (…)").
 REASONS = ("your choice", "in a reference folder", "largest picture", "lossless",
-           "highest quality", "original, not a re-encode", "longest", "oldest",
-           "largest file", "first by name")
+           "highest quality", "original, not a re-encode", "longest", "not named as a copy",
+           "oldest", "largest file", "first by name")
+# Names file managers and browsers give copies: "x copy.jpg", "Copy of x", "x (2)", "x - Copy".
+COPY_NAME = re.compile(r"(\bcopy\b|\bkopie\b|\bcopie\b|^copy of |\(\d+\)$|[-_ ]copy\d*$)",
+                       re.IGNORECASE)
 
 
 def under(path: str, folders: Iterable[str]) -> bool:
@@ -56,8 +61,13 @@ def keeper_key(item: MediaItem, chosen: Iterable[int] = (), reference: Sequence[
     step = -math.floor(math.log(rate) / math.log(BETTER_RATE)) if rate > 0 else 0
     return (item.id not in set(chosen), not under(item.path, reference), -pixels,
             not enc.lossless, step, enc.converted,
-            -math.floor((item.duration or 0.0) / PAD + 0.5), math.floor(item.mtime / 60),
+            -math.floor((item.duration or 0.0) / PAD + 0.5), named_as_copy(item.path),
+            math.floor(item.mtime / 60),
             -item.size, os.fsencode(item.path))
+
+
+def named_as_copy(path: str) -> bool:
+    return bool(COPY_NAME.search(os.path.splitext(os.path.basename(path))[0].strip()))
 
 
 def _keys(items: Sequence[MediaItem], chosen: set[int], reference: Sequence[str]

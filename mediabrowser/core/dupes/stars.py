@@ -5,7 +5,7 @@ union-find that never joins files marked "not duplicates"; each component gets i
 every member is scored against it. A member that joined through a chain but is not itself the
 same content as the keeper leaves (and is grouped again with the others that left), so every
 member of a group is what its tier says. For photos, clips and recordings a second look
-(verify*.py) settles the pairs a model scores alike without being sure.
+(core/media/copies) settles the pairs a model scores alike without being sure.
 
 Similar groups (`--tier similar`) are made from those groups as wholes: groups and single
 files joined by similar pairs become one group around the best of their keepers, so a copy is
@@ -22,9 +22,8 @@ import numpy as np
 from mediabrowser.core.dupes.keeper import pick_keeper
 from mediabrowser.core.dupes.turned import TurnChecker
 from mediabrowser.core.dupes.unionfind import UnionFind
-from mediabrowser.core.dupes.verify import PhotoVerifier
-from mediabrowser.core.dupes.verify_audio import AudioVerifier
 from mediabrowser.core.library import Library
+from mediabrowser.core.media.copies.check import CopyCheck
 from mediabrowser.core.types import CancelToken, MediaItem, MediaKind, Progress
 
 IDENTICAL, SAME, SIMILAR_TIER = "identical", "same", "similar"
@@ -68,10 +67,8 @@ class Context:
     verify: bool = True
 
     def __post_init__(self) -> None:
-        self.photos = PhotoVerifier() if self.verify else None
-        self.sounds = AudioVerifier() if self.verify else None
+        self.copies = CopyCheck() if self.verify else None
         self.partner: dict[int, int] = {}  # file → the file it is the best match of, mutually
-        self.looked: dict[tuple[int, int], bool | None] = {}  # (a, b), a < b → same copy?
 
 
 def mutual_partners(edges: list[Edge]) -> dict[int, int]:
@@ -275,9 +272,9 @@ def cosines_to(lib: Library, space: str, keeper: int, ids: list[int]) -> dict[in
 
 def verified_edges(ctx: Context, edges: list[Edge], cancel: CancelToken
                    ) -> Generator[Progress, None, list[Edge]]:
-    """The same-level pairs a second look agrees with (verify*.py), so that look-alikes never
+    """The same-level pairs a second look agrees with (core/media/copies), so that look-alikes never
     join a group through one another; byte-identical pairs need no look."""
-    if ctx.photos is None:
+    if ctx.copies is None:
         return edges
     rows = ctx.lib.store.files_by_ids({x for _c, a, b, _s in edges for x in (a, b)})
     out: list[Edge] = []
@@ -294,27 +291,13 @@ def verified_edges(ctx: Context, edges: list[Edge], cancel: CancelToken
 
 
 def _differs(ctx: Context, keeper: MediaItem, it: MediaItem) -> bool:
-    """Whether a second look says `it` is not a copy of `keeper` (verify*.py)."""
+    """Whether a second look says `it` is not a copy of `keeper` (core/media/copies)."""
     return _look_closer(ctx, keeper, it) is False
 
 
 def _look_closer(ctx: Context, keeper: MediaItem, it: MediaItem) -> bool | None:
-    """A second look (verify*.py): a copy, not one, or cannot tell (unreadable)."""
-    if ctx.photos is None or ctx.sounds is None:
-        return None
-    key = (keeper.id, it.id) if keeper.id < it.id else (it.id, keeper.id)
-    if key not in ctx.looked:
-        if it.kind == MediaKind.AUDIO:
-            verdict = ctx.sounds.same_recording((keeper.id, keeper.path, keeper.duration),
-                                                (it.id, it.path, it.duration))
-        else:
-            verdict = ctx.photos.same_picture(_look(keeper), _look(it))
-        ctx.looked[key] = verdict
-    return ctx.looked[key]
-
-
-def _look(item: MediaItem) -> tuple[int, str, bool, float]:
-    return item.id, item.path, item.kind == MediaKind.VIDEO, item.duration or 0.0
+    """A second look (core/media/copies): a copy, not one, or cannot tell (unreadable)."""
+    return None if ctx.copies is None else ctx.copies.same(keeper, it)
 
 
 def rescore(lib: Library, group_id: int, keeper_id: int) -> None:

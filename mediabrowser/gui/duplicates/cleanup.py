@@ -24,9 +24,10 @@ class CleanupActions:
     worker: GeneratorWorker | None
     group: decisions.GroupRow | None
     members: list[tuple[Any, float, bool]]
-    undo_stack: list[Action]
+    undo_stack: list[Action | decisions.Marked]
     status: Callable[[str], None]
     confirm: Callable[[str, str], bool]
+    confirm_groups: Callable[[str, str, list[decisions.GroupRow]], bool]
     choose_folder: Callable[[], str]
     changed_library: Any
 
@@ -65,18 +66,22 @@ class CleanupActions:
             self._run_action("move", self._plan(), folder)
 
     def trash_all(self) -> None:
-        n, extra, size = decisions.listing_totals(self.lib.store)
-        if not extra:
+        groups, similar = decisions.bulk_groups(self.lib.store)
+        if not groups:
+            self.status("Similar groups are not cleaned up in bulk: look at each one and "
+                        "choose what to keep")
             return
-        if self.confirm("Move to Trash", f"Move {extra} extra cop{'ies' if extra != 1 else 'y'} "
-                        f"({format_size(size)}) of {n} group{'s' * (n != 1)} to the trash, "
-                        f"keeping one file of each?{_undo_note()}"):
-            plan: dict[int, tuple[int, list[int]]] = {}
-            for gid, keeper, fid in self.lib.store.conn.execute(
-                    "SELECT g.id, g.keeper, m.file_id FROM dup_members m JOIN dup_groups g "
-                    "ON g.id = m.group_id WHERE m.file_id != g.keeper ORDER BY g.id"):
-                plan.setdefault(gid, (keeper, []))[1].append(fid)
-            self._run_action("trash", list(plan.values()))
+        extra = sum(g.n - 1 for g in groups)
+        size = sum(g.bytes for g in groups)
+        n = len(groups)
+        text = (f"Move {extra} extra cop{'ies' if extra != 1 else 'y'} ({format_size(size)}) "
+                f"of {n} group{'s' * (n != 1)} to the trash, keeping one file of each?")
+        if similar:
+            text += (f"\n\n{similar} similar group{'s are' if similar != 1 else ' is'} left "
+                     "alone: look at each and choose what to keep.")
+        if self.confirm_groups("Move to Trash", text + _undo_note(), groups):
+            self._run_action("trash", decisions.bulk_plan(self.lib.store,
+                                                          [g.id for g in groups]))
 
     def _keeper_name(self) -> str:
         from mediabrowser.core.filenames import display_name
@@ -131,6 +136,9 @@ class CleanupActions:
             return
         action = self.undo_stack.pop()
         lib = self.work_lib
+        if isinstance(action, decisions.Marked):
+            self._undo_marked(action)
+            return
         self.page.setEnabled(False)
 
         def done(problems: list) -> None:
@@ -153,6 +161,24 @@ class CleanupActions:
             self._action_failed(reason)
 
         call_later(self.pool, lambda: undo(lib, action), done, failed)
+
+    def _undo_marked(self, marked: decisions.Marked) -> None:
+        store = self.work_lib.store
+        self.page.setEnabled(False)
+
+        def done(_none: Any) -> None:
+            self.page.setEnabled(True)
+            self.status("Not marked any more: those files can be grouped again")
+            self.refresh()
+            row = self.page.groups_model.row_of(marked.groups[0].id) if marked.groups else None
+            if row is not None:
+                self.page.groups.setCurrentIndex(self.page.groups_model.index(row))
+
+        def failed(reason: str) -> None:
+            self.undo_stack.append(marked)
+            self._action_failed(reason)
+
+        call_later(self.pool, lambda: decisions.undo_marked(store, marked), done, failed)
 
 
 def _undo_note() -> str:

@@ -35,6 +35,16 @@ def _ask(parent: QWidget, title: str, text: str) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
+def _ask_groups(page: DuplicatesPage, title: str, text: str,
+                groups: list[decisions.GroupRow], lib: Library) -> bool:
+    from PySide6.QtWidgets import QDialog
+
+    from mediabrowser.gui.duplicates.confirm_groups import GroupsConfirm
+
+    dialog = GroupsConfirm(title, text, groups, lib.store, page.compare.thumbs, page)
+    return dialog.exec() == QDialog.DialogCode.Accepted
+
+
 class DuplicatesController(QObject, CleanupActions):
     changed_library = Signal()  # files were moved or put back: the grid should refresh
     finished = Signal()  # a search for duplicates ended (found, cancelled or failed)
@@ -49,15 +59,18 @@ class DuplicatesController(QObject, CleanupActions):
         self.pool.setMaxThreadCount(1)
         self.status = status
         self.worker: GeneratorWorker | None = None
-        self.undo_stack: list[Action] = []
+        self.undo_stack: list[Action | decisions.Marked] = []
         self.group: decisions.GroupRow | None = None
         self.members: list[tuple[Any, float, bool]] = []
         # Hooks the tests replace: a yes/no question and a folder chooser.
         self.confirm: Callable[[str, str], bool] = lambda t, x: _ask(page, t, x)
+        self.confirm_groups: Callable[[str, str, list[decisions.GroupRow]], bool] = \
+            lambda t, x, groups: _ask_groups(page, t, x, groups, lib)
         self.choose_folder: Callable[[], str] = lambda: QFileDialog.getExistingDirectory(
             page, "Move the other copies into…")
         self.choose_scope: Callable[[], str] = lambda: QFileDialog.getExistingDirectory(
             page, "Look for duplicates of the files in…")
+        self.run_dialog: Callable[[Any], Any] = lambda d: d.exec()
         self.scope_folder = ""
         p = page
         p.find_button.clicked.connect(self.find)
@@ -70,6 +83,7 @@ class DuplicatesController(QObject, CleanupActions):
         p.skip_button.clicked.connect(self.next_group)
         p.trash_all_button.clicked.connect(self.trash_all)
         p.undo_button.clicked.connect(self.undo)
+        p.marked_button.clicked.connect(self.show_marked)
         p.undo_shortcut.activated.connect(self.undo)
         p.reference_menu.aboutToShow.connect(self._fill_reference_menu)
         p.scope_box.activated.connect(self._scope_chosen)
@@ -89,7 +103,8 @@ class DuplicatesController(QObject, CleanupActions):
             p.summary.setText(f"{n} group{'s' * (n != 1)} · {extra} extra "
                               f"cop{'ies' if extra != 1 else 'y'} · {format_size(size)} to "
                               f"free{_when(settings)}")
-        p.trash_all_button.setEnabled(n > 0 and self.worker is None)
+        p.trash_all_button.setEnabled(self.worker is None
+                                      and decisions.bulk_count(self.lib.store) > 0)
         p.undo_button.setEnabled(bool(self.undo_stack))
         rows = p.groups_model.rowCount()
         if rows:
@@ -238,21 +253,37 @@ class DuplicatesController(QObject, CleanupActions):
     def not_duplicates(self) -> None:
         if self.group is None or self.worker is not None:
             return
-        ids = [r.id for r, _s, _i in self.members]
+        n = len(self.members)
         gid = self.group.id
         store = self.work_lib.store
         row = self.page.groups.currentIndex().row()
 
-        def write() -> None:
-            decisions.mark_not_duplicates(store, ids)
-            decisions.drop_groups(store, [gid])
-
-        def then(_none: Any) -> None:
+        def then(marked: decisions.Marked) -> None:
+            self.undo_stack.append(marked)
             self.refresh(keep_row=row)
-            self.status(f"{len(ids)} files marked as not duplicates; they will not be grouped "
-                        "again")
+            self.status(f"{n} files marked as not duplicates; they will not be grouped again "
+                        "— Undo takes it back")
 
-        self._write(write, then)
+        self._write(lambda: decisions.mark_group_not_duplicates(store, gid), then)
+
+    def show_marked(self) -> None:
+        """The files marked as not duplicates, newest first; a mark can be taken back."""
+        from mediabrowser.gui.duplicates.marked import MarkedDialog
+
+        dialog = MarkedDialog(self.lib.store, self.page)
+
+        def unmark(pairs: list[tuple[int, int]]) -> None:
+            store = self.work_lib.store
+
+            def then(_none: Any) -> None:
+                dialog.reload()
+                self.status(f"{len(pairs)} pair{'s' * (len(pairs) != 1)} unmarked: they can "
+                            "be grouped again by the next search")
+
+            self._write(lambda: decisions.unmark_pairs(store, pairs), then)
+
+        dialog.unmark.connect(unmark)
+        self.run_dialog(dialog)
 
     def next_group(self) -> None:
         row = self.page.groups.currentIndex().row() + 1

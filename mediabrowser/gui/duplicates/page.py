@@ -55,6 +55,10 @@ class DuplicatesPage(QWidget):
         self.reference_menu = QMenu(self)
         self.reference_button.setMenu(self.reference_menu)
         self.reference_button.setToolTip("Copies in a reference folder are always the ones kept")
+        self.marked_button = QToolButton()
+        self.marked_button.setText("Not Duplicates…")
+        self.marked_button.setToolTip("Files you marked as not duplicates: see them, and take "
+                                      "a mark back")
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(200)
         self.progress.hide()
@@ -63,13 +67,15 @@ class DuplicatesPage(QWidget):
         self.summary = QLabel("Find copies of the same photo, video or recording, and keep one.")
         self.summary.setWordWrap(True)
         self.trash_all_button = QPushButton("Trash All Extra Copies…")
-        self.trash_all_button.setToolTip("Move every copy but the keeper of every group to the "
-                                         "trash (asks first)")
+        self.trash_all_button.setToolTip("Move every copy but the keeper of each identical or "
+                                         "same-content group to the trash (asks first; similar "
+                                         "groups are left to you)")
         self.undo_button = QPushButton("Undo")
-        self.undo_button.setToolTip("Put back the files of the last clean-up (Ctrl+Z)")
+        self.undo_button.setToolTip("Put back the files of the last clean-up, or take back the "
+                                    "last \"not duplicates\" (Ctrl+Z)")
         head = QHBoxLayout()
         for w in (self.find_button, self.tier_box, self.scope_box, self.reference_button,
-                  self.progress,
+                  self.marked_button, self.progress,
                   self.cancel_button):
             head.addWidget(w)
         head.addWidget(self.summary, 1)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from mediabrowser.core.dupes import pixels
+from mediabrowser.core.media.copies import pixels
 from mediabrowser.core.media.decode import load_image
 from mediabrowser.core.media.video import frames_every, video_poster
 from mediabrowser.core.types import MediaError

@@ -24,7 +24,7 @@ WORK = 128  # px on the longer side of the first picture
 GRID = 12  # blocks across the overlap's longer side
 MIN_OVERLAP = 0.75  # of each picture's area: a 5 % crop on every side keeps 81 %
 SAME_WORST = 0.04  # a block's mean colour distance (0-1) above this: another picture
-SAME_CORRELATION = 0.9
+SAME_CORRELATION = 0.7  # a sanity bound: fine textures placed to the pixel correlate ~0.88
 MIN_SIDE = 24  # px: smaller pictures are compared as if this large
 TRY_TURNS = 3  # symmetric pictures (a coin, a sign) look alike under several turns
 TURNS = [turn for turn, _pil in SYMMETRIES]
@@ -77,7 +77,9 @@ def compare(pa: Prepared, pb: Prepared) -> Comparison:
     a, b = (p.pixels if max(p.pixels.shape[:2]) == side else _resize(p.pixels, side)
             for p in (pa, pb))
     best: Comparison | None = None
-    for t in likely_turns(a, b)[:TRY_TURNS]:
+    turns = likely_turns(a, b)
+    # As it is first (most copies are not turned), then the turns that look most alike.
+    for t in dict.fromkeys([t for t in turns if t == 0] + turns[:TRY_TURNS]):
         c = _compare_turned(a, np.ascontiguousarray(TURNS[t](b)), t)
         if best is None or _rank(c) > _rank(best):
             best = c
@@ -95,8 +97,8 @@ def compare_frames(a: np.ndarray, b: np.ndarray, turn: int) -> Comparison:
     return _dense(a, cv2.resize(b, (wa, ha), interpolation=cv2.INTER_AREA), 1.0, turn)
 
 
-def _rank(c: Comparison) -> tuple[bool, float]:
-    return c.overlap >= MIN_OVERLAP, -c.worst
+def _rank(c: Comparison) -> tuple[bool, bool, float]:
+    return c.same, c.overlap >= MIN_OVERLAP, -c.worst
 
 
 def likely_turns(a: np.ndarray, b: np.ndarray) -> list[int]:

@@ -1,0 +1,90 @@
+"""The question before a bulk clean-up, showing what it will touch: the count and bytes in
+words, and a strip of the groups (each copy to be moved, with the picture it is a copy of), so
+that nobody confirms a number alone. Cancel is the default."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mediabrowser.core.dupes import decisions
+from mediabrowser.core.filenames import display_name
+
+STRIP = 48  # groups shown (the largest first; the text gives the total)
+ICON = 72
+
+
+class GroupsConfirm(QDialog):
+    def __init__(self, title: str, text: str, groups: list[decisions.GroupRow], store: Any,
+                 thumbs: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.thumbs = thumbs
+        label = QLabel(text)
+        label.setWordWrap(True)
+        self.strip = QListWidget()
+        self.strip.setViewMode(QListView.ViewMode.IconMode)
+        self.strip.setFlow(QListView.Flow.LeftToRight)
+        self.strip.setWrapping(True)
+        self.strip.setResizeMode(QListView.ResizeMode.Adjust)
+        self.strip.setMovement(QListView.Movement.Static)
+        self.strip.setIconSize(QSize(ICON, ICON))
+        self.strip.setGridSize(QSize(ICON + 40, ICON + 44))
+        self.strip.setSelectionMode(QListWidget.SelectionMode.NoSelection)
+        self.strip.setAccessibleName("The groups this clean-up touches")
+        self.items: dict[int, QListWidgetItem] = {}
+        rows = store.files_by_ids([g.keeper for g in groups[:STRIP]])
+        for g in groups[:STRIP]:
+            r = rows.get(g.keeper)
+            if r is None:
+                continue
+            words = {"identical": "identical", "same": "same content"}.get(g.tier, g.tier)
+            item = QListWidgetItem(f"{g.n - 1} cop{'ies' if g.n != 2 else 'y'}\n{words}")
+            item.setToolTip(f"Keeping {display_name(r.path)}; moving {g.n - 1} other file"
+                            f"{'s' * (g.n != 2)} of this group")
+            item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
+            self.strip.addItem(item)
+            self.items[r.id] = item
+            pix = thumbs.pixmap(r.id)
+            if pix is None and not thumbs.failed(r.id):
+                thumbs.request(r.id, r.hash, r.path, r.item().kind)
+            elif pix is not None:
+                item.setIcon(QIcon(pix))
+        thumbs.changed.connect(self._thumb)
+        more = len(groups) - STRIP
+        tail = QLabel(f"… and {more} more group{'s' * (more != 1)}" if more > 0 else "")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Yes
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Yes).setText("Move to Trash")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setDefault(True)
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setFocus()
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(label)
+        lay.addWidget(self.strip, 1)
+        lay.addWidget(tail)
+        lay.addWidget(buttons)
+        self.resize(720, 460)
+
+    def _thumb(self, file_id: int) -> None:
+        item = self.items.get(file_id)
+        pix = self.thumbs.pixmap(file_id)
+        if item is not None and pix is not None:
+            item.setIcon(QIcon(pix))
+
+    def done(self, result: int) -> None:
+        self.thumbs.changed.disconnect(self._thumb)
+        super().done(result)
