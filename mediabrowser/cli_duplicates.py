@@ -74,13 +74,21 @@ def _print_groups(groups: list) -> None:
     if not groups:
         print("no duplicates found")
         return
+    from mediabrowser.core.dupes.keeper import keeper_reason
+
     extra = sum(len(g.members) - 1 for g in groups)
     size = sum(g.reclaimable for g in groups)
-    print(f"{len(groups)} group(s); {extra} copie(s) besides the keepers, {format_size(size)}")
+    print(f"{_count(len(groups), 'group', 'groups')}; {_count(extra, 'file', 'files')} besides "
+          f"the keepers, {format_size(size)}")
     for g in groups:
-        print(f"\n[{g.tier}] keep {g.keeper.path}{_details(g.keeper)}")
+        why = keeper_reason(g.keeper, [m.item for m in g.members])
+        print(f"\n[{g.tier}] keep {g.keeper.path}{_details(g.keeper)}  kept: {why}")
         for m in g.members[1:]:
             print(f"  {m.score:.3f}  {m.item.path}{_details(m.item)}")
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def _details(item: Any) -> str:
@@ -99,13 +107,22 @@ def _trash(lib: Any, groups: list, args: argparse.Namespace) -> int:
     from mediabrowser.core.dupes.actions import trash_files
     from mediabrowser.core.format import format_size
 
+    out = sys.stderr if args.json else sys.stdout
+    similar = [g for g in groups if g.tier not in ("identical", "same")]
+    if similar:  # look-alikes are for a person to judge, one group at a time
+        print(f"{_count(len(similar), 'similar group is', 'similar groups are')} left alone: "
+              "only identical and same-content copies are moved in bulk", file=out)
+    groups = [g for g in groups if g.tier in ("identical", "same")]
+    if not groups:
+        print("nothing was moved", file=out)
+        return 0
     plan = [(g.keeper.id, [m.item.id for m in g.members[1:]]) for g in groups]
     ids = [f for _k, others in plan for f in others]
     size = sum(g.reclaimable for g in groups)
-    out = sys.stderr if args.json else sys.stdout
     if not args.yes:
-        print(f"Move {len(ids)} file(s) ({format_size(size)}) to the trash, keeping one copy of "
-              f"each of {len(groups)} group(s)? [y/N] ", end="", file=sys.stderr, flush=True)
+        print(f"Move {_count(len(ids), 'file', 'files')} ({format_size(size)}) to the trash, "
+              f"keeping one copy of each of {_count(len(groups), 'group', 'groups')}? [y/N] ",
+              end="", file=sys.stderr, flush=True)
         answer = sys.stdin.readline().strip().lower()
         if answer not in ("y", "yes"):
             print("nothing was moved", file=out)
@@ -116,7 +133,8 @@ def _trash(lib: Any, groups: list, args: argparse.Namespace) -> int:
     for p in action.problems:
         print(f"mediabrowser: {p.path}: not moved: {p.reason}", file=sys.stderr)
     left = len(action.problems) + action.protected
-    print(f"{len(action.moved)} file(s), {format_size(action.bytes)}, moved to the trash"
+    print(f"{_count(len(action.moved), 'file', 'files')}, {format_size(action.bytes)}, moved "
+          "to the trash"
           + (f"; {left} left in place" if left else "")
           + (f" ({action.protected} in a reference folder or chosen to keep)"
              if action.protected else ""), file=out)

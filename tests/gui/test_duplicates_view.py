@@ -251,6 +251,8 @@ def test_bulk_confirmation_shows_the_groups(qtbot: Any, make_window: Any,
                            page.compare.thumbs, page)
     qtbot.addWidget(dialog)
     assert dialog.strip.count() == 2 and "cop" in dialog.strip.item(0).text()
+    buttons = {b.text(): b for b in dialog.findChildren(type(page.find_button))}
+    assert buttons["Cancel"].isDefault() and not buttons["Move to Trash"].isDefault()
     qtbot.waitUntil(lambda: all(not dialog.strip.item(i).icon().isNull() for i in range(2)),
                     timeout=10_000)  # each group's picture, loaded off the GUI thread
     dialog.reject()

@@ -183,6 +183,8 @@ def _merge(ctx: Context, units: list[list[MediaItem]]) -> tuple[Group | None, li
         if it.id == keeper.id:
             continue
         same_bytes = kfull is not None and ctx.fulls.get(it.id) == kfull
+        if not same_bytes and s >= SAME_SCORE and not _look_closer(ctx, keeper, it):
+            s = SAME_SCORE - 0.001  # not a verified copy of this keeper: similar, as it says
         members.append(Member(it, 1.0 if same_bytes else round(min(s, 0.999999), 6),
                               same_bytes))
     rest = sorted(members[1:], key=lambda m: (-m.score, m.item.path))
@@ -279,9 +281,9 @@ def verified_edges(ctx: Context, edges: list[Edge], cancel: CancelToken
     rows = ctx.lib.store.files_by_ids({x for _c, a, b, _s in edges for x in (a, b)})
     out: list[Edge] = []
     for i, e in enumerate(edges):
-        if i % 16 == 0:
-            cancel.raise_if_cancelled()
-            yield Progress("verify", i, len(edges), message="looking closer at likely copies")
+        cancel.raise_if_cancelled()
+        if i % 4 == 0 or len(edges) < 200:
+            yield Progress("verify", i, len(edges), message="pairs looked at closely")
         _c, a, b, _s = e
         same_bytes = a in ctx.fulls and ctx.fulls.get(a) == ctx.fulls.get(b)
         ra, rb = rows.get(a), rows.get(b)

@@ -66,7 +66,7 @@ def progress_text(p: Progress, paused: bool = False) -> str:
             parts.append(f"{p.rate:.1f}/s")
     if p.eta is not None:
         parts.append(f"about {format_duration(p.eta)} left")
-    if p.stage == "compare" and p.message:
+    if p.stage in ("compare", "verify") and p.message:
         parts.append(p.message)
     if p.stage == "embed" and p.message:
         parts.append(f"on {p.message}")  # the engine and device: "on ONNX Runtime · CPU"

@@ -41,8 +41,11 @@ class GroupsConfirm(QDialog):
         self.strip.setResizeMode(QListView.ResizeMode.Adjust)
         self.strip.setMovement(QListView.Movement.Static)
         self.strip.setIconSize(QSize(ICON, ICON))
-        self.strip.setGridSize(QSize(ICON + 40, ICON + 44))
+        self.strip.setGridSize(QSize(ICON + 64, ICON + 44))
         self.strip.setSelectionMode(QListWidget.SelectionMode.NoSelection)
+        self.strip.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.strip.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.strip.setWordWrap(False)
         self.strip.setAccessibleName("The groups this clean-up touches")
         self.items: dict[int, QListWidgetItem] = {}
         rows = store.files_by_ids([g.keeper for g in groups[:STRIP]])
@@ -50,8 +53,9 @@ class GroupsConfirm(QDialog):
             r = rows.get(g.keeper)
             if r is None:
                 continue
-            words = {"identical": "identical", "same": "same content"}.get(g.tier, g.tier)
-            item = QListWidgetItem(f"{g.n - 1} cop{'ies' if g.n != 2 else 'y'}\n{words}")
+            word = "identical " if g.tier == "identical" else ""  # else the same content
+            item = QListWidgetItem(f"{display_name(r.path)}\n{g.n - 1} "
+                                   f"{word}cop{'ies' if g.n != 2 else 'y'}")
             item.setToolTip(f"Keeping {display_name(r.path)}; moving {g.n - 1} other file"
                             f"{'s' * (g.n != 2)} of this group")
             item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
@@ -67,9 +71,11 @@ class GroupsConfirm(QDialog):
         tail = QLabel(f"… and {more} more group{'s' * (more != 1)}" if more > 0 else "")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Yes
                                    | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Yes).setText("Move to Trash")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setDefault(True)
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setFocus()
+        yes = buttons.button(QDialogButtonBox.StandardButton.Yes)
+        yes.setText("Move to Trash")
+        yes.setAutoDefault(False)
+        cancel = buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setDefault(True)  # Enter does not move files
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
@@ -78,6 +84,7 @@ class GroupsConfirm(QDialog):
         lay.addWidget(tail)
         lay.addWidget(buttons)
         self.resize(720, 460)
+        cancel.setFocus()
 
     def _thumb(self, file_id: int) -> None:
         item = self.items.get(file_id)

@@ -55,8 +55,7 @@ class DuplicatesPage(QWidget):
         self.reference_menu = QMenu(self)
         self.reference_button.setMenu(self.reference_menu)
         self.reference_button.setToolTip("Copies in a reference folder are always the ones kept")
-        self.marked_button = QToolButton()
-        self.marked_button.setText("Not Duplicates…")
+        self.marked_button = QPushButton("Marked Not Duplicates…")
         self.marked_button.setToolTip("Files you marked as not duplicates: see them, and take "
                                       "a mark back")
         self.progress = QProgressBar()
@@ -75,7 +74,7 @@ class DuplicatesPage(QWidget):
                                     "last \"not duplicates\" (Ctrl+Z)")
         head = QHBoxLayout()
         for w in (self.find_button, self.tier_box, self.scope_box, self.reference_button,
-                  self.marked_button, self.progress,
+                  self.progress,
                   self.cancel_button):
             head.addWidget(w)
         head.addWidget(self.summary, 1)
@@ -113,8 +112,13 @@ class DuplicatesPage(QWidget):
         rl.addLayout(actions)
         rl.addWidget(self.compare, 1)
 
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(self.groups, 1)
+        ll.addWidget(self.marked_button)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.groups)
+        self.splitter.addWidget(left)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 3)
         lay = QVBoxLayout(self)
