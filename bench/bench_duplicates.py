@@ -54,19 +54,25 @@ def quality(media: Path, strength: str = "A") -> dict:
 
 
 def lookalikes(media: Path, which: str) -> dict:
-    """Many distinct pictures of one kind on plain backgrounds (and clips of other moments of
-    one static-camera film), a few of them copied: choose on the rendered set and vtest.avi,
-    confirm on Tux Paint's stamps and tree.avi."""
+    """Many distinct pictures of one kind on plain backgrounds, clips of other moments of one
+    static-camera film, and one speaker's recordings, a few of each copied: choose on the
+    rendered set, vtest.avi and espeak-ng's voices; confirm on Tux Paint's stamps, tree.avi and
+    Tux Paint's spoken names and sound effects."""
     from mediabrowser import lookalike_media as lm
 
     if which == "looks-A":
         files = lm.lookalike_set(media / "photos", lm.rendered_pictures(), "A")
         film = FILMS / "vtest.avi"
         starts: tuple[float, ...] = (2, 5, 8, 11, 20, 23)
+        voices = lm.spoken(media / "spoken", "en") + lm.spoken(media / "spoken", "de", 6)
     else:
         files = lm.lookalike_set(media / "photos", lm.stamp_pictures(STAMPS), "B")
         film = FILMS / "tree.avi"
         starts = (1, 3.5, 6, 8.5, 14, 16.5)
+        # One speaker reading the names of Tux Paint's stamps, and its sound effects.
+        voices = sorted((STAMPS / "symbols").rglob("*_desc_fr.ogg"))[:24] + sorted(
+            p for p in (STAMPS / "animals").rglob("*.ogg") if "_desc_" not in p.name)[:12]
+    files += lm.recordings_set(media / "audio", voices)
     if film.exists():
         files += lm.moments_set(media / "videos", film, starts)
     return _measure(media, files, levels=(0.9,))
@@ -136,7 +142,8 @@ def _pair_scores(groups: list, label: dict, kind: dict) -> dict:
         res[k] = {"precision": round(right / len(f), 4) if f else 1.0,
                   "recall": round(right / len(t), 4) if t else 1.0,
                   "pairs": len(t), "found": len(f),
-                  "wrong": sorted(f - t)[:6]}
+                  "wrong": sorted(f - t)[:6],
+                  "wrong_labels": sorted({" ~ ".join(sorted({label.get(a, "?"), label.get(b, "?")})) for a, b in f - t})[:40]}
     return res
 
 

@@ -234,3 +234,53 @@ def static_film(out: Path, seconds: float = 14.0, photo: str = "coffee") -> Path
         "-t", f"{seconds}", "-r", "15", "-c:v", "libx264", "-crf", "18", str(out)])
     still.unlink()
     return out
+
+
+SENTENCES = (
+    "The quick brown fox jumps over the lazy dog.", "Please call me back when you get home.",
+    "The weather will be cold and windy tomorrow.", "I would like a cup of tea with milk.",
+    "Turn left at the second set of traffic lights.", "Our train leaves at half past nine.",
+    "She sells sea shells by the sea shore.", "The meeting has been moved to Thursday.",
+    "Remember to water the plants on Sunday.", "Twenty five cents for a cup of coffee.",
+    "The children are playing in the garden.", "Could you pass me the salt, please?")
+
+
+def spoken(folder: Path, voice: str = "en", count: int = 12) -> list[Path]:
+    """One voice saying `count` different sentences (espeak-ng): one speaker's recordings."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i, text in enumerate(SENTENCES[:count]):
+        p = folder / f"{voice}_{i:02d}.wav"
+        if not p.exists():
+            mediamaker.speech(text, p, voice=voice)
+        out.append(p)
+    return out
+
+
+def recordings_set(folder: Path, sources: Iterable[Path], copied: float = 0.34,
+                   seed: int = 5) -> list[Labelled]:
+    """Recordings (converted to WAV here when they are not) and, for about a third of them,
+    MP3, OGG and low-rate MP3 copies. Labels: the recording's name."""
+    ffmpeg = mediamaker.need("ffmpeg")
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    out: list[Labelled] = []
+    for src in sources:
+        name = src.stem if src.parent == folder else f"{src.parent.name}_{src.stem}"
+        orig = folder / f"{name}.wav"
+        if not orig.exists():
+            mediamaker.run([ffmpeg, "-y", "-loglevel", "error", "-i", str(src), str(orig)])
+        out.append(Labelled(orig, name, "original"))
+        if rng.random() >= copied:
+            continue
+        for variant, ext, opts in (("mp3", ".mp3", ["-b:a", "128k"]),
+                                   ("ogg", ".ogg", ["-c:a", "libvorbis", "-q:a", "3"]),
+                                   ("mp3-low", ".mp3", ["-ac", "1", "-ar", "22050",
+                                                        "-b:a", "32k"])):
+            p = folder / "copies" / f"{name}_{variant}{ext}"
+            if not p.exists():
+                p.parent.mkdir(exist_ok=True)
+                mediamaker.run([ffmpeg, "-y", "-loglevel", "error", "-i", str(orig), *opts,
+                                str(p)])
+            out.append(Labelled(p, name, variant))
+    return out

@@ -35,6 +35,7 @@ from mediabrowser.core.dupes.stars import (
 from mediabrowser.core.dupes.turned import TurnChecker, turned_pairs
 from mediabrowser.core.embed.registry import get_spec
 from mediabrowser.core.library import Library
+from mediabrowser.core.media.copies.check import CopyCheck
 from mediabrowser.core.types import CancelToken, MediaKind, Progress
 
 TIERS = (IDENTICAL, SAME, SIMILAR_TIER)
@@ -111,6 +112,7 @@ def find_duplicates_job(lib: Library, tier: str = SAME, paths: Sequence[str] | N
     if refs is not None:
         identical = [s for s in identical if set(s) & refs and set(s) & seeds]  # type: ignore[operator]
     pairs: dict[tuple[str, str], Pairs] = {}  # (kind, space) → pairs
+    copies = CopyCheck() if tier != IDENTICAL else None  # a close look, shared by every step
     checker: TurnChecker | None = None  # scores photos alike once one is turned
     if tier != IDENTICAL:
         for kind, space in _spaces(lib):
@@ -121,8 +123,9 @@ def find_duplicates_job(lib: Library, tier: str = SAME, paths: Sequence[str] | N
                 job = knn_pairs(lib, space, kind, floor, cancel, seeds)
             pairs[(kind, space)] = yield from job
             if kind == "image" and refs is None:
-                turned, checker = yield from turned_pairs(lib, space, floor, cancel,
-                                                          pairs[(kind, space)], seeds)
+                turned, checker = yield from turned_pairs(
+                    lib, space, floor, cancel, pairs[(kind, space)], seeds, copies,
+                    lib.calibration(space).cosine_for(SAME_SCORE))
                 for (a, b), c in turned.cosines.items():
                     pairs[(kind, space)].add(a, b, c)
     yield Progress("group", 0, 0)
@@ -130,7 +133,7 @@ def find_duplicates_job(lib: Library, tier: str = SAME, paths: Sequence[str] | N
     ctx = Context(lib, fulls, {a: sp for _c, a, _b, sp in edges} | {
         b: sp for _c, _a, b, sp in edges}, checker, decisions.chosen_keepers(lib.store),
         list(reference or ()) + decisions.reference_folders(lib.store),
-        decisions.forbidden_pairs(lib.store), verify=tier != IDENTICAL)
+        decisions.forbidden_pairs(lib.store), copies)
     same_cos = {sp: lib.calibration(sp).cosine_for(SAME_SCORE) for sp in {e[3] for e in edges}}
     same_edges = yield from verified_edges(ctx, [e for e in edges if e[0] >= same_cos[e[3]]],
                                            cancel)

@@ -14,7 +14,9 @@ never the keeper of its own original's group, and every same group stays whole i
 
 from __future__ import annotations
 
+import os
 from collections.abc import Generator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +31,7 @@ from mediabrowser.core.types import CancelToken, MediaItem, MediaKind, Progress
 IDENTICAL, SAME, SIMILAR_TIER = "identical", "same", "similar"
 SAME_SCORE = 0.9  # "the same content", as in search results
 SIMILAR = 0.7  # "very similar" in search results: near takes, burst shots
+VERIFY_CHUNK = 256  # pairs looked at between two progress reports
 MAX_ROUNDS = 10  # regrouping what left a group (each round only ever has fewer files)
 
 Edge = tuple[float, int, int, str]  # (cosine, file a, file b, space), best first
@@ -64,10 +67,9 @@ class Context:
     chosen: set[int]  # keepers the person chose
     reference: list[str]  # reference folders
     forbidden: dict[int, set[int]]  # "not duplicates"
-    verify: bool = True
+    copies: CopyCheck | None = None  # the second look (None: identical files only)
 
     def __post_init__(self) -> None:
-        self.copies = CopyCheck() if self.verify else None
         self.partner: dict[int, int] = {}  # file → the file it is the best match of, mutually
 
 
@@ -227,12 +229,11 @@ def _star(ctx: Context, comp: list[int], floor: float) -> tuple[Group | None, li
             turned = ctx.turned.cosine(keeper.id, it.id)  # a copy saved turned?
             if turned is not None:
                 score = max(score, float(calibration.score(turned)))
-        if score >= SIMILAR:
-            verdict = _look_closer(ctx, keeper, it)
-            if verdict is False:  # another shot, take, tone or moment: similar
-                score = min(score, SAME_SCORE - 0.001)
-            elif verdict and floor <= SAME_SCORE:  # its pixels or sound say: a copy
-                score = max(score, SAME_SCORE)
+        verdict = _look_closer(ctx, keeper, it)
+        if verdict is False:  # another shot, take, tone or moment: similar at most
+            score = min(score, SAME_SCORE - 0.001)
+        elif verdict and floor <= SAME_SCORE:  # its pixels or sound say: a copy
+            score = max(score, SAME_SCORE)
         if score + 1e-9 < floor:
             ejected.append(it.id)
         else:
@@ -274,21 +275,35 @@ def cosines_to(lib: Library, space: str, keeper: int, ids: list[int]) -> dict[in
 
 def verified_edges(ctx: Context, edges: list[Edge], cancel: CancelToken
                    ) -> Generator[Progress, None, list[Edge]]:
-    """The same-level pairs a second look agrees with (core/media/copies), so that look-alikes never
-    join a group through one another; byte-identical pairs need no look."""
+    """The same-level pairs a second look agrees with (core/media/copies), so that
+    look-alikes never join a group through one another; byte-identical pairs need no look.
+    Pairs are looked at on every core, a chunk at a time."""
     if ctx.copies is None:
         return edges
     rows = ctx.lib.store.files_by_ids({x for _c, a, b, _s in edges for x in (a, b)})
     out: list[Edge] = []
-    for i, e in enumerate(edges):
-        cancel.raise_if_cancelled()
-        if i % 4 == 0 or len(edges) < 200:
-            yield Progress("verify", i, len(edges), message="pairs looked at closely")
+    todo: list[tuple[Edge, MediaItem, MediaItem]] = []
+    for e in edges:
         _c, a, b, _s = e
-        same_bytes = a in ctx.fulls and ctx.fulls.get(a) == ctx.fulls.get(b)
         ra, rb = rows.get(a), rows.get(b)
-        if same_bytes or ra is None or rb is None or not _differs(ctx, ra.item(), rb.item()):
+        if (a in ctx.fulls and ctx.fulls.get(a) == ctx.fulls.get(b)) or ra is None \
+                or rb is None:
             out.append(e)
+        else:
+            todo.append((e, ra.item(), rb.item()))
+    threads = os.cpu_count() or 1
+
+    def look(pairs: list[tuple[Edge, MediaItem, MediaItem]]) -> list[Edge]:
+        return [e for e, a, b in pairs if not _differs(ctx, a, b)]
+
+    with ThreadPoolExecutor(threads) as pool:
+        for start in range(0, len(todo), VERIFY_CHUNK):
+            cancel.raise_if_cancelled()
+            yield Progress("verify", start, len(todo), message="pairs looked at closely")
+            part = todo[start:start + VERIFY_CHUNK]
+            for kept in pool.map(look, [part[i::threads] for i in range(threads)]):
+                out += kept
+    out.sort(key=lambda e: -e[0])
     return out
 
 
@@ -330,7 +345,13 @@ def rescore(lib: Library, group_id: int, keeper_id: int) -> None:
             x = cos.get(f, -1.0)
             if turned is not None and f in maybe:
                 x = max(x, turned.cosine(keeper_id, f) or -1.0)
-            score = round(min(float(calibration.score(x)), 0.999999), 6)
+            score = float(calibration.score(x))
+            verdict = lib.copies.same(keeper.item(), row.item())  # as the search said it
+            if verdict is False:
+                score = min(score, SAME_SCORE - 0.001)
+            elif verdict:
+                score = max(score, SAME_SCORE)
+            score = round(min(score, 0.999999), 6)
         scores.append((score, f, group_id))
     freed = sum(r.size for f, r in rows.items() if f != keeper_id)
     with lib.store.transaction() as conn:

@@ -21,6 +21,7 @@ import numpy as np
 from mediabrowser.core.dupes.edges import Pairs
 from mediabrowser.core.filenames import from_db
 from mediabrowser.core.library import Library
+from mediabrowser.core.media.copies.check import CopyCheck
 from mediabrowser.core.media.decode import load_image
 from mediabrowser.core.media.grey import SIDE, SYMMETRIES, grey_of, store_grey, summaries
 from mediabrowser.core.store.db import rows_in
@@ -126,6 +127,19 @@ class TurnChecker:
             self._done[key] = self._measure(a, b)
         return self._done[key]
 
+    def grey_match(self, a: int, b: int) -> bool:
+        """Whether one grey picture, turned any way or not at all, matches the other."""
+        g = self.greys([a, b])
+        if a not in g or b not in g:
+            return False
+        b_ = g[b].astype(np.float32)
+        b_ = (b_ - b_.mean()) / (b_.std() or 1.0)
+        for turn, _pil in SYMMETRIES:
+            t = turn(g[a].astype(np.float32))
+            if float(((t - t.mean()) / (t.std() or 1.0) * b_).mean()) >= MATCH:
+                return True
+        return False
+
     def _measure(self, a: int, b: int) -> float | None:
         g = self.greys([a, b])
         if a not in g or b not in g:
@@ -149,10 +163,13 @@ class TurnChecker:
 
 
 def turned_pairs(lib: Library, space: str, floor: float, cancel: CancelToken,
-                 known: Pairs, seeds: set[int] | None = None
+                 known: Pairs, seeds: set[int] | None = None, copies: CopyCheck | None = None,
+                 same: float = 1.0
                  ) -> Generator[Progress, None, tuple[Pairs, TurnChecker | None]]:
     """Pairs of photos (cosine ≥ `floor` once one is turned) that `known` lacks, and the
-    checker that scored them (for scoring group members against their keeper)."""
+    checker that scored them (for scoring group members against their keeper). With
+    `copies`, a candidate the model scores lower but whose pixels a close look finds to be a
+    copy (a small clip-art picture resized, a sign turned) is a pair too, at `same`."""
     import hnswlib
 
     pairs = Pairs()
@@ -200,6 +217,10 @@ def turned_pairs(lib: Library, space: str, floor: float, cancel: CancelToken,
         cos = checker.cosine(a, b)
         if cos is not None and cos >= floor:
             pairs.add(a, b, cos)
+        elif copies is not None and checker.grey_match(a, b):
+            pair = lib.store.files_by_ids([a, b])
+            if a in pair and b in pair and copies.same(pair[a].item(), pair[b].item()):
+                pairs.add(a, b, max(cos or -1.0, same))
         if n % 64 == 0 or n + 1 == len(candidates):
             yield Progress("compare", n + 1, len(candidates), message="checking turned copies")
     return pairs, checker

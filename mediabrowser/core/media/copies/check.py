@@ -9,6 +9,8 @@ from mediabrowser.core.types import MediaItem, MediaKind
 
 
 class CopyCheck:
+    """Safe to call from several threads (decoding and OpenCV let go of the GIL)."""
+
     def __init__(self) -> None:
         self.pictures = PhotoVerifier()
         self.sounds = AudioVerifier()
@@ -21,17 +23,19 @@ class CopyCheck:
             return None
         ka, kb = _version(a), _version(b)
         key = (ka, kb) if ka < kb else (kb, ka)
-        if key not in self.looked:
-            if len(self.looked) > 100_000:
-                self.looked.clear()
-            if a.kind == MediaKind.AUDIO:
-                self.looked[key] = self.sounds.same_recording((ka, a.path, a.duration),
-                                                              (kb, b.path, b.duration))
-            else:
-                self.looked[key] = self.pictures.same_picture(
-                    (ka, a.path, a.kind == MediaKind.VIDEO, a.duration or 0.0),
-                    (kb, b.path, b.kind == MediaKind.VIDEO, b.duration or 0.0))
-        return self.looked[key]
+        if key in self.looked:
+            return self.looked[key]
+        if a.kind == MediaKind.AUDIO:
+            verdict = self.sounds.same_recording((ka, a.path, a.duration),
+                                                 (kb, b.path, b.duration))
+        else:
+            verdict = self.pictures.same_picture(
+                (ka, a.path, a.kind == MediaKind.VIDEO, a.duration or 0.0),
+                (kb, b.path, b.kind == MediaKind.VIDEO, b.duration or 0.0))
+        if len(self.looked) > 1_000_000:
+            self.looked = {}
+        self.looked[key] = verdict
+        return verdict
 
 
 def _version(item: MediaItem) -> int:

@@ -36,11 +36,13 @@ Look = tuple[int, str, bool, float]  # (file id, path, a video?, duration in s o
 
 
 class PhotoVerifier:
-    """Photos and clips of candidate pairs, each file decoded once per run (bounded cache)."""
+    """Photos and clips of candidate pairs, each file decoded once per run (bounded cache).
+    Safe to call from several threads: at worst a file is decoded twice."""
 
     def __init__(self) -> None:
         self._pictures: dict[int, pixels.Prepared | None] = {}
         self._clips: dict[int, list[np.ndarray] | None] = {}
+        self._unreadable: set[int] = set()  # file versions that could not be decoded
 
     def same_picture(self, a: Look, b: Look) -> bool | None:
         """True: b is a copy of a; False: it is not; None: one cannot be read."""
@@ -56,29 +58,38 @@ class PhotoVerifier:
 
     def _picture(self, look: Look) -> pixels.Prepared | None:
         fid, path, video, _duration = look
-        if fid not in self._pictures:
-            if len(self._pictures) > 2048:
-                self._pictures.clear()
-            try:
-                im = video_poster(path, pixels.WORK, at=0.5) if video else load_image(
-                    path, min_side=pixels.WORK)
-                self._pictures[fid] = pixels.prepare(np.asarray(im.convert("RGB")))
-            except (MediaError, OSError, ValueError):
-                self._pictures[fid] = None
-        return self._pictures[fid]
+        got = self._pictures.get(fid)
+        if got is not None or fid in self._unreadable:
+            return got
+        try:
+            im = video_poster(path, pixels.WORK, at=0.5) if video else load_image(
+                path, min_side=pixels.WORK)
+            got = pixels.prepare(np.asarray(im.convert("RGB")))
+        except (MediaError, OSError, ValueError):
+            self._unreadable.add(fid)
+            return None
+        if len(self._pictures) > 2048:
+            self._pictures = {}  # a new dict: another thread may be reading the old one
+        self._pictures[fid] = got
+        return got
 
     def _frames(self, look: Look) -> list[np.ndarray] | None:
         fid, path, _video, _duration = look
-        if fid not in self._clips:
-            if len(self._clips) > 64:
-                self._clips.clear()
-            try:
-                got = frames_every(path, STEP, COUNT, 2 * FRAME_SIDE)
-            except (MediaError, OSError, ValueError):
-                got = []
-            self._clips[fid] = [pixels.prepare(f, FRAME_SIDE).pixels for _t, f in got] \
-                if len(got) >= 2 else None
-        return self._clips[fid]
+        got = self._clips.get(fid)
+        if got is not None or fid in self._unreadable:
+            return got
+        try:
+            read = frames_every(path, STEP, COUNT, 2 * FRAME_SIDE)
+        except (MediaError, OSError, ValueError):
+            read = []
+        if len(read) < 2:
+            self._unreadable.add(fid)
+            return None
+        got = [pixels.prepare(f, FRAME_SIDE).pixels for _t, f in read]
+        if len(self._clips) > 64:
+            self._clips = {}
+        self._clips[fid] = got
+        return got
 
     def same_clip(self, a: Look, b: Look) -> bool | None:
         fa, fb = self._frames(a), self._frames(b)

@@ -24,18 +24,21 @@ SAME = 0.9
 class AudioVerifier:
     def __init__(self) -> None:
         self._cache: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}
+        self._unreadable: set[int] = set()
 
     def _spectra(self, file_id: int, path: str) -> tuple[np.ndarray, np.ndarray] | None:
-        if file_id not in self._cache:
-            if len(self._cache) > 256:
-                self._cache.clear()
-            try:
-                wav = load_audio(path, max_seconds=SECONDS)
-            except (MediaError, OSError, ValueError):
-                self._cache[file_id] = None
-            else:
-                self._cache[file_id] = spectra(wav)
-        return self._cache[file_id]
+        got = self._cache.get(file_id)
+        if got is not None or file_id in self._unreadable:
+            return got
+        try:
+            got = spectra(load_audio(path, max_seconds=SECONDS))
+        except (MediaError, OSError, ValueError):
+            self._unreadable.add(file_id)
+            return None
+        if len(self._cache) > 256:
+            self._cache = {}  # a new dict: another thread may be reading the old one
+        self._cache[file_id] = got
+        return got
 
     def same_recording(self, a: tuple[int, str, float | None], b: tuple[int, str, float | None]
                        ) -> bool | None:
