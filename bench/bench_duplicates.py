@@ -64,7 +64,8 @@ def lookalikes(media: Path, which: str) -> dict:
         files = lm.lookalike_set(media / "photos", lm.rendered_pictures(), "A")
         film = FILMS / "vtest.avi"
         starts: tuple[float, ...] = (2, 5, 8, 11, 20, 23)
-        voices = lm.spoken(media / "spoken", "en") + lm.spoken(media / "spoken", "de", 6)
+        spoken = media.with_name(media.name + "-spoken")  # sources, outside the library
+        voices = lm.spoken(spoken, "en") + lm.spoken(spoken, "de", 6)
     else:
         files = lm.lookalike_set(media / "photos", lm.stamp_pictures(STAMPS), "B")
         film = FILMS / "tree.avi"

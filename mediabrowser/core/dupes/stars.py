@@ -281,16 +281,16 @@ def verified_edges(ctx: Context, edges: list[Edge], cancel: CancelToken
     if ctx.copies is None:
         return edges
     rows = ctx.lib.store.files_by_ids({x for _c, a, b, _s in edges for x in (a, b)})
+    items = {fid: r.item() for fid, r in rows.items()}  # one per file, not one per pair
     out: list[Edge] = []
     todo: list[tuple[Edge, MediaItem, MediaItem]] = []
     for e in edges:
         _c, a, b, _s = e
-        ra, rb = rows.get(a), rows.get(b)
-        if (a in ctx.fulls and ctx.fulls.get(a) == ctx.fulls.get(b)) or ra is None \
-                or rb is None:
+        ia, ib = items.get(a), items.get(b)
+        if ia is None or ib is None or (a in ctx.fulls and ctx.fulls.get(a) == ctx.fulls.get(b)):
             out.append(e)
         else:
-            todo.append((e, ra.item(), rb.item()))
+            todo.append((e, ia, ib))
     threads = os.cpu_count() or 1
 
     def look(pairs: list[tuple[Edge, MediaItem, MediaItem]]) -> list[Edge]:
