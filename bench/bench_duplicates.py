@@ -144,7 +144,8 @@ def _pair_scores(groups: list, label: dict, kind: dict) -> dict:
                   "recall": round(right / len(t), 4) if t else 1.0,
                   "pairs": len(t), "found": len(f),
                   "wrong": sorted(f - t)[:6],
-                  "wrong_labels": sorted({" ~ ".join(sorted({label.get(a, "?"), label.get(b, "?")})) for a, b in f - t})[:40]}
+                  "wrong_labels": sorted({" ~ ".join(sorted({label.get(a, "?"), label.get(b, "?")}))
+                                          for a, b in f - t})[:40]}
     return res
 
 
