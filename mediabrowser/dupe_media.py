@@ -119,9 +119,18 @@ def _write(folder: Path, name: str, orig: Path, copies: Copies, copy_name: str,
     return out
 
 
+def encode_once(src: Path, dest: Path, opts: list[str], audio: bool = True) -> Path:
+    """`src` converted by ffmpeg with `opts` into `dest`, unless it is there already."""
+    if not dest.exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        mediamaker.run([mediamaker.need("ffmpeg"), "-y", "-loglevel", "error", "-i", str(src),
+                        *opts, *([] if audio else ["-an"]), str(dest)])
+    return dest
+
+
 def video_set(folder: Path, names: tuple[str, ...]) -> list[Labelled]:
     folder.mkdir(parents=True, exist_ok=True)
-    ffmpeg = mediamaker.need("ffmpeg")
+    mediamaker.need("ffmpeg")  # a clear message before any work when it is missing
     out: list[Labelled] = []
     for name in names:
         photo = folder / f"{name}.png"
@@ -138,11 +147,7 @@ def video_set(folder: Path, names: tuple[str, ...]) -> list[Labelled]:
         }
         for variant, opts in variants.items():
             ext = ".webm" if variant == "webm" else ".mp4"
-            p = folder / "copies" / f"{name}_{variant}{ext}"
-            if not p.exists():
-                p.parent.mkdir(exist_ok=True)
-                mediamaker.run([ffmpeg, "-y", "-loglevel", "error", "-i", str(clip), *opts,
-                                "-an", str(p)])
+            p = encode_once(clip, folder / "copies" / f"{name}_{variant}{ext}", opts, False)
             out.append(Labelled(p, name, variant))
         photo.unlink()
     return out
@@ -169,11 +174,7 @@ def audio_set(folder: Path, voices: tuple[str, ...] = ("en", "de")) -> list[Labe
                                        ("m4a", ".m4a", ["-c:a", "aac", "-b:a", "48k"]),
                                        ("mp3-low", ".mp3", ["-ac", "1", "-ar", "22050",
                                                             "-b:a", "32k"])):
-                p = folder / "copies" / f"{label}_{variant}{ext}"
-                if not p.exists():
-                    p.parent.mkdir(exist_ok=True)
-                    mediamaker.run([mediamaker.need("ffmpeg"), "-y", "-loglevel", "error",
-                                    "-i", str(rec), *opts, str(p)])
+                p = encode_once(rec, folder / "copies" / f"{label}_{variant}{ext}", opts)
                 out.append(Labelled(p, label, variant))
             slow = folder / "lookalikes" / f"{label}_slower.wav"
             if not slow.exists():  # the same voice and sentence, another take: alike

@@ -21,7 +21,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from mediabrowser import mediamaker
-from mediabrowser.dupe_media import Labelled
+from mediabrowser.dupe_media import Labelled, encode_once
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 STAMPS = Path("/usr/share/tuxpaint/stamps")
@@ -209,11 +209,8 @@ def moments_set(folder: Path, film: Path, starts: Iterable[float], seconds: floa
                 ("rescaled", ["-vf", "scale=iw/2:-2", "-c:v", "libx264", "-crf", "26"], ".mp4"),
                 ("webm", ["-c:v", "libvpx-vp9", "-b:v", "300k", "-deadline", "realtime"],
                  ".webm")):
-            p = folder / "copies" / f"{clip.stem}_{variant}{ext}"
-            if not p.exists():
-                p.parent.mkdir(exist_ok=True)
-                mediamaker.run([ffmpeg, "-y", "-loglevel", "error", "-i", str(clip), *opts,
-                                "-an", str(p)])
+            p = encode_once(clip, folder / "copies" / f"{clip.stem}_{variant}{ext}", opts,
+                            False)
             out.append(Labelled(p, label, variant))
     return out
 
@@ -277,10 +274,6 @@ def recordings_set(folder: Path, sources: Iterable[Path], copied: float = 0.34,
                                    ("ogg", ".ogg", ["-c:a", "libvorbis", "-q:a", "3"]),
                                    ("mp3-low", ".mp3", ["-ac", "1", "-ar", "22050",
                                                         "-b:a", "32k"])):
-            p = folder / "copies" / f"{name}_{variant}{ext}"
-            if not p.exists():
-                p.parent.mkdir(exist_ok=True)
-                mediamaker.run([ffmpeg, "-y", "-loglevel", "error", "-i", str(orig), *opts,
-                                str(p)])
+            p = encode_once(orig, folder / "copies" / f"{name}_{variant}{ext}", opts)
             out.append(Labelled(p, name, variant))
     return out

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from mediabrowser.core.media.copies import pixels
+from mediabrowser.core.media.copies.decoded import Decoded
 from mediabrowser.core.media.decode import load_image
 from mediabrowser.core.media.video import frames_every, video_poster
-from mediabrowser.core.types import MediaError
 
 STEP, COUNT = 0.25, 48  # frame samples: 12 s from the start, enough to pin a moment
 SHIFT = 8  # samples each way searched for the best fit in time (2 s)
@@ -40,9 +40,8 @@ class PhotoVerifier:
     Safe to call from several threads: at worst a file is decoded twice."""
 
     def __init__(self) -> None:
-        self._pictures: dict[int, pixels.Prepared | None] = {}
-        self._clips: dict[int, list[np.ndarray] | None] = {}
-        self._unreadable: set[int] = set()  # file versions that could not be decoded
+        self._pictures: Decoded[pixels.Prepared] = Decoded(2048)
+        self._clips: Decoded[list[np.ndarray]] = Decoded(64)
 
     def same_picture(self, a: Look, b: Look) -> bool | None:
         """True: b is a copy of a; False: it is not; None: one cannot be read."""
@@ -57,39 +56,22 @@ class PhotoVerifier:
         return pixels.compare(pa, pb).same
 
     def _picture(self, look: Look) -> pixels.Prepared | None:
-        fid, path, video, _duration = look
-        got = self._pictures.get(fid)
-        if got is not None or fid in self._unreadable:
-            return got
-        try:
+        _fid, path, video, _duration = look
+
+        def decode() -> pixels.Prepared:
             im = video_poster(path, pixels.WORK, at=0.5) if video else load_image(
                 path, min_side=pixels.WORK)
-            got = pixels.prepare(np.asarray(im.convert("RGB")))
-        except (MediaError, OSError, ValueError):
-            self._unreadable.add(fid)
-            return None
-        if len(self._pictures) > 2048:
-            self._pictures = {}  # a new dict: another thread may be reading the old one
-        self._pictures[fid] = got
-        return got
+            return pixels.prepare(np.asarray(im.convert("RGB")))
+
+        return self._pictures.get(look[0], decode)
 
     def _frames(self, look: Look) -> list[np.ndarray] | None:
-        fid, path, _video, _duration = look
-        got = self._clips.get(fid)
-        if got is not None or fid in self._unreadable:
-            return got
-        try:
-            read = frames_every(path, STEP, COUNT, 2 * FRAME_SIDE)
-        except (MediaError, OSError, ValueError):
-            read = []
-        if len(read) < 2:
-            self._unreadable.add(fid)
-            return None
-        got = [pixels.prepare(f, FRAME_SIDE).pixels for _t, f in read]
-        if len(self._clips) > 64:
-            self._clips = {}
-        self._clips[fid] = got
-        return got
+        def decode() -> list[np.ndarray] | None:
+            read = frames_every(look[1], STEP, COUNT, 2 * FRAME_SIDE)
+            return [pixels.prepare(f, FRAME_SIDE).pixels for _t, f in read] \
+                if len(read) >= 2 else None
+
+        return self._clips.get(look[0], decode)
 
     def same_clip(self, a: Look, b: Look) -> bool | None:
         fa, fb = self._frames(a), self._frames(b)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from mediabrowser.core.media.audio import load_audio
-from mediabrowser.core.types import MediaError
+from mediabrowser.core.media.copies.decoded import Decoded
 
 SECONDS = 30.0
 FRAME, HOP = 1024, 512
@@ -23,22 +23,11 @@ SAME = 0.9
 
 class AudioVerifier:
     def __init__(self) -> None:
-        self._cache: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}
-        self._unreadable: set[int] = set()
+        self._cache: Decoded[tuple[np.ndarray, np.ndarray]] = Decoded(256)
 
     def _spectra(self, file_id: int, path: str) -> tuple[np.ndarray, np.ndarray] | None:
-        got = self._cache.get(file_id)
-        if got is not None or file_id in self._unreadable:
-            return got
-        try:
-            got = spectra(load_audio(path, max_seconds=SECONDS))
-        except (MediaError, OSError, ValueError):
-            self._unreadable.add(file_id)
-            return None
-        if len(self._cache) > 256:
-            self._cache = {}  # a new dict: another thread may be reading the old one
-        self._cache[file_id] = got
-        return got
+        return self._cache.get(file_id,
+                               lambda: spectra(load_audio(path, max_seconds=SECONDS)))
 
     def same_recording(self, a: tuple[int, str, float | None], b: tuple[int, str, float | None]
                        ) -> bool | None:
