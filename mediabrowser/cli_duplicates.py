@@ -108,11 +108,13 @@ def _trash(lib: Any, groups: list, args: argparse.Namespace) -> int:
     from mediabrowser.core.format import format_size
 
     out = sys.stderr if args.json else sys.stdout
-    similar = [g for g in groups if g.tier not in ("identical", "same")]
+    from mediabrowser.core.dupes.decisions import BULK_TIERS
+
+    similar = [g for g in groups if g.tier not in BULK_TIERS]
     if similar:  # look-alikes are for a person to judge, one group at a time
         print(f"{_count(len(similar), 'similar group is', 'similar groups are')} left alone: "
               "only identical and same-content copies are moved in bulk", file=out)
-    groups = [g for g in groups if g.tier in ("identical", "same")]
+    groups = [g for g in groups if g.tier in BULK_TIERS]
     if not groups:
         print("nothing was moved", file=out)
         return 0

@@ -230,10 +230,8 @@ def _star(ctx: Context, comp: list[int], floor: float) -> tuple[Group | None, li
             if turned is not None:
                 score = max(score, float(calibration.score(turned)))
         verdict = _look_closer(ctx, keeper, it)
-        if verdict is False:  # another shot, take, tone or moment: similar at most
-            score = min(score, SAME_SCORE - 0.001)
-        elif verdict and floor <= SAME_SCORE:  # its pixels or sound say: a copy
-            score = max(score, SAME_SCORE)
+        if verdict is False or floor <= SAME_SCORE:
+            score = settled(score, verdict)
         if score + 1e-9 < floor:
             ejected.append(it.id)
         else:
@@ -307,6 +305,14 @@ def verified_edges(ctx: Context, edges: list[Edge], cancel: CancelToken
     return out
 
 
+def settled(score: float, verdict: bool | None) -> float:
+    """A model's score once a second look has spoken: not a copy (another shot, take, tone
+    or moment) is similar at most; a copy is the same content; undecided, the model's."""
+    if verdict is False:
+        return min(score, SAME_SCORE - 0.001)
+    return max(score, SAME_SCORE) if verdict else score
+
+
 def _differs(ctx: Context, keeper: MediaItem, it: MediaItem) -> bool:
     """Whether a second look says `it` is not a copy of `keeper` (core/media/copies)."""
     return _look_closer(ctx, keeper, it) is False
@@ -345,12 +351,8 @@ def rescore(lib: Library, group_id: int, keeper_id: int) -> None:
             x = cos.get(f, -1.0)
             if turned is not None and f in maybe:
                 x = max(x, turned.cosine(keeper_id, f) or -1.0)
-            score = float(calibration.score(x))
-            verdict = lib.copies.same(keeper.item(), row.item())  # as the search said it
-            if verdict is False:
-                score = min(score, SAME_SCORE - 0.001)
-            elif verdict:
-                score = max(score, SAME_SCORE)
+            score = settled(float(calibration.score(x)),  # as the search said it
+                            lib.copies.same(keeper.item(), row.item()))
             score = round(min(score, 0.999999), 6)
         scores.append((score, f, group_id))
     freed = sum(r.size for f, r in rows.items() if f != keeper_id)

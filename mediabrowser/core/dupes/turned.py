@@ -46,12 +46,12 @@ def invariant(g: np.ndarray) -> np.ndarray:
     return summaries(g[None])[0]
 
 
-def best_turn(ga: np.ndarray, gb: np.ndarray) -> tuple[int, float]:
-    """(index into TURNS, correlation) of the turn of picture a that best matches b."""
+def best_turn(ga: np.ndarray, gb: np.ndarray, turns: tuple = TURNS) -> tuple[int, float]:
+    """(index into `turns`, correlation) of the turn of picture a that best matches b."""
     b = gb.astype(np.float32)
     b = (b - b.mean()) / (b.std() or 1.0)
     best = (-1, -1.0)
-    for i, (turn, _pil) in enumerate(TURNS):
+    for i, (turn, _pil) in enumerate(turns):
         a = turn(ga.astype(np.float32))
         a = (a - a.mean()) / (a.std() or 1.0)
         corr = float((a * b).mean())
@@ -130,15 +130,7 @@ class TurnChecker:
     def grey_match(self, a: int, b: int) -> bool:
         """Whether one grey picture, turned any way or not at all, matches the other."""
         g = self.greys([a, b])
-        if a not in g or b not in g:
-            return False
-        b_ = g[b].astype(np.float32)
-        b_ = (b_ - b_.mean()) / (b_.std() or 1.0)
-        for turn, _pil in SYMMETRIES:
-            t = turn(g[a].astype(np.float32))
-            if float(((t - t.mean()) / (t.std() or 1.0) * b_).mean()) >= MATCH:
-                return True
-        return False
+        return a in g and b in g and best_turn(g[a], g[b], SYMMETRIES)[1] >= MATCH
 
     def _measure(self, a: int, b: int) -> float | None:
         g = self.greys([a, b])
