@@ -65,6 +65,29 @@ def test_every_kind_of_copy_is_the_same_picture(looks: tuple) -> None:
             assert c.same, (copy.name, c)
 
 
+def test_a_missing_file_leaves_the_pair_to_the_model(looks: tuple, tmp_path: Path) -> None:
+    from mediabrowser.core.media.copies.check import CopyCheck
+
+    _folder, by_label = looks
+    orig, copy = by_label["coin20"][:2]
+    other = by_label["coin50"][0]
+    gone = tmp_path / "moved away.png"
+    shutil.copy(orig, gone)
+
+    def it(i: int, p: Path) -> MediaItem:
+        st = p.stat() if p.exists() else None
+        return MediaItem(i, str(p), MediaKind.IMAGE, st.st_size if st else 1,
+                         st.st_mtime if st else 0.0, 64, 64)
+
+    check = CopyCheck()
+    a, b, c, d = it(1, orig), it(2, copy), it(3, other), it(4, gone)
+    gone.unlink()
+    assert check.same(a, b) is True
+    assert check.same(a, c) is False
+    assert check.same(a, d) is None  # nothing to look at: undecided, not "another picture"
+    assert not check.present(d) and check.present(a)
+
+
 def test_coins_of_one_design_are_never_grouped_as_copies(looks: tuple,
                                                          tmp_path: Path) -> None:
     folder, by_label = looks

@@ -59,27 +59,45 @@ def keeper_key(item: MediaItem, chosen: Iterable[int] = (), reference: Sequence[
     rate = enc.bits_per_second or (item.size / pixels if pixels and photo_rates else 0.0)
     # On a log scale: rates within BETTER_RATE of each other mostly tie.
     step = -math.floor(math.log(rate) / math.log(BETTER_RATE)) if rate > 0 else 0
-    return (item.id not in set(chosen), not under(item.path, reference), -pixels,
-            not enc.lossless, step, enc.converted,
+    return (*_first(item, chosen, reference), not enc.lossless, step, enc.converted,
             -math.floor((item.duration or 0.0) / PAD + 0.5), named_as_copy(item.path),
             math.floor(item.mtime / 60),
             -item.size, os.fsencode(item.path))
+
+
+def _first(item: MediaItem, chosen: Iterable[int], reference: Sequence[str]
+           ) -> tuple[bool, bool, int]:
+    """The rules that need no look inside the file: choice, reference folder, picture size."""
+    chosen = chosen if isinstance(chosen, (set, frozenset)) else set(chosen)
+    return (item.id not in chosen, not under(item.path, reference),
+            -(item.width or 0) * (item.height or 0))
 
 
 def named_as_copy(path: str) -> bool:
     return bool(COPY_NAME.search(os.path.splitext(os.path.basename(path))[0].strip()))
 
 
-def _keys(items: Sequence[MediaItem], chosen: set[int], reference: Sequence[str]
-          ) -> dict[int, tuple]:
-    formats = {os.path.splitext(it.path)[1].lower() for it in items}
-    return {it.id: keeper_key(it, chosen, reference, len(formats) == 1) for it in items}
+def _one_format(items: Sequence[MediaItem]) -> bool:
+    return len({os.path.splitext(it.path)[1].lower() for it in items}) == 1
+
+
+def _keys(items: Sequence[MediaItem], chosen: set[int], reference: Sequence[str],
+          one_format: bool | None = None) -> dict[int, tuple]:
+    one = _one_format(items) if one_format is None else one_format
+    return {it.id: keeper_key(it, chosen, reference, one) for it in items}
 
 
 def pick_keeper(items: Sequence[MediaItem], chosen: Iterable[int] = (),
                 reference: Sequence[str] = ()) -> MediaItem:
-    keys = _keys(items, set(chosen), reference)
-    return min(items, key=lambda it: keys[it.id])
+    chosen = set(chosen)
+    first = {it.id: _first(it, chosen, reference) for it in items}
+    best = min(first.values())
+    # Only the copies that tie on the first rules need their headers read.
+    tied = [it for it in items if first[it.id] == best]
+    if len(tied) == 1:
+        return tied[0]
+    keys = _keys(tied, chosen, reference, _one_format(items))
+    return min(tied, key=lambda it: keys[it.id])
 
 
 def keeper_reason(keeper: MediaItem, items: Sequence[MediaItem], chosen: Iterable[int] = (),

@@ -276,16 +276,19 @@ def verified_edges(ctx: Context, edges: list[Edge], cancel: CancelToken
     """The same-level pairs a second look agrees with (core/media/copies), so that
     look-alikes never join a group through one another; byte-identical pairs need no look.
     Pairs are looked at on every core, a chunk at a time."""
-    if ctx.copies is None:
+    copies = ctx.copies
+    if copies is None:
         return edges
-    rows = ctx.lib.store.files_by_ids({x for _c, a, b, _s in edges for x in (a, b)})
-    items = {fid: r.item() for fid, r in rows.items()}  # one per file, not one per pair
+    ids = np.unique(np.fromiter((x for _c, a, b, _s in edges for x in (a, b)), np.int64,
+                                2 * len(edges)))
+    rows = ctx.lib.store.files_by_ids(ids.tolist())
+    items = {fid: it for fid, r in rows.items() if copies.present(it := r.item())}
     out: list[Edge] = []
     todo: list[tuple[Edge, MediaItem, MediaItem]] = []
-    for e in edges:
-        _c, a, b, _s = e
-        ia, ib = items.get(a), items.get(b)
-        if ia is None or ib is None or (a in ctx.fulls and ctx.fulls.get(a) == ctx.fulls.get(b)):
+    for e in edges:  # a missing file has nothing to look at: the model decides
+        ia, ib = items.get(e[1]), items.get(e[2])
+        if ia is None or ib is None or (e[1] in ctx.fulls
+                                        and ctx.fulls.get(e[1]) == ctx.fulls.get(e[2])):
             out.append(e)
         else:
             todo.append((e, ia, ib))
@@ -294,6 +297,8 @@ def verified_edges(ctx: Context, edges: list[Edge], cancel: CancelToken
     def look(pairs: list[tuple[Edge, MediaItem, MediaItem]]) -> list[Edge]:
         return [e for e, a, b in pairs if not _differs(ctx, a, b)]
 
+    if not todo:
+        return out
     with ThreadPoolExecutor(threads) as pool:
         for start in range(0, len(todo), VERIFY_CHUNK):
             cancel.raise_if_cancelled()

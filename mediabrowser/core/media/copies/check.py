@@ -3,6 +3,8 @@ file is decoded once per checker (bounded caches), each pair looked at once."""
 
 from __future__ import annotations
 
+import os
+
 from mediabrowser.core.media.copies.pictures import PhotoVerifier
 from mediabrowser.core.media.copies.sounds import AudioVerifier
 from mediabrowser.core.types import MediaItem, MediaKind
@@ -15,11 +17,27 @@ class CopyCheck:
         self.pictures = PhotoVerifier()
         self.sounds = AudioVerifier()
         self.looked: dict[tuple[int, int], bool | None] = {}  # (a, b), a < b → a copy?
+        self._present: dict[int, bool] = {}  # file version → whether the file is there
+
+    def present(self, item: MediaItem) -> bool:
+        """Whether the file is there to look at (a drive may be offline, a file moved away):
+        one stat per file and version, so pairs with a missing file cost nothing more."""
+        key = _version(item)
+        got = self._present.get(key)
+        if got is None:
+            try:
+                got = os.stat(os.fsencode(item.path)).st_size > 0
+            except (OSError, ValueError):
+                got = False
+            if len(self._present) > 4_000_000:
+                self._present = {}
+            self._present[key] = got
+        return got
 
     def same(self, a: MediaItem, b: MediaItem) -> bool | None:
         """True: b is a copy of a (the same picture, moments or recording); False: it is
         not; None: cannot tell (a file unreadable, or of another kind)."""
-        if a.kind != b.kind:
+        if a.kind != b.kind or not self.present(a) or not self.present(b):
             return None
         ka, kb = _version(a), _version(b)
         key = (ka, kb) if ka < kb else (kb, ka)
