@@ -28,8 +28,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from mediabrowser.core.store.repo import Store
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -81,8 +85,8 @@ def lookalikes(media: Path, which: str) -> dict:
 
 def _measure(media: Path, files: list, levels: tuple[float, ...] = (0.85, 0.9, 0.93, 0.95)
              ) -> dict:
+    from mediabrowser.core.driver import drive
     from mediabrowser.core.dupes import grouping, stars
-    from mediabrowser.core.jobs.driver import drive
     from mediabrowser.core.jobs.pipeline import index_job
     from mediabrowser.core.library import Library
 
@@ -152,8 +156,8 @@ def _pair_scores(groups: list, label: dict, kind: dict) -> dict:
 def scale(folder: Path, items: int) -> dict:
     import bench_scale
 
+    from mediabrowser.core.driver import drive
     from mediabrowser.core.dupes.grouping import find_duplicates_job
-    from mediabrowser.core.jobs.driver import drive
     from mediabrowser.core.library import Library
     from mediabrowser.core.store.repo import Store
 
@@ -182,8 +186,7 @@ def scale(folder: Path, items: int) -> dict:
                     hash=f"copy{fid}" if same else row.hash,
                     full_hash=f"copyfull{fid}" if same else (row.hash or f"h{fid}"))
                 if not same:
-                    c.execute("UPDATE files SET full_hash = ? WHERE id = ?",
-                              (row.hash or f"h{fid}", fid))
+                    store.update_file(c, fid, full_hash=row.hash or f"h{fid}")
                 store.put_vector(c, new, bench_scale.SPACE, bench_scale.SPACE, vec)
                 pairs.append((fid, new))
         _greys(store, rng)
@@ -210,19 +213,18 @@ def scale(folder: Path, items: int) -> dict:
             "index_load_or_build_s": round(index_s, 1), "grouping_s": round(group_s, 1)}
 
 
-def _greys(store: object, rng: np.random.Generator) -> None:
+def _greys(store: Store, rng: np.random.Generator) -> None:
     """The grey pictures and turn-invariant summaries indexing keeps for each photo (blocky
     random pictures: no two alike, so the turned-copy search does all its work for nothing)."""
     from mediabrowser.core.media.grey import store_grey
 
-    rows = store.conn.execute(  # type: ignore[attr-defined]
-        "SELECT id, size, mtime FROM files WHERE kind = 'image' AND status = 'ok'").fetchall()
+    rows = [(r.id, r.size, r.mtime) for r in store.files(status="ok", kind="image")]
     for start in range(0, len(rows), 10_000):
         part = rows[start:start + 10_000]
         small = rng.integers(0, 255, (len(part), 8, 8)).astype(np.float32)
         g = np.clip(np.kron(small, np.ones((4, 4))) + rng.normal(0, 8, (len(part), 32, 32)),
                     0, 255).astype(np.uint8)
-        with store.transaction() as c:  # type: ignore[attr-defined]
+        with store.transaction() as c:
             for (fid, size, mtime), grey in zip(part, g, strict=True):
                 store_grey(c, fid, size, mtime, grey)
 

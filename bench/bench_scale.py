@@ -74,17 +74,16 @@ def build(folder: Path, items: int) -> dict[str, float]:
                 store.put_vector(c, fid, "frames:" + SPACE if video else SPACE, SPACE, vec)
         if start % 100_000 == 0:
             print(f"  built {start + len(ids):,} items", file=sys.stderr, flush=True)
-    with store.transaction() as c:
-        c.execute("INSERT INTO jobs (kind, started_at, state) VALUES ('index', ?, 'done')", (now,))
-    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.add_finished_job("index", now)
+    store.checkpoint()
     store.close()
     return {"build_s": time.perf_counter() - t0}
 
 
 def index_build(folder: Path) -> dict[str, float]:
+    from mediabrowser.core.driver import drive
     from mediabrowser.core.index.build import build_space
     from mediabrowser.core.index.manager import _save
-    from mediabrowser.core.jobs.driver import drive
     from mediabrowser.core.store.repo import Store
 
     shutil.rmtree(folder / "index", ignore_errors=True)

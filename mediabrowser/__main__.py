@@ -1,3 +1,3 @@
-from mediabrowser.cli import main
+from mediabrowser.launch import main
 
 raise SystemExit(main())

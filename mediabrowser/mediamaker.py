@@ -11,13 +11,15 @@ from pathlib import Path
 
 from PIL import Image
 
+from mediabrowser.core.types import UserError
+
 # Photographs and pictures shipped inside scikit-image's wheel (skimage/data).
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "motorcycle_left", "motorcycle_right",
           "hubble_deep_field", "ihc", "retina", "horse", "brick", "grass", "gravel", "coins",
           "camera", "clock_motion", "page", "color", "logo", "moon", "cell")
 
 
-class ToolMissing(RuntimeError):
+class ToolMissing(UserError, RuntimeError):
     pass
 
 

@@ -11,6 +11,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from mediabrowser.core.format import count
+
 QUERY, EXPECTED = "chelsea.jpg", "chelsea_crop.jpg"
 
 
@@ -64,7 +66,7 @@ def run() -> int:
             return _fail("indexing did not finish")
         if window.problems:
             p = window.problems[0]
-            return _fail(f"{len(window.problems)} file(s) failed, e.g. {p.path}: {p.reason}")
+            return _fail(f"{count(len(window.problems), 'file')} failed, e.g. {p.path}: {p.reason}")
         model = window.library_model
         names = [Path(model.index(r).data(RowRole).path).name for r in range(model.rowCount())]
         if QUERY not in names:
@@ -101,7 +103,7 @@ def run() -> int:
                           for name in window.lib.config.models.values()})
         print(f"smoke test: OK — window in {t_window:.2f} s{cold}, {len(names)} files indexed "
               f"(photos, a video, a recording), top result {top_name} "
-              f"({window.last_matches[0].score:.3f}), {len(groups)} group(s) of duplicates, "
+              f"({window.last_matches[0].score:.3f}), {count(len(groups), 'group')} of duplicates, "
               f"{time.monotonic() - t0:.1f} s in all; "
               f"models: {', '.join(engines)}")
         return 0

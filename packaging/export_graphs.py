@@ -13,13 +13,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mediabrowser.core.embed.onnx_graphs import (  # noqa: E402
+from mediabrowser.core.embed.graph_files import (  # noqa: E402
     FORMAT,
-    export,
     graph_names,
     read_meta,
     source_id,
 )
+from mediabrowser.core.embed.onnx_graphs import export  # noqa: E402
 from mediabrowser.core.embed.registry import get_spec, locate_source  # noqa: E402
 
 SHIPPED = ("efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2", "voice-timbre")

@@ -3,7 +3,7 @@
 import multiprocessing
 import sys
 
-from mediabrowser.cli import main
+from mediabrowser.launch import main
 
 if __name__ == "__main__":
     multiprocessing.freeze_support()  # harmless now; needed if a worker process is ever used

@@ -23,17 +23,8 @@ import numpy as np
 
 from mediabrowser.core.embed.base import l2_normalise
 
-TIERS = ((0.9, "same"), (0.7, "very similar"), (0.5, "similar"))
 LIBRARY_SAMPLE = 800  # vectors drawn to measure a space's unrelated pairs
 MIN_FOR_LIBRARY = 200  # below this, a library's own pairs say too little; use the model's
-
-
-def tier(score: float) -> str:
-    """"same", "very similar", "similar", or "" for a score below the similar tier."""
-    for low, word in TIERS:
-        if score >= low:
-            return word
-    return ""
 
 
 @dataclass(frozen=True)

@@ -15,16 +15,16 @@ from mediabrowser.core.embed.registry import DEFAULT_MODELS, get_spec, load_embe
 from mediabrowser.core.index.manager import IndexManager
 from mediabrowser.core.media.copies.check import CopyCheck
 from mediabrowser.core.store.repo import Store
-from mediabrowser.core.types import MediaKind
+from mediabrowser.core.types import BadInput, MediaKind, UserError
 
 CONFIG_VERSION = 1
 
 
-class LibraryBusy(RuntimeError):
+class LibraryBusy(UserError, RuntimeError):
     """Another process is writing to this library."""
 
 
-class LibraryFailure(RuntimeError):
+class LibraryFailure(UserError, RuntimeError):
     """The library itself cannot go on (disk full, folder read-only, database damaged). Unlike
     a file's problem this stops a run; the message says what to do."""
 
@@ -74,6 +74,7 @@ class LibraryConfig:
     batch_size: int = 16
     decode_workers: int = 2
     video_frames: int = 8
+    decode_time_limit: float = 60.0  # seconds one file may take to decode before it is skipped
     # The model each kind used before the last switch: it keeps answering searches until the
     # new model has embedded every file of that kind.
     previous_models: dict[str, str] = field(default_factory=dict)
@@ -93,7 +94,8 @@ class LibraryConfig:
         prev = data.get("previous_models") if isinstance(data, dict) else None
         if isinstance(prev, dict):
             cfg.previous_models = {str(k): str(v) for k, v in prev.items()}
-        for key in ("device", "batch_size", "decode_workers", "video_frames"):
+        for key in ("device", "batch_size", "decode_workers", "video_frames",
+                    "decode_time_limit"):
             if isinstance(data, dict) and key in data:
                 setattr(cfg, key, type(getattr(cfg, key))(data[key]))
         return cfg
@@ -240,7 +242,7 @@ class Library:
         spec = get_spec(name)
         k = MediaKind(kind).value
         if spec.modality.value != k:
-            raise ValueError(f"{name} embeds {spec.modality.value} files, not {k}")
+            raise BadInput(f"{name} embeds {spec.modality.value} files, not {k}")
         old = self.config.models[k]
         if old == name:
             return

@@ -19,6 +19,7 @@ from pathlib import Path
 LOG_LIMIT = 512 * 1024  # bytes kept in the decoders' log before it starts over
 
 _installed = False
+_log_path: Path | None = None
 
 
 def quiet_env() -> None:
@@ -26,6 +27,11 @@ def quiet_env() -> None:
     os.environ.setdefault("OPENCV_LOG_LEVEL", "OFF")
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
     os.environ.setdefault("OPENCV_VIDEOIO_DEBUG", "0")
+
+
+def log_file() -> Path | None:
+    """Where this process's stderr (native messages, tracebacks of bugs) is kept, if anywhere."""
+    return _log_path
 
 
 def capture_native_output(log_path: Path | None) -> None:
@@ -47,6 +53,8 @@ def capture_native_output(log_path: Path | None) -> None:
     sys.stderr = io.TextIOWrapper(io.FileIO(real, "w"), encoding="utf-8",
                                   errors="surrogateescape", line_buffering=True)
     _installed = True
+    global _log_path
+    _log_path = log_path
     threading.Thread(target=_drain, args=(read_end, log_path), name="native-stderr",
                      daemon=True).start()
 

@@ -15,15 +15,16 @@ from pathlib import Path
 import numpy as np
 
 from mediabrowser.core import calibration as cal
+from mediabrowser.core import tiers
 from mediabrowser.core.embed.registry import get_spec
 from mediabrowser.core.library import Library
 from mediabrowser.core.media.decode import check_readable
 from mediabrowser.core.media.probe import detect_kind
 from mediabrowser.core.store.vectors import Vectors
-from mediabrowser.core.types import Match, MediaError, MediaItem, MediaKind
+from mediabrowser.core.types import BadInput, Match, MediaError, MediaItem, MediaKind
 
 
-class QueryError(ValueError):
+class QueryError(BadInput):
     """The query cannot be answered; the message says why."""
 
 
@@ -94,7 +95,7 @@ def only_copies_same(lib: Library, queries: list[tuple[str, int | None]],
     """"Same" means a verified copy everywhere (as in the duplicates): a result at the same
     level that a second look at its pixels or sound does not confirm as a copy of a query
     (core/media/copies) is shown just below, as very similar."""
-    level = cal.TIERS[0][0]
+    level = tiers.SAME
     if not any(m.score >= level for m in found):
         return found
     items = []
@@ -131,7 +132,7 @@ def _with_turned_copies(lib: Library, path: str, space: str, found: list[Match],
     vectors = _turned_vectors(lib, path, space, model)
     if vectors is None:
         return found
-    same = lib.calibration(space).cosine_for(cal.TIERS[0][0])
+    same = lib.calibration(space).cosine_for(tiers.SAME)
     best = {m.item.id: m for m in found}
     for vec in vectors:
         for m in _ranked(lib, space, vec, k, kinds, self_id, path):

@@ -13,12 +13,28 @@ class MediaKind(enum.StrEnum):
     AUDIO = "audio"
 
 
-class MediaError(Exception):
+class UserError(Exception):
+    """A failure worded for people: the message says what happened, the hint what to do.
+    Whatever else stops a job is a bug: its traceback goes to the log (jobs/runner.py)."""
+
+    def __init__(self, message: str = "", hint: str = "") -> None:
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+    def __str__(self) -> str:
+        return f"{self.message}; {self.hint}" if self.hint else self.message
+
+
+class BadInput(UserError, ValueError):
+    """Something the person gave cannot be used: a weights file, a device, a query."""
+
+
+class MediaError(UserError):
     """A file could not be used; the message says why, in words a user understands."""
 
 
 class Cancelled(Exception):
-    """Raised inside a job when its cancel token is set."""
+    """Raised inside a job when its cancel token is set: an outcome, not a failure."""
 
 
 class CancelToken:

@@ -10,8 +10,11 @@ from typing import Any
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog
 
-from mediabrowser.core.jobs.driver import progress_text
+from mediabrowser.core.driver import progress_text
+from mediabrowser.core.format import count
+from mediabrowser.core.jobs.runner import Failure
 from mediabrowser.core.types import Progress
+from mediabrowser.gui.library_owner import Changes
 from mediabrowser.gui.window_parts import WindowParts
 from mediabrowser.gui.workers import GeneratorWorker
 
@@ -44,7 +47,8 @@ class IndexingController(WindowParts):
             return
         if self.worker is not None:
             self.pending_paths.extend(paths)
-            self.status_text.setText(f"Queued {len(paths)} item(s); they follow the current work.")
+            self.status_text.setText(f"Queued {count(len(paths), 'item')}; they follow the "
+                                     "current work.")
             return
         self.start_indexing(paths)
 
@@ -103,40 +107,34 @@ class IndexingController(WindowParts):
             return
         self.worker = None
         self._set_busy(False)
+        changes = Changes(files=True, vectors=True)
         if report is not None:
             from mediabrowser.core.jobs.pipeline import summary
 
-            # The panel lists what the library holds that cannot be used, whichever run found it.
-            self.problems_dock.show_library(self.lib.store, report.problems)
             self._job_problems_seen = 0
             text = summary(report)  # str.capitalize() would lower "ONNX Runtime" and names
             self.status_text.setText(text[:1].upper() + text[1:])
-            if report.changed or report.moved:
-                self.thumbs.forget_all()  # pictures of changed files are made again
-        self.thumbs.retry_failed()
-        self.library_model.forget_rows()
-        self.refresh_listing()
-        self.grid.viewport().update()
-        if self.history_pos >= 0:
-            self.rerun_query(keep_position=True)
-        self.update_text_search()  # a new CLIP model answers once it covers the photos
+            changes = Changes(files=True, vectors=True,
+                              pictures=bool(report.changed or report.moved),
+                              problems=tuple(report.problems))
+        self.owner.announce(changes)
         self.indexing_finished.emit(report)
         if self.pending_paths and not self._closing:
             paths, self.pending_paths = self.pending_paths, []
             self.start_indexing(paths)
 
-    def _on_failed(self, reason: str) -> None:
+    def _on_failed(self, reason: Failure) -> None:
         if self._closing:
             return
         self.worker = None
         self._set_busy(False)
         self.status_text.setText(f"Indexing stopped: {reason}")
-        self.refresh_listing()
+        self.owner.announce(Changes(files=True, vectors=True))
         self.indexing_finished.emit(None)
         if self.pending_paths:
             paths, self.pending_paths = self.pending_paths, []
             self.status_text.setText(f"Indexing stopped: {reason}; going on with the queued "
-                                     f"{len(paths)} item(s)")
+                                     f"{count(len(paths), 'item')}")
             self.start_indexing(paths)
 
     def toggle_pause(self) -> None:

@@ -7,13 +7,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu, QMessageBox
 
-from mediabrowser.core.filenames import display, display_name, openable_alias
+from mediabrowser.core.filenames import display, display_name
+from mediabrowser.core.format import count
 from mediabrowser.gui.grid.model import IdRole, ItemsModel, ScoreRole
 from mediabrowser.gui.grid.view import GridView
+from mediabrowser.gui.library_owner import Changes
+from mediabrowser.gui.opening import open_paths
+from mediabrowser.gui.pages import Page
 from mediabrowser.gui.window_parts import WindowParts
 
 
@@ -24,6 +28,9 @@ class ItemActions(WindowParts):
         self._update_history_actions()
         # The preview follows the view in front: its current item, or nothing.
         view = self._active_view()
+        if view is None:  # the Duplicates page: its cards are the preview there
+            self._update_item_actions()
+            return
         idx = view.currentIndex()
         current = self.preview.current
         if not idx.isValid():
@@ -41,6 +48,8 @@ class ItemActions(WindowParts):
         if current is None:
             return
         view = self._active_view()
+        if view is None:
+            return
         model = view.model()
         assert isinstance(model, ItemsModel)
         row = model.row_of(current.id)
@@ -69,8 +78,11 @@ class ItemActions(WindowParts):
         self.act_remove.setText(f"Remove {len(ids)} Items from Library…" if many
                                 else "Remove from Library…")
 
-    def _active_view(self) -> GridView:
-        return self.results if self.tabs.currentIndex() == 1 else self.grid
+    def _active_view(self) -> GridView | None:
+        """The grid in front, whose selection the item actions act on; None on a page with
+        no grid (Duplicates has its own actions), so nothing hidden is ever acted on."""
+        page = self.tabs.page()
+        return {Page.LIBRARY: self.grid, Page.SIMILAR: self.results}.get(page)
 
     @staticmethod
     def _current_id(view: GridView) -> int | None:
@@ -79,6 +91,8 @@ class ItemActions(WindowParts):
 
     def _selected_ids(self) -> list[int]:
         view = self._active_view()
+        if view is None:
+            return []
         ids = [i.data(IdRole) for i in view.selectionModel().selectedIndexes()]
         if not ids and (cur := self._current_id(view)) is not None:
             ids = [cur]
@@ -109,8 +123,8 @@ class ItemActions(WindowParts):
         from mediabrowser.gui.viewer import FullScreenViewer
 
         view = self._active_view()
-        idx = view.currentIndex()
-        if not idx.isValid():
+        idx = view.currentIndex() if view is not None else QModelIndex()
+        if view is None or not idx.isValid():
             return
         model = view.model()
         assert isinstance(model, ItemsModel)
@@ -133,8 +147,8 @@ class ItemActions(WindowParts):
 
     def preview_selected(self) -> None:
         view = self._active_view()
-        idx = view.currentIndex()
-        if not idx.isValid():
+        idx = view.currentIndex() if view is not None else QModelIndex()
+        if view is None or not idx.isValid():
             return
         current = self.preview.current
         if current is not None and current.id == idx.data(IdRole) and current.kind != "image":
@@ -164,18 +178,13 @@ class ItemActions(WindowParts):
                         "show the folder of")
 
     def _open_urls(self, paths: list[str], verb: str) -> None:
-        failed = [p for p in paths
-                  if not QDesktopServices.openUrl(QUrl.fromLocalFile(openable_alias(p)))]
-        if failed:
-            what = display_name(failed[0]) if len(failed) == 1 else f"{len(failed)} items"
-            self.status_text.setText(f"No application could {verb} {what} (is a default app "
-                                     "or file manager installed?)")
+        open_paths(paths, verb, self.status_text.setText)
 
     def copy_selected_paths(self) -> None:
         paths = self._selected_paths()
         if paths:
             QGuiApplication.clipboard().setText("\n".join(display(p) for p in paths))
-            self.status_text.setText(f"Copied {len(paths)} path(s).")
+            self.status_text.setText(f"Copied {count(len(paths), 'path')}.")
 
     def remove_selected(self) -> None:
         ids = self._selected_ids()
@@ -192,8 +201,10 @@ class ItemActions(WindowParts):
             "it will no longer appear here or in results.")
         if answer != QMessageBox.StandardButton.Yes:
             return
-        self.lib.remove_items(ids)
-        self.status_text.setText(f"Removed {what} from the library (files untouched).")
-        self.refresh_listing()
-        if self.history_pos >= 0:
-            self.rerun_query(keep_position=True)
+        def done(_none: object) -> None:
+            self.status_text.setText(f"Removed {what} from the library (files untouched).")
+            self.owner.announce(Changes(files=True))
+
+        self.owner.write(lambda lib: lib.remove_items(ids), done,
+                         lambda reason: self.status_text.setText(
+                             f"Could not remove {what} from the library: {reason}"))

@@ -8,6 +8,7 @@ import time
 
 from PySide6.QtCore import QTimer
 
+from mediabrowser.core.format import count, plural
 from mediabrowser.gui.window_parts import WindowParts
 
 
@@ -52,9 +53,9 @@ class LibraryListing(WindowParts):
         if model.query["name_filter"].strip():
             n = model.rowCount()
             more = "" if model.exhausted() else "+"
-            self.count_text.setText(f"{n:,}{more} item{'s' if n != 1 or more else ''}")
+            self.count_text.setText(f"{n:,}{more} {plural(2 if more else n, 'item')}")
         else:
             n = self.lib.store.listing_count(model.query["kind"])
-            self.count_text.setText(f"{n:,} item{'s' if n != 1 else ''}")
+            self.count_text.setText(f"{count(n, 'item')}")
         has_any = bool(n) or bool(self.name_filter.text()) or self.kind_box.currentIndex() > 0
         self.center.setCurrentWidget(self.tabs if has_any or self.worker else self.welcome)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -25,15 +24,13 @@ from PySide6.QtWidgets import (
     QSlider,
     QSplitter,
     QStackedWidget,
-    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
-from mediabrowser.core.library import Library
 from mediabrowser.core.types import Match
-from mediabrowser.gui.duplicates.controller import DuplicatesController, open_file
+from mediabrowser.gui.duplicates.controller import DuplicatesController
 from mediabrowser.gui.duplicates.page import DuplicatesPage
 from mediabrowser.gui.grid.listing_model import ListingModel
 from mediabrowser.gui.grid.thumb_loader import ThumbLoader
@@ -41,11 +38,14 @@ from mediabrowser.gui.grid.view import GridView, local_paths
 from mediabrowser.gui.indexing import IndexingController, start_folder
 from mediabrowser.gui.item_actions import ItemActions
 from mediabrowser.gui.library_listing import LibraryListing
+from mediabrowser.gui.library_owner import Changes, LibraryOwner
+from mediabrowser.gui.opening import open_paths
+from mediabrowser.gui.pages import Page, PageTabs
 from mediabrowser.gui.preview.panel import PreviewPanel
 from mediabrowser.gui.problems_dock import ProblemsDock
 from mediabrowser.gui.results_page import ResultsPage
 from mediabrowser.gui.search_controller import RESULTS_K, Query, SearchController
-from mediabrowser.gui.workers import GeneratorWorker, call_later
+from mediabrowser.gui.workers import GeneratorWorker
 
 CLOSE_TIMEOUT_MS = 8000  # how long closing waits for background work to stop
 KIND_FILTERS = (("All kinds", None), ("Photos", "image"), ("Videos", "video"), ("Audio", "audio"))
@@ -67,14 +67,11 @@ class MainWindow(IndexingController, SearchController, ItemActions, LibraryListi
         self.setAcceptDrops(True)
         self.settings = settings or QSettings("mediabrowser", "mediabrowser")
         self.library_dir = library_dir
-        self.lib = Library(library_dir)  # GUI thread: listing and item details
-        # Used only on the one search thread; the indexing job's Library shares its indexes.
-        # A large missing index is rebuilt in the background while searches answer exactly.
-        self.search_lib = Library(library_dir, background_index=True)
-        self.jobs_pool = QThreadPool(self)
-        self.jobs_pool.setMaxThreadCount(1)
-        self.search_pool = QThreadPool(self)
-        self.search_pool.setMaxThreadCount(1)
+        self.owner = LibraryOwner(library_dir, self)  # the library, its threads and settings
+        self.lib = self.owner.reader  # GUI thread: listing and item details
+        self.search_lib = self.owner.searcher  # used only on the one search thread
+        self.jobs_pool = self.owner.jobs_pool
+        self.search_pool = self.owner.search_pool
         self.thumbs = ThumbLoader(library_dir / "thumbs")
         self._job_problems_seen = 0  # how many of the running job's problems are listed
         self.worker: GeneratorWorker | None = None
@@ -219,14 +216,16 @@ class MainWindow(IndexingController, SearchController, ItemActions, LibraryListi
         self.more_button.clicked.connect(self.load_more)
         self._wire_view(self.results)
 
-        self.tabs = QTabWidget()
-        self.tabs.addTab(self.grid, "Library")
-        self.tabs.addTab(results_page, "Similar")
-        self.duplicates_page = DuplicatesPage(self.lib.store, self.thumbs, open_file)
-        self.tabs.addTab(self.duplicates_page, "Duplicates")
-        self.tabs.currentChanged.connect(lambda _i: self._tab_changed())
-        self.tabs.currentChanged.connect(  # the side-by-side cards are the preview there
-            lambda i: self.preview.setVisible(self.tabs.widget(i) is not self.duplicates_page))
+        self.tabs = PageTabs()
+        self.tabs.add(Page.LIBRARY, self.grid)
+        self.tabs.add(Page.SIMILAR, results_page)
+        self.duplicates_page = DuplicatesPage(
+            self.lib.store, self.thumbs,
+            lambda path: open_paths([path], "open", self.status_text.setText))
+        self.tabs.add(Page.DUPLICATES, self.duplicates_page)
+        self.tabs.page_changed.connect(lambda _p: self._tab_changed())
+        self.tabs.page_changed.connect(  # the side-by-side cards are the preview there
+            lambda p: self.preview.setVisible(p is not Page.DUPLICATES))
 
         # welcome panel for an empty library
         self.welcome = QWidget()
@@ -287,10 +286,28 @@ class MainWindow(IndexingController, SearchController, ItemActions, LibraryListi
                           self.cancel_button):
             sb.addPermanentWidget(permanent)
         self._set_busy(False)
-        self.duplicates = DuplicatesController(self.duplicates_page, self.library_dir, self.lib,
+        self.duplicates = DuplicatesController(self.duplicates_page, self.owner,
                                                self.status_text.setText)
-        self.duplicates.changed_library.connect(self.refresh_listing)
+        self.owner.changed.connect(self._library_changed)
 
+
+    def _library_changed(self, changes: Changes) -> None:
+        """Every view redraws what a change touched (the operation does not know them)."""
+        if changes.pictures:
+            self.thumbs.forget_all()  # pictures of changed files are made again
+        if changes.files or changes.vectors:
+            self.thumbs.retry_failed()
+            self.library_model.forget_rows()
+            self.refresh_listing()
+            self.grid.viewport().update()
+            # What the library holds that cannot be used, whichever run found it.
+            self.problems_dock.show_library(self.lib.store, changes.problems)
+        if (changes.files or changes.vectors or changes.config) and self.history_pos >= 0:
+            self.rerun_query(keep_position=True)
+        if changes.vectors or changes.config:
+            self.update_text_search()  # a new CLIP model answers once it covers the photos
+        if changes.files and self.duplicates.worker is None:
+            self.duplicates.refresh()  # the kept groups drop files that are gone
 
     def _wire_view(self, view: GridView) -> None:
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -363,15 +380,7 @@ class MainWindow(IndexingController, SearchController, ItemActions, LibraryListi
         dlg.roots_changed.connect(self.refresh_listing)
         dlg.models_requested.connect(self.open_models)
         if dlg.exec():
-            config = copy.deepcopy(self.lib.config)
-            search_lib = self.search_lib
-
-            def apply() -> None:  # on the search thread, between two searches
-                search_lib.config = config
-                search_lib.forget_embedders()
-
-            call_later(self.search_pool, apply, lambda _r: None, lambda _e: None)
-            self.update_text_search()
+            self.owner.apply_config(self.lib.config)
             self.status_text.setText("Settings saved.")
             if dlg.models_changed and self.lib.store.roots():
                 # New models embed in the background; the old vectors keep answering meanwhile.
@@ -412,15 +421,11 @@ class MainWindow(IndexingController, SearchController, ItemActions, LibraryListi
             self.viewer.close()
         if self.worker is not None:
             self.worker.cancel()
-        self.search_pool.clear()  # queued searches are not needed any more
-        stopped = self.duplicates.shutdown(timeout_ms)
-        stopped = self.jobs_pool.waitForDone(timeout_ms) and stopped
-        stopped = self.search_pool.waitForDone(max(1000, timeout_ms // 2)) and stopped
-        if not stopped:
+        self.duplicates.cancel()
+        if not self.owner.stop(timeout_ms):
             return False
         self.thumbs.close()
         self.library_model.close()
         self.preview.shutdown()
-        self.lib.close()
-        self.search_lib.close()
+        self.owner.close()
         return True

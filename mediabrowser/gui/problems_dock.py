@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from mediabrowser.core.filenames import display, display_name
+from mediabrowser.core.format import count
 from mediabrowser.core.types import FileProblem
 
 
@@ -87,6 +88,6 @@ class ProblemsDock(QDockWidget):
     def _update(self) -> None:
         n = len(self.problems)
         self.button.setVisible(n > 0)
-        self.button.setText(f"⚠ {n} problem{'s' if n != 1 else ''}")
+        self.button.setText(f"⚠ {count(n, 'problem')}")
         self.setWindowTitle(f"Problems ({n})")
         self.table.setAccessibleName(f"{n} files could not be used")

@@ -11,10 +11,12 @@ from typing import Any
 
 from PySide6.QtCore import QTimer
 
-from mediabrowser.core.calibration import tier
 from mediabrowser.core.filenames import display_name
+from mediabrowser.core.format import count
+from mediabrowser.core.tiers import tier
 from mediabrowser.core.types import Match
 from mediabrowser.gui.grid.model import IdRole, ItemsModel
+from mediabrowser.gui.pages import Page
 from mediabrowser.gui.window_parts import WindowParts
 from mediabrowser.gui.workers import call_later
 
@@ -64,6 +66,8 @@ class SearchController(WindowParts):
         """Items like the selected one; with several selected, one result set like all of
         them."""
         view = self._active_view()
+        if view is None:
+            return
         selected = [i.data(IdRole) for i in view.selectionModel().selectedIndexes()]
         if len(selected) > 1:
             rows = self.lib.store.files_by_ids(selected)
@@ -122,7 +126,7 @@ class SearchController(WindowParts):
         kind = self.kind_box.currentData()
         k = self.results_k
         if not keep_position:  # a search the user asked for; background refreshes stay quiet
-            self.tabs.setCurrentIndex(1)
+            self.tabs.show_page(Page.SIMILAR)
             verb = "matching" if query.text is not None else "similar to"
             self.results_title.setText(f"Looking for items {verb} <b>{query.label}</b>…")
         lib = self.search_lib
@@ -192,7 +196,7 @@ class SearchController(WindowParts):
             notes.append(f"{len(self.last_matches) - len(named)} not matching “{needle}”")
         if more:
             notes.append(f"the {len(self.last_matches)} most similar shown")
-        self.count_label.setText(f"{len(kept)} result{'s' if len(kept) != 1 else ''}"
+        self.count_label.setText(count(len(kept), "result")
                                  + (f" ({'; '.join(notes)})" if notes else ""))
         self.more_button.setVisible(more and not hidden)
         self._check_preview()
@@ -202,8 +206,8 @@ class SearchController(WindowParts):
                 self.results.setCurrentIndex(self.results_model.index(row))
 
     def go_back(self) -> None:
-        if self.tabs.currentIndex() == 1 and self.history_pos <= 0:
-            self.tabs.setCurrentIndex(0)  # Esc from the first result set: back to the library
+        if self.tabs.page() is Page.SIMILAR and self.history_pos <= 0:
+            self.tabs.show_page(Page.LIBRARY)  # Esc from the first result set: back to the library
             return
         if self.history_pos > 0:
             self.history_pos -= 1
@@ -213,7 +217,7 @@ class SearchController(WindowParts):
     def go_forward(self) -> None:
         """Like a browser's: from the library (the page before the first result set) to the
         result set it was left at, then on through the later ones."""
-        if self.tabs.currentIndex() == 0 and self.history_pos >= 0:
+        if self.tabs.page() is Page.LIBRARY and self.history_pos >= 0:
             self.rerun_query()
             self._update_history_actions()
             return
@@ -223,7 +227,7 @@ class SearchController(WindowParts):
             self.rerun_query()
 
     def _update_history_actions(self) -> None:
-        on_library = self.tabs.currentIndex() == 0
+        on_library = self.tabs.page() is Page.LIBRARY
         self.act_back.setEnabled(self.history_pos > 0 or not on_library)
         self.act_forward.setEnabled(self.history_pos < len(self.history) - 1
                                     or (on_library and self.history_pos >= 0))

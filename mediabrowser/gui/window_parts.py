@@ -19,7 +19,6 @@ if TYPE_CHECKING:
         QPushButton,
         QSlider,
         QStackedWidget,
-        QTabWidget,
         QWidget,
     )
 
@@ -29,21 +28,24 @@ if TYPE_CHECKING:
     from mediabrowser.gui.grid.model import ItemsModel
     from mediabrowser.gui.grid.thumb_loader import ThumbLoader
     from mediabrowser.gui.grid.view import GridView
+    from mediabrowser.gui.library_owner import LibraryOwner
+    from mediabrowser.gui.pages import PageTabs
     from mediabrowser.gui.preview.panel import PreviewPanel
     from mediabrowser.gui.problems_dock import ProblemsDock
     from mediabrowser.gui.workers import GeneratorWorker
 
 
 class WindowParts(QMainWindow):
-    # the library, on the GUI thread and on the one search thread
+    # the library (its owner: the Library of each thread, the threads, the settings)
     library_dir: Path
+    owner: LibraryOwner
     lib: Library
     search_lib: Library
     jobs_pool: QThreadPool
     search_pool: QThreadPool
     thumbs: ThumbLoader
     # views
-    tabs: QTabWidget
+    tabs: PageTabs
     center: QStackedWidget
     welcome: QWidget
     grid: GridView
@@ -106,7 +108,7 @@ class WindowParts(QMainWindow):
     def _update_history_actions(self) -> None:
         raise NotImplementedError
 
-    def _active_view(self) -> GridView:
+    def _active_view(self) -> GridView | None:
         raise NotImplementedError
 
     @staticmethod

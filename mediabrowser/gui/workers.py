@@ -7,9 +7,7 @@ job notices at its next check and ends cleanly (writing what it has).
 
 from __future__ import annotations
 
-import sys
 import threading
-import traceback
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -21,7 +19,7 @@ from mediabrowser.core.types import CancelToken
 class WorkerSignals(QObject):
     progress = Signal(object)  # core.types.Progress
     finished = Signal(object)  # the generator's return value
-    failed = Signal(str)  # a one-line reason
+    failed = Signal(object)  # core.jobs.runner.Failure: cancelled, worded, or a bug
 
 
 class GeneratorWorker(QRunnable):
@@ -36,19 +34,16 @@ class GeneratorWorker(QRunnable):
         self.done = threading.Event()
 
     def run(self) -> None:
-        from mediabrowser.core.jobs.driver import drive
+        from mediabrowser.core.driver import drive
 
         try:
             result = drive(self.make_job(self.cancel_token), self.signals.progress.emit,
                            before_step=self._running.wait)  # Pause holds the job here
             self.signals.finished.emit(result)
         except Exception as exc:  # noqa: BLE001 - reported in the window, never a crash
-            from mediabrowser.core.jobs.runner import failure_message
-            from mediabrowser.core.media.reasons import worded
+            from mediabrowser.core.jobs.runner import failure_of
 
-            if not worded(exc):  # an unforeseen failure: its traceback goes to the log file
-                traceback.print_exc(file=sys.__stderr__)  # fd 2, captured by the app
-            self.signals.failed.emit(failure_message(exc))
+            self.signals.failed.emit(failure_of(exc))
         finally:
             self.done.set()
 
@@ -90,9 +85,9 @@ class CallWorker(QRunnable):
         try:
             result = self.fn()
         except Exception as exc:  # noqa: BLE001 - shown to the user by the receiver
-            from mediabrowser.core.jobs.runner import failure_message
+            from mediabrowser.core.jobs.runner import failure_of
 
-            self.signals.failed.emit(failure_message(exc))
+            self.signals.failed.emit(str(failure_of(exc)))
             return
         self.signals.done.emit(result)
 

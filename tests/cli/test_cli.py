@@ -64,7 +64,7 @@ def test_human_output_lists_each_problem_with_its_reason(tmp_path: Path) -> None
     (media / "empty.png").write_bytes(b"")
     r = mb("index", str(media), "--library", str(tmp_path / "lib"))
     assert r.returncode == 0
-    assert "1 file(s) could not be used" in r.stdout
+    assert "1 file could not be used" in r.stdout
     assert f"{media / 'empty.png'}: empty file (0 bytes)" in r.stdout
 
 

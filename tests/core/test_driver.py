@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 
-from mediabrowser.core.jobs.driver import drive, drive_until_interrupted, progress_text
+from mediabrowser.core.driver import drive, drive_until_interrupted, progress_text
 from mediabrowser.core.types import Cancelled, CancelToken, FileProblem, Progress
 
 

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from mediabrowser import lookalike_media, mediamaker
+from mediabrowser.core.driver import drive
 from mediabrowser.core.dupes import decisions
 from mediabrowser.core.dupes.grouping import find_duplicates_job
 from mediabrowser.core.dupes.keeper import keeper_reason, pick_keeper
 from mediabrowser.core.embed.registry import get_spec
-from mediabrowser.core.jobs.driver import drive
 from mediabrowser.core.jobs.pipeline import index_paths
 from mediabrowser.core.library import Library
 from mediabrowser.core.media.audio import audio_info

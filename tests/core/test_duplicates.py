@@ -16,13 +16,13 @@ import pytest
 
 from mediabrowser import dupe_media
 from mediabrowser.cli import main
+from mediabrowser.core.driver import drive
 from mediabrowser.core.dupes import decisions
 from mediabrowser.core.dupes.actions import TRASHED, move_files, trash_files, undo
 from mediabrowser.core.dupes.grouping import find_duplicates_job
 from mediabrowser.core.dupes.keeper import pick_keeper
 from mediabrowser.core.dupes.turned import TURNS, best_turn, grey, invariant
 from mediabrowser.core.dupes.unionfind import UnionFind
-from mediabrowser.core.jobs.driver import drive
 from mediabrowser.core.jobs.pipeline import index_paths
 from mediabrowser.core.library import Library
 from mediabrowser.core.types import MediaItem, MediaKind

@@ -84,8 +84,7 @@ def test_problems_with_odd_names_are_recorded(library: Library, tmp_path: Path) 
     report = index_paths(library, [folder])
     assert [(os.fsencode(p.path), p.reason) for p in report.problems] == [
         (raw, "not a picture: this is an HTML page")]
-    rows = library.store.conn.execute("SELECT path FROM problems").fetchall()
-    assert [os.fsencode(from_db(r[0])) for r in rows] == [raw]
+    assert [os.fsencode(p) for p in library.store.problem_paths()] == [raw]
 
 
 def test_storage_form_and_display_form() -> None:

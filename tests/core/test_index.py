@@ -247,11 +247,12 @@ def test_an_index_from_another_database_is_not_trusted(tmp_path: Path) -> None:
 
 def test_labels_are_never_reused(tmp_path: Path) -> None:
     store = _store_with_vectors(tmp_path, 3)
-    top = store.conn.execute("SELECT MAX(label) FROM vectors").fetchone()[0]
+    top = max(store.labels_of_files([1, 2, 3]))
     with store.transaction() as c:
         store.delete_vectors(c, 3)
         store.put_vector(c, 3, "m", "m", np.ones(16, np.float32))
-    assert store.conn.execute("SELECT label FROM vectors WHERE file_id = 3").fetchone()[0] > top
+    [label] = store.labels_of_files([3])
+    assert label > top
     store.close()
 
 

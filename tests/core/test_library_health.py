@@ -14,6 +14,7 @@ import pytest
 from mediabrowser.core.jobs import probe_stage
 from mediabrowser.core.jobs.pipeline import index_job, index_paths, run_to_end
 from mediabrowser.core.library import Library, LibraryFailure
+from mediabrowser.core.media.decoder_registry import register_decoder, unregister_decoder
 from mediabrowser.core.search import find_similar
 from mediabrowser.core.store.schema import MIGRATIONS, SCHEMA_VERSION
 from tests.conftest import textured
@@ -120,20 +121,21 @@ def test_a_backup_copy_made_while_the_drive_is_away_does_not_take_its_files(
     assert back.new == 0 and back.offline == 0 and back.embedded == 0
 
 
+def unplugged_decoder(path: str, min_side: int | None) -> object:
+    """A drive unplugged between the probe and the decode (module-level: run in a worker)."""
+    raise FileNotFoundError(2, "No such file or directory", path)
+
+
 def test_a_file_that_vanished_mid_run_is_read_again_when_it_is_back(
         library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     drive = tmp_path / "usb"
     files = _photos(drive, n=3)
-    embedder = library.embedder("efficientnet-lite0")
-    real = embedder.decode  # what reads the file, for the model and the grey picture alike
-
-    def unplugged(path: str) -> object:
-        raise FileNotFoundError(2, "No such file or directory", path)
-
-    monkeypatch.setattr(embedder, "decode", unplugged)
-    first = index_paths(library, [drive])
+    register_decoder("image", ".jpg", unplugged_decoder)  # reaches the decode workers too
+    try:
+        first = index_paths(library, [drive])
+    finally:
+        unregister_decoder("image", ".jpg")
     assert first.embedded == 0 and len(first.problems) == 3
-    monkeypatch.setattr(embedder, "decode", real)
     shutil.move(drive, tmp_path / "away")
     index_paths(library, [drive])
     shutil.move(tmp_path / "away", drive)
@@ -145,8 +147,7 @@ def test_a_file_that_vanished_mid_run_is_read_again_when_it_is_back(
 def test_a_full_disk_stops_the_run_with_what_to_do(library: Library, tmp_path: Path) -> None:
     _photos(tmp_path / "many", n=12)
     # SQLite's own "database or disk is full", as on a real full disk.
-    pages = library.store.conn.execute("PRAGMA page_count").fetchone()[0]
-    library.store.conn.execute(f"PRAGMA max_page_count = {pages + 1}")
+    library.store.limit_growth(1)
     library.lock_for_writing()
     with pytest.raises(LibraryFailure, match="is full: free some space"):
         run_to_end(index_job(library, [tmp_path / "many"]))
@@ -200,7 +201,7 @@ def test_full_hashes_are_read_outside_the_write_transaction(library: Library, tm
     real = probe_stage.full_hash
 
     def watched(path: str) -> str:
-        calls.append(library.store.conn.in_transaction)
+        calls.append(library.store.in_transaction)
         return real(path)
 
     monkeypatch.setattr(probe_stage, "full_hash", watched)

@@ -68,7 +68,7 @@ def test_counts_follow_inserts_status_changes_and_deletes(store: Store) -> None:
         store.update_file(c, 1, status="removed")
     assert store.listing_count() == shown  # one in, one out
     with store.transaction() as c:
-        c.execute("DELETE FROM files WHERE id = ?", (fid,))
+        store.delete_files(c, [fid])
     assert store.listing_count() == shown - 1
     assert store.counts()["image"]["removed"] == 1
 
@@ -76,14 +76,14 @@ def test_counts_follow_inserts_status_changes_and_deletes(store: Store) -> None:
 def test_no_page_sorts_the_table(store: Store) -> None:
     """Each page walks the index of its order from the key (a million rows, a few ms)."""
     statements: list[str] = []
-    store.conn.set_trace_callback(statements.append)
+    store.trace_statements(statements.append)
     for sort in ("name", "date", "folder"):
         for kind in (None, "video"):
             first = store.listing_page(kind, sort, "", None, 5)
             store.listing_page(kind, sort, "", first.keys[-1], 5)
-    store.conn.set_trace_callback(None)
+    store.trace_statements(None)
     pages = [q for q in statements if q.startswith("SELECT id")]
     assert len(pages) == 12
     for sql in pages:
-        plan = " ".join(r[3] for r in store.conn.execute("EXPLAIN QUERY PLAN " + sql))
+        plan = store.query_plan(sql)
         assert "TEMP B-TREE" not in plan and "USING INDEX files_status" not in plan, (sql, plan)

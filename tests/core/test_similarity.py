@@ -16,6 +16,7 @@ from mediabrowser.core import calibration as cal
 from mediabrowser.core.jobs.pipeline import index_paths
 from mediabrowser.core.library import Library
 from mediabrowser.core.search import find_similar
+from mediabrowser.core.tiers import tier
 
 T = Image.Transpose
 TURNED = {"rot90": T.ROTATE_90, "rot180": T.ROTATE_180, "rot270": T.ROTATE_270,
@@ -118,8 +119,8 @@ def test_calibration_map_is_monotone_and_hits_its_anchors() -> None:
     xs = np.linspace(-1, 1, 201)
     assert np.all(np.diff(c.score(xs)) >= 0)
     assert c.cosine_for(0.9) == pytest.approx(0.85)
-    assert [cal.tier(s) for s in (0.95, 0.75, 0.55, 0.3)] == ["same", "very similar",
-                                                               "similar", ""]
+    assert [tier(s) for s in (0.95, 0.75, 0.55, 0.3)] == ["same", "very similar",
+                                                           "similar", ""]
 
 
 def test_a_large_library_measures_its_own_unrelated_pairs(tmp_path: Path) -> None:

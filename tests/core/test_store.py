@@ -11,6 +11,15 @@ from mediabrowser.core.store.repo import Store
 from mediabrowser.core.store.schema import SCHEMA_VERSION
 
 
+def _read(path: Path, sql: str) -> list[tuple]:
+    """What a connection of its own reads (the store's is private)."""
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
 def test_new_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
     db = connect(tmp_path / "l.db")
     assert db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
@@ -41,7 +50,7 @@ def test_vectors_round_trip_and_failed_batch_rolls_back(tmp_path: Path) -> None:
     assert got.file_ids.tolist() == [fid]
     # stored at unit length in float16: cosines move by < 1e-3
     assert np.allclose(got.matrix[0], np.arange(4) / np.linalg.norm(np.arange(4)), atol=1e-3)
-    assert len(store.conn.execute("SELECT vector FROM vectors").fetchone()[0]) == 4 * 2
+    assert len(_read(store.path, "SELECT vector FROM vectors")[0][0]) == 4 * 2
     store.close()
 
 
@@ -56,7 +65,7 @@ def test_version_1_library_is_migrated_in_place(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     store = Store(path)
-    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 2
+    assert _read(path, "PRAGMA user_version")[0][0] == SCHEMA_VERSION >= 2
     job = store.last_job()
     assert job is not None and job["state"] == "done" and job["items_per_second"] is None
     store.close()
@@ -79,8 +88,8 @@ def test_version_2_library_gets_vector_labels_sort_keys_and_counts(tmp_path: Pat
     conn.commit()
     conn.close()
     store = Store(path)
-    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    labels = store.conn.execute("SELECT label, file_id, segment FROM vectors ORDER BY label")
+    assert _read(path, "PRAGMA user_version")[0][0] == SCHEMA_VERSION
+    labels = _read(path, "SELECT label, file_id, segment FROM vectors ORDER BY label")
     assert [r[1:] for r in labels] == [(1, 0), (2, 0), (3, 0)]
     assert store.listing() == [2, 1, 3]  # a.jpg, B.jpg, c.mp4: names compared lower-cased
     assert store.listing_count() == 3 and store.listing_count("video") == 1

@@ -110,7 +110,10 @@ def test_toolbar_filters_apply_to_results_and_more_can_be_loaded(
     index_by_drop(qtbot, w, photo_dir)
     assert w.count_text.text() == "20 items"
     _search(qtbot, w, "coffee.jpg")
-    assert w.results_model.rowCount() <= 5 and w.more_button.isVisible() is not None
+    shown = w.results_model.rowCount()
+    assert shown <= 5
+    # "Load more" is offered exactly when all five asked for are shown (none under the bar).
+    assert (not w.more_button.isHidden()) == (shown == 5)
     w.threshold.setValue(0)
     assert w.results_model.rowCount() == 5 and not w.more_button.isHidden()
     assert "the 5 most similar shown" in w.count_label.text()
@@ -199,7 +202,8 @@ def test_models_dialog_offline_and_garbage_in_words(qtbot: Any, tmp_path: Path,
     dlg = ModelsDialog(models)
     qtbot.addWidget(dlg)
     try:
-        assert dlg.findChild(QDialogButtonBox) is not None  # a Close button
+        box = dlg.findChild(QDialogButtonBox)
+        assert box.button(QDialogButtonBox.StandardButton.Close).isEnabled()
         dlg.select("resnet18")
         spec = dlg.selected()
         assert spec is not None

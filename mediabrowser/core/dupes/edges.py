@@ -22,7 +22,6 @@ from mediabrowser.core.filenames import from_db
 from mediabrowser.core.index.space import SpaceIndex
 from mediabrowser.core.library import Library
 from mediabrowser.core.media.hashing import full_hash
-from mediabrowser.core.store.db import rows_in
 from mediabrowser.core.types import CancelToken, Progress
 
 K = 12  # neighbours asked per file: groups larger than this still join through their members
@@ -51,18 +50,8 @@ def identical_sets(lib: Library, seeds: Iterable[int] | None, cancel: CancelToke
     them, and the aliases: paths that are another path's very file (a symbolic link, a hard
     link, a folder mounted twice), which are never copies to clean up. `seeds`: only sets
     holding one of these files."""
-    conn = lib.store.conn
-    if seeds is None:
-        rows = conn.execute(
-            "SELECT id, hash, full_hash, path FROM files WHERE status = 'ok' AND hash IN "
-            "(SELECT hash FROM files WHERE status = 'ok' AND hash IS NOT NULL "
-            "GROUP BY hash HAVING COUNT(*) > 1) ORDER BY hash").fetchall()
-    else:
-        hashes = {r[0] for r in rows_in(conn, "SELECT hash FROM files WHERE hash IS NOT NULL "
-                                        "AND status = 'ok' AND id IN", seeds)}
-        rows = rows_in(conn, "SELECT id, hash, full_hash, path FROM files WHERE status = 'ok' "
-                       "AND hash IN", hashes)
-    by_fast: dict[str, list[tuple[int, str | None, str]]] = {}
+    rows = lib.store.files_sharing_hash(seeds)
+    by_fast: dict[str, list[tuple[int, str | None, str | bytes]]] = {}
     for fid, fast, full, path in rows:
         by_fast.setdefault(fast, []).append((fid, full, path))
     fulls: dict[int, str] = {}
@@ -96,8 +85,7 @@ def _aliases(lib: Library, ids: list[int]) -> set[int]:
     """Of files that are one file on disk (same device and inode), all but one: the one kept
     is not a symbolic link, then has the shortest path."""
     by_inode: dict[tuple[int, int], list[tuple[bool, int, bytes, int]]] = {}
-    for fid, path in rows_in(lib.store.conn, "SELECT id, path FROM files WHERE id IN", ids):
-        p = from_db(path)
+    for fid, p in lib.store.file_paths(ids).items():
         try:
             st = os.stat(p)
         except OSError:

@@ -36,7 +36,7 @@ from mediabrowser.core.dupes.turned import TurnChecker, turned_pairs
 from mediabrowser.core.embed.registry import get_spec
 from mediabrowser.core.library import Library
 from mediabrowser.core.media.copies.check import CopyCheck
-from mediabrowser.core.types import CancelToken, MediaKind, Progress
+from mediabrowser.core.types import BadInput, CancelToken, MediaKind, Progress
 
 TIERS = (IDENTICAL, SAME, SIMILAR_TIER)
 __all__ = ["IDENTICAL", "SAME", "SIMILAR_TIER", "TIERS", "Group", "Member", "DuplicateReport",
@@ -95,15 +95,14 @@ def find_duplicates_job(lib: Library, tier: str = SAME, paths: Sequence[str] | N
     them. `reference`: compare the files of `paths` (or every other file) only against the
     files of these folders, whose copies are kept."""
     if tier not in TIERS:
-        raise ValueError(f"unknown tier {tier!r} (identical, same or similar)")
+        raise BadInput(f"unknown tier {tier!r} (identical, same or similar)")
     cancel = cancel or CancelToken()
     t0 = time.perf_counter()
     report = DuplicateReport(tier=tier)
     seeds = files_under_paths(lib, paths) if paths else None
     refs = files_under_paths(lib, reference) if reference else None
     if refs is not None and seeds is None:
-        seeds = {r[0] for r in lib.store.conn.execute("SELECT id FROM files WHERE status = 'ok'")
-                 } - refs
+        seeds = lib.store.present_file_ids() - refs
     if seeds is not None and not seeds:
         return report
     yield Progress("compare", 0, 0, message="identical files")

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mediabrowser.core import tiers
 from mediabrowser.core.dupes.keeper import pick_keeper
 from mediabrowser.core.dupes.turned import TurnChecker
 from mediabrowser.core.dupes.unionfind import UnionFind
@@ -29,8 +30,8 @@ from mediabrowser.core.media.copies.check import CopyCheck
 from mediabrowser.core.types import CancelToken, MediaItem, MediaKind, Progress
 
 IDENTICAL, SAME, SIMILAR_TIER = "identical", "same", "similar"
-SAME_SCORE = 0.9  # "the same content", as in search results
-SIMILAR = 0.7  # "very similar" in search results: near takes, burst shots
+SAME_SCORE = tiers.SAME  # "the same content", as in search results
+SIMILAR = tiers.VERY_SIMILAR  # similar groups hold what search calls "very similar" and up
 VERIFY_CHUNK = 256  # pairs looked at between two progress reports
 MAX_ROUNDS = 10  # regrouping what left a group (each round only ever has fewer files)
 
@@ -345,7 +346,7 @@ def rescore(lib: Library, group_id: int, keeper_id: int) -> None:
     low = [f for f in ids if f != keeper_id and float(calibration.score(cos.get(f, -1.0)))
            < SAME_SCORE]
     maybe = turned.alike(keeper_id, low) if turned is not None and low else set()
-    scores: list[tuple[float, int, int]] = []
+    scores: list[tuple[float, int]] = []
     for f in ids:
         row = rows.get(f)
         if row is None:
@@ -359,9 +360,7 @@ def rescore(lib: Library, group_id: int, keeper_id: int) -> None:
             score = settled(float(calibration.score(x)),  # as the search said it
                             lib.copies.same(keeper.item(), row.item()))
             score = round(min(score, 0.999999), 6)
-        scores.append((score, f, group_id))
+        scores.append((score, f))
     freed = sum(r.size for f, r in rows.items() if f != keeper_id)
-    with lib.store.transaction() as conn:
-        conn.executemany("UPDATE dup_members SET score = ? WHERE file_id = ? AND group_id = ?",
-                         scores)
-        conn.execute("UPDATE dup_groups SET bytes = ? WHERE id = ?", (freed, group_id))
+    with lib.store.transaction() as tx:
+        lib.store.rescore_dup_group(tx, group_id, scores, freed)

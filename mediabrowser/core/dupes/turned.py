@@ -19,12 +19,10 @@ from typing import Any
 import numpy as np
 
 from mediabrowser.core.dupes.edges import Pairs
-from mediabrowser.core.filenames import from_db
 from mediabrowser.core.library import Library
 from mediabrowser.core.media.copies.check import CopyCheck
 from mediabrowser.core.media.decode import load_image
 from mediabrowser.core.media.grey import SIDE, SYMMETRIES, grey_of, store_grey, summaries
-from mediabrowser.core.store.db import rows_in
 from mediabrowser.core.types import CancelToken, MediaError, Progress
 
 CANDIDATE_COS = 0.97  # the turn-invariant summaries of two copies are this alike
@@ -32,8 +30,6 @@ MATCH = 0.9  # and the grey pictures, one turned onto the other, correlate this 
 K = 10
 CHUNK = 50_000
 TURNS = SYMMETRIES[1:]  # (on a grey array, as the photo's transpose)
-_FRESH = ("FROM files f JOIN dup_pixels d ON d.file_id = f.id WHERE f.status = 'ok' "
-          "AND f.kind = 'image' AND d.size = f.size AND d.mtime = f.mtime")
 
 
 def grey(path: str) -> np.ndarray:
@@ -64,10 +60,7 @@ def make_missing(lib: Library, cancel: CancelToken) -> Generator[Progress, None,
     """Grey pictures for the photos that have none for their current version (indexed before
     indexing made them, or changed since): one small decode each, kept."""
     store = lib.store
-    todo = [(fid, from_db(path), size, mtime) for fid, path, size, mtime in store.conn.execute(
-        "SELECT f.id, f.path, f.size, f.mtime FROM files f LEFT JOIN dup_pixels d "
-        "ON d.file_id = f.id WHERE f.status = 'ok' AND f.kind = 'image' AND (d.file_id IS NULL "
-        "OR d.size != f.size OR d.mtime != f.mtime)")]
+    todo = store.photos_without_pixels()
     if not todo:
         return
 
@@ -99,18 +92,13 @@ class TurnChecker:
 
     def greys(self, ids: list[int]) -> dict[int, np.ndarray]:
         return {fid: np.frombuffer(blob, np.uint8).reshape(SIDE, SIDE)
-                for fid, blob in rows_in(self.lib.store.conn,
-                                         "SELECT d.file_id, d.gray " + _FRESH +
-                                         " AND d.gray IS NOT NULL AND d.file_id IN", ids)}
+                for fid, blob in self.lib.store.grey_pictures(ids).items()}
 
     def alike(self, keeper: int, ids: list[int]) -> set[int]:
         """Those of `ids` whose grey picture could be the keeper's turned (their summaries are
         alike): the only ones worth a closer look. One read for all."""
         got = {fid: np.frombuffer(blob, np.float16).astype(np.float32)
-               for fid, blob in rows_in(self.lib.store.conn,
-                                        "SELECT d.file_id, d.summary " + _FRESH +
-                                        " AND d.summary IS NOT NULL AND d.file_id IN",
-                                        [keeper, *ids])}
+               for fid, blob in self.lib.store.pixel_summaries([keeper, *ids]).items()}
         mine = got.get(keeper)
         if mine is None:
             return set()
@@ -167,8 +155,7 @@ def turned_pairs(lib: Library, space: str, floor: float, cancel: CancelToken,
     pairs = Pairs()
     yield from make_missing(lib, cancel)
     checker = TurnChecker(lib, space)
-    total = int(lib.store.conn.execute("SELECT COUNT(*) " + _FRESH +
-                                       " AND d.summary IS NOT NULL").fetchone()[0])
+    total = lib.store.count_pixel_summaries()
     if total < 2:
         return pairs, checker
     # A small graph, built for this run from the kept summaries (126 bytes a photo), in chunks.
@@ -179,9 +166,7 @@ def turned_pairs(lib: Library, space: str, floor: float, cancel: CancelToken,
     after = -1
     while True:
         cancel.raise_if_cancelled()
-        rows = lib.store.conn.execute(
-            "SELECT d.file_id, d.summary " + _FRESH + " AND d.summary IS NOT NULL "
-            "AND d.file_id > ? ORDER BY d.file_id LIMIT ?", (after, CHUNK)).fetchall()
+        rows = lib.store.pixel_summaries_after(after, CHUNK)
         if not rows:
             break
         chunk = np.array([r[0] for r in rows], np.int64)

@@ -9,8 +9,10 @@ import numpy as np
 
 from mediabrowser.core.embed.base import ModelSpec, unit_rows
 from mediabrowser.core.embed.engine import Runner, describe
-from mediabrowser.core.embed.preprocess import mel_power
+from mediabrowser.core.embed.file_inputs import SoundInput, VoiceInput
+from mediabrowser.core.embed.preprocess import VOICE_PARTIAL, voice_partials
 from mediabrowser.core.media.decode import AUDIO_RATE, load_audio
+from mediabrowser.core.types import BadInput
 
 
 class FeatureEmbedder:
@@ -23,6 +25,10 @@ class FeatureEmbedder:
 
     def prepare(self, path: str | Path) -> Any:
         return load_audio(path)
+
+    def file_input(self) -> SoundInput:
+        """`prepare` as a picklable object, for the decode workers."""
+        return SoundInput()
 
     def embed(self, prepared: list[Any]) -> np.ndarray:
         import torch
@@ -78,7 +84,7 @@ class GE2EVoiceEmbedder:
     a little better, set B's a little worse: BENCHMARKS.md).
     """
 
-    PARTIAL = 160  # frames of 10 ms
+    PARTIAL = VOICE_PARTIAL
 
     def __init__(self, spec: ModelSpec, runner: Runner) -> None:
         self.spec = spec
@@ -91,17 +97,13 @@ class GE2EVoiceEmbedder:
     def prepare(self, path: str | Path) -> Any:
         return self.partials(load_audio(path))
 
+    def file_input(self) -> VoiceInput:
+        """`prepare` as a picklable object, for the decode workers."""
+        return VoiceInput()
+
     def partials(self, wav: np.ndarray) -> np.ndarray:
         """(n, 160, 40) 1.6 s mel partials of a recording, as the encoder takes them."""
-        rms = float(np.sqrt(np.mean(wav.astype(np.float64) ** 2))) or 1e-9
-        wav = wav * (10 ** ((-30 - 20 * np.log10(rms)) / 20))  # to -30 dBFS, up or down
-        mel = mel_power(wav.astype(np.float32), AUDIO_RATE, 400, 160, 40)  # (frames, 40)
-        step = int(round(AUDIO_RATE / 1.3 / 160))
-        starts = list(range(0, max(1, mel.shape[0] - self.PARTIAL + step), step))
-        if mel.shape[0] < self.PARTIAL:
-            mel = np.pad(mel, ((0, self.PARTIAL - mel.shape[0]), (0, 0)))
-        parts = [mel[s:s + self.PARTIAL] for s in starts if s + self.PARTIAL <= mel.shape[0]]
-        return np.stack(parts or [mel[: self.PARTIAL]])
+        return voice_partials(wav, AUDIO_RATE)
 
     def embed(self, prepared: list[Any]) -> np.ndarray:
         return unit_rows(self.voices(prepared), self.spec.dim)
@@ -144,13 +146,13 @@ def ge2e_encoder(weights: Path) -> Any:
     own = {k: v for k, v in state.items() if k.split(".")[0] in ("lstm", "linear")}
     missing, _ = encoder.load_state_dict(own, strict=False)
     if missing:
-        raise ValueError(f"weights file {weights.name} does not match the GE2E encoder")
+        raise BadInput(f"weights file {weights.name} does not match the GE2E encoder")
     return encoder.eval()
 
 
 def ge2e_runner(spec: ModelSpec, weights: Path | None, device: str,
                 models_dir: Path | None) -> Runner:
-    from mediabrowser.core.embed.engine import runner_for
+    from mediabrowser.core.embed.onnx_graphs import runner_for
 
     def build() -> Any:
         assert weights is not None
@@ -199,6 +201,10 @@ class VoiceTimbreEmbedder:
 
         wav = load_audio(path)
         return self.voice.partials(wav), sf.timbre(wav), sf.speech_rate(wav)
+
+    def file_input(self) -> VoiceInput:
+        """`prepare` as a picklable object, for the decode workers."""
+        return VoiceInput(timbre=True)
 
     def speech_weight(self, voice: np.ndarray, rate: float) -> float:
         """How much of the vector is the voice half: w_max for clear speech, w_min otherwise."""
@@ -271,12 +277,22 @@ def torchaudio_ssl(spec: ModelSpec, weights: Path | None, device: str,
     import torchaudio.models as TM
     from torchaudio import pipelines
 
-    from mediabrowser.core.embed.image_models import _check_fits, _load_state_dict
+    from mediabrowser.core.embed.weights import check_fits, load_state_dict
 
     assert weights is not None
     bundle = getattr(pipelines, spec.options["bundle"])
     params = dict(bundle._params)
     build = TM.wavlm_model if "encoder_max_distance" in params else TM.wav2vec2_model
     model = build(**params)
-    _check_fits(model, _load_state_dict(weights), weights)
+    check_fits(model, load_state_dict(weights), weights)
     return SSLAudioEmbedder(spec, model, device)
+
+
+def ge2e_parts(spec: ModelSpec, weights: Path | None) -> dict[str, Any]:
+    """The voice encoder as the ONNX exporter needs it (onnx_graphs.EXPORTERS)."""
+    import torch
+
+    assert weights is not None
+    rng = np.random.default_rng(0)
+    mel = torch.from_numpy(rng.gamma(0.5, 0.02, (3, 160, 40)).astype(np.float32))
+    return {"model": (ge2e_encoder(weights), mel, {})}

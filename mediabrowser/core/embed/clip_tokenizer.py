@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from mediabrowser.core.types import BadInput
+
 CONTEXT = 77
 
 
@@ -40,7 +42,7 @@ def _byte_to_unicode() -> dict[int, str]:
 def describe_tokenizer(tokenizer: Any) -> dict[str, Any]:
     """What a torch-free ClipTokenizer needs to reproduce open_clip's `tokenizer`."""
     if type(tokenizer).__name__ != "SimpleTokenizer" or getattr(tokenizer, "reduction_fn", None):
-        raise ValueError(f"text search without PyTorch supports CLIP's own tokenizer, "
+        raise BadInput(f"text search without PyTorch supports CLIP's own tokenizer, "
                          f"not {type(tokenizer).__name__}")
     clean = getattr(getattr(tokenizer, "clean_fn", None), "__name__", "_clean_lower")
     return {"kind": "clip_bpe", "context_length": int(tokenizer.context_length or CONTEXT),

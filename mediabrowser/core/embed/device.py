@@ -8,6 +8,8 @@ import importlib.util
 import os
 import sys
 
+from mediabrowser.core.types import BadInput
+
 DEVICES = ("cpu", "cuda", "dml", "mps")
 
 
@@ -55,11 +57,11 @@ def pick_device(preference: str | None = None) -> str:
     or the GPU PyTorch sees), so a model on ONNX Runtime never waits for PyTorch's import."""
     pref = (preference or os.environ.get("MEDIABROWSER_DEVICE") or "auto").lower()
     if pref != "auto" and pref not in DEVICES:
-        raise ValueError(f"unknown device {pref!r} (choose auto, cpu, cuda, dml or mps)")
+        raise BadInput(f"unknown device {pref!r} (choose auto, cpu, cuda, dml or mps)")
     if pref in ("cpu", "auto"):
         return pref
     present = available_devices()
     if pref not in present:
         words = {"cuda": "CUDA GPU", "dml": "DirectML GPU", "mps": "Apple GPU"}[pref]
-        raise ValueError(f"device {pref!r} was asked for but no {words} is available")
+        raise BadInput(f"device {pref!r} was asked for but no {words} is available")
     return pref

@@ -10,12 +10,12 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
 from mediabrowser.core.embed.base import ModelSpec
+from mediabrowser.core.types import BadInput, UserError
 
 ORT = "onnxruntime"
 TORCH = "pytorch"
@@ -33,7 +33,7 @@ PROVIDER_WORDS = {"CPUExecutionProvider": "CPU", "CUDAExecutionProvider": "CUDA 
                   "DmlExecutionProvider": "DirectML GPU", "CoreMLExecutionProvider": "Core ML"}
 
 
-class EngineMissing(RuntimeError):
+class EngineMissing(UserError, RuntimeError):
     """The model needs an engine this build leaves out; the message says which and why."""
 
 
@@ -64,7 +64,7 @@ def choose_engine(spec: ModelSpec, preference: str | None = None) -> str:
     pref = (preference or os.environ.get("MEDIABROWSER_ENGINE") or "auto").lower()
     offered = engines_of(spec)
     if pref not in ("auto", ORT, TORCH):
-        raise ValueError(f"unknown engine {pref!r} (choose auto, {ORT} or {TORCH})")
+        raise BadInput(f"unknown engine {pref!r} (choose auto, {ORT} or {TORCH})")
     if pref != "auto" and pref in offered:
         if pref == ORT and not has_onnxruntime():
             raise EngineMissing(f"{spec.name}: ONNX Runtime is not installed")
@@ -154,25 +154,6 @@ class TorchRunner:
             else:
                 out = self._forward(*xs)
             return np.asarray(out.float().cpu().numpy(), dtype=np.float32)
-
-
-def runner_for(spec: ModelSpec, weights: Path | None, device: str, models_dir: Path | None,
-               build_torch: Callable[[], Any], part: str = "model") -> Runner:
-    """The model's forward pass on its engine: its ONNX graph on ONNX Runtime (exported from
-    the weights on first use), else `build_torch()` (a module or bound method) on PyTorch."""
-    if choose_engine(spec) == ORT:
-        from mediabrowser.core.embed.onnx_graphs import GraphUnavailable, open_sessions
-        from mediabrowser.core.embed.registry import default_models_dir
-
-        try:
-            runner: Runner = open_sessions(spec, weights, models_dir or default_models_dir(),
-                                           device)[part]
-            return runner
-        except GraphUnavailable:
-            if not has_torch() or weights is None:
-                raise
-            # No usable graph, but the weights and PyTorch are here: run it on PyTorch.
-    return TorchRunner(build_torch(), device)
 
 
 def torch_device(device: str) -> str:

@@ -17,14 +17,14 @@ from pathlib import Path
 import numpy as np
 
 from mediabrowser.core.embed.base import ModelSpec
-from mediabrowser.core.embed.onnx_graphs import FORMAT, graph_names
+from mediabrowser.core.embed.graph_files import FORMAT, graph_names
 from mediabrowser.core.embed.preprocess import OPENAI_CLIP
-from mediabrowser.core.types import CancelToken, Progress
+from mediabrowser.core.types import CancelToken, Progress, UserError
 
 CLIP_TOKENIZER = {"kind": "clip_bpe", "context_length": 77, "clean": "lower"}
 
 
-class GraphDownloadFailed(RuntimeError):
+class GraphDownloadFailed(UserError, RuntimeError):
     pass
 
 
@@ -35,7 +35,7 @@ def downloadable(spec: ModelSpec) -> bool:
 def download_graphs_job(spec: ModelSpec, models_dir: Path, cancel: CancelToken | None = None,
                         timeout: float = 20.0) -> Generator[Progress, None, Path]:
     """Fetch, check and install the model's visual and text graphs; returns the visual one."""
-    from mediabrowser.core.embed.manager import DownloadFailed, _fetch
+    from mediabrowser.core.embed.fetch import DownloadFailed, fetch
 
     if not downloadable(spec):
         raise DownloadFailed(f"{spec.name} has no ONNX graphs to download")
@@ -49,7 +49,7 @@ def download_graphs_job(spec: ModelSpec, models_dir: Path, cancel: CancelToken |
             continue
         url = str(spec.onnx[f"{part}_url"])
         partial = dest.with_name(dest.name + ".part")
-        yield from _fetch(url, partial, int(spec.onnx.get(f"{part}_size", 0)), cancel, timeout)
+        yield from fetch(url, partial, int(spec.onnx.get(f"{part}_size", 0)), cancel, timeout)
         cancel.raise_if_cancelled()
         yield Progress("verify", 0, 1, current=dest.name, message="checking the graph")
         try:

@@ -17,13 +17,20 @@ from mediabrowser.core.embed.engine import (
     choose_engine,
     describe,
     has_torch,
-    runner_for,
 )
-from mediabrowser.core.embed.onnx_graphs import GraphUnavailable
-from mediabrowser.core.embed.preprocess import OPENAI_CLIP, ImageTransform, stack
+from mediabrowser.core.embed.file_inputs import PhotoInput
+from mediabrowser.core.embed.graph_files import GraphUnavailable
+from mediabrowser.core.embed.onnx_graphs import example_images, runner_for
+from mediabrowser.core.embed.preprocess import (
+    OPENAI_CLIP,
+    ImageTransform,
+    describe_torchvision,
+    stack,
+)
 from mediabrowser.core.embed.registry import default_models_dir
+from mediabrowser.core.embed.weights import check_fits, load_state_dict
 from mediabrowser.core.media.decode import load_image
-from mediabrowser.core.types import MediaError
+from mediabrowser.core.types import BadInput
 
 # The seven turns and mirror images of a picture (with the identity, the square's symmetries);
 # the first four are the ones cameras make (a phone held sideways, a front camera's mirror).
@@ -58,7 +65,7 @@ class ImageEmbedder:
     def embed_text(self, texts: list[str]) -> np.ndarray:
         """CLIP text tower: (n, dim) L2-normalised, in the same space as the images."""
         if self.tokenizer is None or self.text_runner is None:
-            raise ValueError(f"{self.spec.name} has no text tower; text search needs a CLIP model")
+            raise BadInput(f"{self.spec.name} has no text tower; text search needs a CLIP model")
         return l2_normalise(self.text_runner(np.asarray(self.tokenizer(texts))))
 
     def prepare_image(self, image: Any) -> Any:
@@ -78,6 +85,17 @@ class ImageEmbedder:
         image = self.decode(path)
         return self.transform(image), grey_of(image)
 
+    def file_input(self) -> PhotoInput | None:
+        """`prepare_with_grey` as a picklable object, for the decode workers; None when the
+        preprocessing cannot be had without PyTorch."""
+        transform = self.transform
+        if not isinstance(transform, ImageTransform):
+            try:
+                transform = describe_torchvision(transform)
+            except ValueError:
+                return None
+        return PhotoInput(transform, self.decode_side)
+
     def forward_tensors(self, batch: Any) -> np.ndarray:
         """(n, 3, H, W) batch (NumPy, or a tensor) → (n, dim) un-normalised float32 features."""
         return self.runner(np.asarray(batch, dtype=np.float32))
@@ -92,40 +110,6 @@ class ImageEmbedder:
         across both diagonals — what its turned or mirrored copies would be embedded as."""
         image = load_image(path, min_side=self.decode_side)
         return self.embed([self.prepare_image(image.transpose(t)) for t in TURNS])
-
-
-def _load_state_dict(path: Path) -> dict[str, Any]:
-    """Load weights safely: safetensors, or torch.load with weights_only (no pickled code)."""
-    import torch
-
-    if path.suffix == ".safetensors":
-        from safetensors.torch import load_file
-
-        return dict(load_file(str(path)))
-    try:
-        sd = torch.load(str(path), map_location="cpu", weights_only=True)
-    except Exception:  # noqa: BLE001
-        raise MediaError(f"weights file {path.name} is not a readable checkpoint (damaged, or "
-                         "another kind of file)") from None
-    if isinstance(sd, dict) and "state_dict" in sd and isinstance(sd["state_dict"], dict):
-        sd = sd["state_dict"]
-    if not isinstance(sd, dict):
-        raise MediaError(f"weights file {path.name} holds no state dict")
-    return sd
-
-
-def _check_fits(model: Any, sd: dict[str, Any], path: Path) -> None:
-    """Load `sd` into `model`, or say plainly that the file is for another architecture."""
-    own = model.state_dict()
-    missing = [k for k in own if k not in sd]
-    unexpected = [k for k in sd if k not in own]
-    wrong = [k for k in own if k in sd and tuple(own[k].shape) != tuple(sd[k].shape)]
-    if missing or unexpected or wrong:
-        raise ValueError(
-            f"weights file {path.name} does not match the model: {len(missing)} missing, "
-            f"{len(unexpected)} unexpected and {len(wrong)} wrongly shaped tensors"
-        )
-    model.load_state_dict(sd)
 
 
 def _imagenet_transform(resize: int, crop: int, mean: Any, std: Any) -> Any:
@@ -148,12 +132,12 @@ def timm_lite_classifier(weights: Path, arch: str = "tf_efficientnet_lite0") -> 
     import timm
 
     model = timm.create_model(arch, pretrained=False, num_classes=1000)
-    src = _load_state_dict(weights)
+    src = load_state_dict(weights)
     dst = model.state_dict()
     if len(src) != len(dst) or any(
         tuple(a.shape) != tuple(b.shape) for a, b in zip(src.values(), dst.values(), strict=True)
     ):
-        raise ValueError(f"weights file {weights.name} does not match {arch}")
+        raise BadInput(f"weights file {weights.name} does not match {arch}")
     model.load_state_dict(dict(zip(dst.keys(), src.values(), strict=True)))
     return model
 
@@ -218,7 +202,7 @@ def build_torchvision(spec: ModelSpec, weights: Path) -> Any:
     builder = spec.options["builder"]
     build = getattr(tvm, builder, None) or getattr(tvv, builder)
     model = build(weights=None)
-    _check_fits(model, _load_state_dict(weights), weights)
+    check_fits(model, load_state_dict(weights), weights)
     remove_head(model, spec.options["head"])
     return model
 
@@ -252,7 +236,7 @@ def clip(spec: ModelSpec, weights: Path | None, device: str,
         model, preprocess = open_clip_model(spec, weights)
     except RuntimeError as exc:
         first = str(exc).strip().splitlines()[0][:160]
-        raise ValueError(f"weights file {weights.name} does not match {arch}: {first}") from None
+        raise BadInput(f"weights file {weights.name} does not match {arch}: {first}") from None
     model = _torch_module(model, device)
     return ImageEmbedder(spec, TorchRunner(model.encode_image, device), preprocess,
                          TorchRunner(model.encode_text, device), open_clip.get_tokenizer(arch))
@@ -261,7 +245,8 @@ def clip(spec: ModelSpec, weights: Path | None, device: str,
 def _clip_on_ort(spec: ModelSpec, weights: Path | None, device: str,
                  models_dir: Path | None) -> ImageEmbedder:
     from mediabrowser.core.embed.clip_tokenizer import ClipTokenizer
-    from mediabrowser.core.embed.onnx_graphs import find_graphs, open_sessions, read_meta
+    from mediabrowser.core.embed.graph_files import find_graphs, read_meta
+    from mediabrowser.core.embed.onnx_graphs import open_sessions
 
     mdir = models_dir or default_models_dir()
     runners = open_sessions(spec, weights, mdir, device)
@@ -289,3 +274,45 @@ def open_clip_model(spec: ModelSpec, weights: Path) -> tuple[Any, Any]:
     model, _, preprocess = open_clip.create_model_and_transforms(
         spec.options.get("arch", "ViT-B-32"), pretrained=str(weights), device="cpu", **extra)
     return model, preprocess
+
+
+def timm_lite_parts(spec: ModelSpec, weights: Path | None) -> dict[str, Any]:
+    """The model as the ONNX exporter needs it (onnx_graphs.EXPORTERS)."""
+
+    assert weights is not None
+    model = timm_lite_classifier(weights, spec.options["arch"])
+    model.reset_classifier(0)
+    side = int(spec.options["crop"])
+    return {"model": (model, example_images(2, side),
+                      {"preprocess": timm_lite_transform(spec).as_dict()})}
+
+
+def open_clip_parts(spec: ModelSpec, weights: Path | None) -> dict[str, Any]:
+    """Both towers as the ONNX exporter needs them (onnx_graphs.EXPORTERS)."""
+    import open_clip
+    import torch
+
+    from mediabrowser.core.embed.clip_tokenizer import describe_tokenizer
+    from mediabrowser.core.embed.preprocess import describe_torchvision
+
+    assert weights is not None
+    arch = spec.options.get("arch", "ViT-B-32")
+    model, preprocess = open_clip_model(spec, weights)
+    tokenizer = open_clip.get_tokenizer(arch)
+    tok_meta = describe_tokenizer(tokenizer)
+
+    class Tower(torch.nn.Module):
+        """One of the model's towers (encode_image or encode_text) as its own module."""
+
+        def __init__(self, method: str) -> None:
+            super().__init__()
+            self.m, self.method = model, method
+
+        def forward(self, x: Any) -> Any:
+            return getattr(self.m, self.method)(x)
+
+    transform = describe_torchvision(preprocess)
+    tokens = tokenizer(["a photo of a dog", "a red car on a street"])
+    return {"visual": (Tower("encode_image"), example_images(2, transform.crop),
+                       {"preprocess": transform.as_dict()}),
+            "text": (Tower("encode_text"), tokens, {"tokenizer": tok_meta})}

@@ -10,25 +10,21 @@ import http.client
 import os
 import shutil
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
 
 from mediabrowser.core.embed.base import ModelSpec
+from mediabrowser.core.embed.fetch import CHUNK, DownloadFailed, fetch
 from mediabrowser.core.embed.registry import (
     default_models_dir,
     forget_loaded,
     locate_weights,
     verify_checksum,
 )
-from mediabrowser.core.media import reasons
-from mediabrowser.core.types import CancelToken, Progress
-
-CHUNK = 1 << 20
+from mediabrowser.core.types import BadInput, CancelToken, Progress, UserError
 
 
 class ModelState(enum.StrEnum):
@@ -38,11 +34,7 @@ class ModelState(enum.StrEnum):
     FAILED = "failed"
 
 
-class DownloadFailed(RuntimeError):
-    pass
-
-
-class ChecksumMismatch(ValueError):
+class ChecksumMismatch(BadInput):
     pass
 
 
@@ -57,27 +49,6 @@ def _paths(spec: ModelSpec, models_dir: Path) -> tuple[Path, Path, Path, Path]:
     dest = models_dir / spec.weights.filename
     return (dest, dest.with_name(dest.name + ".part"), dest.with_name(dest.name + ".lock"),
             dest.with_name(dest.name + ".failed"))
-
-
-def _network_words(host: str, reason: object, timeout: float) -> str:
-    """"[Errno -3] Temporary failure in name resolution" in words a person can act on."""
-    import socket
-
-    if isinstance(reason, socket.gaierror):
-        return f"no connection: {host} could not be found (is this computer offline?)"
-    if isinstance(reason, ConnectionRefusedError):
-        return f"{host} refused the connection"
-    if isinstance(reason, TimeoutError | socket.timeout):
-        return f"{host} did not answer within {timeout:g} s"
-    if isinstance(reason, ssl_errors()):
-        return f"the secure connection to {host} failed (a proxy or the system clock?)"
-    return f"could not reach {host}"
-
-
-def ssl_errors() -> tuple[type[BaseException], ...]:
-    import ssl
-
-    return (ssl.SSLError, ssl.CertificateError)
 
 
 def status(spec: ModelSpec, models_dir: Path | None = None) -> ModelStatus:
@@ -141,7 +112,7 @@ def download_job(spec: ModelSpec, models_dir: Path | None = None,
     try:
         failed.unlink(missing_ok=True)
         try:
-            yield from _fetch(source, part, w.size, cancel, timeout)
+            yield from fetch(source, part, w.size, cancel, timeout)
         except DownloadFailed as exc:
             failed.write_text(str(exc))
             raise
@@ -180,54 +151,6 @@ def remote_size(spec: ModelSpec, timeout: float = 5.0) -> int | None:
         return None
 
 
-def _fetch(url: str, part: Path, expected: int, cancel: CancelToken, timeout: float
-           ) -> Generator[Progress, None, None]:
-    have = part.stat().st_size if part.exists() else 0
-    req = urllib.request.Request(url, headers={"User-Agent": "mediabrowser"})
-    if have:
-        req.add_header("Range", f"bytes={have}-")
-    host = urlparse(url).netloc or url
-    try:
-        resp = urllib.request.urlopen(req, timeout=timeout)  # noqa: S310 - http(s) only
-    except urllib.error.HTTPError as exc:
-        if exc.code == 416 and have:  # nothing left to fetch: the part file is complete
-            return
-        raise DownloadFailed(f"{host} answered {exc.code} {exc.reason} for {url}") from None
-    except (TimeoutError, urllib.error.URLError, OSError) as exc:
-        raise DownloadFailed(_network_words(host, getattr(exc, "reason", exc), timeout)) from None
-    with resp:
-        content_range = resp.headers.get("Content-Range") or ""
-        if have and (resp.status != 206 or not content_range.startswith(f"bytes {have}-")):
-            have = 0  # the server ignored or changed the range: start again
-        length = int(resp.headers.get("Content-Length") or 0)
-        total = (have + length) if length else expected
-        start, done = time.monotonic(), have
-        last = 0.0
-        with open(part, "ab" if have else "wb") as f:
-            while True:
-                cancel.raise_if_cancelled()
-                try:
-                    chunk = resp.read(CHUNK)
-                except (TimeoutError, OSError, http.client.HTTPException) as exc:
-                    raise DownloadFailed(f"the connection to {host} broke after {done} bytes "
-                                         f"({exc}); run the download again to resume") from None
-                if not chunk:
-                    break
-                f.write(chunk)
-                done += len(chunk)
-                now = time.monotonic()
-                if now - last > 0.2:
-                    last = now
-                    rate = (done - have) / max(1e-6, now - start)
-                    yield Progress("download", done, total, current=part.name, rate=rate)
-            f.flush()
-            os.fsync(f.fileno())
-        if total and done < total:
-            raise DownloadFailed(f"the connection to {host} closed after {done} of {total} "
-                                 "bytes; run the download again to resume")
-        yield Progress("download", done, total or done, current=part.name)
-
-
 def _verify(spec: ModelSpec, path: Path) -> None:
     w = spec.weights
     size = path.stat().st_size
@@ -247,7 +170,7 @@ def import_weights(spec: ModelSpec, source: Path, models_dir: Path | None = None
     known checksum and by building the model from it before it is put in place."""
     w = spec.weights
     if w.kind != "file":
-        raise ValueError(f"{spec.name} takes no weights file ({w.kind})")
+        raise BadInput(f"{spec.name} takes no weights file ({w.kind})")
     if not source.is_file():
         raise FileNotFoundError(f"no such file: {source}")
     mdir = models_dir or default_models_dir()
@@ -286,9 +209,9 @@ def _check_loads(spec: ModelSpec, candidate: Path, mdir: Path) -> None:
             for graph in (scratch / "onnx").iterdir():
                 os.replace(graph, mdir / "onnx" / graph.name)
     except Exception as exc:
-        if reasons.worded(exc):
+        if isinstance(exc, UserError):
             raise  # already in words (e.g. weights of another architecture)
-        raise ValueError(f"{candidate.name} is not usable weights for {spec.name}: "
+        raise BadInput(f"{candidate.name} is not usable weights for {spec.name}: "
                          f"{_weights_words(exc)}") from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -313,7 +236,7 @@ def remove_weights(spec: ModelSpec, models_dir: Path | None = None) -> bool:
     mdir = models_dir or default_models_dir()
     dest, part, _, failed = _paths(spec, mdir)
     existed = dest.exists()
-    from mediabrowser.core.embed.onnx_graphs import graph_names
+    from mediabrowser.core.embed.graph_files import graph_names
 
     graphs = [mdir / "onnx" / n for n in graph_names(spec).values()]
     existed = existed or any(g.exists() for g in graphs)

@@ -9,6 +9,7 @@ resources/onnx and needs no PyTorch.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import tempfile
@@ -20,74 +21,34 @@ from typing import Any
 import numpy as np
 
 from mediabrowser.core.embed.base import ModelSpec
+from mediabrowser.core.embed.engine import (
+    ORT,
+    OrtRunner,
+    Runner,
+    TorchRunner,
+    choose_engine,
+    has_torch,
+)
+from mediabrowser.core.embed.graph_files import (
+    FORMAT,
+    GraphUnavailable,
+    find_graphs,
+    graph_names,
+    read_meta,
+    sidecar,
+    source_id,
+)
 
-FORMAT = 1
 OPSET = 17
 TOLERANCE = 1e-3  # largest |ORT - PyTorch| allowed on unit-length features at export
-
-
-class GraphUnavailable(RuntimeError):
-    """No graph here and none can be exported (no PyTorch, or no weights)."""
-
-
-def graph_names(spec: ModelSpec) -> dict[str, str]:
-    """The graph files a model needs, by part ("model", or "visual" and "text" for CLIP)."""
-    how = spec.onnx.get("export", "")
-    if how == "ge2e":  # the voice encoder of voice-ge2e and voice-timbre: one graph
-        return {"model": "ge2e-voice-encoder.onnx"}
-    if how == "open_clip":
-        safe = spec.name.replace(":", "_")
-        return {"visual": f"{safe}.visual.onnx", "text": f"{safe}.text.onnx"}
-    return {"model": f"{spec.name}.onnx"}
-
-
-def source_id(spec: ModelSpec, weights: Path | None) -> str:
-    """What a graph must have been exported from: the weights' known digest, else the weights
-    file's name, size and mtime (hashing a 1.7 GB CLIP file at every start would cost seconds)."""
-    if spec.weights.sha256:
-        return spec.weights.sha256
-    if weights is not None and weights.is_file():
-        st = weights.stat()  # a file replaced by another of the same size has a new mtime
-        return f"{weights.name}:{st.st_size}:{int(st.st_mtime)}"
-    return ""
-
-
-def bundled_dirs() -> list[Path]:
-    """Read-only graph folders: MEDIABROWSER_ONNX_DIR (a packager's or a test session's), then
-    the ones shipped inside the app (the small build)."""
-    from mediabrowser.paths import resource_dir
-
-    extra = os.environ.get("MEDIABROWSER_ONNX_DIR")
-    return [*([Path(extra)] if extra else []), resource_dir() / "onnx"]
-
-
-def _sidecar(graph: Path) -> Path:
-    return graph.with_suffix(".json")
-
-
-def read_meta(graph: Path) -> dict[str, Any]:
-    try:
-        meta: dict[str, Any] = json.loads(_sidecar(graph).read_text(encoding="utf-8"))
-        return meta
-    except (OSError, ValueError):
-        return {}
-
-
-def find_graphs(spec: ModelSpec, models_dir: Path, weights: Path | None = None
-                ) -> dict[str, Path] | None:
-    """The model's graphs from the models folder or the bundle, when every part is there and
-    was exported from these weights (any weights when none are on this machine)."""
-    want = source_id(spec, weights)
-    for folder in (models_dir / "onnx", *bundled_dirs()):
-        found = {part: folder / name for part, name in graph_names(spec).items()}
-        if not all(p.is_file() for p in found.values()):
-            continue
-        metas = [read_meta(p) for p in found.values()]
-        if all(m.get("format") == FORMAT and (not want or m.get("source") == want
-                                              or m.get("source") == "download")
-               for m in metas):
-            return found
-    return None
+# How each family's model is shown to the exporter: "module:function(spec, weights)" giving
+# {part: (torch module, example input, extra sidecar fields)}.
+EXPORTERS = {"timm_lite": "mediabrowser.core.embed.image_models:timm_lite_parts",
+             "ge2e": "mediabrowser.core.embed.audio_models:ge2e_parts",
+             "open_clip": "mediabrowser.core.embed.image_models:open_clip_parts"}
+__all__ = ["FORMAT", "GraphUnavailable", "find_graphs", "graph_names", "read_meta",
+           "EXPORTERS", "ensure_graphs", "example_images", "export", "open_sessions",
+           "runner_for"]
 
 
 def ensure_graphs(spec: ModelSpec, weights: Path | None, models_dir: Path) -> dict[str, Path]:
@@ -95,8 +56,6 @@ def ensure_graphs(spec: ModelSpec, weights: Path | None, models_dir: Path) -> di
     found = find_graphs(spec, models_dir, weights)
     if found:
         return found
-    from mediabrowser.core.embed.engine import has_torch
-
     if weights is None and spec.weights.kind != "none":
         raise GraphUnavailable(f"{spec.name}: no ONNX graph and no weights to export one from")
     if not has_torch():
@@ -109,8 +68,6 @@ def open_sessions(spec: ModelSpec, weights: Path | None, models_dir: Path, devic
                   ) -> dict[str, Any]:
     """ONNX Runtime sessions (OrtRunner) for every part of the model. A cached graph that no
     longer loads (a damaged file) is exported again once when PyTorch is here."""
-    from mediabrowser.core.embed.engine import OrtRunner, has_torch
-
     graphs = ensure_graphs(spec, weights, models_dir)
     try:
         return {part: OrtRunner(str(p), device) for part, p in graphs.items()}
@@ -122,20 +79,23 @@ def open_sessions(spec: ModelSpec, weights: Path | None, models_dir: Path, devic
                                    "delete it from the models folder or reinstall") from None
         for p in ours:
             p.unlink(missing_ok=True)
-            _sidecar(p).unlink(missing_ok=True)
+            sidecar(p).unlink(missing_ok=True)
     graphs = ensure_graphs(spec, weights, models_dir)
     return {part: OrtRunner(str(p), device) for part, p in graphs.items()}
 
 
 def export(spec: ModelSpec, weights: Path | None, folder: Path) -> dict[str, Path]:
     """Export every part of the model into `folder`, checked against PyTorch; returns paths."""
-    exporters: dict[str, Callable[..., dict[str, tuple[Any, Any, dict[str, Any]]]]] = {
-        "timm_lite": _timm_lite_parts, "ge2e": _ge2e_parts, "open_clip": _open_clip_parts}
     how = spec.onnx.get("export", "")
-    if how not in exporters:
+    if how not in EXPORTERS:
         raise GraphUnavailable(f"{spec.name}: no ONNX exporter for {how!r}")
+    module_name, func_name = EXPORTERS[how].split(":")
+    # Each family knows how to show its model to the exporter (a registry as data, as the
+    # model loaders are): this module needs none of them.
+    parts_of: Callable[..., dict[str, tuple[Any, Any, dict[str, Any]]]] = getattr(
+        importlib.import_module(module_name), func_name)
     folder.mkdir(parents=True, exist_ok=True)
-    parts = exporters[how](spec, weights)
+    parts = parts_of(spec, weights)
     names = graph_names(spec)
     out = {}
     for part, (module, example, extra) in parts.items():
@@ -147,8 +107,6 @@ def export(spec: ModelSpec, weights: Path | None, folder: Path) -> dict[str, Pat
 def _export_one(module: Any, example: Any, dest: Path, meta: dict[str, Any]) -> Path:
     """torch.onnx.export (TorchScript exporter, opset 17, dynamic batch), then the check."""
     import torch
-
-    from mediabrowser.core.embed.engine import OrtRunner
 
     module = module.eval()
     fd, tmp_name = tempfile.mkstemp(prefix=dest.stem, suffix=".onnx.part", dir=dest.parent)
@@ -176,18 +134,18 @@ def _export_one(module: Any, example: Any, dest: Path, meta: dict[str, Any]) -> 
                                    f"{diff:.2g} (more than {TOLERANCE:g})")
         meta = {"format": FORMAT, "opset": OPSET, "torch": torch.__version__,
                 "max_abs_diff": diff, **meta}
-        side = _sidecar(tmp)
+        side = sidecar(tmp)
         side.write_text(json.dumps(meta, indent=1), encoding="utf-8")
         os.chmod(tmp, 0o644)  # mkstemp makes it private; a shared models folder is not
         os.replace(tmp, dest)  # the graph first: a sidecar never vouches for a half graph
-        os.replace(side, _sidecar(dest))
+        os.replace(side, sidecar(dest))
     finally:
         tmp.unlink(missing_ok=True)
-        _sidecar(tmp).unlink(missing_ok=True)
+        sidecar(tmp).unlink(missing_ok=True)
     return dest
 
 
-def _example_images(n: int, side: int) -> Any:
+def example_images(n: int, side: int) -> Any:
     """A fixed, photo-like batch (smooth gradients with noise), normalised to about ±1."""
     import torch
 
@@ -198,55 +156,19 @@ def _example_images(n: int, side: int) -> Any:
     return torch.from_numpy(x.astype(np.float32))
 
 
-def _timm_lite_parts(spec: ModelSpec, weights: Path | None) -> dict[str, Any]:
-    from mediabrowser.core.embed.image_models import timm_lite_classifier, timm_lite_transform
+def runner_for(spec: ModelSpec, weights: Path | None, device: str, models_dir: Path | None,
+               build_torch: Callable[[], Any], part: str = "model") -> Runner:
+    """The model's forward pass on its engine: its ONNX graph on ONNX Runtime (exported from
+    the weights on first use), else `build_torch()` (a module or bound method) on PyTorch."""
+    if choose_engine(spec) == ORT:
+        from mediabrowser.core.embed.registry import default_models_dir
 
-    assert weights is not None
-    model = timm_lite_classifier(weights, spec.options["arch"])
-    model.reset_classifier(0)
-    side = int(spec.options["crop"])
-    return {"model": (model, _example_images(2, side),
-                      {"preprocess": timm_lite_transform(spec).as_dict()})}
-
-
-def _ge2e_parts(spec: ModelSpec, weights: Path | None) -> dict[str, Any]:
-    import torch
-
-    from mediabrowser.core.embed.audio_models import ge2e_encoder
-
-    assert weights is not None
-    rng = np.random.default_rng(0)
-    mel = torch.from_numpy(rng.gamma(0.5, 0.02, (3, 160, 40)).astype(np.float32))
-    return {"model": (ge2e_encoder(weights), mel, {})}
-
-
-def _open_clip_parts(spec: ModelSpec, weights: Path | None) -> dict[str, Any]:
-    import open_clip
-    import torch
-
-    from mediabrowser.core.embed.clip_tokenizer import describe_tokenizer
-    from mediabrowser.core.embed.preprocess import describe_torchvision
-
-    assert weights is not None
-    from mediabrowser.core.embed.image_models import open_clip_model
-
-    arch = spec.options.get("arch", "ViT-B-32")
-    model, preprocess = open_clip_model(spec, weights)
-    tokenizer = open_clip.get_tokenizer(arch)
-    tok_meta = describe_tokenizer(tokenizer)
-
-    class Tower(torch.nn.Module):
-        """One of the model's towers (encode_image or encode_text) as its own module."""
-
-        def __init__(self, method: str) -> None:
-            super().__init__()
-            self.m, self.method = model, method
-
-        def forward(self, x: Any) -> Any:
-            return getattr(self.m, self.method)(x)
-
-    transform = describe_torchvision(preprocess)
-    tokens = tokenizer(["a photo of a dog", "a red car on a street"])
-    return {"visual": (Tower("encode_image"), _example_images(2, transform.crop),
-                       {"preprocess": transform.as_dict()}),
-            "text": (Tower("encode_text"), tokens, {"tokenizer": tok_meta})}
+        try:
+            runner: Runner = open_sessions(spec, weights, models_dir or default_models_dir(),
+                                           device)[part]
+            return runner
+        except GraphUnavailable:
+            if not has_torch() or weights is None:
+                raise
+            # No usable graph, but the weights and PyTorch are here: run it on PyTorch.
+    return TorchRunner(build_torch(), device)

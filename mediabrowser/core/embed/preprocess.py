@@ -146,3 +146,20 @@ def mel_power(wav: np.ndarray, rate: int, n_fft: int, hop: int, n_mels: int) -> 
         power = (spec.real ** 2 + spec.imag ** 2).astype(np.float32)
         out[start:stop] = power @ bank
     return out
+
+
+VOICE_PARTIAL = 160  # frames of 10 ms: the GE2E encoder's 1.6 s partial utterances
+
+
+def voice_partials(wav: np.ndarray, rate: int) -> np.ndarray:
+    """(n, 160, 40) 1.6 s mel partials of a recording at 1.3 per second, volume set to
+    -30 dBFS (up or down), as the GE2E voice encoder takes them."""
+    rms = float(np.sqrt(np.mean(wav.astype(np.float64) ** 2))) or 1e-9
+    wav = wav * (10 ** ((-30 - 20 * np.log10(rms)) / 20))
+    mel = mel_power(wav.astype(np.float32), rate, 400, 160, 40)  # (frames, 40)
+    step = int(round(rate / 1.3 / 160))
+    starts = list(range(0, max(1, mel.shape[0] - VOICE_PARTIAL + step), step))
+    if mel.shape[0] < VOICE_PARTIAL:
+        mel = np.pad(mel, ((0, VOICE_PARTIAL - mel.shape[0]), (0, 0)))
+    parts = [mel[s:s + VOICE_PARTIAL] for s in starts if s + VOICE_PARTIAL <= mel.shape[0]]
+    return np.stack(parts or [mel[:VOICE_PARTIAL]])

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mediabrowser.core.embed.base import Embedder, ModelSpec, WeightSource
-from mediabrowser.core.types import MediaKind
+from mediabrowser.core.types import MediaKind, UserError
 
 MANIFEST = Path(__file__).with_name("models.json")
 
@@ -65,12 +65,12 @@ SPECS, DEFAULT_MODELS = _load_manifest()
 _BY_NAME = {s.name: s for s in SPECS}
 
 
-class UnknownModel(KeyError):
+class UnknownModel(UserError, KeyError):
     def __str__(self) -> str:
         return f"unknown model {self.args[0]!r}; known: {', '.join(_BY_NAME)}"
 
 
-class WeightsMissing(RuntimeError):
+class WeightsMissing(UserError, RuntimeError):
     """The model's weights are not on this machine; the message says which file and where."""
 
 
@@ -155,7 +155,7 @@ def locate_weights(spec: ModelSpec, models_dir: Path | None = None) -> WeightsSt
               and os.environ.get("MEDIABROWSER_ENGINE", "auto") != engine.TORCH)
     source = locate_source(spec, mdir)
     if ort_ok:
-        from mediabrowser.core.embed.onnx_graphs import find_graphs
+        from mediabrowser.core.embed.graph_files import find_graphs
 
         graphs = find_graphs(spec, mdir, source.path)
         if graphs:

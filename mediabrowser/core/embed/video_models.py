@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from mediabrowser.core.embed.base import ModelSpec, l2_normalise, unit_rows
+from mediabrowser.core.embed.file_inputs import FramesInput
 from mediabrowser.core.embed.image_models import (
     TURNS,
     ImageEmbedder,
@@ -37,6 +38,11 @@ class FramePoolEmbedder:
     def prepare(self, path: str | Path) -> Any:
         imgs = video_frames(path, self.frames)
         return stack([self.image.prepare_image(im) for im in imgs])
+
+    def file_input(self) -> FramesInput | None:
+        """`prepare` as a picklable object, for the decode workers."""
+        photo = self.image.file_input()
+        return FramesInput(photo.transform, self.frames) if photo is not None else None
 
     def embed(self, prepared: list[Any]) -> np.ndarray:
         if not prepared:

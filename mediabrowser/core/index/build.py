@@ -20,10 +20,10 @@ CHUNK = 20_000
 
 def sample_vectors(store: Store, space: str, n: int, seed: int = 0) -> np.ndarray:
     """About n present vectors of `space` drawn at random (labels picked over its range)."""
-    lo, hi = store.conn.execute(
-        "SELECT MIN(label), MAX(label) FROM vectors WHERE space = ?", (space,)).fetchone()
-    if lo is None:
+    span = store.label_range(space)
+    if span is None:
         return np.zeros((0, 0), np.float32)
+    lo, hi = span
     rng = np.random.default_rng(seed)
     picks = np.unique(rng.integers(lo, hi + 1, size=min(3 * n, hi - lo + 1)))
     got = store.vectors_by_labels(picks.tolist(), space)

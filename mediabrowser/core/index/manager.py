@@ -15,6 +15,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mediabrowser.core.driver import drive
 from mediabrowser.core.index.build import build_space, catch_up
 from mediabrowser.core.index.scan import ScanIndex
 from mediabrowser.core.index.space import (
@@ -25,7 +26,6 @@ from mediabrowser.core.index.space import (
     read_meta,
     safe_name,
 )
-from mediabrowser.core.jobs.driver import drive
 from mediabrowser.core.store.repo import Store
 from mediabrowser.core.types import CancelToken, Progress
 

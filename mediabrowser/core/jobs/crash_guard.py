@@ -1,5 +1,9 @@
 """If a native decoder crashes the whole process on a file, the next run knows which file.
 
+Indexing decodes in worker processes (decode_pool.py), where a crash fails only the file; this
+guard covers what is still read in the indexing process itself: the hashes and headers when no
+worker is given, and models whose preprocessing needs PyTorch.
+
 Python cannot catch a segmentation fault inside FFmpeg, OpenCV or LibRaw. So the files being
 read right now are written down (one small file in the library folder, rewritten as they
 change), and faulthandler writes a crash report when a fatal signal hits. A run that starts and

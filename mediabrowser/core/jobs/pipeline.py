@@ -7,18 +7,21 @@ can be cancelled or killed at any point and the next run carries on where this o
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import time
 from collections.abc import Generator, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mediabrowser.core.driver import drive
 from mediabrowser.core.embed.device import batch_size_for
 from mediabrowser.core.embed.engine import engine_words
 from mediabrowser.core.embed.registry import get_spec
 from mediabrowser.core.jobs.crash_guard import CrashGuard
-from mediabrowser.core.jobs.driver import drive
+from mediabrowser.core.jobs.decode_pool import DecoderPool, shared_pool
 from mediabrowser.core.jobs.prefetch import prefetch_map
 from mediabrowser.core.jobs.probe_stage import scan_and_probe
 from mediabrowser.core.jobs.progress import Meter
@@ -55,9 +58,14 @@ def index_job(
     state = "done"
     try:
         work: list[Work] = []
-        with CrashGuard(lib.folder) as guard:
-            yield from scan_and_probe(lib, roots, cancel, report, work, job_id, guard)
-            yield from _embed_all(lib, work, cancel, report, job_id, guard)
+        # Workers start at the first decode and are kept for the next run; those still busy
+        # when the job ends, however it ends, are stopped.
+        pool = shared_pool(lib.config.decode_workers, lib.config.decode_time_limit,
+                           preload=("mediabrowser.core.embed.file_inputs",
+                                    "mediabrowser.core.media.probe"))
+        with CrashGuard(lib.folder) as guard, contextlib.closing(_Busy(pool)):
+            yield from scan_and_probe(lib, roots, cancel, report, work, job_id, guard, pool)
+            yield from _embed_all(lib, work, cancel, report, job_id, Decoding(guard, pool))
             yield from lib.indexes.reduce(cancel)  # a space that outgrew full-size graphs
     except Cancelled:
         report.cancelled = True
@@ -85,8 +93,22 @@ def index_job(
     return report
 
 
+@dataclass(frozen=True)
+class _Busy:
+    pool: DecoderPool
+
+    def close(self) -> None:
+        self.pool.stop_busy()
+
+
+@dataclass(frozen=True)
+class Decoding:
+    guard: CrashGuard  # for decodes in this process (models with no picklable file input)
+    pool: DecoderPool  # for the rest: decodes in worker processes
+
+
 def _embed_all(lib: Library, work: list[Work], cancel: CancelToken, report: IndexReport,
-               job_id: int, guard: CrashGuard) -> Generator[Progress, None, None]:
+               job_id: int, decoding: Decoding) -> Generator[Progress, None, None]:
     by_model: dict[str, list[Work]] = {}
     for w in work:
         by_model.setdefault(w.model, []).append(w)
@@ -95,14 +117,15 @@ def _embed_all(lib: Library, work: list[Work], cancel: CancelToken, report: Inde
     last_save = time.monotonic()
     stage_start = time.monotonic()
     try:
-        yield from _embed_models(lib, by_model, cancel, report, job_id, meter, last_save, guard)
+        yield from _embed_models(lib, by_model, cancel, report, job_id, meter, last_save,
+                                 decoding)
     finally:
         report.embed_seconds = time.monotonic() - stage_start
 
 
 def _embed_models(lib: Library, by_model: dict[str, list[Work]], cancel: CancelToken,
                   report: IndexReport, job_id: int, meter: Meter, last_save: float,
-                  guard: CrashGuard) -> Generator[Progress, None, None]:
+                  decoding: Decoding) -> Generator[Progress, None, None]:
     for model, items in by_model.items():
         cancel.raise_if_cancelled()
         try:
@@ -123,15 +146,10 @@ def _embed_models(lib: Library, by_model: dict[str, list[Work]], cancel: CancelT
                          else batch_size_for(lib.device, lib.config.batch_size))
         ahead = batch_size * 3
         batch: list[tuple[Work, Any]] = []
-        with_grey = getattr(embedder, "prepare_with_grey", None)  # photos: for duplicates
-
-        def prepare(w: Work, embedder: Any = embedder, with_grey: Any = with_grey) -> Any:
-            with guard.reading(w.path):
-                return with_grey(w.path) if with_grey else (embedder.prepare(w.path), None)
-
-        stream = prefetch_map(prepare, items, workers=lib.config.decode_workers, ahead=ahead)
+        stream = _decode_stream(embedder, [w.path for w in items], lib.config.decode_workers,
+                                ahead, decoding)
         try:
-            for w, prepared, failure in stream:
+            for w, (_, prepared, failure) in zip(items, stream, strict=True):
                 cancel.raise_if_cancelled()
                 if failure is not None:
                     reason = str(failure) if isinstance(failure, MediaError) else (
@@ -156,6 +174,25 @@ def _embed_models(lib: Library, by_model: dict[str, list[Work]], cancel: CancelT
                 yield meter.progress(current=batch[-1][0].path, errors=report.problems)
         finally:
             stream.close()
+
+
+def _decode_stream(embedder: Any, paths: list[str], workers: int, ahead: int,
+                   decoding: Decoding
+                   ) -> Generator[tuple[str, Any, BaseException | None], None, None]:
+    """(path, (model input, grey picture or None), failure) in order. Decoded in the worker
+    processes when the model's preprocessing can travel there (file_input), else in threads
+    here, under the crash guard (only models that need PyTorch to preprocess)."""
+    make_input = getattr(embedder, "file_input", None)
+    file_input = make_input() if make_input is not None else None
+    if file_input is not None:
+        return prefetch_map(file_input, paths, ahead=ahead, executor=decoding.pool)
+    with_grey = getattr(embedder, "prepare_with_grey", None)  # photos: for duplicates
+
+    def prepare(path: str) -> Any:
+        with decoding.guard.reading(path):
+            return with_grey(path) if with_grey else (embedder.prepare(path), None)
+
+    return prefetch_map(prepare, paths, workers=workers, ahead=ahead)
 
 
 def _flush(lib: Library, embedder: Any, spec: Any, batch: list[tuple[Work, Any]],

@@ -9,8 +9,10 @@ back as soon as the folder is.
 from __future__ import annotations
 
 import os
-from collections.abc import Generator
+from collections.abc import Callable, Generator
+from concurrent.futures import Executor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from mediabrowser.core.jobs.crash_guard import CRASH_REASON, CrashGuard
@@ -40,9 +42,12 @@ class _Plan:
 
 
 def scan_and_probe(lib: Library, roots: list[str], cancel: CancelToken, report: IndexReport,
-                   work: list[Work], job_id: int, guard: CrashGuard
-                   ) -> Generator[Progress, None, None]:
+                   work: list[Work], job_id: int, guard: CrashGuard,
+                   decoders: Executor | None = None) -> Generator[Progress, None, None]:
+    """`decoders`: the worker processes that read headers (where a damaged file can crash
+    or hang a native decoder too); without it, headers are read here."""
     store = lib.store
+    read = probe if decoders is None else partial(_probe_in, decoders)
     _skip_crashers(lib, guard, job_id, report)
     away = _set_offline(lib, roots, report)
     live_roots = [r for r in roots if r not in away]
@@ -65,7 +70,7 @@ def scan_and_probe(lib: Library, roots: list[str], cancel: CancelToken, report: 
     for start in range(0, len(found), PROBE_BATCH):
         cancel.raise_if_cancelled()
         chunk = found[start:start + PROBE_BATCH]
-        plans = [_plan(lib, p, guard) for p in chunk]  # reads files: outside the transaction
+        plans = [_plan(lib, p, guard, read) for p in chunk]  # reads files: outside the transaction
         removed: list[int] = []
         restored: list[int] = []
         with store.transaction() as c:
@@ -180,10 +185,16 @@ def _skip_crashers(lib: Library, guard: CrashGuard, job_id: int, report: IndexRe
             lib.indexes.sync()
 
 
-def _plan(lib: Library, path: str, guard: CrashGuard) -> _Plan:
+def _probe_in(decoders: Executor, path: str) -> ProbeResult | None:
+    result: ProbeResult | None = decoders.submit(probe, path).result()
+    return result
+
+
+def _plan(lib: Library, path: str, guard: CrashGuard,
+          read: Callable[[str], ProbeResult | None]) -> _Plan:
     row = lib.store.file_by_path(path)
     with guard.reading(path):
-        row, result, error = _probe_one(row, path)
+        row, result, error = _probe_one(row, path, read)
     fulls: dict[str, str] = {}
     if result is not None and row is None:
         twins = _twins(lib, path, result)
@@ -200,7 +211,7 @@ def _plan(lib: Library, path: str, guard: CrashGuard) -> _Plan:
     return _Plan(path, row, result, error, fulls)
 
 
-def _probe_one(row: FileRow | None, path: str
+def _probe_one(row: FileRow | None, path: str, read: Callable[[str], ProbeResult | None]
                ) -> tuple[FileRow | None, ProbeResult | None, str | None]:
     """(row, probe result or None, error or None); no probe when size and mtime are unchanged."""
     if row is not None and row.status == "removed":
@@ -216,7 +227,7 @@ def _probe_one(row: FileRow | None, path: str
             and row.mtime == st.st_mtime):
         return row, None, None
     try:
-        result = probe(path)
+        result = read(path)
     except MediaError as exc:
         return row, None, str(exc)
     except Exception as exc:  # noqa: BLE001 - one odd file must not stop the run

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mediabrowser.core.filenames import display
+from mediabrowser.core.format import count
 from mediabrowser.core.types import FileProblem
 
 
@@ -54,7 +55,7 @@ def summary(r: IndexReport) -> str:
         return (f"Not found: {folders} (a drive unplugged, or the folder renamed?) — its "
                 f"{r.offline} files are kept offline and come back when it does")
     ready = max(0, r.scanned - bad)
-    head = f"{r.scanned} file{'s' if r.scanned != 1 else ''} found: "
+    head = f"{count(r.scanned, 'file')} found: "
     if r.cancelled:
         head = f"Cancelled — {r.embedded} analysed before stopping; {r.scanned} files found: "
     parts = [f"{ready} ready to search", f"{bad} could not be used"]

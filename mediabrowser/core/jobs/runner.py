@@ -6,12 +6,16 @@ itself, takes the writer lock, runs the job and closes everything, even when can
 
 from __future__ import annotations
 
+import sys
+import traceback
 from collections.abc import Generator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from mediabrowser.core.jobs.pipeline import IndexReport, index_job
-from mediabrowser.core.library import Library
-from mediabrowser.core.types import CancelToken, Progress
+from mediabrowser.core.library import Library, LibraryFailure
+from mediabrowser.core.quiet import log_file
+from mediabrowser.core.types import Cancelled, CancelToken, Progress, UserError
 
 
 def index_library_job(folder: Path, paths: Sequence[str | Path], cancel: CancelToken,
@@ -26,20 +30,34 @@ def index_library_job(folder: Path, paths: Sequence[str | Path], cancel: CancelT
         lib.close()
 
 
-def failure_message(exc: BaseException) -> str:
-    """What a person is told when a whole job stops: the library's own failures say what to
-    do; anything else is named in words, never as a raw exception."""
+@dataclass(frozen=True)
+class Failure:
+    """How a job or call ended when it did not finish: cancelled (an outcome, said calmly), a
+    failure worded for people, or a bug (its traceback is in the log named in the message)."""
+
+    message: str
+    cancelled: bool = False
+    bug: bool = False
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def failure_of(exc: BaseException) -> Failure:
+    """What a person is told when a whole job stops, told apart by type, never by its text."""
     import sqlite3
 
-    from mediabrowser.core.library import LibraryBusy, LibraryFailure
-    from mediabrowser.core.media.reasons import worded
-    from mediabrowser.core.types import MediaError
-
-    if isinstance(exc, LibraryBusy | LibraryFailure | MediaError) or (worded(exc) and str(exc)):
-        return str(exc)  # our own exceptions are worded for people
+    if isinstance(exc, Cancelled):
+        return Failure("stopped; what was done is kept", cancelled=True)
+    if isinstance(exc, UserError):
+        return Failure(str(exc))
     if isinstance(exc, sqlite3.Error | OSError):
-        return str(LibraryFailure.from_error(Path("the library folder"), exc))
+        return Failure(str(LibraryFailure.from_error(Path("the library folder"), exc)))
     if isinstance(exc, MemoryError):
-        return "the computer ran out of memory; what was done is kept — try again"
-    return (f"something unexpected went wrong ({type(exc).__name__}); what was done is kept, "
-            "and the next run carries on")
+        return Failure("the computer ran out of memory; what was done is kept — try again")
+    # A programming error: the traceback goes to the log (fd 2 is captured there).
+    traceback.print_exception(exc, file=sys.__stderr__)
+    log = log_file()
+    where = f"; the details are in {log}" if log is not None else ""
+    return Failure(f"a bug in mediabrowser stopped this ({type(exc).__name__}); what was done "
+                   f"is kept, and the next run carries on{where}", bug=True)

@@ -4,6 +4,8 @@ Made while indexing, from the picture already decoded for the model."""
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 from PIL import Image
 
@@ -53,10 +55,17 @@ def summaries(greys: np.ndarray) -> np.ndarray:
     return (v / n).astype(np.float32)
 
 
-def store_grey(conn: object, file_id: int, size: int, mtime: float, grey: np.ndarray | None
-               ) -> None:
+class PixelWriter(Protocol):
+    """Where they are kept: the store's open transaction (core/store/tx.py Tx), which this
+    module, beside the store, cannot import."""
+
+    def put_pixels(self, file_id: int, size: int, mtime: float, grey: bytes | None,
+                   summary: bytes | None) -> None: ...
+
+
+def store_grey(tx: PixelWriter, file_id: int, size: int, mtime: float,
+               grey: np.ndarray | None) -> None:
     """Keep a file's grey picture and summary (None: it could not be made), for this size and
     date of the file."""
     summary = None if grey is None else summaries(grey[None])[0].astype(np.float16).tobytes()
-    conn.execute("INSERT OR REPLACE INTO dup_pixels VALUES (?, ?, ?, ?, ?)",  # type: ignore[attr-defined]
-                 (file_id, size, mtime, None if grey is None else grey.tobytes(), summary))
+    tx.put_pixels(file_id, size, mtime, None if grey is None else grey.tobytes(), summary)

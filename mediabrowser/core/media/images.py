@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from mediabrowser.core.media import reasons
+from mediabrowser.core.media.decoder_registry import decoder_for, register_decoder
 from mediabrowser.core.media.files import check_readable, native_path
 from mediabrowser.core.media.sniff import RAW_EXTS
 from mediabrowser.core.types import MediaError
@@ -92,8 +93,19 @@ def load_image(path: str | Path, min_side: int | None = None) -> Image.Image:
     least that long: several times faster for camera photos, same pixels after resizing.
     """
     check_readable(path)
-    if is_raw(path):
-        return _fit(_raw_preview(path), min_side)
+    decoder = decoder_for("image", path)
+    if decoder is not None:
+        try:
+            return _to_rgb(decoder(str(path), min_side))
+        except MediaError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any decoder failure is this file's problem
+            raise image_error(exc, path) from None
+    return decode_with_pillow(path, min_side)
+
+
+def decode_with_pillow(path: str | Path, min_side: int | None = None) -> Image.Image:
+    """load_image through Pillow (and its plugins), whatever decoder is registered."""
     _register_plugins()
     try:
         with Image.open(path) as im:
@@ -192,6 +204,11 @@ def _fit(im: Image.Image, min_side: int | None) -> Image.Image:
     return im
 
 
+def decode_raw(path: str | Path, min_side: int | None = None) -> Image.Image:
+    """A camera RAW file for the models: its preview, shrunk towards `min_side`."""
+    return _fit(_raw_preview(path), min_side)
+
+
 def _raw_preview(path: str | Path) -> Image.Image:
     """A camera RAW file as the camera showed it: its embedded preview (fast), or, when it has
     none, LibRaw's own development at half size."""
@@ -248,3 +265,7 @@ def image_error(exc: BaseException, path: str | Path) -> MediaError:
         return MediaError("too large to decode with the memory this computer has")
     return MediaError(reasons.from_message(
         str(exc), "damaged: the picture data cannot be decoded"))
+
+
+for _ext in sorted(RAW_EXTS):  # the app's own: camera RAW through LibRaw
+    register_decoder("image", _ext, decode_raw)

@@ -8,7 +8,6 @@ exception and the file's first bytes into a short reason a person understands.
 from __future__ import annotations
 
 import errno
-import os
 import re
 from pathlib import Path
 
@@ -143,16 +142,3 @@ def unexpected(stage: str, exc: BaseException) -> str:
     if detail:
         return detail
     return f"could not {stage} this file (damaged, or a variant this app does not handle)"
-
-
-def worded(exc: BaseException) -> bool:
-    """Raised by mediabrowser's own code (so its message is written for people), not passed
-    up from a library."""
-    if type(exc).__module__.startswith("mediabrowser."):
-        return True
-    tb = exc.__traceback__
-    last = None
-    while tb is not None:
-        last = tb
-        tb = tb.tb_next
-    return last is not None and f"{os.sep}mediabrowser{os.sep}" in last.tb_frame.f_code.co_filename

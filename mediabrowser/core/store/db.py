@@ -12,9 +12,10 @@ from typing import Any
 import sqlite_utils
 
 from mediabrowser.core.store.schema import MIGRATIONS, SCHEMA_VERSION
+from mediabrowser.core.types import UserError
 
 
-class SchemaTooNew(RuntimeError):
+class SchemaTooNew(UserError, RuntimeError):
     pass
 
 

@@ -35,7 +35,7 @@ def _after(sort: str, key: tuple[Any, ...]) -> tuple[str, list[Any]]:
 
 
 class ListingRepo:
-    conn: sqlite3.Connection
+    _conn: sqlite3.Connection
 
     def listing_page(self, kind: str | None = None, sort: str = "name", name_filter: str = "",
                      after: tuple[Any, ...] | None = None, limit: int = 256) -> Page:
@@ -55,7 +55,7 @@ class ListingRepo:
             cond, more = _after(sort, after)
             sql += f" AND {cond}"
             args += more
-        rows = self.conn.execute(f"{sql} ORDER BY {order} LIMIT ?", [*args, limit]).fetchall()
+        rows = self._conn.execute(f"{sql} ORDER BY {order} LIMIT ?", [*args, limit]).fetchall()
         return Page([r[0] for r in rows], [tuple(r[1:]) for r in rows], len(rows) < limit)
 
     def listing(self, kind: str | None = None, sort: str = "name", name_filter: str = ""
@@ -73,7 +73,7 @@ class ListingRepo:
     def listing_key(self, file_id: int, sort: str = "name") -> tuple[Any, ...] | None:
         """The sort key of one row (where a new item falls in the grid's order)."""
         _order, cols = SORTS.get(sort, SORTS["name"])
-        r = self.conn.execute(f"SELECT {', '.join(cols)} FROM files WHERE id = ?",
+        r = self._conn.execute(f"SELECT {', '.join(cols)} FROM files WHERE id = ?",
                               (file_id,)).fetchone()
         return tuple(r) if r else None
 
@@ -85,13 +85,21 @@ class ListingRepo:
         if kind:
             sql += " AND kind = ?"
             args.append(kind)
-        return int(self.conn.execute(sql, args).fetchone()[0])
+        return int(self._conn.execute(sql, args).fetchone()[0])
 
     def max_file_id(self) -> int:
-        return int(self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM files").fetchone()[0])
+        return int(self._conn.execute("SELECT COALESCE(MAX(id), 0) FROM files").fetchone()[0])
+
+    def rows_added_after(self, file_id: int, limit: int = 2000
+                         ) -> list[tuple[int, str, str, str | None, float, str | bytes]]:
+        """(id, kind, status, name key, mtime, path as stored) of the rows added after
+        `file_id`, in id order: where each falls in any of the listing's orders."""
+        return self._conn.execute(
+            "SELECT id, kind, status, name_key, mtime, path FROM files WHERE id > ? "
+            "ORDER BY id LIMIT ?", (file_id, limit)).fetchall()
 
     def files_after(self, file_id: int, limit: int = 5000) -> list[tuple[int, str, str]]:
         """(id, kind, status) of the rows added after `file_id` (new items while indexing)."""
-        return self.conn.execute(
+        return self._conn.execute(
             "SELECT id, kind, status FROM files WHERE id > ? ORDER BY id LIMIT ?",
             (file_id, limit)).fetchall()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mediabrowser.core.store.db import rows_in
+from mediabrowser.core.store.tx import Tx, conn_of
 
 # Lookups by label use the primary key; a `+` before a column keeps the planner off that
 # column's index (files by status, vectors by space), which would scan a million rows for one.
@@ -69,14 +70,14 @@ def _vectors(rows: list[tuple[int, int, str, bytes, int]], dim: int = 0) -> Vect
 
 
 class VectorRepo:
-    conn: sqlite3.Connection
+    _conn: sqlite3.Connection
 
-    def put_vector(self, conn: sqlite3.Connection, file_id: int, model: str, space: str,
+    def put_vector(self, tx: Tx, file_id: int, model: str, space: str,
                    vec: np.ndarray, segment: int = 0, start_s: float | None = None,
                    end_s: float | None = None) -> None:
         """Store (or replace in place, keeping its label) the vector of a file's segment."""
         v = np.asarray(vec, dtype=np.float32).ravel()
-        conn.execute(
+        conn_of(tx).execute(
             "INSERT INTO vectors (file_id, segment, start_s, end_s, model, space, dim, vector, "
             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (file_id, model, segment) DO UPDATE SET space = excluded.space, "
@@ -85,8 +86,8 @@ class VectorRepo:
             (file_id, segment, start_s, end_s, model, space, int(v.shape[0]), encode(v),
              time.time()))
 
-    def copy_vectors(self, conn: sqlite3.Connection, src_id: int, dst_id: int) -> None:
-        conn.execute(
+    def copy_vectors(self, tx: Tx, src_id: int, dst_id: int) -> None:
+        conn_of(tx).execute(
             "INSERT INTO vectors (file_id, segment, start_s, end_s, model, space, dim, vector, "
             "created_at) SELECT ?, segment, start_s, end_s, model, space, dim, vector, "
             "created_at FROM vectors WHERE file_id = ? AND true "
@@ -94,21 +95,21 @@ class VectorRepo:
             "dim = excluded.dim, vector = excluded.vector, created_at = excluded.created_at",
             (dst_id, src_id))
 
-    def delete_vectors(self, conn: sqlite3.Connection, file_id: int) -> None:
-        conn.execute("DELETE FROM vectors WHERE file_id = ?", (file_id,))
+    def delete_vectors(self, tx: Tx, file_id: int) -> None:
+        conn_of(tx).execute("DELETE FROM vectors WHERE file_id = ?", (file_id,))
 
     def has_vector(self, file_id: int, model: str) -> bool:
-        return self.conn.execute(
+        return self._conn.execute(
             "SELECT 1 FROM vectors WHERE file_id = ? AND model = ?", (file_id, model)
         ).fetchone() is not None
 
     def models_with_vectors(self, file_id: int) -> set[str]:
-        return {r[0] for r in self.conn.execute(
+        return {r[0] for r in self._conn.execute(
             "SELECT model FROM vectors WHERE file_id = ?", (file_id,))}
 
     def vector(self, file_id: int, space: str) -> np.ndarray | None:
         """The file's vector in `space` (its first segment's)."""
-        r = self.conn.execute(
+        r = self._conn.execute(
             "SELECT vector, dim FROM vectors WHERE file_id = ? AND +space = ? "
             "ORDER BY segment LIMIT 1", (file_id, space)).fetchone()
         return decode(r[0], r[1]) if r else None
@@ -120,12 +121,12 @@ class VectorRepo:
         sql = (f"{_PRESENT} AND +v.space = ? AND v.label IN" if present else
                "SELECT label, file_id, '', vector, dim FROM vectors WHERE +space = ? "
                "AND label IN")
-        return _vectors(rows_in(self.conn, sql, [int(x) for x in labels], [space]))
+        return _vectors(rows_in(self._conn, sql, [int(x) for x in labels], [space]))
 
     def library_id(self) -> str:
         """This database's own id (an index built from another database is not trusted)."""
         try:
-            r = self.conn.execute("SELECT value FROM meta WHERE key = 'library_id'").fetchone()
+            r = self._conn.execute("SELECT value FROM meta WHERE key = 'library_id'").fetchone()
         except sqlite3.OperationalError:  # no such table (only a pre-release schema 3)
             return ""
         return str(r[0]) if r else ""
@@ -137,7 +138,7 @@ class VectorRepo:
         extra = " AND +f.kind = ?" if kind else ""
         while True:
             args: tuple = (space, after, *((kind,) if kind else ()), chunk)
-            rows = self.conn.execute(
+            rows = self._conn.execute(
                 f"{_PRESENT} AND v.space = ? AND v.label > ?{extra} ORDER BY v.label LIMIT ?",
                 args).fetchall()
             if not rows:
@@ -147,41 +148,47 @@ class VectorRepo:
                 return
             after = rows[-1][0]
 
+    def label_range(self, space: str) -> tuple[int, int] | None:
+        """(lowest, highest) label of `space`'s vectors; None when it holds none."""
+        lo, hi = self._conn.execute(
+            "SELECT MIN(label), MAX(label) FROM vectors WHERE space = ?", (space,)).fetchone()
+        return None if lo is None else (int(lo), int(hi))
+
     def space_size(self, space: str) -> int:
         """How many vectors `space` holds (present files or not: an upper bound, fast)."""
-        return int(self.conn.execute(
+        return int(self._conn.execute(
             "SELECT COUNT(*) FROM vectors WHERE space = ?", (space,)).fetchone()[0])
 
     def space_dim(self, space: str) -> int | None:
-        r = self.conn.execute("SELECT dim FROM vectors WHERE space = ? LIMIT 1",
+        r = self._conn.execute("SELECT dim FROM vectors WHERE space = ? LIMIT 1",
                               (space,)).fetchone()
         return int(r[0]) if r else None
 
     def space_file_ids(self, space: str) -> set[int]:
         """Ids of the present files that have a vector in `space` (for checks at small N)."""
-        return {r[0] for r in self.conn.execute(
+        return {r[0] for r in self._conn.execute(
             "SELECT DISTINCT v.file_id FROM vectors v JOIN files f ON f.id = v.file_id "
             "WHERE v.space = ? AND f.status = 'ok'", (space,))}
 
     def labels_of_files(self, file_ids: Iterable[int]) -> dict[int, int]:
         """label → file id for the vectors of these files."""
-        return dict(rows_in(self.conn, "SELECT label, file_id FROM vectors WHERE file_id IN",
+        return dict(rows_in(self._conn, "SELECT label, file_id FROM vectors WHERE file_id IN",
                             file_ids))
 
     def labels_to_files(self, labels: Iterable[int]) -> dict[int, int]:
         """label → file id for these labels."""
-        return dict(rows_in(self.conn, "SELECT label, file_id FROM vectors WHERE label IN",
+        return dict(rows_in(self._conn, "SELECT label, file_id FROM vectors WHERE label IN",
                             [int(x) for x in labels]))
 
     # ---- the change log ---------------------------------------------------------------------
     def last_change(self) -> int:
         """The sequence number of the latest change (0: none yet)."""
-        r = self.conn.execute("SELECT MAX(seq) FROM changes").fetchone()
+        r = self._conn.execute("SELECT MAX(seq) FROM changes").fetchone()
         return int(r[0] or 0)
 
     def changes_since(self, seq: int, limit: int = 50_000) -> tuple[list[int], int]:
         """(labels changed after `seq`, the last sequence number read), at most `limit`."""
-        rows = self.conn.execute(
+        rows = self._conn.execute(
             "SELECT seq, label FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
             (seq, limit)).fetchall()
         if not rows:
@@ -190,24 +197,24 @@ class VectorRepo:
 
     def label_states(self, labels: Iterable[int]) -> dict[int, tuple[str, str, np.ndarray]]:
         """label → (space, kind, vector) for those whose file is present."""
-        rows = rows_in(self.conn, "SELECT v.label, v.space, f.kind, v.vector, v.dim FROM vectors v "
-                       "JOIN files f ON f.id = v.file_id WHERE +f.status = 'ok' AND v.label IN",
-                       [int(x) for x in labels])
+        rows = rows_in(self._conn, "SELECT v.label, v.space, f.kind, v.vector, v.dim FROM "
+                       "vectors v JOIN files f ON f.id = v.file_id WHERE +f.status = 'ok' "
+                       "AND v.label IN", [int(x) for x in labels])
         return {label: (space, kind, decode(vec, dim)) for label, space, kind, vec, dim in rows}
 
     # ---- summaries --------------------------------------------------------------------------
     def model_coverage(self, model: str, kind: str) -> int:
         """How many present files of `kind` have a vector from `model`."""
-        r = self.conn.execute(
+        r = self._conn.execute(
             "SELECT COUNT(DISTINCT v.file_id) FROM vectors v JOIN files f ON f.id = v.file_id "
             "WHERE v.model = ? AND f.kind = ? AND f.status = 'ok'", (model, kind)).fetchone()
         return int(r[0])
 
     def spaces(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT DISTINCT space FROM vectors ORDER BY 1")]
+        return [r[0] for r in self._conn.execute("SELECT DISTINCT space FROM vectors ORDER BY 1")]
 
     def vector_counts(self) -> dict[str, int]:
         """Files with a vector, per model."""
-        return dict(self.conn.execute(
+        return dict(self._conn.execute(
             "SELECT v.model, COUNT(DISTINCT v.file_id) FROM vectors v "
             "JOIN files f ON f.id = v.file_id WHERE f.status = 'ok' GROUP BY v.model").fetchall())

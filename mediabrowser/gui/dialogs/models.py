@@ -25,11 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mediabrowser.core.driver import progress_text
 from mediabrowser.core.embed import manager
 from mediabrowser.core.embed.base import ModelSpec
 from mediabrowser.core.embed.registry import all_specs
 from mediabrowser.core.format import format_size
-from mediabrowser.core.jobs.driver import progress_text
+from mediabrowser.core.jobs.runner import Failure
 from mediabrowser.gui.workers import GeneratorWorker, call_later
 
 COLUMNS = ("Model", "Kind", "Size of vector", "State", "Runs on", "Licence", "Good for")
@@ -180,7 +181,7 @@ class ModelsDialog(QDialog):
         worker = GeneratorWorker(lambda token: manager.download_job(spec, models_dir, token))
         worker.signals.progress.connect(self._progress)
         worker.signals.finished.connect(lambda _path: self._download_done(spec, None))
-        worker.signals.failed.connect(lambda reason: self._download_done(spec, reason))
+        worker.signals.failed.connect(lambda failure: self._download_done(spec, failure))
         self.worker = worker
         self._set_downloading(True)
         self.message.setText(f"Downloading {spec.name}…")
@@ -194,16 +195,19 @@ class ModelsDialog(QDialog):
         elif p.stage == "verify":
             self.message.setText("Checking the downloaded file…")
 
-    def _download_done(self, spec: ModelSpec, failure: str | None) -> None:
+    def _download_done(self, spec: ModelSpec, failure: Failure | None) -> None:
         self.worker = None
         self._set_downloading(False)
         self.refresh()  # first: the table's states; then the message says what happened
         if failure is None:
             self.message.setText(f"{spec.name} is ready.")
             self.changed.emit()
+        elif failure.cancelled:
+            self.message.setText(f"The download of {spec.name} was cancelled.")
         else:
             self.message.setText(
-                f"The download of {spec.name} stopped: {html.escape(failure)}.<br>Offline? Get "
+                f"The download of {spec.name} stopped: {html.escape(str(failure))}.<br>"
+                f"Offline? Get "
                 f"<code>{spec.weights.url}</code> on another computer and use Import File…, "
                 f"or put <code>{spec.weights.filename}</code> in the models folder.")
 

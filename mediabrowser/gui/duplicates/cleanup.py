@@ -11,8 +11,9 @@ from PySide6.QtCore import QThreadPool
 
 from mediabrowser.core.dupes import decisions
 from mediabrowser.core.dupes.actions import Action, can_undo_trash
-from mediabrowser.core.format import format_size
+from mediabrowser.core.format import count, format_size, plural
 from mediabrowser.core.library import Library
+from mediabrowser.gui.library_owner import Changes, LibraryOwner
 from mediabrowser.gui.workers import GeneratorWorker, call_later
 
 
@@ -29,7 +30,7 @@ class CleanupActions:
     confirm: Callable[[str, str], bool]
     confirm_groups: Callable[[str, str, list[decisions.GroupRow]], bool]
     choose_folder: Callable[[], str]
-    changed_library: Any
+    owner: LibraryOwner
 
     def refresh(self, keep_row: int = 0) -> None:
         raise NotImplementedError
@@ -43,7 +44,7 @@ class CleanupActions:
             return
         others = self._others()
         size = sum(r.size for r in others)
-        if self.confirm("Move to Trash", f"Move {len(others)} file{'s' * (len(others) != 1)} "
+        if self.confirm("Move to Trash", f"Move {count(len(others), 'file')} "
                         f"({format_size(size)}) to the trash, keeping "
                         f"{self._keeper_name()}?{_undo_note()}"):
             self._run_action("trash", self._plan())
@@ -60,7 +61,7 @@ class CleanupActions:
         if not folder:
             return
         size = sum(r.size for r in others)
-        if self.confirm("Move to Folder", f"Move {len(others)} file{'s' * (len(others) != 1)} "
+        if self.confirm("Move to Folder", f"Move {count(len(others), 'file')} "
                         f"({format_size(size)}) into {folder}, keeping "
                         f"{self._keeper_name()}?"):
             self._run_action("move", self._plan(), folder)
@@ -74,8 +75,8 @@ class CleanupActions:
         extra = sum(g.n - 1 for g in groups)
         size = sum(g.bytes for g in groups)
         n = len(groups)
-        text = (f"Move {extra} extra cop{'ies' if extra != 1 else 'y'} ({format_size(size)}) "
-                f"of {n} group{'s' * (n != 1)} to the trash, keeping one file of each?")
+        text = (f"Move {extra} extra {plural(extra, 'copy')} ({format_size(size)}) "
+                f"of {count(n, 'group')} to the trash, keeping one file of each?")
         if similar:
             text += (f"\n\n{similar} similar group{'s are' if similar != 1 else ' is'} left "
                      "alone: look at each and choose what to keep.")
@@ -110,7 +111,7 @@ class CleanupActions:
         if undoable:
             self.undo_stack.append(action)
         where = "to the trash" if action.kind == "trash" else "to the folder"
-        text = f"Moved {len(action.moved)} file{'s' * (len(action.moved) != 1)} " \
+        text = f"Moved {count(len(action.moved), 'file')} " \
                f"({format_size(action.bytes)}) {where}"
         if action.protected:
             text += f"; {action.protected} kept (in a reference folder, or chosen to keep)"
@@ -122,7 +123,7 @@ class CleanupActions:
                 " — they can be put back from the system trash"
         self.status(text)
         self.refresh(keep_row=row)
-        self.changed_library.emit()
+        self.owner.announce(Changes(files=True))
 
     def _action_failed(self, reason: str) -> None:
         self.page.setEnabled(True)
@@ -144,7 +145,7 @@ class CleanupActions:
         def done(problems: list) -> None:
             self.page.setEnabled(True)
             back = len(action.moved) - len(problems)
-            text = f"Put back {back} file{'s' * (back != 1)}"
+            text = f"Put back {count(back, 'file')}"
             if problems:
                 text += f"; {len(problems)} could not be ({problems[0].path}: " \
                         f"{problems[0].reason})"
@@ -154,7 +155,7 @@ class CleanupActions:
                 row = self.page.groups_model.row_of(action.groups[0].id)
                 if row is not None:
                     self.page.groups.setCurrentIndex(self.page.groups_model.index(row))
-            self.changed_library.emit()
+            self.owner.announce(Changes(files=True))
 
         def failed(reason: str) -> None:
             self.undo_stack.append(action)  # nothing was put back: it can be tried again

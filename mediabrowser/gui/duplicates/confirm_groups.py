@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from mediabrowser.core.dupes import decisions
 from mediabrowser.core.filenames import display_name
+from mediabrowser.core.format import plural
 
 STRIP = 48  # groups shown (the largest first; the text gives the total)
 ICON = 72
@@ -55,9 +56,9 @@ class GroupsConfirm(QDialog):
                 continue
             word = "identical " if g.tier == "identical" else ""  # else the same content
             item = QListWidgetItem(f"{display_name(r.path)}\n{g.n - 1} "
-                                   f"{word}cop{'ies' if g.n != 2 else 'y'}")
-            item.setToolTip(f"Keeping {display_name(r.path)}; moving {g.n - 1} other file"
-                            f"{'s' * (g.n != 2)} of this group")
+                                   f"{word}{plural(g.n - 1, 'copy')}")
+            item.setToolTip(f"Keeping {display_name(r.path)}; moving {g.n - 1} other "
+                            f"{plural(g.n - 1, 'file')} of this group")
             item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
             self.strip.addItem(item)
             self.items[r.id] = item
@@ -68,7 +69,7 @@ class GroupsConfirm(QDialog):
                 item.setIcon(QIcon(pix))
         thumbs.changed.connect(self._thumb)
         more = len(groups) - STRIP
-        tail = QLabel(f"… and {more} more group{'s' * (more != 1)}" if more > 0 else "")
+        tail = QLabel(f"… and {more} more {plural(more, 'group')}" if more > 0 else "")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Yes
                                    | QDialogButtonBox.StandardButton.Cancel)
         yes = buttons.button(QDialogButtonBox.StandardButton.Yes)

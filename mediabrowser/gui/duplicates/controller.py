@@ -2,29 +2,29 @@
 cancel), the chosen group side by side, the keeper, "not duplicates", and clean-up that names
 the count and bytes, asks once, and can be undone.
 
-Everything that writes runs on one thread with a Library of its own; the page reads the kept
-listing on the GUI thread (one page of groups, one group's members)."""
+Everything that writes runs on the library owner's writer thread (gui/library_owner.py); the
+page reads the kept listing on the GUI thread (one page of groups, one group's members)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QThreadPool, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from mediabrowser.core.dupes import decisions
 from mediabrowser.core.dupes.actions import Action
 from mediabrowser.core.dupes.keeper import keeper_reason
-from mediabrowser.core.format import format_size
+from mediabrowser.core.format import count, format_size, plural
+from mediabrowser.core.jobs.runner import Failure
 from mediabrowser.core.library import Library
 from mediabrowser.gui.duplicates.cleanup import CleanupActions
 from mediabrowser.gui.duplicates.group_model import GroupRole
 from mediabrowser.gui.duplicates.page import DuplicatesPage
+from mediabrowser.gui.library_owner import LibraryOwner
 from mediabrowser.gui.workers import GeneratorWorker, call_later
 
 
@@ -46,17 +46,17 @@ def _ask_groups(page: DuplicatesPage, title: str, text: str,
 
 
 class DuplicatesController(QObject, CleanupActions):
-    changed_library = Signal()  # files were moved or put back: the grid should refresh
     finished = Signal()  # a search for duplicates ended (found, cancelled or failed)
 
-    def __init__(self, page: DuplicatesPage, library_dir: Path, lib: Library,
+    def __init__(self, page: DuplicatesPage, owner: LibraryOwner,
                  status: Callable[[str], None]) -> None:
         super().__init__(page)
         self.page = page
+        self.owner = owner
+        lib = owner.reader
         self.lib = lib  # GUI thread: reads the listing
-        self.work_lib = Library(library_dir)  # the work thread's own
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
+        self.work_lib = owner.writer  # the writer thread's: everything that writes
+        self.pool = owner.write_pool
         self.status = status
         self.worker: GeneratorWorker | None = None
         self.undo_stack: list[Action | decisions.Marked] = []
@@ -100,8 +100,8 @@ class DuplicatesController(QObject, CleanupActions):
         elif n == 0:
             p.summary.setText("No duplicates found" + _when(settings) + ".")
         else:
-            p.summary.setText(f"{n} group{'s' * (n != 1)} · {extra} extra "
-                              f"cop{'ies' if extra != 1 else 'y'} · {format_size(size)} to "
+            p.summary.setText(f"{count(n, 'group')} · {extra} extra "
+                              f"{plural(extra, 'copy')} · {format_size(size)} to "
                               f"free{_when(settings)}")
         p.trash_all_button.setEnabled(self.worker is None
                                       and decisions.bulk_count(self.lib.store) > 0)
@@ -193,7 +193,7 @@ class DuplicatesController(QObject, CleanupActions):
             self.worker.cancel()
 
     def _progress(self, p: Any) -> None:
-        from mediabrowser.core.jobs.driver import progress_text
+        from mediabrowser.core.driver import progress_text
 
         if p.total:
             self.page.progress.setRange(0, p.total)
@@ -206,16 +206,16 @@ class DuplicatesController(QObject, CleanupActions):
         self.worker = None
         self.page.set_busy(False)
         n = len(report.groups)
-        self.status(f"Found {n} group{'s' * (n != 1)} of duplicates among {report.files} files "
+        self.status(f"Found {count(n, 'group')} of duplicates among {count(report.files, 'file')} "
                     f"in {report.seconds:.1f} s")
         self.refresh()
         self.finished.emit()
 
-    def _failed(self, reason: str) -> None:
+    def _failed(self, failure: Failure) -> None:
         self.worker = None
         self.page.set_busy(False)
-        self.status("Stopped looking for duplicates" if "cancel" in reason.lower()
-                    else f"Could not look for duplicates: {reason}")
+        self.status("Stopped looking for duplicates" if failure.cancelled
+                    else f"Could not look for duplicates: {failure}")
         self.refresh()
         self.finished.emit()
 
@@ -277,7 +277,7 @@ class DuplicatesController(QObject, CleanupActions):
 
             def then(_none: Any) -> None:
                 dialog.reload()
-                self.status(f"{len(pairs)} pair{'s' * (len(pairs) != 1)} unmarked: they can "
+                self.status(f"{count(len(pairs), 'pair')} unmarked: they can "
                             "be grouped again by the next search")
 
             self._write(lambda: decisions.unmark_pairs(store, pairs), then)
@@ -318,16 +318,6 @@ class DuplicatesController(QObject, CleanupActions):
         self._write(lambda: decisions.set_reference_folders(self.work_lib.store, folders),
                     lambda _n: self.status(f"{folder} is no longer a reference folder"))
 
-    def shutdown(self, timeout_ms: int) -> bool:
-        self.cancel()
-        ok = self.pool.waitForDone(timeout_ms)
-        if ok:
-            self.work_lib.close()
-        return ok
-
-
-def open_file(path: str) -> None:
-    QDesktopServices.openUrl(QUrl.fromLocalFile(path))
 
 
 def _when(settings: dict) -> str:

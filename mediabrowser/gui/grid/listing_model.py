@@ -10,9 +10,9 @@ from typing import Any
 
 from mediabrowser.core.store.db import name_key
 from mediabrowser.core.store.listing import SHOWN, Page
-from mediabrowser.core.store.repo import Store
+from mediabrowser.core.store.repo import QueryTooSlow, Store
 from mediabrowser.gui.grid.model import ItemsModel, _Index
-from mediabrowser.gui.grid.page_fetcher import GUI_BUDGET_S, PageFetcher, TooSlow, within
+from mediabrowser.gui.grid.page_fetcher import GUI_BUDGET_S, PageFetcher
 from mediabrowser.gui.grid.thumb_loader import ThumbLoader
 
 PAGE_ROWS = 512
@@ -63,8 +63,8 @@ class ListingModel(ItemsModel):
         self._pending, self._reload = True, reload
         args = {**self.query, "after": after, "limit": limit}
         try:
-            page = within(self.store.conn, GUI_BUDGET_S, lambda: self.store.listing_page(**args))
-        except TooSlow:
+            page = self.store.within(GUI_BUDGET_S, lambda: self.store.listing_page(**args))
+        except QueryTooSlow:
             self.fetcher.request(self._gen, **args)
             return
         self._arrived(self._gen, page)
@@ -118,9 +118,7 @@ class ListingModel(ItemsModel):
         needle = self.query["name_filter"].strip().lower()
         new: list[tuple[tuple[Any, ...], int]] = []
         while not self._pending:
-            rows = self.store.conn.execute(
-                "SELECT id, kind, status, name_key, mtime, path FROM files WHERE id > ? "
-                "ORDER BY id LIMIT 2000", (self._newest_id,)).fetchall()
+            rows = self.store.rows_added_after(self._newest_id, 2000)
             if not rows:
                 break
             self._newest_id = rows[-1][0]

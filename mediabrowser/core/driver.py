@@ -8,7 +8,7 @@ from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
 from mediabrowser.core.filenames import display_name
-from mediabrowser.core.format import format_duration, format_size
+from mediabrowser.core.format import count, format_duration, format_size
 from mediabrowser.core.types import CancelToken, Progress
 
 T = TypeVar("T")
@@ -71,6 +71,6 @@ def progress_text(p: Progress, paused: bool = False) -> str:
     if p.stage == "embed" and p.message:
         parts.append(f"on {p.message}")  # the engine and device: "on ONNX Runtime · CPU"
     if p.errors:
-        parts.append(f"{len(p.errors)} problem{'s' if len(p.errors) != 1 else ''}")
+        parts.append(count(len(p.errors), "problem"))
     text = " · ".join(parts) + (" (paused)" if paused else "")
     return text + (f" — {display_name(p.current)}" if p.current and p.stage != "download" else "")

@@ -9,6 +9,9 @@ import os
 import sys
 from typing import Any
 
+from mediabrowser.cli.common import ProgressPrinter, open_library
+from mediabrowser.core.format import count, format_size, plural
+
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     dp = sub.add_parser(
@@ -34,12 +37,11 @@ def group_json(g: Any) -> dict[str, Any]:
 
 
 def cmd_duplicates(args: argparse.Namespace) -> int:
-    from mediabrowser.cli import ProgressPrinter, _library
+    from mediabrowser.core.driver import drive_until_interrupted
     from mediabrowser.core.dupes.grouping import find_duplicates_job
-    from mediabrowser.core.jobs.driver import drive_until_interrupted
     from mediabrowser.core.types import CancelToken
 
-    lib = _library(args)
+    lib = open_library(args)
     try:
         if args.trash:
             lib.lock_for_writing()
@@ -69,8 +71,6 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
 
 
 def _print_groups(groups: list) -> None:
-    from mediabrowser.core.format import format_size
-
     if not groups:
         print("no duplicates found")
         return
@@ -78,7 +78,7 @@ def _print_groups(groups: list) -> None:
 
     extra = sum(len(g.members) - 1 for g in groups)
     size = sum(g.reclaimable for g in groups)
-    print(f"{_count(len(groups), 'group', 'groups')}; {_count(extra, 'file', 'files')} besides "
+    print(f"{count(len(groups), 'group')}; {count(extra, 'file')} besides "
           f"the keepers, {format_size(size)}")
     for g in groups:
         why = keeper_reason(g.keeper, [m.item for m in g.members])
@@ -87,13 +87,9 @@ def _print_groups(groups: list) -> None:
             print(f"  {m.score:.3f}  {m.item.path}{_details(m.item)}")
 
 
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 def _details(item: Any) -> str:
-    from mediabrowser.core.format import format_size
-
     parts = []
     if item.width and item.height:
         parts.append(f"{item.width}×{item.height}")
@@ -105,14 +101,12 @@ def _details(item: Any) -> str:
 
 def _trash(lib: Any, groups: list, args: argparse.Namespace) -> int:
     from mediabrowser.core.dupes.actions import trash_files
-    from mediabrowser.core.format import format_size
-
     out = sys.stderr if args.json else sys.stdout
     from mediabrowser.core.dupes.decisions import BULK_TIERS
 
     similar = [g for g in groups if g.tier not in BULK_TIERS]
     if similar:  # look-alikes are for a person to judge, one group at a time
-        print(f"{_count(len(similar), 'similar group is', 'similar groups are')} left alone: "
+        print(f"{count(len(similar), 'similar group')} {plural(len(similar), 'is')} left alone: "
               "only identical and same-content copies are moved in bulk", file=out)
     groups = [g for g in groups if g.tier in BULK_TIERS]
     if not groups:
@@ -122,8 +116,8 @@ def _trash(lib: Any, groups: list, args: argparse.Namespace) -> int:
     ids = [f for _k, others in plan for f in others]
     size = sum(g.reclaimable for g in groups)
     if not args.yes:
-        print(f"Move {_count(len(ids), 'file', 'files')} ({format_size(size)}) to the trash, "
-              f"keeping one copy of each of {_count(len(groups), 'group', 'groups')}? [y/N] ",
+        print(f"Move {count(len(ids), 'file')} ({format_size(size)}) to the trash, "
+              f"keeping one copy of each of {count(len(groups), 'group')}? [y/N] ",
               end="", file=sys.stderr, flush=True)
         answer = sys.stdin.readline().strip().lower()
         if answer not in ("y", "yes"):
@@ -135,7 +129,7 @@ def _trash(lib: Any, groups: list, args: argparse.Namespace) -> int:
     for p in action.problems:
         print(f"mediabrowser: {p.path}: not moved: {p.reason}", file=sys.stderr)
     left = len(action.problems) + action.protected
-    print(f"{_count(len(action.moved), 'file', 'files')}, {format_size(action.bytes)}, moved "
+    print(f"{count(len(action.moved), 'file')}, {format_size(action.bytes)}, moved "
           "to the trash"
           + (f"; {left} left in place" if left else "")
           + (f" ({action.protected} in a reference folder or chosen to keep)"

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mediabrowser.cli import ProgressPrinter, _library
+from mediabrowser.cli.common import ProgressPrinter, open_library
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -70,8 +70,8 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def _download(spec: Any, url: str | None) -> int:
+    from mediabrowser.core.driver import drive_until_interrupted
     from mediabrowser.core.embed import manager
-    from mediabrowser.core.jobs.driver import drive_until_interrupted
     from mediabrowser.core.types import CancelToken
 
     cancel = CancelToken()
@@ -97,7 +97,7 @@ def _use_model(args: argparse.Namespace, spec: Any) -> int:
     """Make `spec` the library's model for its kind; the next index run embeds with it."""
     from mediabrowser.core.embed.registry import get_spec
 
-    lib = _library(args)
+    lib = open_library(args)
     try:
         video_before = lib.model_for("video")
         lib.switch_model(spec.modality, spec.name)

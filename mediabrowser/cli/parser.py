@@ -1,0 +1,65 @@
+"""The commands and their options (contract in shared/DESIGN.md)."""
+
+from __future__ import annotations
+
+import argparse
+
+from mediabrowser import __version__
+from mediabrowser.cli.duplicates import add_parser as add_duplicates
+
+COMMANDS = ("index", "similar", "search", "duplicates", "models", "status", "demo")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--library", metavar="DIR",
+                        help="library folder (database, index, thumbnails); default: "
+                             "$MEDIABROWSER_LIBRARY or the user data folder")
+    common.add_argument("--json", action="store_true", help="print JSON on stdout")
+    common.add_argument("--device", choices=("auto", "cpu", "cuda", "dml", "mps"),
+                        help="where models run (default: auto)")
+
+    p = argparse.ArgumentParser(
+        prog="mediabrowser",
+        description="Browse photos, videos and audio by similarity, offline.")
+    p.add_argument("--version", action="version", version=f"mediabrowser {__version__}")
+    p.add_argument("--smoke-test", action="store_true",
+                   help="check the whole app end to end on bundled media; exit 0 when it works")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    ix = sub.add_parser("index", parents=[common], help="add files and folders to the library")
+    ix.add_argument("paths", nargs="+", metavar="PATH")
+    ix.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                    help="wait this long for another process indexing the same library")
+
+    sm = sub.add_parser("similar", parents=[common], help="files most similar to each FILE")
+    sm.add_argument("files", nargs="+", metavar="FILE")
+    sm.add_argument("-k", type=int, default=10, help="how many results per query (default 10)")
+    sm.add_argument("--kind", choices=("image", "video", "audio"), help="only results of a kind")
+    sm.add_argument("--model", help="vector space to search (default: the library's model "
+                                    "for the query's kind)")
+
+    st = sub.add_parser("search", parents=[common], help="photos and videos matching a text "
+                                                         "(needs a CLIP model)")
+    st.add_argument("text", nargs="+")
+    st.add_argument("-k", type=int, default=10, help="how many results (default 10)")
+    st.add_argument("--kind", choices=("image", "video"), help="only photos or only videos")
+
+    add_duplicates(sub, common)
+    md = sub.add_parser("models", parents=[common],
+                        help="list models; download, import or remove their weights")
+    md.add_argument("action", nargs="?", default="list",
+                    choices=("list", "download", "import", "remove", "use"))
+    md.add_argument("name", nargs="?", help="model name (see: mediabrowser models)")
+    md.add_argument("file", nargs="?", help="with import: the weights file you have")
+    md.add_argument("--url", help="with download: fetch from this address instead")
+    md.add_argument("--skip-checksum", action="store_true",
+                    help="with import: accept weights of your own (the model still has to "
+                         "load from them)")
+    sub.add_parser("status", parents=[common], help="what the library holds")
+    dm = sub.add_parser("demo", parents=[common],
+                        help="build the demo library from packaged media, index it, show matches")
+    dm.add_argument("--media", metavar="DIR", help="where to write the demo media")
+    dm.add_argument("--print", action="store_true",
+                    help="print matches instead of opening the window")
+    return p

@@ -1,0 +1,94 @@
+"""The one owner of the library in the window (after Anki's collection and its OpChanges).
+
+It holds the Library each thread works with: the GUI thread's (listing, item details), the
+search thread's and the writer thread's (the duplicates' decisions, moves and undo; indexing
+runs there too, with a Library of its own opened from the same folder), those threads, and
+the settings they share. Nothing else in the window opens a Library.
+
+Whatever changes the library says so with a Changes record; the views subscribe to `changed`
+and redraw what they show, so an operation never has to know which views show its data.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QThreadPool, Signal
+
+from mediabrowser.core.library import Library, LibraryConfig
+from mediabrowser.gui.workers import call_later
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What an operation changed (each view redraws only for what it shows)."""
+
+    files: bool = False  # items added, removed, moved or changed: grids, results, problems
+    vectors: bool = False  # new vectors: result sets, text search
+    pictures: bool = False  # files changed in place: their thumbnails are made again
+    duplicates: bool = False  # the kept groups of duplicates
+    config: bool = False  # models or device: searches, duplicates, text search
+    problems: tuple[Any, ...] = ()  # the problems a run found (the panel lists them)
+
+
+class LibraryOwner(QObject):
+    changed = Signal(object)  # Changes
+
+    def __init__(self, folder: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.folder = folder
+        self.reader = Library(folder)  # the GUI thread's
+        # A large missing index is rebuilt in the background while searches answer exactly.
+        self.searcher = Library(folder, background_index=True)  # the search thread's
+        self.writer = Library(folder)  # the writer thread's
+        self.search_pool = self._thread()
+        self.jobs_pool = self._thread()  # indexing: one run at a time
+        self.write_pool = self._thread()  # duplicates: finding, decisions, moves, undo
+
+    def _thread(self) -> QThreadPool:
+        pool = QThreadPool(self)
+        pool.setMaxThreadCount(1)
+        return pool
+
+    # ---- operations -------------------------------------------------------------------------
+    def apply_config(self, config: LibraryConfig) -> None:
+        """New settings (already saved by the GUI thread's Library) reach every thread's
+        Library, each between two of its own tasks; an indexing run opens them from disk."""
+        self.reader.config = config
+        for lib, pool in ((self.searcher, self.search_pool), (self.writer, self.write_pool)):
+            mine = copy.deepcopy(config)
+
+            def apply(lib: Library = lib, mine: LibraryConfig = mine) -> None:
+                lib.config = mine
+                lib.forget_embedders()
+
+            call_later(pool, apply, lambda _r: None, lambda _e: None)
+        self.announce(Changes(config=True))
+
+    def write(self, fn: Callable[[Library], Any], then: Callable[[Any], None],
+              failed: Callable[[str], None]) -> None:
+        """Run `fn(writer)` on the writer thread, then `then(result)` on the GUI thread."""
+        writer = self.writer
+        call_later(self.write_pool, lambda: fn(writer), then, failed)
+
+    def announce(self, changes: Changes) -> None:
+        self.changed.emit(changes)
+
+    # ---- the end ----------------------------------------------------------------------------
+    def stop(self, timeout_ms: int) -> bool:
+        """Wait for the threads; False when some work did not stop in time."""
+        self.search_pool.clear()  # queued searches are not needed any more
+        stopped = self.write_pool.waitForDone(timeout_ms)
+        stopped = self.jobs_pool.waitForDone(timeout_ms) and stopped
+        return self.search_pool.waitForDone(max(1000, timeout_ms // 2)) and stopped
+
+    def close(self) -> None:
+        from mediabrowser.core.jobs.decode_pool import close_shared_pools
+
+        close_shared_pools()  # the decode workers kept between indexing runs
+        for lib in (self.reader, self.searcher, self.writer):
+            lib.close()
