@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from mediabrowser.core.calibration import Calibration
-from mediabrowser.core.embed.base import Embedder
+from mediabrowser.core.embed.base import Embedder, PoolsFrames
 from mediabrowser.core.embed.registry import DEFAULT_MODELS, get_spec, load_embedder
 from mediabrowser.core.index.manager import IndexManager
 from mediabrowser.core.media.copies.check import CopyCheck
@@ -266,7 +266,7 @@ class Library:
         if name not in self._embedders:
             emb = load_embedder(name, self.device, self.models_dir)
             frames = self.config.video_frames
-            if hasattr(emb, "frames") and hasattr(emb, "image") and emb.frames != frames:
+            if isinstance(emb, PoolsFrames) and emb.frames != frames:
                 from mediabrowser.core.embed.video_models import FramePoolEmbedder
 
                 emb = FramePoolEmbedder(emb.spec, emb.image, frames)

@@ -16,6 +16,7 @@ import numpy as np
 
 from mediabrowser.core import calibration as cal
 from mediabrowser.core import tiers
+from mediabrowser.core.embed.base import EmbedsText, EmbedsTurned
 from mediabrowser.core.embed.registry import get_spec
 from mediabrowser.core.library import Library
 from mediabrowser.core.media.decode import check_readable
@@ -159,9 +160,10 @@ def _turned_vectors(lib: Library, path: str, space: str, model: str | None
         return None
     key = (path, st.st_size, st.st_mtime_ns, name, lib.config.video_frames)
     if key not in lib.turned_cache:
-        turned = getattr(lib.embedder(name), "embed_turned", None)
-        if turned is None:
+        embedder = lib.embedder(name)
+        if not isinstance(embedder, EmbedsTurned):
             return None
+        turned = embedder.embed_turned
         try:
             lib.turned_cache[key] = turned(path)
         except (MediaError, OSError):
@@ -287,7 +289,10 @@ def search_text(lib: Library, text: str, k: int = 10, kind: MediaKind | str | No
         raise QueryError("the search text is empty")
     name = text_model(lib)
     embedder = lib.embedder(name)
-    vec = embedder.embed_text([text])[0]  # type: ignore[attr-defined]
+    if not isinstance(embedder, EmbedsText):
+        raise QueryError(f"{embedder.spec.name} cannot read words; text search needs a CLIP "
+                         "model (Settings → Models)")
+    vec = embedder.embed_text([text])[0]
     space = get_spec(name).index_space
     # Text and pictures score on another scale than picture and picture: calibrate by how
     # this description scores against random items of the library.

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from mediabrowser.core.dupes.edges import Pairs
+from mediabrowser.core.embed.base import ReadsPhotos
 from mediabrowser.core.library import Library
 from mediabrowser.core.media.copies.check import CopyCheck
 from mediabrowser.core.media.decode import load_image
@@ -133,9 +134,11 @@ class TurnChecker:
             return None
         if self._embedder is None:
             self._embedder = self.lib.embedder(self.lib.answering_model("image"))
-        emb: Any = self._embedder
+        emb = self._embedder
+        if not isinstance(emb, ReadsPhotos):
+            return None
         try:
-            im = load_image(row.path, min_side=getattr(emb, "decode_side", None))
+            im = load_image(row.path, min_side=emb.decode_side)
             va = emb.embed([emb.prepare_image(im.transpose(TURNS[turn][1]))])[0]
         except (MediaError, OSError):
             return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -56,6 +56,50 @@ class Embedder(Protocol):
 
     def embed(self, prepared: list[Any]) -> np.ndarray:
         """A batch of prepared inputs → (n, dim) float32, each row L2-normalised."""
+
+
+# What some models can do besides `prepare` and `embed`, declared so that callers ask
+# `isinstance(model, Capability)` instead of probing attributes by name.
+@runtime_checkable
+class ReadsInWorkers(Protocol):
+    def file_input(self) -> Any:
+        """Its decode and preprocessing as a small picklable callable (a worker process runs
+        it), or None when it needs the model's own objects (it then runs in this process)."""
+
+
+@runtime_checkable
+class KeepsGrey(Protocol):
+    def prepare_with_grey(self, path: str | Path) -> tuple[Any, Any]:
+        """(model input, the 32×32 grey picture duplicates compare)."""
+
+
+@runtime_checkable
+class ReadsPhotos(Protocol):
+    decode_side: int  # JPEGs decode reduced, down to this shorter side
+
+    def prepare_image(self, image: Any) -> Any: ...
+
+    def embed(self, prepared: list[Any]) -> np.ndarray: ...
+
+
+@runtime_checkable
+class EmbedsTurned(Protocol):
+    def embed_turned(self, path: str | Path) -> np.ndarray:
+        """The file's vectors with the picture turned and mirrored (copies saved turned)."""
+
+
+@runtime_checkable
+class EmbedsText(Protocol):
+    def embed_text(self, texts: list[str]) -> np.ndarray: ...
+
+
+@runtime_checkable
+class PoolsFrames(Protocol):
+    """A video model that embeds frames with an image model and pools them."""
+
+    spec: ModelSpec
+    image: Any
+    frames: int
 
 
 def unit_rows(rows: list[np.ndarray], dim: int) -> np.ndarray:

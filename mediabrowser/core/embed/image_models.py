@@ -231,7 +231,7 @@ def clip(spec: ModelSpec, weights: Path | None, device: str,
     import open_clip
 
     assert weights is not None
-    arch = spec.options.get("arch", "ViT-B-32")
+    arch = clip_arch(spec)
     try:
         model, preprocess = open_clip_model(spec, weights)
     except RuntimeError as exc:
@@ -262,6 +262,11 @@ def _clip_on_ort(spec: ModelSpec, weights: Path | None, device: str,
         ClipTokenizer(int(tok.get("context_length", 77)), str(tok.get("clean", "lower"))))
 
 
+def clip_arch(spec: ModelSpec) -> str:
+    """The open_clip architecture a CLIP model's spec names (ViT-B-32 when it names none)."""
+    return str(spec.options.get("arch", "ViT-B-32"))
+
+
 def open_clip_model(spec: ModelSpec, weights: Path) -> tuple[Any, Any]:
     """(model, eval preprocessing) from a local weights file. The normalisation comes from the
     manifest (open_clip's pretrained config): given a file instead of a tag, open_clip would
@@ -272,7 +277,7 @@ def open_clip_model(spec: ModelSpec, weights: Path) -> tuple[Any, Any]:
     extra = ({"image_mean": tuple(pre["mean"]), "image_std": tuple(pre["std"]),
               "image_interpolation": pre["interpolation"]} if pre else {})
     model, _, preprocess = open_clip.create_model_and_transforms(
-        spec.options.get("arch", "ViT-B-32"), pretrained=str(weights), device="cpu", **extra)
+        clip_arch(spec), pretrained=str(weights), device="cpu", **extra)
     return model, preprocess
 
 
@@ -296,7 +301,7 @@ def open_clip_parts(spec: ModelSpec, weights: Path | None) -> dict[str, Any]:
     from mediabrowser.core.embed.preprocess import describe_torchvision
 
     assert weights is not None
-    arch = spec.options.get("arch", "ViT-B-32")
+    arch = clip_arch(spec)
     model, preprocess = open_clip_model(spec, weights)
     tokenizer = open_clip.get_tokenizer(arch)
     tok_meta = describe_tokenizer(tokenizer)

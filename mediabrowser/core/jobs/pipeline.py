@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mediabrowser.core.driver import drive
+from mediabrowser.core.embed.base import KeepsGrey, ReadsInWorkers
 from mediabrowser.core.embed.device import batch_size_for
 from mediabrowser.core.embed.engine import engine_words
 from mediabrowser.core.embed.registry import get_spec
@@ -182,15 +183,15 @@ def _decode_stream(embedder: Any, paths: list[str], workers: int, ahead: int,
     """(path, (model input, grey picture or None), failure) in order. Decoded in the worker
     processes when the model's preprocessing can travel there (file_input), else in threads
     here, under the crash guard (only models that need PyTorch to preprocess)."""
-    make_input = getattr(embedder, "file_input", None)
-    file_input = make_input() if make_input is not None else None
+    file_input = embedder.file_input() if isinstance(embedder, ReadsInWorkers) else None
     if file_input is not None:
         return prefetch_map(file_input, paths, ahead=ahead, executor=decoding.pool)
-    with_grey = getattr(embedder, "prepare_with_grey", None)  # photos: for duplicates
 
     def prepare(path: str) -> Any:
         with decoding.guard.reading(path):
-            return with_grey(path) if with_grey else (embedder.prepare(path), None)
+            if isinstance(embedder, KeepsGrey):  # photos: the grey picture for duplicates
+                return embedder.prepare_with_grey(path)
+            return embedder.prepare(path), None
 
     return prefetch_map(prepare, paths, workers=workers, ahead=ahead)
 
