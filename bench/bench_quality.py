@@ -241,10 +241,10 @@ def through_the_app(root: Path) -> list[str]:
 
     from fit_calibration import audio_copies
 
-    from mediabrowser.core import calibration as cal
     from mediabrowser.core.jobs.pipeline import index_paths
     from mediabrowser.core.library import Library
     from mediabrowser.core.search import find_similar
+    from mediabrowser.core.tiers import tier
 
     photos, _, by_source = photo_set(root / "photos-B", "B")
     clips = root / "clips-B"
@@ -307,7 +307,7 @@ def through_the_app(root: Path) -> list[str]:
     out = []
     for key, vals in rows.items():
         mean = float(np.mean(vals))
-        word = "" if "≥" in key else cal.tier(mean) or "—"
+        word = "" if "≥" in key else tier(mean) or "—"
         out.append(f"| {key} | {mean:.3f} | {word} | {len(vals)} |")
     return out
 

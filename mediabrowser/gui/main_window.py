@@ -293,6 +293,8 @@ class MainWindow(IndexingController, SearchController, ItemActions, LibraryListi
 
     def _library_changed(self, changes: Changes) -> None:
         """Every view redraws what a change touched (the operation does not know them)."""
+        if self._closing:  # an answer that arrived after the window closed
+            return
         if changes.pictures:
             self.thumbs.forget_all()  # pictures of changed files are made again
         if changes.files or changes.vectors:
@@ -377,7 +379,7 @@ class MainWindow(IndexingController, SearchController, ItemActions, LibraryListi
 
         dlg = SettingsDialog(self.lib, self.settings, self)
         dlg.rescan_requested.connect(self.add_paths)
-        dlg.roots_changed.connect(self.refresh_listing)
+        dlg.remove_root_requested.connect(self._remove_root)
         dlg.models_requested.connect(self.open_models)
         if dlg.exec():
             self.owner.apply_config(self.lib.config)
@@ -385,6 +387,13 @@ class MainWindow(IndexingController, SearchController, ItemActions, LibraryListi
             if dlg.models_changed and self.lib.store.roots():
                 # New models embed in the background; the old vectors keep answering meanwhile.
                 self.add_paths(self.lib.store.roots())
+
+    def _remove_root(self, folder: str) -> None:
+        """Forget a folder (Settings): its items leave the library, on the writer thread."""
+        self.owner.write(lambda lib: lib.remove_root(folder),
+                         lambda _none: self.owner.announce(Changes(files=True)),
+                         lambda reason: self.status_text.setText(
+                             f"Could not remove the folder from the library: {reason}"))
 
     def open_models(self) -> None:
         from mediabrowser.gui.dialogs.models import ModelsDialog

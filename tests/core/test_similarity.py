@@ -70,7 +70,7 @@ def test_turned_and_mirrored_photos_score_at_least_as_high_as_the_resized_copy(
     got = scores(mixed_lib, mixed / "chelsea.jpg", kind="image")
     for label in TURNED:
         assert got[f"chelsea_{label}"] >= got["chelsea_resized"], (label, got)
-        assert cal.tier(got[f"chelsea_{label}"]) == "same"
+        assert tier(got[f"chelsea_{label}"]) == "same"
     # the copies come first, and unrelated photographs stay below the similar tier
     top = sorted(got, key=lambda n: -got[n])[:6]
     assert set(top) == {"chelsea_resized", *(f"chelsea_{t}" for t in TURNED)}
@@ -91,7 +91,7 @@ def test_turned_and_mirrored_videos_score_at_least_as_high_as_the_rescaled_copy(
     got = scores(mixed_lib, mixed / "coffee_clip.mp4", kind="video")
     for name in ("coffee_clip_rot90", "coffee_clip_mirrored"):
         assert got[name] >= got["coffee_clip_small"] - 1e-6, got
-        assert cal.tier(got[name]) == "same"
+        assert tier(got[name]) == "same"
     assert got["rocket_clip"] < got["coffee_clip_small"]
 
 
@@ -102,9 +102,9 @@ def test_scores_mean_the_same_for_every_kind(mixed: Path, mixed_lib: Library) ->
     video = scores(mixed_lib, mixed / "coffee_clip.mp4", kind="video")
     sound = {m.item.path: m for m in find_similar(mixed_lib, mixed / "voice_a.wav", k=30)}
     copy = sound[str(mixed / "voice_a_copy.mp3")]
-    assert cal.tier(photo["chelsea_resized"]) == "same"
-    assert cal.tier(video["coffee_clip_small"]) == "same"
-    assert cal.tier(copy.score) == "same"
+    assert tier(photo["chelsea_resized"]) == "same"
+    assert tier(video["coffee_clip_small"]) == "same"
+    assert tier(copy.score) == "same"
     assert photo["brick"] < 0.5 and video["rocket_clip"] < 0.5
     for name in ("organ.wav", "flute.wav"):
         assert sound[str(mixed / name)].score < 0.5

@@ -102,3 +102,26 @@ def test_a_model_chosen_in_settings_reaches_the_duplicates_tab(
     w.owner.write(lambda lib: lib.answering_model("image"), answered.append, answered.append)
     qtbot.waitUntil(lambda: bool(answered), timeout=10_000)
     assert answered == ["efficientnet-lite1"]  # the writer, where duplicates are found
+
+
+def test_removing_a_folder_in_settings_empties_the_grid_through_the_writer(
+        qtbot: Any, make_window: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from mediabrowser.gui.dialogs.settings import SettingsDialog
+
+    w = make_window(_indexed(tmp_path))
+    qtbot.waitUntil(lambda: w.library_model.rowCount() > 0, timeout=10_000)
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+
+    def remove_the_folder(dlg: Any) -> bool:
+        dlg.roots.setCurrentRow(0)
+        dlg._remove_root()
+        dlg.accept()
+        return True
+
+    monkeypatch.setattr(SettingsDialog, "exec", remove_the_folder)
+    w.open_settings()
+    qtbot.waitUntil(lambda: w.library_model.rowCount() == 0, timeout=10_000)
+    assert w.lib.store.roots() == [] and w.lib.store.count("image") == 0

@@ -155,8 +155,9 @@ def test_remove_from_library_keeps_the_file(qtbot: Any, make_window: Any, photo_
     select(w, w.grid, "coffee_recompressed.jpg")
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *a, **k: QMessageBox.StandardButton.Yes)
-    w.act_remove.trigger()
-    assert "coffee_recompressed.jpg" not in names(w.library_model)
+    w.act_remove.trigger()  # on the writer thread; the grid follows the change
+    qtbot.waitUntil(lambda: "coffee_recompressed.jpg" not in names(w.library_model),
+                    timeout=10_000)
     assert (photo_dir / "copies" / "coffee_recompressed.jpg").exists()
     report = index_by_drop(qtbot, w, photo_dir / "copies")  # a rescan leaves it out
     assert report.embedded == 0

@@ -44,7 +44,7 @@ def _device_available(device: str) -> tuple[bool, str]:
 
 class SettingsDialog(QDialog):
     rescan_requested = Signal(list)
-    roots_changed = Signal()
+    remove_root_requested = Signal(str)  # the window's writer thread forgets the folder
     models_requested = Signal()
 
     def __init__(self, lib: Library, settings: QSettings, parent: QWidget | None = None) -> None:
@@ -214,10 +214,9 @@ class SettingsDialog(QDialog):
             self, "Remove folder",
             f"Stop including {display(path)} in the library?\n\nIts files stay on disk.")
         if answer == QMessageBox.StandardButton.Yes:
-            self.lib.remove_root(path)
+            self.remove_root_requested.emit(path)
             del self.root_paths[row]
             self.roots.takeItem(row)
-            self.roots_changed.emit()
 
     def accept(self) -> None:
         self.lib.config.device = str(self.device.currentData())
