@@ -7,36 +7,15 @@ from __future__ import annotations
 import queue
 import sqlite3
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from mediabrowser.core.store.listing import Page
 from mediabrowser.core.store.repo import Store
 
-T = TypeVar("T")
 GUI_BUDGET_S = 0.02  # a page query on the GUI thread gives up after this
-
-
-class TooSlow(Exception):
-    pass
-
-
-def within(conn: sqlite3.Connection, seconds: float, read: Callable[[], T]) -> T:
-    """`read()`, interrupted (TooSlow) once it has run for `seconds`."""
-    deadline = time.perf_counter() + seconds
-    conn.set_progress_handler(lambda: int(time.perf_counter() > deadline), 2000)
-    try:
-        return read()
-    except sqlite3.OperationalError as exc:
-        if "interrupt" in str(exc):
-            raise TooSlow from None
-        raise
-    finally:
-        conn.set_progress_handler(None, 0)
 
 
 class PageFetcher(QObject):
