@@ -87,8 +87,6 @@ def _print_groups(groups: list) -> None:
             print(f"  {m.score:.3f}  {m.item.path}{_details(m.item)}")
 
 
-
-
 def _details(item: Any) -> str:
     parts = []
     if item.width and item.height:
@@ -101,9 +99,9 @@ def _details(item: Any) -> str:
 
 def _trash(lib: Any, groups: list, args: argparse.Namespace) -> int:
     from mediabrowser.core.dupes.actions import trash_files
-    out = sys.stderr if args.json else sys.stdout
     from mediabrowser.core.dupes.decisions import BULK_TIERS
 
+    out = sys.stderr if args.json else sys.stdout
     similar = [g for g in groups if g.tier not in BULK_TIERS]
     if similar:  # look-alikes are for a person to judge, one group at a time
         print(f"{count(len(similar), 'similar group')} {plural(len(similar), 'is')} left alone: "

@@ -29,7 +29,7 @@ import contextlib
 import multiprocessing
 import queue
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
@@ -67,15 +67,16 @@ class DecoderPool(Executor):
     (fn by reference: a module-level function, or a small object of a module-level class)."""
 
     def __init__(self, workers: int = 2, time_limit: float = 60.0,
-                 memory_limit: int = WORKER_MEMORY_LIMIT, preload: Iterable[str] = ()) -> None:
+                 memory_limit: int = WORKER_MEMORY_LIMIT, preload: Iterable[str] = (),
+                 decoders: Mapping[tuple[str, str], Callable[..., Any]] | None = None) -> None:
         self.time_limit = time_limit
         self._ctx = multiprocessing.get_context("forkserver")
         # Only heeded before the server first starts; the main module as multiprocessing does.
         self._ctx.set_forkserver_preload(["__main__", *preload])
-        # The registry as it is now travels to each worker: decoders registered by the app
-        # and by its user, pickled by reference.
+        # The registry as it is now (or as given) travels to each worker: decoders registered
+        # by the app and by its user, pickled by reference.
         self._setup = {"memory_limit": memory_limit, "preload": tuple(preload),
-                       "decoders": registered()}
+                       "decoders": dict(decoders) if decoders is not None else registered()}
         self._threads = ThreadPoolExecutor(max(1, workers), thread_name_prefix="decode")
         self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
         self._live: set[_Worker] = set()
@@ -220,7 +221,8 @@ def shared_pool(workers: int, time_limit: float, preload: Iterable[str] = (),
         if pool is None or pool.closed:
             stale = [p for k, p in _shared.items() if k != key]
             _shared.clear()
-            pool = _shared[key] = DecoderPool(key[0], key[1], memory_limit, key[3])
+            pool = _shared[key] = DecoderPool(key[0], key[1], memory_limit, key[3],
+                                              dict(decoders))
     for old in stale:
         old.shutdown(wait=True, cancel_futures=True)
     return pool

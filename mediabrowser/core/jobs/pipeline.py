@@ -152,6 +152,8 @@ def _embed_models(lib: Library, by_model: dict[str, list[Work]], cancel: CancelT
         try:
             for w, (_, prepared, failure) in zip(items, stream, strict=True):
                 cancel.raise_if_cancelled()
+                if isinstance(failure, Cancelled):
+                    raise failure  # the decode workers were closed: the run is stopping
                 if failure is not None:
                     reason = str(failure) if isinstance(failure, MediaError) else (
                     reasons.unexpected("decode", failure))
@@ -187,11 +189,15 @@ def _decode_stream(embedder: Any, paths: list[str], workers: int, ahead: int,
     if file_input is not None:
         return prefetch_map(file_input, paths, ahead=ahead, executor=decoding.pool)
 
+    # Photos: the grey picture for duplicates too. Chosen once, not per file.
+    with_grey = embedder.prepare_with_grey if isinstance(embedder, KeepsGrey) else None
+
+    def read(path: str) -> Any:
+        return with_grey(path) if with_grey is not None else (embedder.prepare(path), None)
+
     def prepare(path: str) -> Any:
         with decoding.guard.reading(path):
-            if isinstance(embedder, KeepsGrey):  # photos: the grey picture for duplicates
-                return embedder.prepare_with_grey(path)
-            return embedder.prepare(path), None
+            return read(path)
 
     return prefetch_map(prepare, paths, workers=workers, ahead=ahead)
 

@@ -8,6 +8,7 @@ back as soon as the folder is.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Generator
 from concurrent.futures import Executor
@@ -25,7 +26,7 @@ from mediabrowser.core.media.probe import ProbeResult, probe
 from mediabrowser.core.media.scan import iter_media_files
 from mediabrowser.core.media.sniff import kind_from_extension
 from mediabrowser.core.store.repo import FileRow
-from mediabrowser.core.types import CancelToken, MediaError, Progress
+from mediabrowser.core.types import Cancelled, CancelToken, MediaError, Progress
 
 PROBE_BATCH = 200
 # Errors that may go away without the file changing: such files are tried again on each run.
@@ -70,7 +71,8 @@ def scan_and_probe(lib: Library, roots: list[str], cancel: CancelToken, report: 
     for start in range(0, len(found), PROBE_BATCH):
         cancel.raise_if_cancelled()
         chunk = found[start:start + PROBE_BATCH]
-        plans = [_plan(lib, p, guard, read) for p in chunk]  # reads files: outside the transaction
+        # Reads files: outside the transaction.
+        plans = [_plan(lib, p, guard if decoders is None else None, read) for p in chunk]
         removed: list[int] = []
         restored: list[int] = []
         with store.transaction() as c:
@@ -190,10 +192,12 @@ def _probe_in(decoders: Executor, path: str) -> ProbeResult | None:
     return result
 
 
-def _plan(lib: Library, path: str, guard: CrashGuard,
+def _plan(lib: Library, path: str, guard: CrashGuard | None,
           read: Callable[[str], ProbeResult | None]) -> _Plan:
+    """`guard`: None when `read` probes in a worker process, where a crash fails this file
+    alone."""
     row = lib.store.file_by_path(path)
-    with guard.reading(path):
+    with guard.reading(path) if guard is not None else contextlib.nullcontext():
         row, result, error = _probe_one(row, path, read)
     fulls: dict[str, str] = {}
     if result is not None and row is None:
@@ -228,6 +232,8 @@ def _probe_one(row: FileRow | None, path: str, read: Callable[[str], ProbeResult
         return row, None, None
     try:
         result = read(path)
+    except Cancelled:
+        raise  # the run is stopping (its decode workers are closed): not this file's fault
     except MediaError as exc:
         return row, None, str(exc)
     except Exception as exc:  # noqa: BLE001 - one odd file must not stop the run

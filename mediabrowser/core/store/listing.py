@@ -97,9 +97,3 @@ class ListingRepo:
         return self._conn.execute(
             "SELECT id, kind, status, name_key, mtime, path FROM files WHERE id > ? "
             "ORDER BY id LIMIT ?", (file_id, limit)).fetchall()
-
-    def files_after(self, file_id: int, limit: int = 5000) -> list[tuple[int, str, str]]:
-        """(id, kind, status) of the rows added after `file_id` (new items while indexing)."""
-        return self._conn.execute(
-            "SELECT id, kind, status FROM files WHERE id > ? ORDER BY id LIMIT ?",
-            (file_id, limit)).fetchall()

@@ -78,7 +78,7 @@ class CleanupActions:
         text = (f"Move {extra} extra {plural(extra, 'copy')} ({format_size(size)}) "
                 f"of {count(n, 'group')} to the trash, keeping one file of each?")
         if similar:
-            text += (f"\n\n{similar} similar group{'s are' if similar != 1 else ' is'} left "
+            text += (f"\n\n{count(similar, 'similar group')} {plural(similar, 'is')} left "
                      "alone: look at each and choose what to keep.")
         if self.confirm_groups("Move to Trash", text + _undo_note(), groups):
             self._run_action("trash", decisions.bulk_plan(self.lib.store,

@@ -4,10 +4,13 @@ file is decoded once per checker (bounded caches), each pair looked at once."""
 from __future__ import annotations
 
 import os
+import time
 
 from mediabrowser.core.media.copies.pictures import PhotoVerifier
 from mediabrowser.core.media.copies.sounds import AudioVerifier
 from mediabrowser.core.types import MediaItem, MediaKind
+
+MISSING_RECHECK_S = 30.0
 
 
 class CopyCheck:
@@ -17,22 +20,25 @@ class CopyCheck:
         self.pictures = PhotoVerifier()
         self.sounds = AudioVerifier()
         self.looked: dict[tuple[int, int], bool | None] = {}  # (a, b), a < b → a copy?
-        self._present: dict[int, bool] = {}  # file version → whether the file is there
+        self._present: dict[int, float] = {}  # file version → when it was found missing (0: there)
 
     def present(self, item: MediaItem) -> bool:
         """Whether the file is there to look at (a drive may be offline, a file moved away):
-        one stat per file and version, so pairs with a missing file cost nothing more."""
+        one stat per file and version, so pairs with a missing file cost nothing more. A
+        missing file is looked for again after MISSING_RECHECK_S (a drive plugged back in)."""
         key = _version(item)
-        got = self._present.get(key)
-        if got is None:
+        missing_since = self._present.get(key)
+        now = time.monotonic()
+        if missing_since is None or (missing_since and now - missing_since > MISSING_RECHECK_S):
             try:
-                got = os.stat(os.fsencode(item.path)).st_size > 0
+                there = os.stat(os.fsencode(item.path)).st_size > 0
             except (OSError, ValueError):
-                got = False
+                there = False
             if len(self._present) > 4_000_000:
                 self._present = {}
-            self._present[key] = got
-        return got
+            missing_since = 0.0 if there else now
+            self._present[key] = missing_since
+        return missing_since == 0.0
 
     def same(self, a: MediaItem, b: MediaItem) -> bool | None:
         """True: b is a copy of a (the same picture, moments or recording); False: it is
