@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Generator, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from mediabrowser.core.dupes.pairs import Pairs
 from mediabrowser.core.filenames import from_db
 from mediabrowser.core.index.space import SpaceIndex
 from mediabrowser.core.library import Library
@@ -27,20 +27,6 @@ from mediabrowser.core.types import CancelToken, Progress
 K = 12  # neighbours asked per file: groups larger than this still join through their members
 BATCH = 4096  # queries per hnswlib call
 EXPAND_ROUNDS = 4  # seeded runs: how far groups are followed beyond the seed files
-
-
-@dataclass
-class Pairs:
-    """file-id pairs (a < b) → best cosine between their vectors, per vector space."""
-
-    cosines: dict[tuple[int, int], float] = field(default_factory=dict)
-
-    def add(self, a: int, b: int, cos: float) -> None:
-        if a == b:
-            return
-        key = (a, b) if a < b else (b, a)
-        if cos > self.cosines.get(key, -2.0):
-            self.cosines[key] = cos
 
 
 def identical_sets(lib: Library, seeds: Iterable[int] | None, cancel: CancelToken
@@ -194,16 +180,16 @@ def _exact_cosines(lib: Library, space: str, label_pairs: np.ndarray, floor: flo
         cancel.raise_if_cancelled()
         part = label_pairs[start:start + chunk]
         got = lib.store.vectors_by_labels(np.unique(part).tolist(), space, present=False)
-        row = {int(lbl): i for i, lbl in enumerate(got.labels.tolist())}
-        ia = np.array([row.get(int(a), -1) for a in part[:, 0]])
-        ib = np.array([row.get(int(b), -1) for b in part[:, 1]])
-        ok = (ia >= 0) & (ib >= 0)
-        cos = np.einsum("ij,ij->i", got.matrix[ia[ok]], got.matrix[ib[ok]])
-        files = got.file_ids
-        for a, b, c in zip(files[ia[ok]].tolist(), files[ib[ok]].tolist(), cos.tolist(),
-                           strict=True):
-            if c >= floor:
-                pairs.add(a, b, c)
+        order = np.argsort(got.labels)
+        known = got.labels[order]
+        ia, ib = (np.minimum(np.searchsorted(known, part[:, i]), max(len(known) - 1, 0))
+                  for i in (0, 1))
+        ok = (known[ia] == part[:, 0]) & (known[ib] == part[:, 1]) if len(known) else \
+            np.zeros(len(part), bool)
+        ra, rb = order[ia[ok]], order[ib[ok]]
+        cos = np.einsum("ij,ij->i", got.matrix[ra], got.matrix[rb]).astype(np.float64)
+        keep = cos >= floor
+        pairs.extend(got.file_ids[ra][keep], got.file_ids[rb][keep], cos[keep])
 
 
 def reference_pairs(lib: Library, space: str, kind: str, floor: float, cancel: CancelToken,
@@ -222,8 +208,8 @@ def reference_pairs(lib: Library, space: str, kind: str, floor: float, cancel: C
         ref_files, ref_mat = _vectors_of(lib, space, kind, ref_ids[start:start + block])
         if len(ref_files):
             cos = seed_vecs[1] @ ref_mat.T
-            for i, j in zip(*np.nonzero(cos >= floor), strict=True):
-                pairs.add(int(seed_vecs[0][i]), int(ref_files[j]), float(cos[i, j]))
+            i, j = np.nonzero(cos >= floor)
+            pairs.extend(seed_vecs[0][i], ref_files[j], cos[i, j].astype(np.float64))
         yield Progress("compare", min(start + block, total), total, message="reference folder")
     return pairs
 

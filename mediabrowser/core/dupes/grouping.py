@@ -16,8 +16,11 @@ import time
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from mediabrowser.core.dupes import decisions
-from mediabrowser.core.dupes.edges import Pairs, identical_sets, knn_pairs, reference_pairs
+from mediabrowser.core.dupes.edges import identical_sets, knn_pairs, reference_pairs
+from mediabrowser.core.dupes.pairs import EdgeList, Pairs, SpaceOf
 from mediabrowser.core.dupes.stars import (
     IDENTICAL,
     SAME,
@@ -25,7 +28,6 @@ from mediabrowser.core.dupes.stars import (
     SIMILAR,
     SIMILAR_TIER,
     Context,
-    Edge,
     Group,
     Member,
     same_groups,
@@ -53,15 +55,6 @@ class DuplicateReport:
 
 def floor_score(tier: str) -> float:
     return {IDENTICAL: 1.0, SAME: SAME_SCORE, SIMILAR_TIER: SIMILAR}[tier]
-
-
-def _edges(pairs: dict[tuple[str, str], Pairs], aliases: set[int]) -> list[Edge]:
-    edges: list[Edge] = []
-    for (_kind, space), p in pairs.items():
-        edges += [(c, a, b, space) for (a, b), c in p.cosines.items()
-                  if a not in aliases and b not in aliases]
-    edges.sort(key=lambda e: -e[0])
-    return edges
 
 
 def files_under_paths(lib: Library, paths: Iterable[str]) -> set[int]:
@@ -125,17 +118,19 @@ def find_duplicates_job(lib: Library, tier: str = SAME, paths: Sequence[str] | N
                 turned, checker = yield from turned_pairs(
                     lib, space, floor, cancel, pairs[(kind, space)], seeds, copies,
                     lib.calibration(space).cosine_for(SAME_SCORE))
-                for (a, b), c in turned.cosines.items():
-                    pairs[(kind, space)].add(a, b, c)
+                pairs[(kind, space)].extend(*turned.arrays())
     yield Progress("group", 0, 0)
-    edges = _edges(pairs, aliases)
-    ctx = Context(lib, fulls, {a: sp for _c, a, _b, sp in edges} | {
-        b: sp for _c, _a, b, sp in edges}, checker, decisions.chosen_keepers(lib.store),
-        list(reference or ()) + decisions.reference_folders(lib.store),
-        decisions.forbidden_pairs(lib.store), copies)
-    same_cos = {sp: lib.calibration(sp).cosine_for(SAME_SCORE) for sp in {e[3] for e in edges}}
-    same_edges = yield from verified_edges(ctx, [e for e in edges if e[0] >= same_cos[e[3]]],
-                                           cancel)
+    by_space: dict[str, list[Pairs]] = {}
+    for (_kind, space), p in pairs.items():
+        by_space.setdefault(space, []).append(p)
+    edges = EdgeList.of(by_space, aliases)
+    ctx = Context(lib, fulls, SpaceOf(edges), checker, decisions.chosen_keepers(lib.store),
+                  list(reference or ()) + decisions.reference_folders(lib.store),
+                  decisions.forbidden_pairs(lib.store), copies)
+    same_cos = np.array([lib.calibration(sp).cosine_for(SAME_SCORE) for sp in edges.spaces]
+                        + [2.0])
+    same_edges = yield from verified_edges(
+        ctx, edges.take(edges.cos >= same_cos[edges.space]), cancel)
     groups = same_groups(ctx, identical, same_edges,
                          floor_score(tier) if tier == IDENTICAL else SAME_SCORE)
     if tier == SIMILAR_TIER:

@@ -23,19 +23,21 @@ import numpy as np
 
 from mediabrowser.core import tiers
 from mediabrowser.core.dupes.keeper import pick_keeper
+from mediabrowser.core.dupes.pairs import EdgeList, SpaceOf, components, mutual_partners
 from mediabrowser.core.dupes.turned import TurnChecker
 from mediabrowser.core.dupes.unionfind import UnionFind
 from mediabrowser.core.library import Library
 from mediabrowser.core.media.copies.check import CopyCheck
+from mediabrowser.core.store.repo import FileRow
 from mediabrowser.core.types import CancelToken, MediaItem, MediaKind, Progress
 
 IDENTICAL, SAME, SIMILAR_TIER = "identical", "same", "similar"
 SAME_SCORE = tiers.SAME  # "the same content", as in search results
 SIMILAR = tiers.VERY_SIMILAR  # similar groups hold what search calls "very similar" and up
+STAR_BATCH = 20_000  # files whose rows and vectors are read in one go
 VERIFY_CHUNK = 256  # pairs looked at between two progress reports
 MAX_ROUNDS = 10  # regrouping what left a group (each round only ever has fewer files)
 
-Edge = tuple[float, int, int, str]  # (cosine, file a, file b, space), best first
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ class Group:
 class Context:
     lib: Library
     fulls: dict[int, str]  # file id → hash of every byte (files of identical sets)
-    space_of: dict[int, str]  # file id → the space its pairs are in
+    space_of: SpaceOf  # file id → the space its pairs are in
     turned: TurnChecker | None
     chosen: set[int]  # keepers the person chose
     reference: list[str]  # reference folders
@@ -74,46 +76,27 @@ class Context:
         self.partner: dict[int, int] = {}  # file → the file it is the best match of, mutually
 
 
-def mutual_partners(edges: list[Edge]) -> dict[int, int]:
-    """Files that are each other's best match: a copy and its original, most often. They
-    leave a group together, so a chain of look-alikes never splits them."""
-    best: dict[int, tuple[float, int]] = {}
-    for c, a, b, _s in edges:
-        if c > best.get(a, (-2.0, 0))[0]:
-            best[a] = (c, b)
-        if c > best.get(b, (-2.0, 0))[0]:
-            best[b] = (c, a)
-    return {a: b for a, (_c, b) in best.items() if best.get(b, (0.0, -1))[1] == a}
-
-
-def same_groups(ctx: Context, identical: list[list[int]], edges: list[Edge], floor: float
+def same_groups(ctx: Context, identical: list[list[int]], edges: EdgeList, floor: float
                 ) -> list[Group]:
     """Identical and same-content groups (`floor` 1: identical ones only)."""
     ctx.partner = mutual_partners(edges)
-    nodes: set[int] | None = None
+    ia = np.array([s[0] for s in identical for _x in s[1:]], np.int64)
+    ib = np.array([x for s in identical for x in s[1:]], np.int64)
     out: list[Group] = []
+    nodes: np.ndarray | None = None
     for _round in range(MAX_ROUNDS):
-        uf = UnionFind(ctx.forbidden)
-        for s in identical:
-            kept = [x for x in s if nodes is None or x in nodes]
-            for x in kept[1:]:
-                uf.union(kept[0], x)
-        for _c, a, b, _s in edges:
-            if nodes is None or (a in nodes and b in nodes):
-                uf.union(a, b)
-        left: set[int] = set()
-        for comp in uf.components():
-            group, ejected = _star(ctx, comp, floor)
-            if group is not None:
-                out.append(group)
-            left.update(ejected)
-        if len(left) < 2 or left == nodes:
+        if nodes is not None:
+            both = np.isin(ia, nodes) & np.isin(ib, nodes)
+            ia, ib, edges = ia[both], ib[both], edges.within(nodes)
+        groups, left = _stars(ctx, components((ia, ib), edges, ctx.forbidden), floor)
+        out += groups
+        if len(left) < 2 or (nodes is not None and len(left) == len(nodes)):
             break
-        nodes = left
+        nodes = np.unique(np.array(left, np.int64))
     return out
 
 
-def similar_groups(ctx: Context, base: list[Group], edges: list[Edge]) -> list[Group]:
+def similar_groups(ctx: Context, base: list[Group], edges: EdgeList) -> list[Group]:
     """`base` (same groups) and single files joined by similar pairs; each same group joins
     whole or not at all."""
     unit_of: dict[int, int] = {}
@@ -123,7 +106,8 @@ def similar_groups(ctx: Context, base: list[Group], edges: list[Edge]) -> list[G
             unit_of[m.item.id] = len(units)
         units.append([m.item for m in g.members])
     singles: set[int] = set()
-    for _c, a, b, _s in edges:
+    pairs = list(zip(edges.a.tolist(), edges.b.tolist(), strict=True))
+    for a, b in pairs:
         for x in (a, b):
             if x not in unit_of:
                 unit_of[x] = -1
@@ -140,7 +124,7 @@ def similar_groups(ctx: Context, base: list[Group], edges: list[Edge]) -> list[G
                 if unit_of.get(b, -1) >= 0 and unit_of[b] != unit_of[a]:
                     forbidden.setdefault(unit_of[a], set()).add(unit_of[b])
     uf = UnionFind(forbidden)
-    for _c, a, b, _s in edges:
+    for a, b in pairs:
         ua, ub = unit_of.get(a, -1), unit_of.get(b, -1)
         if ua >= 0 and ub >= 0 and ua != ub:
             uf.union(ua, ub)
@@ -161,7 +145,7 @@ def _merge(ctx: Context, units: list[list[MediaItem]]) -> tuple[Group | None, li
     space = _space(ctx, [u[0] for u in units])
     if space is None:
         return None, []
-    cos = _cosines(ctx, space, keeper.id, [u[0].id for u in units])
+    cos = cosines_to(ctx.lib, space, keeper.id, [u[0].id for u in units])
     calibration = ctx.lib.calibration(space)
     joined = []
     for i, u in enumerate(units):
@@ -178,7 +162,7 @@ def _merge(ctx: Context, units: list[list[MediaItem]]) -> tuple[Group | None, li
     if len(joined) < 2:
         return None, []
     items = [it for i in joined for it in units[i]]
-    cos = _cosines(ctx, space, keeper.id, [it.id for it in items])
+    cos = cosines_to(ctx.lib, space, keeper.id, [it.id for it in items])
     scores = calibration.score(np.array([cos.get(it.id, -1.0) for it in items]))
     kfull = ctx.fulls.get(keeper.id)
     members = [Member(keeper, 1.0, True)]
@@ -194,10 +178,61 @@ def _merge(ctx: Context, units: list[list[MediaItem]]) -> tuple[Group | None, li
     return Group(SIMILAR_TIER, [members[0], *rest]), joined
 
 
-def _star(ctx: Context, comp: list[int], floor: float) -> tuple[Group | None, list[int]]:
+def _stars(ctx: Context, comps: list[list[int]], floor: float) -> tuple[list[Group], list[int]]:
+    """The groups of these components, and the files that left them. Rows and vectors are
+    read for many components at once (one query per STAR_BATCH files, not one per group)."""
+    groups: list[Group] = []
+    left: list[int] = []
+    start = 0
+    while start < len(comps):
+        end, n = start, 0
+        while end < len(comps) and (n == 0 or n + len(comps[end]) <= STAR_BATCH):
+            n += len(comps[end])
+            end += 1
+        ids = [f for c in comps[start:end] for f in c]
+        rows = ctx.lib.store.files_by_ids(ids)
+        vectors = _BatchVectors(ctx.lib, ids)
+        for comp in comps[start:end]:
+            group, ejected = _star(ctx, comp, floor, rows, vectors)
+            if group is not None:
+                groups.append(group)
+            left += ejected
+        start = end
+    return groups, left
+
+
+class _BatchVectors:
+    """The vectors of some files, read once per space, for scoring members against keepers."""
+
+    def __init__(self, lib: Library, ids: list[int]) -> None:
+        self._lib = lib
+        self._labels = list(lib.store.labels_of_files(ids))
+        self._spaces: dict[str, tuple[np.ndarray, np.ndarray, dict[int, list[int]]]] = {}
+
+    def cosines(self, space: str, keeper: int, ids: list[int]) -> dict[int, float]:
+        """file id → best cosine between its vectors and the keeper's."""
+        if space not in self._spaces:
+            got = self._lib.store.vectors_by_labels(self._labels, space, present=False)
+            rows_of: dict[int, list[int]] = {}
+            for i, fid in enumerate(got.file_ids.tolist()):
+                rows_of.setdefault(fid, []).append(i)
+            self._spaces[space] = (got.matrix, got.file_ids, rows_of)
+        matrix, files, rows_of = self._spaces[space]
+        mine = rows_of.get(keeper)
+        if not mine:
+            return {}
+        idx = [r for f in ids for r in rows_of.get(f, ())]
+        cos = (matrix[idx] @ matrix[mine].T).max(axis=1)
+        out: dict[int, float] = {}
+        for fid, c in zip(files[idx].tolist(), cos.tolist(), strict=True):
+            out[fid] = max(c, out.get(fid, -2.0))
+        return out
+
+
+def _star(ctx: Context, comp: list[int], floor: float, rows: dict[int, FileRow],
+          vectors: _BatchVectors) -> tuple[Group | None, list[int]]:
     """The group of a component with its keeper and scores, and the members too far from the
     keeper (they are grouped again among themselves)."""
-    rows = ctx.lib.store.files_by_ids(comp)
     items = [rows[f].item() for f in comp if f in rows and rows[f].status == "ok"]
     if len(items) < 2:
         return None, []
@@ -205,7 +240,7 @@ def _star(ctx: Context, comp: list[int], floor: float) -> tuple[Group | None, li
     kfull = ctx.fulls.get(keeper.id)
     space = _space(ctx, items)
     calibration = ctx.lib.calibration(space) if space else None
-    cosines = _cosines(ctx, space, keeper.id, [it.id for it in items]) if space else {}
+    cosines = vectors.cosines(space, keeper.id, [it.id for it in items]) if space else {}
     calibrated: dict[int, float] = {}
     if calibration is not None and cosines:
         calibrated = dict(zip(cosines, calibration.score(np.array(list(cosines.values())))
@@ -250,11 +285,7 @@ def _star(ctx: Context, comp: list[int], floor: float) -> tuple[Group | None, li
 
 
 def _space(ctx: Context, items: list[MediaItem]) -> str | None:
-    return next((ctx.space_of[i.id] for i in items if i.id in ctx.space_of), None)
-
-
-def _cosines(ctx: Context, space: str, keeper: int, ids: list[int]) -> dict[int, float]:
-    return cosines_to(ctx.lib, space, keeper, ids)
+    return next((sp for i in items if (sp := ctx.space_of.get(i.id)) is not None), None)
 
 
 def cosines_to(lib: Library, space: str, keeper: int, ids: list[int]) -> dict[int, float]:
@@ -272,43 +303,40 @@ def cosines_to(lib: Library, space: str, keeper: int, ids: list[int]) -> dict[in
     return out
 
 
-def verified_edges(ctx: Context, edges: list[Edge], cancel: CancelToken
-                   ) -> Generator[Progress, None, list[Edge]]:
+def verified_edges(ctx: Context, edges: EdgeList, cancel: CancelToken
+                   ) -> Generator[Progress, None, EdgeList]:
     """The same-level pairs a second look agrees with (core/media/copies), so that
     look-alikes never join a group through one another; byte-identical pairs need no look.
     Pairs are looked at on every core, a chunk at a time."""
     copies = ctx.copies
-    if copies is None:
+    if copies is None or not len(edges):
         return edges
-    ids = np.unique(np.fromiter((x for _c, a, b, _s in edges for x in (a, b)), np.int64,
-                                2 * len(edges)))
-    rows = ctx.lib.store.files_by_ids(ids.tolist())
+    rows = ctx.lib.store.files_by_ids(edges.files().tolist())
     items = {fid: it for fid, r in rows.items() if copies.present(it := r.item())}
-    out: list[Edge] = []
-    todo: list[tuple[Edge, MediaItem, MediaItem]] = []
-    for e in edges:  # a missing file has nothing to look at: the model decides
-        ia, ib = items.get(e[1]), items.get(e[2])
-        if ia is None or ib is None or (e[1] in ctx.fulls
-                                        and ctx.fulls.get(e[1]) == ctx.fulls.get(e[2])):
-            out.append(e)
-        else:
-            todo.append((e, ia, ib))
+    # A missing file has nothing to look at (the model decides), nor do the same bytes.
+    here = np.fromiter(items, np.int64, len(items))
+    todo = np.flatnonzero(np.isin(edges.a, here) & np.isin(edges.b, here))
+    todo = np.array([i for i, a, b in zip(todo.tolist(), edges.a[todo].tolist(),
+                                          edges.b[todo].tolist(), strict=True)
+                     if a not in ctx.fulls or ctx.fulls.get(a) != ctx.fulls.get(b)], np.int64)
+    keep = np.ones(len(edges), bool)
+    if not len(todo):
+        return edges
     threads = os.cpu_count() or 1
 
-    def look(pairs: list[tuple[Edge, MediaItem, MediaItem]]) -> list[Edge]:
-        return [e for e, a, b in pairs if not _differs(ctx, a, b)]
+    def differ(part: np.ndarray) -> list[int]:
+        return [i for i, a, b in zip(part.tolist(), edges.a[part].tolist(),
+                                     edges.b[part].tolist(), strict=True)
+                if _differs(ctx, items[a], items[b])]
 
-    if not todo:
-        return out
     with ThreadPoolExecutor(threads) as pool:
         for start in range(0, len(todo), VERIFY_CHUNK):
             cancel.raise_if_cancelled()
             yield Progress("verify", start, len(todo), message="pairs looked at closely")
             part = todo[start:start + VERIFY_CHUNK]
-            for kept in pool.map(look, [part[i::threads] for i in range(threads)]):
-                out += kept
-    out.sort(key=lambda e: -e[0])
-    return out
+            for gone in pool.map(differ, [part[i::threads] for i in range(threads)]):
+                keep[gone] = False
+    return edges.take(keep)
 
 
 def settled(score: float, verdict: bool | None) -> float:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from mediabrowser.core.dupes.edges import Pairs
+from mediabrowser.core.dupes.pairs import Pairs, pair_keys
 from mediabrowser.core.embed.base import ReadsPhotos
 from mediabrowser.core.library import Library
 from mediabrowser.core.media.copies.check import CopyCheck
@@ -181,18 +181,20 @@ def turned_pairs(lib: Library, space: str, floor: float, cancel: CancelToken,
     graph.set_ef(32)
     all_ids = np.concatenate(ids)
     queries = all_ids if seeds is None else all_ids[np.isin(all_ids, list(seeds))]
-    candidates: set[tuple[int, int]] = set()
+    found: list[np.ndarray] = []
     for start in range(0, len(queries), CHUNK):
         cancel.raise_if_cancelled()
         q = queries[start:start + CHUNK]
         vecs = np.asarray(graph.get_items(q.tolist()), np.float32)
         nbr, dist = graph.knn_query(vecs, k=min(K + 1, total), num_threads=threads)
-        for qi, row, drow in zip(q.tolist(), nbr.tolist(), dist.tolist(), strict=True):
-            for j, d in zip(row, drow, strict=True):
-                a, b = (qi, j) if qi < j else (j, qi)
-                if a != b and 1.0 - d >= CANDIDATE_COS and (a, b) not in known.cosines:
-                    candidates.add((a, b))
-    for n, (a, b) in enumerate(sorted(candidates)):
+        nbr = nbr.astype(np.int64)
+        qq = np.broadcast_to(q[:, None], nbr.shape)
+        near = (1.0 - dist >= CANDIDATE_COS) & (nbr != qq)
+        found.append(pair_keys(np.minimum(qq, nbr)[near], np.maximum(qq, nbr)[near]))
+    keys = np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
+    keys = keys[~np.isin(keys, known.keys())]
+    candidates = list(zip((keys >> 32).tolist(), (keys & 0xFFFFFFFF).tolist(), strict=True))
+    for n, (a, b) in enumerate(candidates):
         cancel.raise_if_cancelled()
         cos = checker.cosine(a, b)
         if cos is not None and cos >= floor:
