@@ -48,7 +48,7 @@ def run_window(folder: Path, pages: int = 150) -> dict[str, float]:
         w.grid.setCurrentIndex(w.library_model.index(0))
         search["t0"] = time.perf_counter()
         search["gap_from"] = len(gaps)
-        w.results_ready.connect(search_done)
+        w.search.results_ready.connect(search_done)
         w.act_similar.trigger()
 
     def search_done() -> None:

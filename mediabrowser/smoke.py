@@ -61,8 +61,8 @@ def run() -> int:
             loop.exec()
             return bool(fired)
 
-        window.add_paths([str(work / "media")])
-        if window.worker is None or not wait(window.indexing_finished, 300):
+        window.indexing.add_paths([str(work / "media")])
+        if window.indexing.worker is None or not wait(window.indexing.finished, 300):
             return _fail("indexing did not finish")
         if window.problems:
             p = window.problems[0]
@@ -72,8 +72,8 @@ def run() -> int:
         if QUERY not in names:
             return _fail(f"{QUERY} is not in the grid ({names})")
         window.grid.setCurrentIndex(model.index(names.index(QUERY)))
-        window.find_similar_selected()
-        if not wait(window.results_ready, 120):
+        window.act_similar.trigger()
+        if not wait(window.search.results_ready, 120):
             return _fail("Find Similar gave no answer")
         results = window.results_model
         if results.rowCount() == 0:
@@ -103,7 +103,8 @@ def run() -> int:
                           for name in window.lib.config.models.values()})
         print(f"smoke test: OK — window in {t_window:.2f} s{cold}, {len(names)} files indexed "
               f"(photos, a video, a recording), top result {top_name} "
-              f"({window.last_matches[0].score:.3f}), {count(len(groups), 'group')} of duplicates, "
+              f"({window.search.last_matches[0].score:.3f}), "
+              f"{count(len(groups), 'group')} of duplicates, "
               f"{time.monotonic() - t0:.1f} s in all; "
               f"models: {', '.join(engines)}")
         return 0

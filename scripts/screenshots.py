@@ -69,16 +69,16 @@ def main() -> int:
     w.move(0, 0)
     w.show()
     shoot(w, out / "welcome.png")
-    w.add_paths([str(media)])
-    wait_signal(w.indexing_finished)
+    w.indexing.add_paths([str(media)])
+    wait_signal(w.indexing.finished)
     wait(3)  # thumbnails
     select(w.grid, "astronaut.jpg")
     wait(2)
     shoot(w, out / "grid.png")
 
     select(w.grid, "chelsea.jpg")
-    w.find_similar_selected()
-    wait_signal(w.results_ready)
+    w.act_similar.trigger()
+    wait_signal(w.search.results_ready)
     w.threshold.setValue(30)
     select(w.results, "chelsea_small.jpg")
     wait(3)
@@ -102,13 +102,13 @@ def main() -> int:
 
     w.tabs.setCurrentIndex(0)
     select(w.grid, "chelsea.jpg")
-    w.open_viewer()
+    w.items.open_viewer()
     wait(3)
     screen = QGuiApplication.primaryScreen()
     screen.grabWindow(0).save(str(out / "viewer.png"))
     print(f"wrote {out / 'viewer.png'}")
-    assert w.viewer is not None
-    w.viewer.close()
+    assert w.items.viewer is not None
+    w.items.viewer.close()
     wait(1)
 
     # files from an old archive: a name that is not UTF-8, an HTML page saved as .jpg, a cut copy
@@ -122,8 +122,8 @@ def main() -> int:
     data = (media / "videos" / "coffee_zoom.mp4").read_bytes()
     (odd / "copied-halfway.mp4").write_bytes(data[: len(data) // 2])
     (odd / "empty.mp3").write_bytes(b"")
-    w.add_paths([str(odd)])
-    wait_signal(w.indexing_finished)
+    w.indexing.add_paths([str(odd)])
+    wait_signal(w.indexing.finished)
     w.problems_dock.show()
     select(w.grid, "caf\udce9 cr\udce8me.jpg")
     wait(2)

@@ -40,5 +40,5 @@ def run(library: Path | None, paths: list[str]) -> int:
     window.exit_if_stuck = True
     window.show()
     if paths:
-        window.add_paths([str(Path(p).expanduser().absolute()) for p in paths])
+        window.indexing.add_paths([str(Path(p).expanduser().absolute()) for p in paths])
     return app.exec()

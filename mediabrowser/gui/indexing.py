@@ -1,30 +1,29 @@
 """The window's indexing room: importing folders, the one background indexing job at a time
 (queued paths follow it), its progress, pause and cancel in the status bar, and resuming a run
-that was cut short. A mixin over the main window's state."""
+that was cut short. Whatever else follows a run (the grid, the results) subscribes to
+`progressed` and to the library owner's changes."""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QFileDialog, QLabel, QProgressBar, QPushButton, QWidget
 
 from mediabrowser.core.driver import progress_text
 from mediabrowser.core.format import count
 from mediabrowser.core.jobs.runner import Failure
 from mediabrowser.core.types import Progress
-from mediabrowser.gui.library_owner import Changes
-from mediabrowser.gui.window_parts import WindowParts
+from mediabrowser.gui.library_owner import Changes, LibraryOwner
+from mediabrowser.gui.problems_dock import ProblemsDock
 from mediabrowser.gui.workers import GeneratorWorker
-
-REFRESH_SECONDS = 1.5  # how often the grid looks for new items while indexing
 
 
 def start_folder() -> str:
     """Where "Add Folder…" opens: the Pictures folder, else home (never the working folder)."""
     import os
-    from pathlib import Path
 
     from PySide6.QtCore import QStandardPaths
 
@@ -32,11 +31,35 @@ def start_folder() -> str:
     return pictures if pictures and os.path.isdir(pictures) else str(Path.home())
 
 
-class IndexingController(WindowParts):
-    """Indexing, for MainWindow (which provides the widgets and the library it uses)."""
+class IndexingRoom(QObject):
+    """`started()`: a run began (the window shows its pages, not the welcome panel)."""
+
+    progressed = Signal(object)  # Progress, as each report arrives
+    finished = Signal(object)  # IndexReport, or None when the run failed
+
+    def __init__(self, owner: LibraryOwner, status_text: QLabel, progress: QProgressBar,
+                 pause_button: QPushButton, cancel_button: QPushButton,
+                 problems: ProblemsDock, started: Callable[[], None], window: QWidget) -> None:
+        super().__init__(window)
+        self.owner = owner
+        self.lib = owner.reader
+        self.library_dir: Path = owner.folder
+        self.status_text = status_text
+        self.progress = progress
+        self.pause_button = pause_button
+        self.cancel_button = cancel_button
+        self.problems = problems
+        self.started = started
+        self.window = window
+        self.worker: GeneratorWorker | None = None
+        self.pending_paths: list[str] = []
+        self._problems_seen = 0  # how many of the running job's problems are listed
+        pause_button.clicked.connect(self.toggle_pause)
+        cancel_button.clicked.connect(self.cancel_indexing)
+        self._set_busy(False)
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder to the library",
+        folder = QFileDialog.getExistingDirectory(self.window, "Add a folder to the library",
                                                   start_folder())
         if folder:
             self.add_paths([folder])
@@ -66,13 +89,13 @@ class IndexingController(WindowParts):
         worker.signals.finished.connect(self._on_finished)
         worker.signals.failed.connect(self._on_failed)
         self.worker = worker
-        self._job_problems_seen = 0  # the files listed already stay listed
+        self._problems_seen = 0  # the files listed already stay listed
         self._set_busy(True)
         self.status_text.setText("Looking for media…")
-        self.center.setCurrentWidget(self.tabs)
-        self.jobs_pool.start(worker)
+        self.started()
+        self.owner.jobs_pool.start(worker)
 
-    def _maybe_resume(self) -> None:
+    def resume_interrupted(self) -> None:
         """A run that was cancelled or cut short (window closed, app killed) goes on."""
         job = self.lib.store.last_job()
         roots = self.lib.store.roots()
@@ -81,11 +104,11 @@ class IndexingController(WindowParts):
             QTimer.singleShot(0, lambda: self.add_paths(roots))
 
     def _on_progress(self, p: Progress) -> None:
-        if self._closing:
+        if self.owner.closing:
             return
-        for prob in p.errors[self._job_problems_seen:]:
-            self.problems_dock.add(prob)
-        self._job_problems_seen = max(self._job_problems_seen, len(p.errors))
+        for prob in p.errors[self._problems_seen:]:
+            self.problems.add(prob)
+        self._problems_seen = max(self._problems_seen, len(p.errors))
         if p.stage == "scan":
             self.progress.setRange(0, 0)
             self.status_text.setText(progress_text(p))
@@ -94,16 +117,10 @@ class IndexingController(WindowParts):
             self.progress.setValue(p.done)
             paused = bool(self.worker and self.worker.paused)
             self.status_text.setText(progress_text(p, paused))
-        now = time.monotonic()
-        if now - self._last_refresh > REFRESH_SECONDS:
-            self.refresh_listing(if_count_changed=True)
-        if (p.stage == "embed" and self.history_pos >= 0
-                and now - self._last_results_refresh > 3 * REFRESH_SECONDS):
-            self._last_results_refresh = now
-            self.rerun_query(keep_position=True)
+        self.progressed.emit(p)
 
     def _on_finished(self, report: Any) -> None:
-        if self._closing:
+        if self.owner.closing:
             return
         self.worker = None
         self._set_busy(False)
@@ -111,26 +128,26 @@ class IndexingController(WindowParts):
         if report is not None:
             from mediabrowser.core.jobs.pipeline import summary
 
-            self._job_problems_seen = 0
+            self._problems_seen = 0
             text = summary(report)  # str.capitalize() would lower "ONNX Runtime" and names
             self.status_text.setText(text[:1].upper() + text[1:])
             changes = Changes(files=True, vectors=True,
                               pictures=bool(report.changed or report.moved),
                               problems=tuple(report.problems))
         self.owner.announce(changes)
-        self.indexing_finished.emit(report)
-        if self.pending_paths and not self._closing:
+        self.finished.emit(report)
+        if self.pending_paths and not self.owner.closing:
             paths, self.pending_paths = self.pending_paths, []
             self.start_indexing(paths)
 
     def _on_failed(self, reason: Failure) -> None:
-        if self._closing:
+        if self.owner.closing:
             return
         self.worker = None
         self._set_busy(False)
         self.status_text.setText(f"Indexing stopped: {reason}")
         self.owner.announce(Changes(files=True, vectors=True))
-        self.indexing_finished.emit(None)
+        self.finished.emit(None)
         if self.pending_paths:
             paths, self.pending_paths = self.pending_paths, []
             self.status_text.setText(f"Indexing stopped: {reason}; going on with the queued "

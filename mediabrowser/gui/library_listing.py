@@ -1,36 +1,68 @@
 """The window's library room: the grid's listing for the toolbar's kind, order and name
-filter (SQL pages, gui/grid/listing_model.py), kept in step while indexing, with the item count
-in the status bar. A mixin over the main window's state."""
+filter (SQL pages, gui/grid/listing_model.py), kept in step while indexing and after every
+change to the library, with the item count in the status bar."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QLabel
 
 from mediabrowser.core.format import count, plural
-from mediabrowser.gui.window_parts import WindowParts
+from mediabrowser.core.types import Progress
+from mediabrowser.gui.browse_filters import BrowseFilters
+from mediabrowser.gui.grid.listing_model import ListingModel
+from mediabrowser.gui.grid.thumb_loader import ThumbLoader
+from mediabrowser.gui.grid.view import GridView, current_id
+from mediabrowser.gui.library_owner import Changes, LibraryOwner
+
+REFRESH_SECONDS = 1.5  # how often the grid looks for new items while indexing
 
 
-class LibraryListing(WindowParts):
-    """The library grid's contents, for MainWindow."""
+class ListingRoom(QObject):
+    """`show_library(has_items)`: the window shows the grid, or the welcome panel of an empty
+    library."""
 
-    def refresh_listing(self, if_count_changed: bool = False) -> None:
+    def __init__(self, owner: LibraryOwner, model: ListingModel, grid: GridView,
+                 thumbs: ThumbLoader, filters: BrowseFilters, count_text: QLabel,
+                 show_library: Callable[[bool], None]) -> None:
+        super().__init__(grid)
+        self.owner = owner
+        self.store = owner.reader.store
+        self.model = model
+        self.grid = grid
+        self.thumbs = thumbs
+        self.filters = filters
+        self.count_text = count_text
+        self.show_library = show_library
+        self._keep_current: int | None = None
+        self._keep_scroll = 0
+        self._last_refresh = 0.0
+        model.rows_arrived.connect(self._arrived)
+        filters.kind_changed.connect(self.refresh)
+        filters.sort_changed.connect(self.refresh)
+        filters.name_changed.connect(self.refresh)
+        owner.changed.connect(self._library_changed)
+
+    def refresh(self, if_count_changed: bool = False) -> None:
         """Show the library grid for the toolbar's kind, order and name filter, from SQL pages.
         `if_count_changed`: the periodic look while indexing, which only slots in new items;
         otherwise the rows shown are read again (keeping the current item and the scroll)
         when the query is the same, or from the top when it changed."""
-        model = self.library_model
-        query = {"kind": self.kind_box.currentData(), "sort": self.sort_box.currentData(),
-                 "name_filter": self.name_filter.text()}
+        model = self.model
+        query: dict[str, Any] = {"kind": self.filters.kind(), "sort": self.filters.sort(),
+                 "name_filter": self.filters.name()}
         if if_count_changed and query == model.query and not (
                 model.exhausted() and not query["name_filter"].strip()
-                and self.lib.store.listing_count(query["kind"]) < model.rowCount()):
+                and self.store.listing_count(query["kind"]) < model.rowCount()):
             model.append_new()  # (items that left the listing make it read the rows again)
             self._show_count()
             self._last_refresh = time.monotonic()
             return
-        self._keep_current = self._current_id(self.grid)
+        self._keep_current = current_id(self.grid)
         self._keep_scroll = self.grid.verticalScrollBar().value() if query == model.query else 0
         if query == model.query and model.rowCount():
             model.refresh()
@@ -38,24 +70,36 @@ class LibraryListing(WindowParts):
             model.set_query(**query)
         self._last_refresh = time.monotonic()
 
-    def _listing_arrived(self) -> None:
-        current, self._keep_current = getattr(self, "_keep_current", None), None
-        if current is not None and (row := self.library_model.row_of(current)) is not None:
-            self.grid.setCurrentIndex(self.library_model.index(row))
-        scroll, self._keep_scroll = getattr(self, "_keep_scroll", 0), 0
+    def indexing_progressed(self, _p: Progress) -> None:
+        """New items appear while a run goes on, every REFRESH_SECONDS at most."""
+        if time.monotonic() - self._last_refresh > REFRESH_SECONDS:
+            self.refresh(if_count_changed=True)
+
+    def _library_changed(self, changes: Changes) -> None:
+        if self.owner.closing or not (changes.files or changes.vectors):
+            return
+        self.thumbs.retry_failed()
+        self.model.forget_rows()
+        self.refresh()
+        self.grid.viewport().update()
+
+    def _arrived(self) -> None:
+        current, self._keep_current = self._keep_current, None
+        if current is not None and (row := self.model.row_of(current)) is not None:
+            self.grid.setCurrentIndex(self.model.index(row))
+        scroll, self._keep_scroll = self._keep_scroll, 0
         if scroll:
             # The grid lays items out in batches after a reset; scroll once that has happened.
             QTimer.singleShot(0, lambda: self.grid.verticalScrollBar().setValue(scroll))
         self._show_count()
 
     def _show_count(self) -> None:
-        model = self.library_model
+        model = self.model
         if model.query["name_filter"].strip():
             n = model.rowCount()
             more = "" if model.exhausted() else "+"
             self.count_text.setText(f"{n:,}{more} {plural(2 if more else n, 'item')}")
         else:
-            n = self.lib.store.listing_count(model.query["kind"])
+            n = self.store.listing_count(model.query["kind"])
             self.count_text.setText(f"{count(n, 'item')}")
-        has_any = bool(n) or bool(self.name_filter.text()) or self.kind_box.currentIndex() > 0
-        self.center.setCurrentWidget(self.tabs if has_any or self.worker else self.welcome)
+        self.show_library(bool(n) or self.filters.any_set())

@@ -41,6 +41,7 @@ class LibraryOwner(QObject):
     def __init__(self, folder: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.folder = folder
+        self.closing = False  # the window is closing: answers that arrive now are dropped
         self.reader = Library(folder)  # the GUI thread's
         # A large missing index is rebuilt in the background while searches answer exactly.
         self.searcher = Library(folder, background_index=True)  # the search thread's

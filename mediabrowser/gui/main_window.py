@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -15,10 +15,10 @@ from PySide6.QtGui import (
     QKeySequence,
 )
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMainWindow,
     QProgressBar,
     QPushButton,
     QSlider,
@@ -29,37 +29,42 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mediabrowser.core.types import Match
+from mediabrowser.gui.browse_filters import BrowseFilters
 from mediabrowser.gui.duplicates.controller import DuplicatesController
 from mediabrowser.gui.duplicates.page import DuplicatesPage
 from mediabrowser.gui.grid.listing_model import ListingModel
 from mediabrowser.gui.grid.thumb_loader import ThumbLoader
 from mediabrowser.gui.grid.view import GridView, local_paths
-from mediabrowser.gui.indexing import IndexingController, start_folder
-from mediabrowser.gui.item_actions import ItemActions
-from mediabrowser.gui.library_listing import LibraryListing
+from mediabrowser.gui.indexing import IndexingRoom, start_folder
+from mediabrowser.gui.item_actions import ItemActionSet, ItemsRoom
+from mediabrowser.gui.library_listing import ListingRoom
 from mediabrowser.gui.library_owner import Changes, LibraryOwner
 from mediabrowser.gui.opening import open_paths
 from mediabrowser.gui.pages import Page, PageTabs
 from mediabrowser.gui.preview.panel import PreviewPanel
 from mediabrowser.gui.problems_dock import ProblemsDock
 from mediabrowser.gui.results_page import ResultsPage
-from mediabrowser.gui.search_controller import RESULTS_K, Query, SearchController
-from mediabrowser.gui.workers import GeneratorWorker
+from mediabrowser.gui.search_controller import RESULTS_K, Query, SearchRoom
 
 CLOSE_TIMEOUT_MS = 8000  # how long closing waits for background work to stop
-KIND_FILTERS = (("All kinds", None), ("Photos", "image"), ("Videos", "video"), ("Audio", "audio"))
-SORTS = (("Name", "name"), ("Date", "date"), ("Folder", "folder"))
 __all__ = ["MainWindow", "Query", "start_folder"]
 
 
-class MainWindow(IndexingController, SearchController, ItemActions, LibraryListing):
-    """Builds the window and wires its rooms: indexing (gui/indexing.py), searching
-    (gui/search_controller.py), the selection and item actions (gui/item_actions.py), the
-    results page and the problems dock."""
+class MainWindow(QMainWindow):
+    """Builds the window and wires its rooms, each an object given what it works with:
+    the library grid (gui/library_listing.py), indexing (gui/indexing.py), searching
+    (gui/search_controller.py), the selection and item actions (gui/item_actions.py) and
+    duplicates (gui/duplicates/). They share no state: each follows the library owner's
+    changes and the toolbar's filters on its own."""
 
-    indexing_finished = Signal(object)  # IndexReport, or None when it failed
-    results_ready = Signal()
+    listing: ListingRoom
+    indexing: IndexingRoom
+    search: SearchRoom
+    items: ItemsRoom
+    duplicates: DuplicatesController
+    preview: PreviewPanel
+    problems_dock: ProblemsDock
+    status_text: QLabel
 
     def __init__(self, library_dir: Path, settings: QSettings | None = None) -> None:
         super().__init__()
@@ -69,63 +74,57 @@ class MainWindow(IndexingController, SearchController, ItemActions, LibraryListi
         self.library_dir = library_dir
         self.owner = LibraryOwner(library_dir, self)  # the library, its threads and settings
         self.lib = self.owner.reader  # GUI thread: listing and item details
-        self.search_lib = self.owner.searcher  # used only on the one search thread
         self.jobs_pool = self.owner.jobs_pool
         self.search_pool = self.owner.search_pool
         self.thumbs = ThumbLoader(library_dir / "thumbs")
-        self._job_problems_seen = 0  # how many of the running job's problems are listed
-        self.worker: GeneratorWorker | None = None
-        self.pending_paths: list[str] = []
-        self.history: list[Query] = []
-        self.history_pos = -1
-        self.results_k = RESULTS_K  # how many results the current search asks for
-        self.last_matches: list[Match] = []
-        self._last_refresh = 0.0
-        self._last_results_refresh = 0.0
         self._closing = False
-        self.viewer: QWidget | None = None  # the full-screen viewer, when open
         self.exit_if_stuck = False  # the app (not a test) exits even if work does not stop
+        # Views that follow every change subscribe first: thumbnails are made again before
+        # the grids that show them ask.
+        self.owner.changed.connect(self._library_changed)
 
         self._build_actions()
         self._build_ui()
+        self._build_rooms()
         # Tab moves through the toolbar, then the grid and the preview, in reading order.
         order = [self.kind_box, self.sort_box, self.name_filter, self.text_search, self.zoom,
                  self.grid, self.results, self.threshold, self.preview]
         for a, b in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(a, b)
         self._restore_settings()
-        self.refresh_listing()
+        self.listing.refresh()
         self.problems_dock.show_library(self.lib.store)
-        self._update_item_actions()
-        self.update_text_search()
-        self.open_indexes()
-        self._maybe_resume()
+        self.search.update_text_search()
+        self.search.open_indexes()
+        self.indexing.resume_interrupted()
 
     # ---- construction -----------------------------------------------------------------------
     def _build_actions(self) -> None:
-        def act(text: str, slot: Any, shortcut: Any = None) -> QAction:
+        """The actions; the rooms connect the ones they carry out (_build_rooms)."""
+        def act(text: str, slot: Any = None, shortcut: Any = None) -> QAction:
             a = QAction(text, self)
             if shortcut is not None:
                 a.setShortcut(QKeySequence(shortcut))
-            a.triggered.connect(slot)
+            if slot is not None:
+                a.triggered.connect(slot)
             self.addAction(a)
             return a
 
-        self.act_add = act("Add Folder…", self.choose_folder, QKeySequence.StandardKey.Open)
-        self.act_similar = act("Find Similar", self.find_similar_selected, "Ctrl+F")
-        self.act_preview = act("Preview", self.preview_selected, Qt.Key.Key_Space)
-        self.act_view = act("View Full Screen", self.open_viewer, Qt.Key.Key_Return)
+        self.act_add = act("Add Folder…", shortcut=QKeySequence.StandardKey.Open)
+        self.act_similar = act("Find Similar", shortcut="Ctrl+F")
+        self.act_preview = act("Preview", shortcut=Qt.Key.Key_Space)
+        self.act_view = act("View Full Screen", shortcut=Qt.Key.Key_Return)
         self.act_view.setShortcuts([QKeySequence(Qt.Key.Key_Return),
                                     QKeySequence(Qt.Key.Key_Enter)])
-        self.act_open = act("Open with Default App", self.open_selected)
-        self.act_reveal = act("Show in Folder", self.reveal_selected)
-        self.act_copy = act("Copy Path", self.copy_selected_paths)
-        self.act_remove = act("Remove from Library…", self.remove_selected)
-        self.act_back = act("Back", self.go_back, Qt.Key.Key_Escape)
-        self.act_forward = act("Forward", self.go_forward, "Alt+Right")
+        self.act_open = act("Open with Default App")
+        self.act_reveal = act("Show in Folder")
+        self.act_copy = act("Copy Path")
+        self.act_remove = act("Remove from Library…")
+        self.act_back = act("Back", shortcut=Qt.Key.Key_Escape)
+        self.act_forward = act("Forward", shortcut="Alt+Right")
         self.act_settings = act("Settings…", self.open_settings, "Ctrl+,")
         self.act_models = act("Models…", self.open_models)
-        self.act_rescan = act("Rescan Library", self.rescan, "F5")
+        self.act_rescan = act("Rescan Library", shortcut="F5")
         self.act_quit = act("Quit", self.close, QKeySequence.StandardKey.Quit)
         self.act_problems = act("Problems", lambda: self.problems_dock.toggle(), "Ctrl+Shift+P")
         self.act_back.setEnabled(False)
@@ -152,21 +151,10 @@ class MainWindow(IndexingController, SearchController, ItemActions, LibraryListi
         tb.addAction(self.act_forward)
         tb.addAction(self.act_add)
         tb.addSeparator()
-        self.kind_box = QComboBox()
-        for label, value in KIND_FILTERS:
-            self.kind_box.addItem(label, value)
-        self.kind_box.currentIndexChanged.connect(self._filters_changed)
-        self.sort_box = QComboBox()
-        for label, value in SORTS:
-            self.sort_box.addItem(f"Sort by {label.lower()}", value)
-        self.sort_box.currentIndexChanged.connect(lambda _i: self.refresh_listing())
-        self.name_filter = QLineEdit()
-        self.name_filter.setPlaceholderText("Filter by file name")
-        self.name_filter.setClearButtonEnabled(True)
-        self.name_filter.setMaximumWidth(240)
-        self._filter_timer = QTimer(self, singleShot=True, interval=200)
-        self._filter_timer.timeout.connect(self._name_filter_changed)
-        self.name_filter.textChanged.connect(lambda _t: self._filter_timer.start())
+        self.filters = BrowseFilters(self)
+        self.kind_box = self.filters.kind_box
+        self.sort_box = self.filters.sort_box
+        self.name_filter = self.filters.name_filter
         self.zoom = QSlider(Qt.Orientation.Horizontal)
         self.zoom.setRange(80, 320)
         self.zoom.setValue(160)
@@ -177,12 +165,6 @@ class MainWindow(IndexingController, SearchController, ItemActions, LibraryListi
         self.text_search.setPlaceholderText("Describe a photo or video…")
         self.text_search.setClearButtonEnabled(True)
         self.text_search.setMaximumWidth(260)
-        self.text_search.returnPressed.connect(self.search_by_text)
-        self.kind_box.setToolTip("Show only photos, videos or sounds — in the library and in "
-                                 "results")
-        self.sort_box.setToolTip("Order of the library grid")
-        self.name_filter.setToolTip("Show only items whose file name contains this — in the "
-                                    "library and in results")
         for a, tip in ((self.act_back, "Back to the previous result set (Esc)"),
                        (self.act_forward, "Forward to the next result set (Alt+Right)"),
                        (self.act_add, "Add a folder to the library (Ctrl+O); or drop one on "
@@ -196,14 +178,11 @@ class MainWindow(IndexingController, SearchController, ItemActions, LibraryListi
 
         # library grid
         self.library_model = ListingModel(self.lib.store, self.thumbs, self)
-        self.library_model.rows_arrived = self._listing_arrived  # type: ignore[method-assign]
         self.grid = GridView()
         self.grid.setModel(self.library_model)
-        self.grid.files_dropped.connect(self.add_paths)
-        self._wire_view(self.grid)
 
         # results: what was asked, threshold, count and "Load more" over scored tiles
-        results_page = ResultsPage(self.lib.store, self.thumbs, RESULTS_K)
+        self.results_page = results_page = ResultsPage(self.lib.store, self.thumbs, RESULTS_K)
         self.results = results_page.view
         self.results_model = results_page.model
         self.results_title = results_page.title
@@ -211,10 +190,6 @@ class MainWindow(IndexingController, SearchController, ItemActions, LibraryListi
         self.threshold_label = results_page.threshold_label
         self.count_label = results_page.count_label
         self.more_button = results_page.more_button
-        self.results.files_dropped.connect(self.query_outside_files)
-        self.threshold.valueChanged.connect(self._apply_threshold)
-        self.more_button.clicked.connect(self.load_more)
-        self._wire_view(self.results)
 
         self.tabs = PageTabs()
         self.tabs.add(Page.LIBRARY, self.grid)
@@ -223,7 +198,6 @@ class MainWindow(IndexingController, SearchController, ItemActions, LibraryListi
             self.lib.store, self.thumbs,
             lambda path: open_paths([path], "open", self.status_text.setText))
         self.tabs.add(Page.DUPLICATES, self.duplicates_page)
-        self.tabs.page_changed.connect(lambda _p: self._tab_changed())
         self.tabs.page_changed.connect(  # the side-by-side cards are the preview there
             lambda p: self.preview.setVisible(p is not Page.DUPLICATES))
 
@@ -240,7 +214,7 @@ class MainWindow(IndexingController, SearchController, ItemActions, LibraryListi
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         hint.setStyleSheet("color: gray;")
         add = QPushButton("Add Folder…")
-        add.clicked.connect(self.choose_folder)
+        add.clicked.connect(self.act_add.trigger)
         wl.addStretch(1)
         wl.addWidget(big)
         wl.addWidget(hint)
@@ -269,9 +243,7 @@ class MainWindow(IndexingController, SearchController, ItemActions, LibraryListi
         self.progress.setMaximumWidth(220)
         self.progress.setTextVisible(True)
         self.pause_button = QPushButton("Pause")
-        self.pause_button.clicked.connect(self.toggle_pause)
         self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self.cancel_indexing)
         self.count_text = QLabel()
         self.count_text.setToolTip("Items in the library grid (with the filters applied)")
         self.problems_dock = ProblemsDock(self)
@@ -285,40 +257,48 @@ class MainWindow(IndexingController, SearchController, ItemActions, LibraryListi
         for permanent in (self.count_text, self.problems_button, self.progress, self.pause_button,
                           self.cancel_button):
             sb.addPermanentWidget(permanent)
-        self._set_busy(False)
-        self.duplicates = DuplicatesController(self.duplicates_page, self.owner,
-                                               self.status_text.setText)
-        self.owner.changed.connect(self._library_changed)
 
+    def _build_rooms(self) -> None:
+        """Each room gets what it works with; none reaches into another."""
+        say = self.status_text.setText
+        self.listing = ListingRoom(self.owner, self.library_model, self.grid, self.thumbs,
+                                   self.filters, self.count_text, self._show_library)
+        self.indexing = IndexingRoom(self.owner, self.status_text, self.progress,
+                                     self.pause_button, self.cancel_button, self.problems_dock,
+                                     lambda: self.center.setCurrentWidget(self.tabs), self)
+        self.search = SearchRoom(self.owner, self.results_page, self.tabs, self.filters,
+                                 self.text_search, self.act_back, self.act_forward, say,
+                                 self.status_text.text)
+        self.items = ItemsRoom(
+            self.owner, self.tabs, {Page.LIBRARY: self.grid, Page.SIMILAR: self.results},
+            self.preview, ItemActionSet(self.act_similar, self.act_preview, self.act_view,
+                                        self.act_open, self.act_reveal, self.act_copy,
+                                        self.act_remove),
+            self.search.find_similar, say, self)
+        self.duplicates = DuplicatesController(self.duplicates_page, self.owner, say)
+        self.indexing.progressed.connect(self.listing.indexing_progressed)
+        self.indexing.progressed.connect(self.search.indexing_progressed)
+        self.grid.files_dropped.connect(self.indexing.add_paths)
+        self.act_add.triggered.connect(self.indexing.choose_folder)
+        self.act_rescan.triggered.connect(self.indexing.rescan)
+        self.act_back.triggered.connect(self.search.go_back)
+        self.act_forward.triggered.connect(self.search.go_forward)
+
+    def _show_library(self, has_items: bool) -> None:
+        """The pages, or the welcome panel of an empty library (not while a run fills it)."""
+        busy = self.indexing.worker is not None
+        self.center.setCurrentWidget(self.tabs if has_items or busy else self.welcome)
 
     def _library_changed(self, changes: Changes) -> None:
-        """Every view redraws what a change touched (the operation does not know them)."""
+        """What the window itself shows of a change: thumbnails and the problems panel (the
+        rooms follow the changes they show on their own)."""
         if self._closing:  # an answer that arrived after the window closed
             return
         if changes.pictures:
             self.thumbs.forget_all()  # pictures of changed files are made again
         if changes.files or changes.vectors:
-            self.thumbs.retry_failed()
-            self.library_model.forget_rows()
-            self.refresh_listing()
-            self.grid.viewport().update()
             # What the library holds that cannot be used, whichever run found it.
             self.problems_dock.show_library(self.lib.store, changes.problems)
-        if (changes.files or changes.vectors or changes.config) and self.history_pos >= 0:
-            self.rerun_query(keep_position=True)
-        if changes.vectors or changes.config:
-            self.update_text_search()  # a new CLIP model answers once it covers the photos
-        if changes.files and self.duplicates.worker is None:
-            self.duplicates.refresh()  # the kept groups drop files that are gone
-
-    def _wire_view(self, view: GridView) -> None:
-        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        view.customContextMenuRequested.connect(lambda pos, v=view: self._context_menu(v, pos))
-        view.selectionModel().currentChanged.connect(
-            lambda cur, _prev, v=view: self._current_changed(v, cur))
-        view.doubleClicked.connect(lambda _idx: self.open_viewer())
-        view.selectionModel().selectionChanged.connect(lambda *_a: self._update_item_actions())
-        view.model().modelReset.connect(self._update_item_actions)
 
     def _restore_settings(self) -> None:
         s = self.settings
@@ -345,7 +325,7 @@ class MainWindow(IndexingController, SearchController, ItemActions, LibraryListi
         self.zoom.setValue(int(str(s.value("view/tile", 160))))
         self.threshold.setValue(int(str(s.value("view/threshold", 50))))
         self.sort_box.setCurrentIndex(int(str(s.value("view/sort", 0))))
-        self._apply_threshold()
+        self.search.apply_threshold()
 
     def _save_settings(self) -> None:
         s = self.settings
@@ -358,27 +338,16 @@ class MainWindow(IndexingController, SearchController, ItemActions, LibraryListi
         s.setValue("library", str(self.library_dir))
         s.sync()
 
-    def _filters_changed(self) -> None:
-        """The toolbar's kind filter applies to the library and to results alike."""
-        self.refresh_listing()
-        if self.history_pos >= 0:
-            self.rerun_query(keep_position=True)
-
-    def _name_filter_changed(self) -> None:
-        self.refresh_listing()
-        self._apply_threshold(keep_position=True)
-
     def _zoom_changed(self, px: int) -> None:
         self.grid.set_tile_size(px)
         self.results.set_tile_size(px)
 
-    # ---- importing and indexing -------------------------------------------------------------
     # ---- settings ---------------------------------------------------------------------------
     def open_settings(self) -> None:
         from mediabrowser.gui.dialogs.settings import SettingsDialog
 
         dlg = SettingsDialog(self.lib, self.settings, self)
-        dlg.rescan_requested.connect(self.add_paths)
+        dlg.rescan_requested.connect(self.indexing.add_paths)
         dlg.remove_root_requested.connect(self._remove_root)
         dlg.models_requested.connect(self.open_models)
         if dlg.exec():
@@ -386,7 +355,7 @@ class MainWindow(IndexingController, SearchController, ItemActions, LibraryListi
             self.status_text.setText("Settings saved.")
             if dlg.models_changed and self.lib.store.roots():
                 # New models embed in the background; the old vectors keep answering meanwhile.
-                self.add_paths(self.lib.store.roots())
+                self.indexing.add_paths(self.lib.store.roots())
 
     def _remove_root(self, folder: str) -> None:
         """Forget a folder (Settings): its items leave the library, on the writer thread."""
@@ -410,7 +379,7 @@ class MainWindow(IndexingController, SearchController, ItemActions, LibraryListi
         paths = local_paths(event)
         if paths:
             event.acceptProposedAction()
-            self.add_paths(paths)
+            self.indexing.add_paths(paths)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.shutdown() and self.exit_if_stuck:
@@ -424,12 +393,12 @@ class MainWindow(IndexingController, SearchController, ItemActions, LibraryListi
         at the next start. False when some work did not stop in time."""
         if self._closing:
             return True
-        self._closing = True
+        self._closing = self.owner.closing = True
         self._save_settings()
-        if self.viewer is not None and self.viewer.isVisible():
-            self.viewer.close()
-        if self.worker is not None:
-            self.worker.cancel()
+        if self.items.viewer is not None and self.items.viewer.isVisible():
+            self.items.viewer.close()
+        if self.indexing.worker is not None:
+            self.indexing.worker.cancel()
         self.duplicates.cancel()
         if not self.owner.stop(timeout_ms):
             return False

@@ -1,26 +1,33 @@
 """The window's search room: "Find Similar" for an item, a dropped file or a description, the
 history of result sets (Back / Forward, with the library as the page before the first), the one
-search thread, refreshes while indexing, the threshold, filters and "Load more". A mixin over
-the main window's state."""
+search thread, refreshes while indexing and after changes, the threshold, filters and "Load
+more"."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QLineEdit
 
 from mediabrowser.core.filenames import display_name
 from mediabrowser.core.format import count
 from mediabrowser.core.tiers import tier
-from mediabrowser.core.types import Match
+from mediabrowser.core.types import Match, Progress
+from mediabrowser.gui.browse_filters import BrowseFilters
 from mediabrowser.gui.grid.model import IdRole, ItemsModel
-from mediabrowser.gui.pages import Page
-from mediabrowser.gui.window_parts import WindowParts
+from mediabrowser.gui.grid.view import GridView, current_id
+from mediabrowser.gui.library_owner import Changes, LibraryOwner
+from mediabrowser.gui.pages import Page, PageTabs
+from mediabrowser.gui.results_page import ResultsPage
 from mediabrowser.gui.workers import call_later
 
 RESULTS_K = 200  # results asked for at a time; "Load more" asks for as many again
+REFRESH_SECONDS = 4.5  # how often results are asked again while indexing embeds
 
 
 @dataclass
@@ -34,8 +41,57 @@ class Query:
     examples: list[int] | None = None  # several library items: "more like these"
 
 
-class SearchController(WindowParts):
-    """Searching and result sets, for MainWindow."""
+class SearchRoom(QObject):
+    """Searching and result sets. `say` puts a sentence in the status bar."""
+
+    results_ready = Signal()  # a result set (or why there is none) is on the Similar page
+
+    def __init__(self, owner: LibraryOwner, page: ResultsPage, tabs: PageTabs,
+                 filters: BrowseFilters, text_search: QLineEdit, back: QAction,
+                 forward: QAction, say: Callable[[str], None],
+                 status: Callable[[], str]) -> None:
+        super().__init__(page)
+        self.owner = owner
+        self.lib = owner.reader  # GUI thread: the rows of a selection
+        self.search_lib = owner.searcher  # used only on the one search thread
+        self.page = page
+        self.results: GridView = page.view
+        self.results_model: ItemsModel = page.model
+        self.tabs = tabs
+        self.filters = filters
+        self.text_search = text_search
+        self.act_back = back
+        self.act_forward = forward
+        self.say = say
+        self.status = status
+        self.history: list[Query] = []
+        self.history_pos = -1
+        self.results_k = RESULTS_K  # how many results the current search asks for
+        self.last_matches: list[Match] = []
+        self._last_refresh = 0.0
+        page.view.files_dropped.connect(self.query_outside_files)
+        page.threshold.valueChanged.connect(lambda _v: self.apply_threshold())
+        page.more_button.clicked.connect(self.load_more)
+        text_search.returnPressed.connect(self.search_by_text)
+        filters.kind_changed.connect(lambda: self.rerun_query(keep_position=True))
+        filters.name_changed.connect(lambda: self.apply_threshold(keep_position=True))
+        tabs.page_changed.connect(lambda _p: self._update_history_actions())
+        owner.changed.connect(self._library_changed)
+
+    def _library_changed(self, changes: Changes) -> None:
+        if self.owner.closing:
+            return
+        if changes.files or changes.vectors or changes.config:
+            self.rerun_query(keep_position=True)
+        if changes.vectors or changes.config:
+            self.update_text_search()  # a new CLIP model answers once it covers the photos
+
+    def indexing_progressed(self, p: Progress) -> None:
+        """Results take in newly embedded items while a run goes on, now and then."""
+        now = time.monotonic()
+        if p.stage == "embed" and now - self._last_refresh > REFRESH_SECONDS:
+            self._last_refresh = now
+            self.rerun_query(keep_position=True)
 
     def open_indexes(self) -> None:
         """Ready the search indexes on the search thread as the window opens: small saved ones
@@ -47,25 +103,24 @@ class SearchController(WindowParts):
                 lib.indexes.prepare(space)
             return lib.indexes.building()
 
-        call_later(self.search_pool, open_all, self._index_building, lambda _e: None)
+        call_later(self.owner.search_pool, open_all, self._index_building, lambda _e: None)
 
     def _index_building(self, building: bool) -> None:
-        if self._closing:
+        if self.owner.closing:
             return
         if building:
-            self.status_text.setText("Rebuilding the search index in the background; searches "
+            self.say("Rebuilding the search index in the background; searches "
                                      "answer exactly, a little slower, until it is ready.")
             QTimer.singleShot(2000, self, lambda: self._index_building(
                 self.search_lib.indexes.building()))
-        elif self.status_text.text().startswith("Rebuilding the search index"):
+        elif self.status().startswith("Rebuilding the search index"):
             failure = self.search_lib.indexes.failure()
-            self.status_text.setText(f"{failure[0].upper()}{failure[1:]}; searches stay exact "
+            self.say(f"{failure[0].upper()}{failure[1:]}; searches stay exact "
                                      "(slower)." if failure else "The search index is ready.")
 
-    def find_similar_selected(self) -> None:
-        """Items like the selected one; with several selected, one result set like all of
-        them."""
-        view = self._active_view()
+    def find_similar(self, view: GridView | None) -> None:
+        """Items like the view's selected one; with several selected, one result set like all
+        of them."""
         if view is None:
             return
         selected = [i.data(IdRole) for i in view.selectionModel().selectedIndexes()]
@@ -123,12 +178,12 @@ class SearchController(WindowParts):
         if self.history_pos < 0:
             return
         query = self.history[self.history_pos]
-        kind = self.kind_box.currentData()
+        kind = self.filters.kind()
         k = self.results_k
         if not keep_position:  # a search the user asked for; background refreshes stay quiet
             self.tabs.show_page(Page.SIMILAR)
             verb = "matching" if query.text is not None else "similar to"
-            self.results_title.setText(f"Looking for items {verb} <b>{query.label}</b>…")
+            self.page.title.setText(f"Looking for items {verb} <b>{query.label}</b>…")
         lib = self.search_lib
 
         def search() -> list[Match]:
@@ -151,42 +206,42 @@ class SearchController(WindowParts):
         def failed(reason: str) -> None:
             self._results_failed(query, reason)
 
-        call_later(self.search_pool, search, done, failed)
+        call_later(self.owner.search_pool, search, done, failed)
 
     def _results(self, query: Query, matches: list[Match], keep_position: bool) -> None:
-        if self._closing:
+        if self.owner.closing:
             return
         if self.history_pos < 0 or self.history[self.history_pos] is not query:
             return  # an older search finished after a newer one was asked for
         self.last_matches = matches
         verb = "Matching" if query.text is not None else "Similar to"
-        self.results_title.setText(f"{verb} <b>{query.label}</b>")
-        self._apply_threshold(keep_position=keep_position)
+        self.page.title.setText(f"{verb} <b>{query.label}</b>")
+        self.apply_threshold(keep_position=keep_position)
         self.results_ready.emit()
 
     def _results_failed(self, query: Query, reason: str) -> None:
-        if self._closing:
+        if self.owner.closing:
             return
         if self.history_pos >= 0 and self.history[self.history_pos] is query:
             self.last_matches = []
             self.results_model.set_items([], [])
-            self.results_title.setText(f"Can't search by <b>{query.label}</b>: {reason}")
-            self.count_label.setText("")
+            self.page.title.setText(f"Can't search by <b>{query.label}</b>: {reason}")
+            self.page.count_label.setText("")
             self.results_ready.emit()
 
     def load_more(self) -> None:
         self.results_k += RESULTS_K
         self.rerun_query(keep_position=True)
 
-    def _apply_threshold(self, *_args: Any, keep_position: bool = False) -> None:
-        t = self.threshold.value() / 100
+    def apply_threshold(self, keep_position: bool = False) -> None:
+        t = self.page.threshold.value() / 100
         word = tier(t)
-        self.threshold_label.setText(f"score ≥ {t:.2f}" + (f" {word}" if word else ""))
-        needle = self.name_filter.text().strip().lower()
+        self.page.threshold_label.setText(f"score ≥ {t:.2f}" + (f" {word}" if word else ""))
+        needle = self.filters.name().strip().lower()
         named = [m for m in self.last_matches
                  if not needle or needle in display_name(m.item.path).lower()]
         kept = [m for m in named if m.score >= t]
-        current = self._current_id(self.results)
+        current = current_id(self.results)
         self.results_model.forget_rows([m.item.id for m in kept])
         self.results_model.set_items([m.item.id for m in kept], [m.score for m in kept])
         hidden = len(named) - len(kept)
@@ -196,10 +251,9 @@ class SearchController(WindowParts):
             notes.append(f"{len(self.last_matches) - len(named)} not matching “{needle}”")
         if more:
             notes.append(f"the {len(self.last_matches)} most similar shown")
-        self.count_label.setText(count(len(kept), "result")
+        self.page.count_label.setText(count(len(kept), "result")
                                  + (f" ({'; '.join(notes)})" if notes else ""))
-        self.more_button.setVisible(more and not hidden)
-        self._check_preview()
+        self.page.more_button.setVisible(more and not hidden)
         if keep_position and current is not None:
             row = self.results_model.row_of(current)
             if row is not None:

@@ -27,12 +27,12 @@ def _search(qtbot: Any, w: MainWindow, name: str, view: Any = None) -> None:
     view = view or w.grid
     w.tabs.setCurrentIndex(1 if view is w.results else 0)
     select(w, view, name)
-    with qtbot.waitSignal(w.results_ready, timeout=30_000):
+    with qtbot.waitSignal(w.search.results_ready, timeout=30_000):
         w.act_similar.trigger()
 
 
 def _wait_results(qtbot: Any, w: MainWindow, action: Any) -> None:
-    with qtbot.waitSignal(w.results_ready, timeout=30_000):
+    with qtbot.waitSignal(w.search.results_ready, timeout=30_000):
         action()
 
 
@@ -178,8 +178,8 @@ def test_closing_waits_only_so_long_for_stuck_work(qtbot: Any, make_window: Any)
         release.wait(30)  # a decoder that does not come back
         yield Progress("done")
 
-    w.worker = GeneratorWorker(stuck)
-    w.jobs_pool.start(w.worker)
+    w.indexing.worker = GeneratorWorker(stuck)
+    w.jobs_pool.start(w.indexing.worker)
     qtbot.waitUntil(lambda: w.jobs_pool.activeThreadCount() == 1, timeout=5_000)
     t0 = time.monotonic()
     assert w.shutdown(timeout_ms=300) is False
@@ -294,7 +294,7 @@ def test_full_screen_viewer_steps_through_the_view(qtbot: Any, make_window: Any,
     select(w, w.grid, "chelsea.jpg")
     start = w.grid.currentIndex().row()
     qtbot.keyClick(w.grid, Qt.Key.Key_Return)
-    viewer = w.viewer
+    viewer = w.items.viewer
     assert viewer is not None and viewer.isFullScreen()
     assert viewer.panel.current is not None and viewer.panel.current.path.endswith("chelsea.jpg")
     qtbot.keyClick(viewer, Qt.Key.Key_Right)
@@ -302,7 +302,7 @@ def test_full_screen_viewer_steps_through_the_view(qtbot: Any, make_window: Any,
     assert viewer.panel.current.path == following
     qtbot.waitUntil(lambda: viewer.panel.image.path == following, timeout=10_000)
     qtbot.keyClick(viewer, Qt.Key.Key_Escape)
-    assert w.viewer is None
+    assert w.items.viewer is None
     assert w.grid.currentIndex().row() == start + 1  # back at the item last shown
 
 

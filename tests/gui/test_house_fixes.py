@@ -38,7 +38,7 @@ def test_item_actions_never_act_on_a_hidden_grid(qtbot: Any, make_window: Any,
     qtbot.keyClick(page.groups, Qt.Key.Key_Return)  # Return in the group list
     w.act_view.trigger()
     w.act_remove.trigger()
-    assert w.viewer is None and asked == []  # no viewer on the hidden grid's item, no removal
+    assert w.items.viewer is None and asked == []  # no viewer on the hidden grid's item, no removal
     assert not w.act_view.isEnabled() and not w.act_remove.isEnabled()
     assert w.lib.store.count("image") == w.library_model.rowCount()
     w.tabs.show_page(Page.LIBRARY)
@@ -91,7 +91,7 @@ def test_a_model_chosen_in_settings_reaches_the_duplicates_tab(
         return True
 
     monkeypatch.setattr(SettingsDialog, "exec", choose)
-    with qtbot.waitSignal(w.indexing_finished, timeout=120_000):
+    with qtbot.waitSignal(w.indexing.finished, timeout=120_000):
         w.open_settings()  # the photos are embedded again with the new model
     page = w.duplicates_page
     w.tabs.show_page(Page.DUPLICATES)

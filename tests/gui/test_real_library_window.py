@@ -20,8 +20,8 @@ RAW = re.compile(r"Traceback|Error\b|Exception|surrogates|\.cpp|codec can't")
 
 
 def _index(qtbot: Any, w: MainWindow, paths: list[str]) -> Any:
-    with qtbot.waitSignal(w.indexing_finished, timeout=INDEX_TIMEOUT) as blocker:
-        w.add_paths(paths)
+    with qtbot.waitSignal(w.indexing.finished, timeout=INDEX_TIMEOUT) as blocker:
+        w.indexing.add_paths(paths)
     return blocker.args[0]
 
 

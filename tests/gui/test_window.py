@@ -48,7 +48,7 @@ def select(window: MainWindow, view: Any, name: str) -> None:
 
 
 def index_by_drop(qtbot: Any, window: MainWindow, folder: Path) -> Any:
-    with qtbot.waitSignal(window.indexing_finished, timeout=INDEX_TIMEOUT) as blocker:
+    with qtbot.waitSignal(window.indexing.finished, timeout=INDEX_TIMEOUT) as blocker:
         drop(window.grid.viewport(), [folder])
     return blocker.args[0]
 
@@ -66,7 +66,7 @@ def test_drop_folder_then_find_similar_shows_near_duplicates_first(
     assert w.center.currentWidget() is w.tabs
     assert len(names(w.library_model)) == 19
     select(w, w.grid, "chelsea.jpg")
-    with qtbot.waitSignal(w.results_ready, timeout=30_000):
+    with qtbot.waitSignal(w.search.results_ready, timeout=30_000):
         w.act_similar.trigger()
     assert w.tabs.currentIndex() == 1
     first = w.results_model.index(0)
@@ -78,8 +78,8 @@ def test_drop_folder_then_find_similar_shows_near_duplicates_first(
     assert scores == sorted(scores, reverse=True)
     # the threshold hides weak results and says so
     w.threshold.setValue(85)
-    assert w.results_model.rowCount() == sum(m.score >= 0.85 for m in w.last_matches) >= 1
-    assert w.results_model.rowCount() < len(w.last_matches)
+    assert w.results_model.rowCount() == sum(m.score >= 0.85 for m in w.search.last_matches) >= 1
+    assert w.results_model.rowCount() < len(w.search.last_matches)
     assert "hidden" in w.count_label.text()
     # a thumbnail arrives for the tile (made off the GUI thread)
     qtbot.waitUntil(lambda: first.data(ThumbRole) not in (None, ""), timeout=20_000)
@@ -123,7 +123,7 @@ def test_outside_file_dropped_on_results_is_searched_not_added(
     outside = tmp_path / "outside.jpg"
     shutil.copy(photo_dir / "coffee.jpg", outside)
     w.tabs.setCurrentIndex(1)
-    with qtbot.waitSignal(w.results_ready, timeout=30_000):
+    with qtbot.waitSignal(w.search.results_ready, timeout=30_000):
         drop(w.results.viewport(), [outside])
     assert names(w.results_model)[0] == "coffee.jpg"
     assert w.lib.store.file_by_path(str(outside)) is None
@@ -137,13 +137,13 @@ def test_back_and_forward_between_result_sets(qtbot: Any, make_window: Any,
     for name in ("chelsea.jpg", "rocket.jpg"):
         w.tabs.setCurrentIndex(0)
         select(w, w.grid, name)
-        with qtbot.waitSignal(w.results_ready, timeout=30_000):
-            w.find_similar_selected()
+        with qtbot.waitSignal(w.search.results_ready, timeout=30_000):
+            w.act_similar.trigger()
     assert names(w.results_model)[0] == "rocket_cropped.png"
-    with qtbot.waitSignal(w.results_ready, timeout=30_000):
+    with qtbot.waitSignal(w.search.results_ready, timeout=30_000):
         w.act_back.trigger()
     assert names(w.results_model)[0] == "chelsea_resized.jpg"
-    with qtbot.waitSignal(w.results_ready, timeout=30_000):
+    with qtbot.waitSignal(w.search.results_ready, timeout=30_000):
         w.act_forward.trigger()
     assert names(w.results_model)[0] == "rocket_cropped.png"
 
@@ -194,10 +194,10 @@ def test_cancel_mid_indexing_leaves_the_library_consistent(qtbot: Any, make_wind
             progressed.append(p)
             w.cancel_button.click()
 
-    with qtbot.waitSignal(w.indexing_finished, timeout=INDEX_TIMEOUT) as blocker:
-        w.add_paths([str(media)])
-        assert w.worker is not None
-        w.worker.signals.progress.connect(on_progress)
+    with qtbot.waitSignal(w.indexing.finished, timeout=INDEX_TIMEOUT) as blocker:
+        w.indexing.add_paths([str(media)])
+        assert w.indexing.worker is not None
+        w.indexing.worker.signals.progress.connect(on_progress)
     report = blocker.args[0]
     assert report.cancelled and 8 <= report.embedded < 48
     with Library(lib_dir) as lib:
@@ -211,13 +211,13 @@ def test_closing_mid_indexing_resumes_at_next_start(qtbot: Any, make_window: Any
                                                     tmp_path: Path) -> None:
     media, lib_dir = _small_batch_library(tmp_path, 40)
     w = make_window(lib_dir)
-    w.add_paths([str(media)])
+    w.indexing.add_paths([str(media)])
     qtbot.waitUntil(lambda: w.progress.value() >= 4 and "Analysing" in w.status_text.text(),
                     timeout=INDEX_TIMEOUT)
     w.close()  # cancels and waits for the worker
-    assert w.worker is not None and w.worker.done.is_set()
+    assert w.indexing.worker is not None and w.indexing.worker.done.is_set()
     w2 = make_window(lib_dir)
-    with qtbot.waitSignal(w2.indexing_finished, timeout=INDEX_TIMEOUT) as blocker:
+    with qtbot.waitSignal(w2.indexing.finished, timeout=INDEX_TIMEOUT) as blocker:
         pass
     report = blocker.args[0]
     assert report is not None and not report.cancelled
@@ -306,8 +306,8 @@ def test_settings_dialog_disables_missing_models_and_switches_model(
     dlg.accept()
     assert dlg.models_changed and w.lib.config.models["audio"] == "melspec"
     # the new model embeds in the background; the old vectors stay
-    with qtbot.waitSignal(w.indexing_finished, timeout=INDEX_TIMEOUT) as blocker:
-        w.add_paths(w.lib.store.roots())
+    with qtbot.waitSignal(w.indexing.finished, timeout=INDEX_TIMEOUT) as blocker:
+        w.indexing.add_paths(w.lib.store.roots())
     assert blocker.args[0].embedded == 2
     counts = w.lib.store.vector_counts()
     assert counts["voice-timbre"] == 2 and counts["melspec"] == 2

@@ -24,7 +24,7 @@ from mediabrowser.core.library import Library
 from mediabrowser.gui.duplicates.cleanup import CleanupActions
 from mediabrowser.gui.duplicates.group_model import GroupRole
 from mediabrowser.gui.duplicates.page import DuplicatesPage
-from mediabrowser.gui.library_owner import LibraryOwner
+from mediabrowser.gui.library_owner import Changes, LibraryOwner
 from mediabrowser.gui.workers import GeneratorWorker, call_later
 
 
@@ -87,7 +87,12 @@ class DuplicatesController(QObject, CleanupActions):
         p.undo_shortcut.activated.connect(self.undo)
         p.reference_menu.aboutToShow.connect(self._fill_reference_menu)
         p.scope_box.activated.connect(self._scope_chosen)
+        owner.changed.connect(self._library_changed)
         self.refresh()
+
+    def _library_changed(self, changes: Changes) -> None:
+        if not self.owner.closing and changes.files and self.worker is None:
+            self.refresh()  # the kept groups drop files that are gone
 
     # ---- the listing ------------------------------------------------------------------------
     def refresh(self, keep_row: int = 0) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import bisect
 from typing import Any
 
+from PySide6.QtCore import Signal
+
 from mediabrowser.core.store.db import name_key
 from mediabrowser.core.store.listing import SHOWN, Page
 from mediabrowser.core.store.repo import QueryTooSlow, Store
@@ -30,6 +32,8 @@ def _order_key(sort: str, key: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 class ListingModel(ItemsModel):
+    rows_arrived = Signal()  # a page landed: the window restores selection, counts
+
     def __init__(self, store: Store, thumbs: ThumbLoader, parent: Any = None) -> None:
         super().__init__(store, thumbs, parent)
         self.query: dict[str, Any] = {"kind": None, "sort": "name", "name_filter": ""}
@@ -97,10 +101,7 @@ class ListingModel(ItemsModel):
         elif self._reload:
             self._raw_last = None
         self._done = page.done
-        self.rows_arrived()
-
-    def rows_arrived(self) -> None:
-        """Hook for the window (selection, counts) after a page landed."""
+        self.rows_arrived.emit()
 
     # ---- Qt's incremental loading -----------------------------------------------------------
     def canFetchMore(self, parent: _Index) -> bool:

@@ -7,6 +7,7 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from mediabrowser.gui.grid.delegate import TEXT_HEIGHT, TileDelegate
+from mediabrowser.gui.grid.model import IdRole
 
 
 def local_paths(event: QDropEvent | QDragEnterEvent | QDragMoveEvent) -> list[str]:
@@ -14,6 +15,20 @@ def local_paths(event: QDropEvent | QDragEnterEvent | QDragMoveEvent) -> list[st
     if not mime.hasUrls():
         return []
     return [u.toLocalFile() for u in mime.urls() if u.isLocalFile() and u.toLocalFile()]
+
+
+def current_id(view: QListView) -> int | None:
+    """The file id of the view's current item (None: no current item)."""
+    idx = view.currentIndex()
+    return idx.data(IdRole) if idx.isValid() else None
+
+
+def selected_ids(view: QListView) -> list[int]:
+    """The selected items' ids; with none selected, the current item's."""
+    ids = [i.data(IdRole) for i in view.selectionModel().selectedIndexes()]
+    if not ids and (cur := current_id(view)) is not None:
+        ids = [cur]
+    return ids
 
 
 class GridView(QListView):
