@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from mediabrowser.core.dupes.pairs import Pairs
+from mediabrowser.core.dupes.pairs import Pairs, pair_keys
 from mediabrowser.core.filenames import from_db
 from mediabrowser.core.index.space import SpaceIndex
 from mediabrowser.core.library import Library
@@ -27,6 +27,10 @@ from mediabrowser.core.types import CancelToken, Progress
 K = 12  # neighbours asked per file: groups larger than this still join through their members
 BATCH = 4096  # queries per hnswlib call
 EXPAND_ROUNDS = 4  # seeded runs: how far groups are followed beyond the seed files
+# How wide the graph walk looks (hnswlib's ef) for copies: they are each other's nearest
+# neighbours, found by a narrower walk than a search's (EF_SEARCH), which costs most of a
+# million-item run (BENCHMARKS.md).
+COPIES_EF = 32
 
 
 def identical_sets(lib: Library, seeds: Iterable[int] | None, cancel: CancelToken
@@ -144,7 +148,8 @@ def knn_pairs(lib: Library, space: str, kind: str, floor: float, cancel: CancelT
     if not label_pairs:
         return pairs
     both = np.concatenate(label_pairs)
-    both = np.unique(np.sort(both, axis=1), axis=0)
+    keys = np.unique(pair_keys(both.min(axis=1), both.max(axis=1)))
+    both = np.stack([keys >> 32, keys & 0xFFFFFFFF], axis=1)
     _exact_cosines(lib, space, both, floor, pairs, cancel)
     return pairs
 
@@ -160,11 +165,15 @@ def _query(part: Any, labels: np.ndarray, k: int, threads: int
             vecs = np.asarray(part.index.get_items(labels.tolist()), np.float32)
         except RuntimeError:  # a label deleted between the check and the read
             return None
+        ef = part.index.ef
+        part.index.set_ef(max(COPIES_EF, k))
         try:
             nbr, d2 = part.index.knn_query(vecs, k=k, num_threads=threads)
             return labels, nbr.astype(np.int64), d2
         except RuntimeError:  # a graph thinned by deletions: fewer than k reachable
             pass
+        finally:
+            part.index.set_ef(ef)
     nbr = np.full((len(labels), k), -1, np.int64)
     d2 = np.full((len(labels), k), np.inf, np.float32)
     for i, vec in enumerate(vecs):

@@ -88,7 +88,10 @@ def _keys(items: Sequence[MediaItem], chosen: set[int], reference: Sequence[str]
 
 
 def pick_keeper(items: Sequence[MediaItem], chosen: Iterable[int] = (),
-                reference: Sequence[str] = ()) -> MediaItem:
+                reference: Sequence[str] = (),
+                known: dict[tuple[int, bool], tuple] | None = None) -> MediaItem:
+    """`known`: keys worked out before, kept by the caller (grouping asks again for the files
+    that left a group, among themselves)."""
     chosen = set(chosen)
     first = {it.id: _first(it, chosen, reference) for it in items}
     best = min(first.values())
@@ -96,8 +99,12 @@ def pick_keeper(items: Sequence[MediaItem], chosen: Iterable[int] = (),
     tied = [it for it in items if first[it.id] == best]
     if len(tied) == 1:
         return tied[0]
-    keys = _keys(tied, chosen, reference, _one_format(items))
-    return min(tied, key=lambda it: keys[it.id])
+    one = _one_format(items)
+    known = {} if known is None else known
+    for it in tied:
+        if (it.id, one) not in known:
+            known[(it.id, one)] = keeper_key(it, chosen, reference, one)
+    return min(tied, key=lambda it: known[(it.id, one)])
 
 
 def keeper_reason(keeper: MediaItem, items: Sequence[MediaItem], chosen: Iterable[int] = (),

@@ -74,6 +74,7 @@ class Context:
 
     def __post_init__(self) -> None:
         self.partner: dict[int, int] = {}  # file → the file it is the best match of, mutually
+        self.keeper_keys: dict[tuple[int, bool], tuple] = {}  # kept across regrouping rounds
 
 
 def same_groups(ctx: Context, identical: list[list[int]], edges: EdgeList, floor: float
@@ -236,7 +237,7 @@ def _star(ctx: Context, comp: list[int], floor: float, rows: dict[int, FileRow],
     items = [rows[f].item() for f in comp if f in rows and rows[f].status == "ok"]
     if len(items) < 2:
         return None, []
-    keeper = pick_keeper(items, ctx.chosen, ctx.reference)
+    keeper = pick_keeper(items, ctx.chosen, ctx.reference, ctx.keeper_keys)
     kfull = ctx.fulls.get(keeper.id)
     space = _space(ctx, items)
     calibration = ctx.lib.calibration(space) if space else None
