@@ -86,7 +86,8 @@ def test_drop_folder_then_find_similar_shows_near_duplicates_first(
 
 
 def test_preview_gets_the_right_source_for_each_kind(qtbot: Any, make_window: Any,
-                                                     photo_dir: Path) -> None:
+                                                     photo_dir: Path,
+                                                     capfd: pytest.CaptureFixture[str]) -> None:
     media = photo_dir / "mixed"
     media.mkdir()
     mediamaker.video_from_photo(photo_dir / "rocket.jpg", media / "launch.mp4", seconds=2)
@@ -105,6 +106,8 @@ def test_preview_gets_the_right_source_for_each_kind(qtbot: Any, make_window: An
     qtbot.waitUntil(lambda: w.preview.player.waveform.envelope is not None, timeout=20_000)
     w.kind_box.setCurrentIndex(2)  # videos only
     assert names(w.library_model) == ["launch.mp4"]
+    # Qt's FFmpeg backend printed each previewed file's streams on stderr ("Input #0, …").
+    assert "Input #0" not in capfd.readouterr().err
 
 
 def test_image_preview_and_metadata(qtbot: Any, make_window: Any, photo_dir: Path) -> None:

@@ -110,9 +110,14 @@ class PlayerView(QWidget):
     def _ensure_player(self) -> None:
         if self.player is not None:
             return
+        from PySide6.QtCore import QLoggingCategory
         from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
         from PySide6.QtMultimediaWidgets import QVideoWidget
 
+        # Qt's FFmpeg backend prints each file's streams ("Input #0, …") and its version on
+        # stderr; the person's log needs neither. QT_LOGGING_RULES still turns them back on.
+        QLoggingCategory.setFilterRules("qt.multimedia.ffmpeg*=false\n"
+                                        "qt.multimedia.symbolsresolver=false")
         self.player = QMediaPlayer(self)
         self.audio_out = QAudioOutput(self)
         self.player.setAudioOutput(self.audio_out)
