@@ -2,7 +2,7 @@
 pays for starting the decode workers (and their imports of the decoders), later runs reuse them.
 The media are bench_engines.py's (run it once to make them).
 
-    .venv/bin/python bench/bench_decoders.py [--media DIR]
+    .venv/bin/python bench/bench_decoders.py [--media DIR] [--only audio] [--workers 1] [--runs 4]
 
 To compare with the code before decoders ran in worker processes, run the same file with that
 checkout first on PYTHONPATH.
@@ -23,13 +23,15 @@ from mediabrowser.core.library import Library
 KINDS = (("photos", "image"), ("videos", "video"), ("audio", "audio"))
 
 
-def runs(folder: Path, kind: str, n: int = 3) -> list[float]:
+def runs(folder: Path, kind: str, n: int = 3, workers: int | None = None) -> list[float]:
     rates = []
     for _ in range(n):
         tmp = Path(tempfile.mkdtemp())
         try:
             with Library(tmp / "lib") as lib:
                 lib.embedder(lib.config.models[kind])  # model load excluded, as bench_engines
+                if workers is not None:
+                    lib.config.decode_workers = workers
                 t = time.perf_counter()
                 report = index_paths(lib, [folder])
                 rates.append(report.embedded / (time.perf_counter() - t))
@@ -41,11 +43,16 @@ def runs(folder: Path, kind: str, n: int = 3) -> list[float]:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--media", default=os.path.join(tempfile.gettempdir(), "mb-bench-engines"))
+    ap.add_argument("--only", choices=[sub for sub, _k in KINDS])
+    ap.add_argument("--workers", type=int, help="decode workers (default: the library's)")
+    ap.add_argument("--runs", type=int, default=3)
     a = ap.parse_args()
-    print("| files | first run | second | third |")
-    print("|---|---|---|---|")
+    print("| files | " + " | ".join(f"run {i + 1}" for i in range(a.runs)) + " |")
+    print("|---|" + "---|" * a.runs)
     for sub, kind in KINDS:
-        rates = runs(Path(a.media) / sub, kind)
+        if a.only and sub != a.only:
+            continue
+        rates = runs(Path(a.media) / sub, kind, a.runs, a.workers)
         print(f"| {sub} | " + " | ".join(f"{r:.1f}/s" for r in rates) + " |", flush=True)
     return 0
 
