@@ -11,19 +11,22 @@ from dataclasses import dataclass
 
 from mediabrowser.core.store.duplicates import GroupRow
 from mediabrowser.core.store.repo import Store
+from mediabrowser.core.store.tx import Tx
 
 
 # ---- "not duplicates" ---------------------------------------------------------------------
 def mark_not_duplicates(store: Store, file_ids: Iterable[int]) -> list[tuple[int, int]]:
     """These files are not copies of one another: no run groups any two of them again.
     Returns the pairs newly marked (what undo takes back)."""
-    ids = sorted(set(int(x) for x in file_ids))
-    now = time.time()
-    pairs = list(itertools.combinations(ids, 2))
     with store.transaction() as tx:
-        known = store.not_duplicate_pairs_among(tx, ids)
-        fresh = [p for p in pairs if p not in known]
-        store.add_not_duplicates(tx, fresh, now)
+        return _mark(store, tx, file_ids)
+
+
+def _mark(store: Store, tx: Tx, file_ids: Iterable[int]) -> list[tuple[int, int]]:
+    ids = sorted(set(int(x) for x in file_ids))
+    known = store.not_duplicate_pairs_among(tx, ids)
+    fresh = [p for p in itertools.combinations(ids, 2) if p not in known]
+    store.add_not_duplicates(tx, fresh, time.time())
     return fresh
 
 
@@ -43,16 +46,19 @@ def mark_group_not_duplicates(store: Store, group_id: int) -> Marked:
     members = {group_id: group_members(store, group_id)}
     rows = group_rows(store, [group_id])
     settings = listing_settings(store)
-    pairs = mark_not_duplicates(store, [f for f, _s in members[group_id]])
-    drop_groups(store, [group_id])
+    with store.transaction() as tx:  # both or neither, whenever the app is stopped
+        pairs = _mark(store, tx, [f for f, _s in members[group_id]])
+        store.drop_dup_groups(tx, [group_id])
     return Marked(pairs, rows, members, settings.get("at") if settings else None)
 
 
 def undo_marked(store: Store, marked: Marked) -> None:
-    unmark_pairs(store, marked.pairs)
     settings = listing_settings(store)
-    if settings and settings.get("at") == marked.listing:
-        restore_groups(store, marked.groups, marked.members)
+    with store.transaction() as tx:
+        store.remove_not_duplicates(tx, [(min(a, b), max(a, b)) for a, b in marked.pairs])
+        if settings and settings.get("at") == marked.listing:
+            for g in marked.groups:
+                store.restore_dup_group(tx, g, marked.members.get(g.id, []))
 
 
 def unmark_pairs(store: Store, pairs: Iterable[tuple[int, int]]) -> None:
