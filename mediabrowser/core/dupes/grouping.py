@@ -104,7 +104,9 @@ def find_duplicates_job(lib: Library, tier: str = SAME, paths: Sequence[str] | N
     if refs is not None:
         identical = [s for s in identical if set(s) & refs and set(s) & seeds]  # type: ignore[operator]
     pairs: dict[tuple[str, str], Pairs] = {}  # (kind, space) → pairs
-    copies = CopyCheck() if tier != IDENTICAL else None  # a close look, shared by every step
+    # A close look shared by every step of this run; not the library's (search results'),
+    # whose verdicts are kept for the session: a run looks again at files changed since.
+    copies = CopyCheck() if tier != IDENTICAL else None
     checker: TurnChecker | None = None  # scores photos alike once one is turned
     if tier != IDENTICAL:
         for kind, space in _spaces(lib):
