@@ -292,16 +292,7 @@ def _space(ctx: Context, items: list[MediaItem]) -> str | None:
 def cosines_to(lib: Library, space: str, keeper: int, ids: list[int]) -> dict[int, float]:
     """file id → best cosine between its vectors and the keeper's (segments: the best pair),
     read in one query."""
-    store = lib.store
-    got = store.vectors_by_labels(store.labels_of_files(ids), space, present=False)
-    mine = got.matrix[got.file_ids == keeper]
-    if not len(mine):
-        return {}
-    cos = (got.matrix @ mine.T).max(axis=1)
-    out: dict[int, float] = {}
-    for fid, c in zip(got.file_ids.tolist(), cos.tolist(), strict=True):
-        out[fid] = max(c, out.get(fid, -2.0))
-    return out
+    return _BatchVectors(lib, ids).cosines(space, keeper, ids)
 
 
 def verified_edges(ctx: Context, edges: EdgeList, cancel: CancelToken
@@ -320,9 +311,9 @@ def verified_edges(ctx: Context, edges: EdgeList, cancel: CancelToken
     todo = np.array([i for i, a, b in zip(todo.tolist(), edges.a[todo].tolist(),
                                           edges.b[todo].tolist(), strict=True)
                      if a not in ctx.fulls or ctx.fulls.get(a) != ctx.fulls.get(b)], np.int64)
-    keep = np.ones(len(edges), bool)
     if not len(todo):
         return edges
+    keep = np.ones(len(edges), bool)
     threads = os.cpu_count() or 1
 
     def differ(part: np.ndarray) -> list[int]:
