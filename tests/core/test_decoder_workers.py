@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -14,7 +15,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mediabrowser.core.jobs.decode_pool import CRASHED, DecoderPool, close_shared_pools
+from mediabrowser.core.jobs.decode_pool import (
+    CRASHED,
+    ONE_THREAD,
+    DecoderPool,
+    close_shared_pools,
+)
 from mediabrowser.core.jobs.pipeline import index_job, index_paths
 from mediabrowser.core.jobs.prefetch import prefetch_map
 from mediabrowser.core.library import Library
@@ -43,6 +49,19 @@ def shout(word: str) -> str:
     if word == "bad":
         raise ValueError("no such word")
     return word.upper()
+
+
+def openblas_threads(_: object) -> int | None:
+    """The threads numpy's OpenBLAS uses in this process (None where there is none)."""
+    libs = {line.split()[-1] for line in Path("/proc/self/maps").read_text().splitlines()
+            if "openblas" in line.lower()}
+    for lib in libs:
+        handle = ctypes.CDLL(lib)
+        for name in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_",
+                     "openblas_get_num_threads"):
+            if hasattr(handle, name):
+                return int(getattr(handle, name)())
+    return None
 
 
 @pytest.fixture
@@ -116,4 +135,17 @@ def test_the_pool_keeps_order_and_replaces_dead_workers() -> None:
     assert errors["crash"] == CRASHED
     assert errors["hang"].startswith(f"took longer than {LIMIT:g} s")
     assert errors["bad"] == "no such word"
+    _no_workers_left()
+
+
+def test_workers_run_the_maths_libraries_on_one_thread_and_the_app_keeps_its_own() -> None:
+    # Several workers decode side by side: each must not start a thread per core in OpenBLAS
+    # (numpy is imported by the fork server, before any worker could set this).
+    before = {v: os.environ.get(v) for v in ONE_THREAD}
+    with DecoderPool(workers=1, time_limit=LIMIT) as pool:
+        seen = {v: pool.submit(os.getenv, v).result() for v in ONE_THREAD}
+        threads = pool.submit(openblas_threads, None).result()
+    assert seen == dict.fromkeys(ONE_THREAD, "1")
+    assert threads in (None, 1)  # None: this numpy has no OpenBLAS to ask
+    assert {v: os.environ.get(v) for v in ONE_THREAD} == before
     _no_workers_left()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import os
 import sys
 from multiprocessing.connection import Connection
 from typing import Any
@@ -17,10 +16,7 @@ from typing import Any
 def serve(conn: Connection, setup: dict[str, Any]) -> None:
     """Answer (function, argument) with (True, result) or (False, exception) until the pool
     sends None or goes away."""
-    _die_with_parent()
-    # Decodes run side by side in several workers: one thread each for the maths libraries.
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, "1")
+    _die_with_parent()  # (one thread per maths library: the fork server's environment)
     _limit_memory(int(setup["memory_limit"]))
     from mediabrowser.core.media.decoder_registry import install
 
