@@ -38,7 +38,7 @@ def _find(qtbot: Any, w: Any, groups: int) -> Any:
 
 
 def _others(w: Any) -> list[Any]:
-    return w.duplicates._others()
+    return w.duplicates.shown.others()
 
 
 def test_find_review_and_change_the_keeper(qtbot: Any, make_window: Any,
@@ -95,23 +95,25 @@ def test_trash_asks_once_with_count_and_bytes_then_undo(qtbot: Any, make_window:
     w = make_window(indexed[1])
     page = _find(qtbot, w, 2)
     asked: list[str] = []
-    w.duplicates.confirm = lambda title, text: asked.append(text) or False
+    w.duplicates.asks.confirm = lambda title, text: asked.append(text) or False
     others = _others(w)
     before = w.library_model.rowCount()
     qtbot.mouseClick(page.trash_button, Qt.MouseButton.LeftButton)
     assert len(asked) == 1 and f"Move {len(others)} files (" in asked[0]
     assert all(os.path.exists(r.path) for r in others)  # declined: nothing moved
-    w.duplicates.confirm = lambda title, text: True
+    w.duplicates.asks.confirm = lambda title, text: True
     qtbot.mouseClick(page.trash_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: bool(w.duplicates.undo_stack) and page.isEnabled(), timeout=20_000)
+    qtbot.waitUntil(lambda: bool(w.duplicates.cleanup.undo_stack) and page.isEnabled(),
+                    timeout=20_000)
     assert not any(os.path.exists(r.path) for r in others)
     assert len(list((trash_home / "files").iterdir())) == len(others)
     assert page.groups_model.rowCount() == 1  # that group is done
     qtbot.waitUntil(lambda: w.library_model.rowCount() == before - len(others), timeout=10_000)
     assert "Moved" in w.status_text.text()
     qtbot.mouseClick(page.undo_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not w.duplicates.undo_stack and page.isEnabled()
-                    and page.groups_model.rowCount() == 2, timeout=20_000)
+    qtbot.waitUntil(lambda: not w.duplicates.cleanup.undo_stack and page.isEnabled()
+                    and page.groups_model.rowCount() == 2,
+                    timeout=20_000)
     assert all(os.path.exists(r.path) for r in others)
     assert list((trash_home / "files").iterdir()) == []
     assert "Put back" in w.status_text.text()
@@ -123,17 +125,19 @@ def test_move_others_to_a_folder_and_back(qtbot: Any, make_window: Any,
     w = make_window(indexed[1])
     page = _find(qtbot, w, 2)
     dest = tmp_path / "extra copies"
-    w.duplicates.choose_folder = lambda: str(dest)
-    w.duplicates.confirm = lambda title, text: True
+    w.duplicates.asks.choose_folder = lambda: str(dest)
+    w.duplicates.asks.confirm = lambda title, text: True
     others = _others(w)
     qtbot.mouseClick(page.move_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: bool(w.duplicates.undo_stack) and page.isEnabled(), timeout=20_000)
+    qtbot.waitUntil(lambda: bool(w.duplicates.cleanup.undo_stack) and page.isEnabled(),
+                    timeout=20_000)
     assert sorted(p.name for p in dest.iterdir()) == sorted(Path(r.path).name for r in others)
     for r in others:  # the library follows the files
         row = w.lib.store.file_by_id(r.id)
         assert row is not None and Path(row.path).parent == dest
     qtbot.mouseClick(page.undo_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not w.duplicates.undo_stack and page.isEnabled(), timeout=20_000)
+    qtbot.waitUntil(lambda: not w.duplicates.cleanup.undo_stack and page.isEnabled(),
+                    timeout=20_000)
     assert all(os.path.exists(r.path) for r in others) and not any(dest.iterdir())
 
 
@@ -226,13 +230,14 @@ def test_bulk_clean_up_leaves_similar_groups_alone(qtbot: Any, make_window: Any,
     assert sorted(g.tier for g in page.groups_model.rows) == ["same", "similar"]
     similar = next(g for g in page.groups_model.rows if g.tier == "similar")
     asked: list[tuple[str, list]] = []
-    w.duplicates.confirm_groups = lambda title, text, groups: asked.append((text, groups)) \
+    w.duplicates.asks.confirm_groups = lambda title, text, groups: asked.append((text, groups)) \
         or True
     qtbot.mouseClick(page.trash_all_button, Qt.MouseButton.LeftButton)
     text, groups = asked[0]
     assert [g.tier for g in groups] == ["same"]
     assert "1 similar group is left alone" in text
-    qtbot.waitUntil(lambda: bool(w.duplicates.undo_stack) and page.isEnabled(), timeout=20_000)
+    qtbot.waitUntil(lambda: bool(w.duplicates.cleanup.undo_stack) and page.isEnabled(),
+                    timeout=20_000)
     assert len(list((trash_home / "files").iterdir())) == groups[0].n - 1
     members = decisions.group_members(w.lib.store, similar.id)
     assert len(members) == similar.n  # untouched, and still listed

@@ -16,12 +16,11 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from mediabrowser.core.dupes import decisions
-from mediabrowser.core.dupes.actions import Action
 from mediabrowser.core.dupes.keeper import keeper_reason
 from mediabrowser.core.format import count, format_size, plural
 from mediabrowser.core.jobs.runner import Failure
 from mediabrowser.core.library import Library
-from mediabrowser.gui.duplicates.cleanup import CleanupActions
+from mediabrowser.gui.duplicates.cleanup import Asks, CleanupRoom, ShownGroup
 from mediabrowser.gui.duplicates.group_model import GroupRole
 from mediabrowser.gui.duplicates.page import DuplicatesPage
 from mediabrowser.gui.library_owner import Changes, LibraryOwner
@@ -45,7 +44,7 @@ def _ask_groups(page: DuplicatesPage, title: str, text: str,
     return dialog.exec() == QDialog.DialogCode.Accepted
 
 
-class DuplicatesController(QObject, CleanupActions):
+class DuplicatesController(QObject):
     finished = Signal()  # a search for duplicates ended (found, cancelled or failed)
 
     def __init__(self, page: DuplicatesPage, owner: LibraryOwner,
@@ -59,15 +58,15 @@ class DuplicatesController(QObject, CleanupActions):
         self.pool = owner.write_pool
         self.status = status
         self.worker: GeneratorWorker | None = None
-        self.undo_stack: list[Action | decisions.Marked] = []
-        self.group: decisions.GroupRow | None = None
-        self.members: list[tuple[Any, float, bool]] = []
-        # Hooks the tests replace: a yes/no question and a folder chooser.
-        self.confirm: Callable[[str, str], bool] = lambda t, x: _ask(page, t, x)
-        self.confirm_groups: Callable[[str, str, list[decisions.GroupRow]], bool] = \
-            lambda t, x, groups: _ask_groups(page, t, x, groups, lib)
-        self.choose_folder: Callable[[], str] = lambda: QFileDialog.getExistingDirectory(
-            page, "Move the other copies into…")
+        self.shown = ShownGroup()
+        # The questions asked (a test answers them instead).
+        self.asks = Asks(
+            confirm=lambda t, x: _ask(page, t, x),
+            confirm_groups=lambda t, x, groups: _ask_groups(page, t, x, groups, lib),
+            choose_folder=lambda: QFileDialog.getExistingDirectory(
+                page, "Move the other copies into…"))
+        self.cleanup = CleanupRoom(page, owner, status, self.asks, self.shown, self.refresh,
+                                   busy=lambda: self.worker is not None)
         self.choose_scope: Callable[[], str] = lambda: QFileDialog.getExistingDirectory(
             page, "Look for duplicates of the files in…")
         self.run_dialog: Callable[[Any], Any] = lambda d: d.exec()
@@ -77,14 +76,14 @@ class DuplicatesController(QObject, CleanupActions):
         p.cancel_button.clicked.connect(self.cancel)
         p.groups.selectionModel().currentChanged.connect(lambda cur, _prev: self._show(cur))
         p.compare.keeper_chosen.connect(self.set_keeper)
-        p.trash_button.clicked.connect(self.trash_group)
-        p.move_button.clicked.connect(self.move_group)
+        p.trash_button.clicked.connect(self.cleanup.trash_group)
+        p.move_button.clicked.connect(self.cleanup.move_group)
         p.not_dup_button.clicked.connect(self.not_duplicates)
         p.skip_button.clicked.connect(self.next_group)
-        p.trash_all_button.clicked.connect(self.trash_all)
-        p.undo_button.clicked.connect(self.undo)
+        p.trash_all_button.clicked.connect(self.cleanup.trash_all)
+        p.undo_button.clicked.connect(self.cleanup.undo)
         p.marked_button.clicked.connect(self.show_marked)
-        p.undo_shortcut.activated.connect(self.undo)
+        p.undo_shortcut.activated.connect(self.cleanup.undo)
         p.reference_menu.aboutToShow.connect(self._fill_reference_menu)
         p.scope_box.activated.connect(self._scope_chosen)
         owner.changed.connect(self._library_changed)
@@ -110,12 +109,12 @@ class DuplicatesController(QObject, CleanupActions):
                               f"free{_when(settings)}")
         p.trash_all_button.setEnabled(self.worker is None
                                       and decisions.bulk_count(self.lib.store) > 0)
-        p.undo_button.setEnabled(bool(self.undo_stack))
+        p.undo_button.setEnabled(bool(self.cleanup.undo_stack))
         rows = p.groups_model.rowCount()
         if rows:
             p.groups.setCurrentIndex(p.groups_model.index(min(keep_row, rows - 1)))
         else:
-            self.group = None
+            self.shown.group = None
             p.compare.clear()
             p.group_title.setText("")
             p.set_group_buttons(False)
@@ -125,28 +124,25 @@ class DuplicatesController(QObject, CleanupActions):
         g = index.data(GroupRole) if index.isValid() else None
         if g is None:
             return
-        self.group = g
+        self.shown.group = g
         members = decisions.group_members(self.lib.store, g.id)
         rows = self.lib.store.files_by_ids([f for f, _s in members])
         keeper = rows.get(g.keeper)
-        self.members = []
+        self.shown.members = []
         for fid, score in sorted(members, key=lambda m: (m[0] != g.keeper, -m[1])):
             r = rows.get(fid)
             if r is not None:  # only the same bytes score a whole 1 (grouping.py)
-                self.members.append((r, score, score >= 1.0))
-        reason = keeper_reason(keeper.item(), [r.item() for r, _s, _i in self.members],
+                self.shown.members.append((r, score, score >= 1.0))
+        reason = keeper_reason(keeper.item(), [r.item() for r, _s, _i in self.shown.members],
                                decisions.chosen_keepers(self.lib.store),
                                decisions.reference_folders(self.lib.store)) if keeper else ""
-        p.compare.show_group(self.members, g.keeper, reason)
+        p.compare.show_group(self.shown.members, g.keeper, reason)
         words = {"identical": "Identical files", "same": "The same content",
                  "similar": "Similar"}
-        p.group_title.setText(f"<b>{words.get(g.tier, g.tier)}</b> · {len(self.members)} files"
+        n = len(self.shown.members)
+        p.group_title.setText(f"<b>{words.get(g.tier, g.tier)}</b> · {n} files"
                               f" · keeping one frees {format_size(g.bytes)}")
         p.set_group_buttons(True)
-
-    def _others(self) -> list[Any]:
-        assert self.group is not None
-        return [r for r, _s, _i in self.members if r.id != self.group.keeper]
 
     # ---- finding ----------------------------------------------------------------------------
     def find(self) -> None:
@@ -233,15 +229,16 @@ class DuplicatesController(QObject, CleanupActions):
             self.page.setEnabled(True)
             then(value)
 
-        call_later(self.pool, fn, done, self._action_failed)
+        call_later(self.pool, fn, done, self.cleanup.failed)
 
     def set_keeper(self, file_id: int) -> None:
-        if self.group is None or self.worker is not None:
+        g = self.shown.group
+        if g is None or self.worker is not None:
             return
         from mediabrowser.core.dupes.stars import rescore
 
-        others = [r.id for r, _s, _i in self.members if r.id != file_id]
-        lib, gid = self.work_lib, self.group.id
+        others = [r.id for r, _s, _i in self.shown.members if r.id != file_id]
+        lib, gid = self.work_lib, g.id
         row = self.page.groups.currentIndex().row()
 
         def write() -> None:
@@ -256,15 +253,15 @@ class DuplicatesController(QObject, CleanupActions):
         QTimer.singleShot(0, lambda: self._write(write, then))
 
     def not_duplicates(self) -> None:
-        if self.group is None or self.worker is not None:
+        if self.shown.group is None or self.worker is not None:
             return
-        n = len(self.members)
-        gid = self.group.id
+        n = len(self.shown.members)
+        gid = self.shown.group.id
         store = self.work_lib.store
         row = self.page.groups.currentIndex().row()
 
         def then(marked: decisions.Marked) -> None:
-            self.undo_stack.append(marked)
+            self.cleanup.undo_stack.append(marked)
             self.refresh(keep_row=row)
             self.status(f"{n} files marked as not duplicates; they will not be grouped again "
                         "— Undo takes it back")
