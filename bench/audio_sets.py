@@ -136,3 +136,93 @@ def instruments(folder: Path, which: str) -> tuple[list[Path], list[str]]:
                                       gi * 10 + ni))
             labels.append(name)
     return paths, labels
+
+
+# ---- set C: made another way, to confirm only ------------------------------------------------
+# Another speech synthesiser (flite's diphone and cluster-unit voices, not espeak-ng's formant
+# voices) and another soundfont (TimGM6mb) playing melodies, not single notes, at 44.1 kHz.
+SF2_C = "/usr/share/sounds/sf2/TimGM6mb.sf2"
+FLITE_VOICES = {"kal": "kal", "kal16": "kal", "awb": "awb", "rms": "rms", "slt": "slt"}
+SENTENCES_C = ("Leave the keys on the table by the door.",
+               "The library closes at six on Sundays.",
+               "Nobody expected the river to rise so fast.",
+               "She painted the fence a bright shade of green.",
+               "Two coffees and a slice of lemon cake, please.",
+               "The meeting has been moved to Thursday afternoon.")
+EFFECTS_C = ("", "noise:0.04", "aecho=0.8:0.75:50:0.35", "lowpass=f=5000",
+             "volume=0.4,noise:0.02", "highpass=f=200")
+INSTRUMENTS_C = {"harpsichord": 6, "glockenspiel": 9, "tubular bells": 14,
+                 "distortion guitar": 30, "acoustic bass": 32, "viola": 41, "french horn": 60,
+                 "clarinet": 71, "piccolo": 72, "ocarina": 79, "shamisen": 106, "kalimba": 108}
+MELODIES_C = ((60, 62, 64, 65, 67), (67, 64, 60, 64, 67, 72), (57, 60, 64, 62, 60),
+              (65, 69, 72, 69, 65, 64), (55, 59, 62, 67), (62, 64, 66, 67, 69, 71))
+
+
+def have_set_c() -> bool:
+    return (shutil.which("fluidsynth") is not None and Path(SF2_C).is_file()
+            and shutil.which("flite") is not None)
+
+
+def flite_speakers(folder: Path) -> tuple[list[Path], list[str]]:
+    """flite's voices (kal and kal16 are one speaker) saying six sentences, two speeds each."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths, labels = [], []
+    for vi, (voice, speaker) in enumerate(FLITE_VOICES.items()):
+        for si, text in enumerate(SENTENCES_C):
+            for stretch in ((1.0, 1.2) if voice != "kal16" else (0.9,)):
+                clean = folder / f"{voice}__{si}_{stretch}.wav"
+                if not clean.exists():
+                    subprocess.run(["flite", "-voice", voice, "--setf",
+                                    f"duration_stretch={stretch}", "-t", text, "-o",
+                                    str(clean)], check=True)
+                effect = EFFECTS_C[(si + vi + int(stretch * 10)) % len(EFFECTS_C)]
+                out = apply_effect(clean, folder / f"{voice}__{si}_{stretch}_fx.wav", effect,
+                                   vi * 100 + si)
+                if si % 3 == 1:  # some as MP3, as recordings are kept
+                    mp3 = out.with_suffix(".mp3")
+                    if not mp3.exists():
+                        ffmpeg("-i", str(out), "-b:a", "96k", str(mp3))
+                    out = mp3
+                paths.append(out)
+                labels.append(speaker)
+    return paths, labels
+
+
+def midi_melody(out: Path, program: int, notes: tuple[int, ...], beat: float,
+                velocity: int) -> None:
+    """A Standard MIDI File playing `notes` one after another, `beat` seconds each."""
+    def vlq(n: int) -> bytes:
+        b = [n & 0x7F]
+        n >>= 7
+        while n:
+            b.insert(0, (n & 0x7F) | 0x80)
+            n >>= 7
+        return bytes(b)
+
+    ticks = int(beat * 960)
+    events = vlq(0) + bytes([0xC0, program])
+    for note in notes:
+        events += vlq(0) + bytes([0x90, note, velocity]) + vlq(ticks) + bytes([0x80, note, 0])
+    events += vlq(960) + b"\xff\x2f\x00"
+    out.write_bytes(b"MThd" + struct.pack(">IHHH", 6, 0, 1, 480)
+                    + b"MTrk" + struct.pack(">I", len(events)) + events)
+
+
+def melodies(folder: Path) -> tuple[list[Path], list[str]]:
+    """Twelve General MIDI instruments from TimGM6mb playing six short melodies at 44.1 kHz."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths, labels = [], []
+    for gi, (name, program) in enumerate(INSTRUMENTS_C.items()):
+        for mi, notes in enumerate(MELODIES_C):
+            base = folder / f"{program}_{mi}.wav"
+            if not base.exists():
+                mid = base.with_suffix(".mid")
+                midi_melody(mid, program, notes, 0.35 + 0.1 * (mi % 3), 70 + 12 * (mi % 3))
+                subprocess.run(["fluidsynth", "-ni", "-q", "-r", "44100", "-g", "1.0", "-F",
+                                str(base), SF2_C, str(mid)], check=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            effect = EFFECTS_C[(mi + gi) % len(EFFECTS_C)]
+            paths.append(apply_effect(base, folder / f"{program}_{mi}_fx.wav", effect,
+                                      gi * 10 + mi))
+            labels.append(name)
+    return paths, labels

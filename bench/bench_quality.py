@@ -27,7 +27,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from audio_sets import ffmpeg, have_instruments, instruments, speakers
+from audio_sets import (
+    ffmpeg,
+    flite_speakers,
+    have_instruments,
+    instruments,
+    melodies,
+    speakers,
+)
+from audio_sets import have_set_c as audio_sets_made_another_way
 from PIL import Image, ImageEnhance, ImageFilter
 
 from mediabrowser import mediamaker
@@ -208,6 +216,16 @@ def colour_histogram(paths: list[Path]) -> np.ndarray:
     return np.stack(out)
 
 
+def aisfx_alone(paths: list[Path]) -> np.ndarray:
+    """The default audio model's sounds half for every recording (no VAD gate, no centring)."""
+    from mediabrowser.core.embed.registry import load_embedder
+    from mediabrowser.core.embed.sound_inputs import SoundVoiceInput
+
+    emb = load_embedder("sounds-voices")
+    read = SoundVoiceInput(emb.vad_graph, voice_from=2.0, sounds_until=2.0)
+    return np.stack(emb.sound_parts([read(str(p))[0].blocks for p in paths]))
+
+
 def mfcc_standardised(paths: list[Path]) -> np.ndarray:
     """The trivial audio baseline: 20 MFCCs' mean and std, standardised over the set."""
     vecs = model_vectors("mfcc")(paths)
@@ -316,6 +334,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--media", default="/tmp/mb-bench-quality")
     ap.add_argument("--write", metavar="FILE")
+    ap.add_argument("--only", choices=["audio"], help="audio sets only (no photos, no app run)")
     args = ap.parse_args()
     root = Path(args.media)
     t0 = time.monotonic()
@@ -327,19 +346,22 @@ def main() -> None:
                     f"{q['mAP@10']:.3f} |")
         print(rows[-1], flush=True)
 
-    lite0 = model_vectors("efficientnet-lite0")
-    photo_methods = {"efficientnet-lite0 (default)": lite0,
-                     "lite0, mirror-averaged": lite0_mirror_mean,
-                     "lite0, GeM pooling": lite0_gem,
-                     "efficientnet-lite2": model_vectors("efficientnet-lite2"),
-                     "lite0 + lite2 fused": fused(lite0, model_vectors("efficientnet-lite2")),
-                     "colour histogram (baseline)": colour_histogram}
-    for which, role in (("A", "choose"), ("B", "confirm")):
-        photos, labels, by_source = photo_set(root / f"photos-{which}", which)
-        for name, method in photo_methods.items():
-            report(f"photos {which} ({len(photos)}: {len(by_source)} × 11)", role, name,
-                   method(photos), labels)
-    audio_methods = {"voice-timbre (default)": model_vectors("voice-timbre"),
+    if args.only != "audio":
+        lite0 = model_vectors("efficientnet-lite0")
+        photo_methods = {"efficientnet-lite0 (default)": lite0,
+                         "lite0, mirror-averaged": lite0_mirror_mean,
+                         "lite0, GeM pooling": lite0_gem,
+                         "efficientnet-lite2": model_vectors("efficientnet-lite2"),
+                         "lite0 + lite2 fused": fused(lite0, model_vectors("efficientnet-lite2")),
+                         "colour histogram (baseline)": colour_histogram}
+        for which, role in (("A", "choose"), ("B", "confirm")):
+            photos, labels, by_source = photo_set(root / f"photos-{which}", which)
+            for name, method in photo_methods.items():
+                report(f"photos {which} ({len(photos)}: {len(by_source)} × 11)", role, name,
+                       method(photos), labels)
+    audio_methods = {"sounds-voices (default)": model_vectors("sounds-voices"),
+                     "aisfx alone (sounds half)": aisfx_alone,
+                     "voice-timbre (old default)": model_vectors("voice-timbre"),
                      "mfcc (old default)": model_vectors("mfcc"),
                      "standardised MFCC mean+std (baseline)": mfcc_standardised,
                      "voice-ge2e": model_vectors("voice-ge2e")}
@@ -352,13 +374,19 @@ def main() -> None:
             audio_sets.append((f"instruments {which}", role, mp, ml))
             if which == "B":
                 audio_sets.append(("speech + music B", role, sp + mp, sl + ml))
+    if audio_sets_made_another_way():
+        cp, cl = flite_speakers(root / "speech-C")
+        mp, ml = melodies(root / "music-C")
+        audio_sets += [("flite voices C", "confirm", cp, cl),
+                       ("TimGM6mb melodies C", "confirm", mp, ml),
+                       ("speech + music C", "confirm", cp + mp, cl + ml)]
     audio_sets.append(("espeak languages", "confirm", *speaker_set(root / "speech")))
     audio_sets.append(("synthetic timbres", "confirm", *timbre_set(root / "timbre")))
     for set_name, role, paths, labels in audio_sets:
         for name, method in audio_methods.items():
             report(f"{set_name} ({len(paths)}: {len(set(labels))} classes)", role, name,
                    method(paths), labels)
-    app_rows = through_the_app(root)
+    app_rows = through_the_app(root) if args.only != "audio" else []
     text = (f"\n### Ranking quality — {time.strftime('%Y-%m-%d')}\n\n"
             "`.venv/bin/python bench/bench_quality.py` (sets made here: scikit-image photos, "
             "espeak-ng voices, FluidR3 General MIDI instruments through fluidsynth, synthetic "

@@ -56,10 +56,18 @@ def audio_copies(paths: list[Path], folder: Path) -> list[tuple[Path, Path]]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--media", default="/tmp/mb-bench-quality")
-    root = Path(ap.parse_args().media)
+    ap.add_argument("--models", nargs="*", help="fit only these (default: every offline model)")
+    args = ap.parse_args()
+    root = Path(args.media)
+    chosen = set(args.models or [])
+
+    def wanted(names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(n for n in names if not chosen or n in chosen)
+
     fitted: dict[str, dict[str, list[float] | float]] = {}
-    photos, labels, by_source = photo_set(root / "photos-A", "A")
-    for name in ("efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2"):
+    photo_models = wanted(("efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2"))
+    photos, labels, by_source = photo_set(root / "photos-A", "A") if photo_models else ([], [], {})
+    for name in photo_models:
         vecs = unit(model_vectors(name)(photos))
         index = {p: i for i, p in enumerate(photos)}
         copies = [float(vecs[index[v["original"]]] @ vecs[index[v[c]]])
@@ -70,7 +78,7 @@ def main() -> None:
     mp, ml = instruments(root / "music-A", "A")
     clean = [p for p in sp if not p.stem.endswith("_fx")][:30] + mp[:30]
     pairs = audio_copies(clean, root / "audio-copies-A")
-    for name in ("voice-timbre", "mfcc", "melspec", "voice-ge2e"):
+    for name in wanted(("sounds-voices", "voice-timbre", "mfcc", "melspec", "voice-ge2e")):
         run = model_vectors(name)
         vecs = run(sp + mp)
         a, b = unit(run([p for p, _ in pairs])), unit(run([q for _, q in pairs]))

@@ -8,6 +8,7 @@ needs no PyTorch. Each graph is checked against PyTorch as it is exported (onnx_
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -20,9 +21,15 @@ from mediabrowser.core.embed.graph_files import (  # noqa: E402
     source_id,
 )
 from mediabrowser.core.embed.onnx_graphs import export  # noqa: E402
-from mediabrowser.core.embed.registry import get_spec, locate_source  # noqa: E402
+from mediabrowser.core.embed.registry import (  # noqa: E402
+    get_spec,
+    locate_package_file,
+    locate_source,
+)
+from mediabrowser.core.embed.sound_voice import vad_source  # noqa: E402
 
-SHIPPED = ("efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2", "voice-timbre")
+SHIPPED = ("efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2", "voice-timbre",
+           "sounds-voices")
 
 
 def main(folder: Path) -> int:
@@ -40,6 +47,12 @@ def main(folder: Path) -> int:
             meta = read_meta(graph)
             print(f"{graph.name}: {graph.stat().st_size / 1e6:.1f} MB, "
                   f"max |ONNX Runtime - PyTorch| = {meta['max_abs_diff']:.1e}")
+        if spec.options.get("vad"):  # the speech detector ships as ONNX already: copied
+            vad = vad_source(spec)
+            found = locate_package_file(vad).path
+            assert found is not None, f"pip install --no-deps {vad.package}"
+            shutil.copyfile(found, folder / vad.filename)
+            print(f"{vad.filename}: copied from {vad.package}")
     return 0
 
 

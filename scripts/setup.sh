@@ -34,7 +34,10 @@ if [ ! -f "$stamp" ] || [ requirements.lock -nt "$stamp" ] || [ pyproject.toml -
   test "${PIPESTATUS[0]}" -eq 0
   # Resemblyzer only for the GE2E weights file it ships: its own dependencies (librosa,
   # webrtcvad) are not needed, since mediabrowser computes the features itself.
-  .venv/bin/pip install -q --disable-pip-version-check --no-deps resemblyzer==0.1.4 2>&1 \
+  # The same for aisfx (the sounds CNN's checkpoint; its pins are years old) and silero-vad
+  # (the speech detector's ONNX graph; its import pulls in PyTorch, which is never needed).
+  .venv/bin/pip install -q --disable-pip-version-check --no-deps resemblyzer==0.1.4 \
+    aisfx==0.1.2 silero-vad==6.2.3 2>&1 \
     | { grep -v "^WARNING: Location '.*' is ignored" || true; }
   test "${PIPESTATUS[0]}" -eq 0
   .venv/bin/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>&1 \

@@ -24,7 +24,7 @@ def _shared_onnx_graphs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
     from mediabrowser.core.embed.registry import get_spec, locate_source
 
     folder = tmp_path_factory.mktemp("onnx-graphs")
-    for name in ("efficientnet-lite0", "voice-timbre"):
+    for name in ("efficientnet-lite0", "voice-timbre", "sounds-voices"):
         spec = get_spec(name)
         export(spec, locate_source(spec).path, folder)
     old = os.environ.get("MEDIABROWSER_ONNX_DIR")

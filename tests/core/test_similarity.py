@@ -165,12 +165,13 @@ def test_choosing_another_photo_model_moves_videos_with_it(tmp_path: Path) -> No
         lib.close()
 
 
-def test_default_audio_model_routes_speech_to_the_voice_encoder(mixed: Path) -> None:
+def test_the_old_default_audio_model_still_routes_speech_to_the_voice_encoder(
+        mixed: Path) -> None:
     from mediabrowser.core.embed.registry import DEFAULT_MODELS, load_embedder
     from mediabrowser.core.types import MediaKind
 
-    assert DEFAULT_MODELS[MediaKind.AUDIO] == "voice-timbre"
-    emb = load_embedder("voice-timbre")
+    assert DEFAULT_MODELS[MediaKind.AUDIO] == "sounds-voices"
+    emb = load_embedder("voice-timbre")  # libraries made with it keep it
     prepared = {n: emb.prepare(mixed / n) for n in ("voice_a.wav", "voice_b.wav", "organ.wav")}
     weight = {n: emb.speech_weight(emb.voice.voice(p[0]), p[2])  # type: ignore[attr-defined]
               for n, p in prepared.items()}

@@ -313,7 +313,7 @@ def test_settings_dialog_disables_missing_models_and_switches_model(
         w.indexing.add_paths(w.lib.store.roots())
     assert blocker.args[0].embedded == 2
     counts = w.lib.store.vector_counts()
-    assert counts["voice-timbre"] == 2 and counts["melspec"] == 2
+    assert counts["sounds-voices"] == 2 and counts["melspec"] == 2
 
 
 def test_settings_keep_photos_and_videos_together_or_say_what_is_lost(

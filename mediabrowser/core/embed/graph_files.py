@@ -24,6 +24,8 @@ def graph_names(spec: ModelSpec) -> dict[str, str]:
     how = spec.onnx.get("export", "")
     if how == "ge2e":  # the voice encoder of voice-ge2e and voice-timbre: one graph
         return {"model": "ge2e-voice-encoder.onnx"}
+    if how == "sound_voice":  # the default audio model: the voice encoder and the sounds CNN
+        return {"voice": "ge2e-voice-encoder.onnx", "sounds": "aisfx-sound-effects.onnx"}
     if how == "open_clip":
         safe = spec.name.replace(":", "_")
         return {"visual": f"{safe}.visual.onnx", "text": f"{safe}.text.onnx"}

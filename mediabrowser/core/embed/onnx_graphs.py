@@ -45,7 +45,8 @@ TOLERANCE = 1e-3  # largest |ORT - PyTorch| allowed on unit-length features at e
 # {part: (torch module, example input, extra sidecar fields)}.
 EXPORTERS = {"timm_lite": "mediabrowser.core.embed.image_models:timm_lite_parts",
              "ge2e": "mediabrowser.core.embed.audio_models:ge2e_parts",
-             "open_clip": "mediabrowser.core.embed.image_models:open_clip_parts"}
+             "open_clip": "mediabrowser.core.embed.image_models:open_clip_parts",
+             "sound_voice": "mediabrowser.core.embed.sound_voice:sound_voice_parts"}
 __all__ = ["FORMAT", "GraphUnavailable", "find_graphs", "graph_names", "read_meta",
            "EXPORTERS", "ensure_graphs", "example_images", "export", "open_sessions",
            "runner_for"]
@@ -132,6 +133,13 @@ def _export_one(module: Any, example: Any, dest: Path, meta: dict[str, Any]) -> 
         if not np.isfinite(diff) or diff > TOLERANCE:
             raise GraphUnavailable(f"the exported graph {dest.name} differs from PyTorch by "
                                    f"{diff:.2g} (more than {TOLERANCE:g})")
+        calibration = meta.pop("int8_calibration", None)
+        if calibration is not None:  # inputs to calibrate an 8-bit version on, and to check it
+            from mediabrowser.core.embed.onnx_quantize import quantize_int8
+
+            worst = quantize_int8(tmp, calibration[0], calibration[1])
+            if worst is not None:
+                meta["int8_min_cosine"] = round(worst, 5)
         meta = {"format": FORMAT, "opset": OPSET, "torch": torch.__version__,
                 "max_abs_diff": diff, **meta}
         side = sidecar(tmp)

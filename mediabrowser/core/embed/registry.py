@@ -33,6 +33,7 @@ LOADERS = {
     "melspec": "mediabrowser.core.embed.audio_models:melspec",
     "ge2e": "mediabrowser.core.embed.audio_models:ge2e",
     "voice_timbre": "mediabrowser.core.embed.audio_models:voice_timbre",
+    "sound_voice": "mediabrowser.core.embed.sound_voice:sound_voice",
     "torchaudio_ssl": "mediabrowser.core.embed.audio_models:torchaudio_ssl",
 }
 
@@ -170,6 +171,20 @@ def locate_weights(spec: ModelSpec, models_dir: Path | None = None) -> WeightsSt
     return source
 
 
+def locate_package_file(w: WeightSource) -> WeightsStatus:
+    """A file that a PyPI package ships, found without importing the package (Resemblyzer's
+    import pulls in webrtcvad and librosa; silero-vad's, PyTorch)."""
+    module = w.package.replace("-", "_")
+    found = importlib.util.find_spec(module)
+    locations = list(found.submodule_search_locations or []) if found else []
+    if not locations:
+        return WeightsStatus(False, None, f"install the package: pip install {w.package}")
+    hits = sorted(Path(locations[0]).rglob(w.filename))
+    if hits:
+        return WeightsStatus(True, hits[0], "")
+    return WeightsStatus(False, None, f"package {w.package} lacks {w.filename}")
+
+
 def locate_source(spec: ModelSpec, models_dir: Path | None = None) -> WeightsStatus:
     """The model's weights file (what PyTorch loads and ONNX graphs are exported from)."""
     w = spec.weights
@@ -178,18 +193,7 @@ def locate_source(spec: ModelSpec, models_dir: Path | None = None) -> WeightsSta
     if w.kind == "none":
         return WeightsStatus(True, None, "")
     if w.kind == "package":
-        # Find the package's folder without importing it (Resemblyzer's import pulls in
-        # webrtcvad and librosa, which we do not need to read its weights file).
-        module = w.package.replace("-", "_")
-        found = importlib.util.find_spec(module)
-        locations = list(found.submodule_search_locations or []) if found else []
-        if not locations:
-            return WeightsStatus(False, None, f"install the package: pip install {w.package}")
-        folder = Path(locations[0])
-        hits = sorted(folder.rglob(w.filename))
-        if hits:
-            return WeightsStatus(True, hits[0], "")
-        return WeightsStatus(False, None, f"package {w.package} lacks {w.filename}")
+        return locate_package_file(w)
     mdir = models_dir or default_models_dir()
     candidate = mdir / w.filename
     if candidate.is_file():

@@ -44,21 +44,22 @@ def audio_info(path: str | Path) -> tuple[float, int]:
             raise audio_error(first, path) from None
 
 
-def load_audio(path: str | Path, max_seconds: float = AUDIO_MAX_SECONDS) -> np.ndarray:
-    """Mono float32 samples at 16 kHz, at most `max_seconds` long."""
+def load_audio(path: str | Path, max_seconds: float = AUDIO_MAX_SECONDS,
+               rate: int = AUDIO_RATE) -> np.ndarray:
+    """Mono float32 samples at `rate` (16 kHz unless asked), at most `max_seconds` long."""
     check_readable(path)
     try:
         if _has_torchcodec():
             from torchcodec.decoders import AudioDecoder
 
-            dec = AudioDecoder(native_path(path), sample_rate=AUDIO_RATE, num_channels=1)
+            dec = AudioDecoder(native_path(path), sample_rate=rate, num_channels=1)
             samples = dec.get_samples_played_in_range(0.0, max_seconds).data
             wav = samples.mean(dim=0).numpy().astype(np.float32)
         else:
-            wav = _av_samples(path, 0.0, max_seconds)
+            wav = _av_samples(path, 0.0, max_seconds, rate=rate)
     except Exception as first:  # noqa: BLE001 - fall back to libsndfile (wav, flac, ogg, aiff)
         try:
-            wav = _load_soundfile(path, max_seconds)
+            wav = _load_soundfile(path, max_seconds, rate)
         except Exception:  # noqa: BLE001
             raise audio_error(first, path) from None
     if wav.size == 0:
@@ -124,16 +125,17 @@ def _av_info(path: str | Path) -> tuple[float, int]:
 
 
 def _av_samples(path: str | Path, start: float, seconds: float,
-                opened: tuple[Any, Any, Any] | None = None) -> np.ndarray:
-    """Mono float32 at 16 kHz from `start` for at most `seconds` (FFmpeg's resampler)."""
+                opened: tuple[Any, Any, Any] | None = None, rate: int = AUDIO_RATE
+                ) -> np.ndarray:
+    """Mono float32 at `rate` from `start` for at most `seconds` (FFmpeg's resampler)."""
     import av
 
     f, container, stream = opened or _av_open(path)
     try:
         if start > 0:
             container.seek(int(start * 1_000_000))  # in AV_TIME_BASE units, to a key frame
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
-        limit = int(seconds * AUDIO_RATE)
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+        limit = int(seconds * rate)
         chunks: list[np.ndarray] = []
         got = 0
         for frame in container.decode(stream):
@@ -171,27 +173,27 @@ def _av_peaks(path: str | Path, duration: float, windows: int, seconds: float) -
     return env
 
 
-def _load_soundfile(path: str | Path, max_seconds: float) -> np.ndarray:
+def _load_soundfile(path: str | Path, max_seconds: float, rate: int = AUDIO_RATE) -> np.ndarray:
     import soundfile as sf
 
     name = native_path(path)
     info = sf.info(name)
-    data, rate = sf.read(name, frames=int(max_seconds * info.samplerate), dtype="float32",
-                         always_2d=True)
+    data, native = sf.read(name, frames=int(max_seconds * info.samplerate), dtype="float32",
+                           always_2d=True)
     mono = data.mean(axis=1)
-    if rate != AUDIO_RATE:
-        mono = _resample(mono, rate)
+    if native != rate:
+        mono = _resample(mono, native, rate)
     return mono.astype(np.float32)
 
 
-def _resample(x: np.ndarray, rate: int) -> np.ndarray:
-    """To 16 kHz: torchaudio's sinc resampler when present, else a polyphase filter."""
+def _resample(x: np.ndarray, rate: int, to: int = AUDIO_RATE) -> np.ndarray:
+    """From `rate` to `to`: torchaudio's sinc resampler when present, else a polyphase filter."""
     try:
         import torch
         import torchaudio.functional as AF
 
         out: np.ndarray = AF.resample(torch.from_numpy(np.ascontiguousarray(x)), rate,
-                                      AUDIO_RATE).numpy()
+                                      to).numpy()
         return out
     except ImportError:
         pass
@@ -200,11 +202,11 @@ def _resample(x: np.ndarray, rate: int) -> np.ndarray:
 
         from scipy.signal import resample_poly
 
-        g = gcd(rate, AUDIO_RATE)
-        return np.asarray(resample_poly(x, AUDIO_RATE // g, rate // g), np.float32)
+        g = gcd(rate, to)
+        return np.asarray(resample_poly(x, to // g, rate // g), np.float32)
     except ImportError:  # the small build has neither: linear interpolation will do here
-        n = int(round(len(x) * AUDIO_RATE / rate))
-        return np.interp(np.arange(n) * (rate / AUDIO_RATE), np.arange(len(x)),
+        n = int(round(len(x) * to / rate))
+        return np.interp(np.arange(n) * (rate / to), np.arange(len(x)),
                          x).astype(np.float32)
 
 
