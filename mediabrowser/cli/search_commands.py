@@ -24,6 +24,8 @@ def item_json(m: Any) -> dict[str, Any]:
         d["width"], d["height"] = it.width, it.height
     if it.duration:
         d["duration"] = round(it.duration, 3)
+    if m.start is not None:  # the moment of the file that matched (contract: seconds)
+        d["start"], d["end"] = round(float(m.start), 3), round(float(m.end), 3)
     return d
 
 

@@ -8,6 +8,7 @@ while ordinary similar items keep the score of the query as it stands.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -16,7 +17,12 @@ import numpy as np
 
 from mediabrowser.core import calibration as cal
 from mediabrowser.core import tiers
-from mediabrowser.core.embed.base import EmbedsText, EmbedsTurned
+from mediabrowser.core.embed.base import (
+    EmbedsMoments,
+    EmbedsText,
+    EmbedsTurned,
+    moments_space,
+)
 from mediabrowser.core.embed.registry import get_spec
 from mediabrowser.core.library import Library
 from mediabrowser.core.media.decode import check_readable
@@ -81,7 +87,8 @@ def find_similar(lib: Library, query: str | Path | int, k: int = 10,
     vec, space, self_id = query_vector(lib, query, model)
     kinds = _kinds(kind)
     path = os.path.abspath(str(query))
-    found = _ranked(lib, space, vec, k, kinds, self_id, path)
+    found = _with_moments(lib, space, vec, _ranked(lib, space, vec, k, kinds, self_id, path),
+                          k, kinds, self_id, path)
     if turns and kind in (None, MediaKind.IMAGE, MediaKind.VIDEO, "image", "video") \
             and not lib.indexes.building(space):  # each turn would scan the store meanwhile
         found = _with_turned_copies(lib, path, space, found, k, kinds, self_id, model)
@@ -89,6 +96,30 @@ def find_similar(lib: Library, query: str | Path | int, k: int = 10,
 
 
 VERIFY_AT_MOST = 24  # "same" results looked at per query; any beyond show as very similar
+
+
+def _with_moments(lib: Library, space: str, vec: np.ndarray, found: list[Match], k: int,
+                  kinds: Kinds, self_id: int | None, path: str) -> list[Match]:
+    """`found`, with files whose best-matching moment (a window of a long recording) beats
+    their whole-file vector: that moment's score, with its start and end. Moments are scored
+    with the whole-file space's calibration (one vector space)."""
+    moments = moments_space(space)
+    if lib.indexes.get(moments) is None and not lib.indexes.building(moments):
+        return found  # no file here has moments
+    name = lib.model_in_space(space, MediaKind.AUDIO)
+    embedder = lib.embedder(name) if name else None
+    if isinstance(embedder, EmbedsMoments):
+        # The query as a moment is embedded as moments are (away or unreadable now: its
+        # whole-file vector asks).
+        with contextlib.suppress(MediaError, OSError):
+            vec = embedder.moment_query(path)
+    parts = _ranked(lib, moments, vec, k, kinds, self_id, path,
+                    calibration=lib.calibration(space))
+    best = {m.item.id: m for m in found}
+    for m in parts:
+        if m.item.id not in best or m.score > best[m.item.id].score:
+            best[m.item.id] = m
+    return sorted(best.values(), key=lambda m: -m.score)[:k]
 
 
 def only_copies_same(lib: Library, queries: list[tuple[str, int | None]],
@@ -115,7 +146,7 @@ def only_copies_same(lib: Library, queries: list[tuple[str, int | None]],
     out: list[Match] = []
     looked = 0
     for m in found:
-        if m.score >= level:
+        if m.score >= level and m.start is None:  # a moment is part of its file, not a copy
             ok = False
             if looked < VERIFY_AT_MOST:
                 looked += 1
@@ -239,21 +270,27 @@ def _ranked(lib: Library, space: str, vec: np.ndarray, k: int, kinds: Kinds = No
         return []
     cosines = got.matrix @ unit
     best: dict[int, float] = {}
+    label_of: dict[int, int] = {}  # the file's best vector: the whole file, or a moment
     for i in np.argsort(-cosines).tolist():
         fid = int(got.file_ids[i])
         if fid == exclude_id or fid in best:
             continue
         best[fid] = float(cosines[i])
+        label_of[fid] = int(got.labels[i])
         if len(best) > k + 1:
             break
     rows = lib.store.files_by_ids(best)
     kept = [(rows[fid], cos) for fid, cos in best.items() if fid in rows
             and rows[fid].status == "ok" and rows[fid].path != exclude_path
             and (kinds is None or rows[fid].kind in kinds)][:k]
+    times = lib.store.segment_times(label_of[r.id] for r, _ in kept)
     calibration = calibration or lib.calibration(space)
     scores = calibration.score(np.array([scale * cos for _, cos in kept]))
-    return [Match(r.item(), float(s), scale * cos)
-            for (r, cos), s in zip(kept, np.atleast_1d(scores), strict=True)]
+    out = []
+    for (r, cos), s in zip(kept, np.atleast_1d(scores), strict=True):
+        start, end = times.get(label_of[r.id], (None, None))
+        out.append(Match(r.item(), float(s), scale * cos, start, end))
+    return out
 
 
 def _exact(lib: Library, space: str, unit: np.ndarray, k: int, kinds: Kinds) -> Vectors:

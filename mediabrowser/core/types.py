@@ -104,3 +104,5 @@ class Match:
     item: MediaItem
     score: float  # calibrated: means the same for every kind and model (core/calibration.py)
     cosine: float | None = None  # raw cosine in the model's space (several examples: their mean)
+    start: float | None = None  # the best-matching moment of the file, seconds into it
+    end: float | None = None  # (None: the file as a whole matched best)

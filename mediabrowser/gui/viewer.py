@@ -12,7 +12,7 @@ from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from mediabrowser.core.filenames import display_name
-from mediabrowser.gui.grid.model import IdRole, ItemsModel, ScoreRole
+from mediabrowser.gui.grid.model import IdRole, ItemsModel, MomentRole, ScoreRole
 from mediabrowser.gui.preview.panel import PreviewPanel
 
 
@@ -49,7 +49,8 @@ class FullScreenViewer(QWidget):
         item = self.model.file_row(index.data(IdRole))
         if item is None:
             return
-        self.panel.show_item(item, index.data(ScoreRole), self.model_name(item.kind))
+        self.panel.show_item(item, index.data(ScoreRole), self.model_name(item.kind),
+                             index.data(MomentRole))
         self.setWindowTitle(f"{display_name(item.path)} — {row + 1} of {self.model.rowCount()}")
 
     def keyPressEvent(self, event: QKeyEvent) -> None:

@@ -3,6 +3,7 @@ sound to the sounds CNN (aisfx), in one vector space; its front-end without PyTo
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -170,3 +171,81 @@ def test_a_library_made_with_the_old_default_keeps_it(sounds: dict[str, Path],
         assert lib.store.vector_counts() == {"voice-timbre": 3}
         found = find_similar(lib, folder / sounds["adam 1"].name, k=2)
         assert found[0].item.path == str(folder / sounds["adam 2"].name)
+
+
+@pytest.fixture(scope="module")
+def long_recording(sounds: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """About 13 s: speech, two notes, speech, a note — joined, at 44.1 kHz."""
+    d = tmp_path_factory.mktemp("long")
+    parts = [sounds["annie"], sounds["pluck A3"], sounds["reed E4"], sounds["adam 1"],
+             sounds["pluck E4"]]
+    inputs = [x for p in parts for x in ("-i", str(p))]
+    chain = "".join(f"[{j}:a]aresample=44100,aformat=channel_layouts=mono[a{j}];"
+                    for j in range(len(parts)))
+    joined = "".join(f"[a{j}]" for j in range(len(parts)))
+    out = d / "long.wav"
+    subprocess.run(["ffmpeg", "-y", "-v", "error", *inputs, "-filter_complex",
+                    f"{chain}{joined}concat=n={len(parts)}:v=0:a=1", str(out)], check=True)
+    return out
+
+
+def test_a_piece_of_a_long_recording_finds_it_with_the_time(
+        long_recording: Path, sounds: dict[str, Path], tmp_path: Path) -> None:
+    from mediabrowser.cli import main as cli
+    from mediabrowser.core.media.audio import audio_info
+
+    media = tmp_path / "media"
+    media.mkdir()
+    (media / "long.wav").write_bytes(long_recording.read_bytes())
+    for k in ("pluck A3", "reed A3", "adam 2"):  # the same sounds, as files of their own
+        (media / sounds[k].name).write_bytes(sounds[k].read_bytes())
+    # The reed note sits after the speech and the pluck: cut 2.5 s from its middle, quieter,
+    # as an MP3 (not in the library).
+    at = audio_info(sounds["annie"])[0] + audio_info(sounds["pluck A3"])[0] + 0.1
+    piece = tmp_path / "piece.mp3"
+    subprocess.run(["ffmpeg", "-y", "-v", "error", "-ss", f"{at:.3f}", "-t", "2.3", "-i",
+                    str(long_recording), "-af", "volume=0.6", "-b:a", "96k", str(piece)],
+                   check=True)
+    lib = tmp_path / "lib"
+    assert cli(["index", str(media), "--library", str(lib)]) == 0
+    from mediabrowser.core.library import Library
+
+    with Library(lib) as opened:
+        spaces = opened.store.spaces()
+        assert "sounds-voices@moments" in spaces  # the long one has moments, in their own space
+    out = tmp_path / "out.json"
+    import contextlib
+    import io
+    import json
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert cli(["similar", str(piece), "--library", str(lib), "-k", "3", "--json"]) == 0
+    out.write_text(buf.getvalue())
+    results = json.loads(buf.getvalue())[str(piece)]
+    first = results[0]
+    assert first["path"] == str(media / "long.wav")
+    assert abs(first["start"] - at) <= 2.0 and first["end"] > first["start"]
+    assert first["tier"] == "same"  # a piece of a recording is the same content
+    assert all("start" not in r for r in results[1:] if r["path"] != first["path"])
+
+
+def test_a_long_recording_is_sampled_not_read_whole(long_recording: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # Beyond CONTIGUOUS_SECONDS the windows are read by seeking: SAMPLED_WINDOWS of them.
+    from mediabrowser.core.embed import sound_inputs
+
+    monkeypatch.setattr(sound_inputs, "CONTIGUOUS_SECONDS", 5.0)
+    monkeypatch.setattr(sound_inputs, "SAMPLED_WINDOWS", 7)
+    emb = load_embedder("sounds-voices")
+    assert isinstance(emb, SoundVoiceEmbedder)
+    item = emb.prepare(long_recording)
+    assert item.windows is not None and len(item.windows.starts) == 7
+    from mediabrowser.core.media.audio import audio_info
+
+    end = audio_info(long_recording)[0] - sound_inputs.WINDOW_SECONDS
+    assert item.windows.starts[0] == 0.0 and item.windows.starts[-1] == pytest.approx(end)
+    assert item.windows.speech[0] > 0.5  # it opens with speech
+    vectors, moments = emb.embed_with_moments([item])
+    assert len(moments[0]) == 7 and vectors.shape == (1, 768)
+    assert all(m.end > m.start for m in moments[0])

@@ -47,6 +47,19 @@ class ModelSpec:
     def index_space(self) -> str:
         return self.space or self.name
 
+    @property
+    def moments_space(self) -> str:
+        """Where the model's moments (windows of long files) are kept: an index of their own,
+        so duplicates and the map see each file once, by its whole-file vector."""
+        return moments_space(self.index_space)
+
+
+def moments_space(space: str) -> str:
+    return f"{space}{MOMENTS}"
+
+
+MOMENTS = "@moments"
+
 
 class Embedder(Protocol):
     spec: ModelSpec
@@ -65,6 +78,24 @@ class ReadsInWorkers(Protocol):
     def file_input(self) -> Any:
         """Its decode and preprocessing as a small picklable callable (a worker process runs
         it), or None when it needs the model's own objects (it then runs in this process)."""
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A part of a recording or video and its vector (in the file's space)."""
+
+    start: float  # seconds into the file
+    end: float
+    vector: np.ndarray
+
+
+@runtime_checkable
+class EmbedsMoments(Protocol):
+    def embed_with_moments(self, prepared: list[Any]) -> tuple[np.ndarray, list[list[Moment]]]:
+        """`embed`, and each file's moments (none for a file short enough to be one)."""
+
+    def moment_query(self, path: str | Path) -> np.ndarray:
+        """A file as one moment: the vector to look for it among other files' moments."""
 
 
 @runtime_checkable

@@ -31,6 +31,27 @@ SFX_SCALE = 9.457798957824707  # the largest log-mel value of aisfx's training s
 LOUD_ENOUGH = 10 ** (-45 / 20)  # a VAD frame quieter than -45 dB below the peak is silence
 
 
+WHOLE_SECONDS = 120.0  # the whole-file vector reads the first two minutes
+WINDOWS_FROM = 6.0  # a shorter recording is one moment: no windows
+WINDOW_HOP = SFX_BLOCK // 2  # mel frames: a window of 2.3 s every 1.16 s
+WINDOW_SECONDS = SFX_BLOCK * SFX_HOP / SFX_RATE
+CONTIGUOUS_SECONDS = 600.0  # windows side by side over the first ten minutes
+SAMPLED_WINDOWS = 400  # a longer recording: this many windows spread over all of it
+PARTIAL_HOP = 77 * 160 / VAD_RATE  # preprocess.voice_partials: a 1.6 s partial every 0.77 s
+
+
+@dataclass(frozen=True)
+class Windows:
+    """A recording's 2.3 s windows (its moments): where each starts, the sounds CNN's blocks
+    and the share of speech in each. Side by side (every 1.16 s) over the first ten minutes;
+    a longer recording gets SAMPLED_WINDOWS spread over all of it (read by seeking), so a
+    three-hour recording costs what a ten-minute one does."""
+
+    starts: np.ndarray  # seconds
+    blocks: np.ndarray  # (n, 100, 96)
+    speech: np.ndarray  # (n,) share of speech frames in each window
+
+
 @dataclass(frozen=True)
 class SoundVoiceItem:
     """One recording as the default audio model takes it."""
@@ -38,6 +59,8 @@ class SoundVoiceItem:
     speech: float  # share of the sounding 32 ms frames that the VAD calls speech
     partials: np.ndarray | None  # (n, 160, 40) voice partials, when it may be speech
     blocks: np.ndarray | None  # (k, 100, 96) log-mel blocks, when it may be other sound
+    windows: Windows | None = None  # moments of a recording longer than WINDOWS_FROM
+    whole_partials: int = 0  # how many of `partials` the whole-file vector reads (0: all)
 
 
 @dataclass(frozen=True)
@@ -48,19 +71,98 @@ class SoundVoiceInput:
     vad_graph: str
     voice_from: float
     sounds_until: float
-    max_blocks: int = 4  # of 2.3 s, spread over the first two minutes (each costs ~19 ms)
+    max_blocks: int = 4  # of 2.3 s, spread over the first two minutes (each costs ~5 ms)
+    # Blocks each at its own loudness (as moments are), not at the recording's: for a file
+    # looked for among moments.
+    as_moment: bool = False
 
     def __call__(self, path: str) -> tuple[SoundVoiceItem, None]:
         from mediabrowser.core.embed.preprocess import voice_partials
-        from mediabrowser.core.media.decode import load_audio
+        from mediabrowser.core.media.audio import audio_info, load_audio
 
-        wav = load_audio(path)
-        share = speech_share(speech_probabilities(wav, self.vad_graph), wav)
-        partials = voice_partials(wav, VAD_RATE) if share >= self.voice_from else None
-        blocks = None
-        if share < self.sounds_until:
-            blocks = sfx_blocks(sfx_mel(load_audio(path, rate=SFX_RATE)), self.max_blocks)
-        return SoundVoiceItem(share, partials, blocks), None
+        wav = load_audio(path, max_seconds=CONTIGUOUS_SECONDS)
+        head = wav[:int(WHOLE_SECONDS * VAD_RATE)]
+        probs = speech_probabilities(wav, self.vad_graph)
+        share = speech_share(probs[:-(-head.size // VAD_FRAME)], head)
+        long = wav.size >= min(WINDOWS_FROM, CONTIGUOUS_SECONDS) * VAD_RATE
+        # Partials over all that was read when there are windows to give voices to.
+        partials = (voice_partials(wav if long else head, VAD_RATE)
+                    if share >= self.voice_from else None)
+        whole_partials = 0
+        if partials is not None and long:
+            whole_partials = max(1, sum(1 for i in range(len(partials))
+                                        if i * PARTIAL_HOP < WHOLE_SECONDS))
+        blocks = windows = None
+        if share < self.sounds_until or long:
+            wav44 = load_audio(path, max_seconds=CONTIGUOUS_SECONDS, rate=SFX_RATE)
+            bands, peaks = sfx_bands(wav44)
+            del wav44
+            if share < self.sounds_until:
+                head_frames = int(WHOLE_SECONDS * SFX_RATE / SFX_HOP)
+                if self.as_moment:
+                    blocks = blocks_at(bands, peaks, block_starts(min(head_frames, len(bands)),
+                                                                  self.max_blocks))
+                else:
+                    peak = float(peaks[:head_frames].max(initial=0.0))
+                    blocks = sfx_blocks(sfx_log(bands[:head_frames], peak),
+                                        self.max_blocks)
+            if long:
+                duration = audio_info(path)[0]
+                if duration > CONTIGUOUS_SECONDS + WINDOW_SECONDS:
+                    windows = sampled_windows(path, duration, self.vad_graph)
+                else:
+                    windows = side_by_side(bands, peaks, probs)
+        return SoundVoiceItem(share, partials, blocks, windows, whole_partials), None
+
+
+def side_by_side(bands: np.ndarray, peaks: np.ndarray, probs: np.ndarray) -> Windows:
+    """Windows every 1.16 s over the frames read (the last one ending with them), each at its
+    own loudness: a quiet passage after a loud one is heard as it would be cut out alone."""
+    n = bands.shape[0]
+    starts = list(range(0, max(1, n - SFX_BLOCK + 1), WINDOW_HOP))
+    if n > SFX_BLOCK and starts[-1] + SFX_BLOCK < n:
+        starts.append(n - SFX_BLOCK)
+    speech = np.zeros(len(starts), np.float32)
+    per_frame = SFX_HOP / SFX_RATE
+    for i, s in enumerate(starts):
+        a = int(s * per_frame * VAD_RATE / VAD_FRAME)
+        b = int((s + SFX_BLOCK) * per_frame * VAD_RATE / VAD_FRAME)
+        speech[i] = float((probs[a:b] > 0.5).mean()) if b > a and a < probs.size else 0.0
+    return Windows(np.array(starts, np.float64) * per_frame, blocks_at(bands, peaks, starts),
+                   speech)
+
+
+def blocks_at(bands: np.ndarray, peaks: np.ndarray, starts: list[int]) -> np.ndarray:
+    """(k, 100, 96) log-mel blocks from these frames, each scaled by its own peak."""
+    out = np.zeros((len(starts), SFX_BLOCK, SFX_MELS), np.float32)
+    for i, s in enumerate(starts):
+        part = bands[s:s + SFX_BLOCK]
+        peak = float(peaks[max(0, s - 1):s + SFX_BLOCK].max(initial=0.0))
+        out[i, :part.shape[0]] = sfx_log(part, peak)
+    return out
+
+
+def sampled_windows(path: str, duration: float, vad_graph: str) -> Windows:
+    """SAMPLED_WINDOWS windows spread evenly over a long recording, each read by seeking."""
+    from math import gcd
+
+    from scipy.signal import resample_poly
+
+    from mediabrowser.core.media.audio import excerpts
+
+    starts = np.linspace(0.0, max(0.0, duration - WINDOW_SECONDS), SAMPLED_WINDOWS)
+    blocks = np.zeros((len(starts), SFX_BLOCK, SFX_MELS), np.float32)
+    speech = np.zeros(len(starts), np.float32)
+    g = gcd(VAD_RATE, SFX_RATE)
+    for i, wav in enumerate(excerpts(path, starts.tolist(), WINDOW_SECONDS, SFX_RATE)):
+        if wav.size == 0:
+            continue
+        mel = sfx_mel(wav)[:SFX_BLOCK]
+        blocks[i, :mel.shape[0]] = mel
+        low = np.asarray(resample_poly(wav, VAD_RATE // g, SFX_RATE // g), np.float32)
+        probs = speech_probabilities(low, vad_graph)
+        speech[i] = float((probs > 0.5).mean()) if probs.size else 0.0
+    return Windows(starts, blocks, speech)
 
 
 # ---- speech share (Silero VAD) ----------------------------------------------------------------
@@ -131,25 +233,44 @@ def _sfx_filters() -> np.ndarray:
 
 
 def sfx_mel(wav: np.ndarray) -> np.ndarray:
-    """(frames, 96) log-mel of 44.1 kHz sound, scaled as aisfx was trained."""
-    peak = float(np.abs(wav).max()) if wav.size else 0.0
-    x = (wav / peak if peak > 0 else wav).astype(np.float32)
+    """(frames, 96) log-mel of 44.1 kHz sound, scaled as aisfx was trained (the recording
+    peak-normalised)."""
+    bands, peaks = sfx_bands(wav)
+    return sfx_log(bands, float(peaks.max(initial=0.0)))
+
+
+def sfx_bands(wav: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(frames, 96) mel power of 44.1 kHz sound as it is, and the peak sample of each hop
+    (for scaling any stretch of it: the power of x / p is the power of x over p²)."""
+    x = np.asarray(wav, np.float32)
     half = SFX_FFT // 2
+    n_hops = -(-x.size // SFX_HOP)
+    padded = np.zeros(n_hops * SFX_HOP, np.float32)
+    padded[:x.size] = np.abs(x)
+    peaks = padded.reshape(n_hops, SFX_HOP).max(axis=1) if n_hops else np.zeros(1, np.float32)
     x = np.pad(x, (half, half))  # the first frame is centred on the first sample
     n = max(1, 1 + (x.size - SFX_FFT) // SFX_HOP)
     if x.size < SFX_FFT:
         x = np.pad(x, (0, SFX_FFT - x.size))
     frames = np.lib.stride_tricks.sliding_window_view(x, SFX_FFT)[::SFX_HOP][:n]
     window = np.hanning(SFX_FFT).astype(np.float32)
-    power = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2
-    bands = power.astype(np.float32) @ _sfx_filters().T
-    return (np.log10(1.0 + 1e4 * bands) / SFX_SCALE).astype(np.float32)
+    out = np.empty((n, SFX_MELS), np.float32)
+    for i in range(0, n, 2048):  # in chunks: ten minutes of frames would take gigabytes
+        power = np.abs(np.fft.rfft(frames[i:i + 2048] * window, axis=1)) ** 2
+        out[i:i + 2048] = power.astype(np.float32) @ _sfx_filters().T
+    if peaks.size < n:
+        peaks = np.pad(peaks, (0, n - peaks.size))
+    return out, peaks[:n]
 
 
-def sfx_blocks(mel: np.ndarray, most: int) -> np.ndarray:
-    """(k, 100, 96) blocks of 2.3 s side by side; at most `most`, spread evenly. A recording
-    shorter than a block is padded with silence; a last part under half a block is left out."""
-    n = mel.shape[0]
+def sfx_log(bands: np.ndarray, peak: float) -> np.ndarray:
+    """Mel power as if the sound had been scaled to peak 1, then aisfx's log compression."""
+    scale = 1.0 / (peak * peak) if peak > 0 else 1.0
+    return (np.log10(1.0 + 1e4 * scale * bands) / SFX_SCALE).astype(np.float32)
+
+
+def block_starts(n: int, most: int) -> list[int]:
+    """Where sfx_blocks' blocks start in `n` frames."""
     whole = n // SFX_BLOCK
     starts = [i * SFX_BLOCK for i in range(whole)]
     if whole == 0 or n - whole * SFX_BLOCK >= SFX_BLOCK // 2:
@@ -157,6 +278,13 @@ def sfx_blocks(mel: np.ndarray, most: int) -> np.ndarray:
     if len(starts) > most:
         keep = np.linspace(0, len(starts) - 1, most).round().astype(int)
         starts = [starts[i] for i in keep]
+    return starts
+
+
+def sfx_blocks(mel: np.ndarray, most: int) -> np.ndarray:
+    """(k, 100, 96) blocks of 2.3 s side by side; at most `most`, spread evenly. A recording
+    shorter than a block is padded with silence; a last part under half a block is left out."""
+    starts = block_starts(mel.shape[0], most)
     out = np.zeros((len(starts), SFX_BLOCK, SFX_MELS), np.float32)
     for i, s in enumerate(starts):
         part = mel[s:s + SFX_BLOCK]

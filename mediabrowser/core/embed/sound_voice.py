@@ -26,17 +26,20 @@ from typing import Any
 import numpy as np
 
 from mediabrowser.core.embed.audio_models import GE2EVoiceEmbedder, ge2e_encoder
-from mediabrowser.core.embed.base import ModelSpec, WeightSource, unit_rows
+from mediabrowser.core.embed.base import ModelSpec, Moment, WeightSource, unit_rows
 from mediabrowser.core.embed.engine import Runner, describe
 from mediabrowser.core.embed.sound_inputs import (
+    PARTIAL_HOP,
     SFX_BLOCK,
     SFX_MELS,
+    WINDOW_SECONDS,
     SoundVoiceInput,
     calibration_blocks,
 )
 from mediabrowser.core.types import BadInput, UserError
 
 PARAMS = Path(__file__).with_name("sound_voice.json")
+MOMENT_VOICE = 0.5  # the voice's share of a speech moment (the rest: its sound)
 VOICE_DIM, SOUND_DIM = 256, 512
 
 
@@ -68,23 +71,97 @@ class SoundVoiceEmbedder:
         return float(min(1.0, max(0.0, (share - lo) / (hi - lo))))
 
     def embed(self, prepared: list[Any]) -> np.ndarray:
-        voices = self.voice.voices([p.partials for p in prepared if p.partials is not None])
-        with_blocks = [p.blocks for p in prepared if p.blocks is not None]
-        sounds = self.sound_parts(with_blocks)
+        return self._embed(prepared, moments=False)[0]
+
+    def embed_with_moments(self, prepared: list[Any]
+                           ) -> tuple[np.ndarray, list[list[Moment]]]:
+        """The whole-file vectors, and for each recording its windows' (start, end, vector)
+        in the same space (none for a recording shorter than WINDOWS_FROM)."""
+        return self._embed(prepared, moments=True)
+
+    def _embed(self, prepared: list[Any], moments: bool
+               ) -> tuple[np.ndarray, list[list[Moment]]]:
+        partials = self._partial_embeddings(prepared)
+        sounds = self.sound_parts([p.blocks for p in prepared if p.blocks is not None])
         rows = []
-        vi = si = 0
-        for p in prepared:
-            w = self.speech_weight(p.speech)
+        si = 0
+        for p, parts in zip(prepared, partials, strict=True):
             v = np.zeros(VOICE_DIM, np.float32)
             s = np.zeros(SOUND_DIM, np.float32)
-            if p.partials is not None:
-                v = _centred(voices[vi], self.voice_mean)
-                vi += 1
+            if parts is not None:
+                v = _centred(parts[:p.whole_partials or None].mean(axis=0), self.voice_mean)
             if p.blocks is not None:
                 s = _centred(sounds[si], self.sound_mean)
                 si += 1
-            rows.append(np.concatenate([np.sqrt(w) * v, np.sqrt(1.0 - w) * s]))
-        return unit_rows(rows, self.spec.dim)
+            rows.append(self._joined(self.speech_weight(p.speech), v, s))
+        found = self._moments(prepared, partials) if moments else [[] for _ in prepared]
+        return unit_rows(rows, self.spec.dim), found
+
+    def moment_query(self, path: str | Path) -> np.ndarray:
+        read = SoundVoiceInput(self.vad_graph, voice_from=self.gate[0], sounds_until=2.0,
+                               as_moment=True)
+        item = read(str(path))[0]
+        parts = self._partial_embeddings([item])[0]
+        v = (_centred(parts[:item.whole_partials or None].mean(axis=0), self.voice_mean)
+             if parts is not None else np.zeros(VOICE_DIM, np.float32))
+        assert item.blocks is not None  # asked for above (sounds_until 2: always)
+        s = _centred(self.sound_parts([item.blocks])[0], self.sound_mean)
+        vec = self._joined(MOMENT_VOICE * self.speech_weight(item.speech), v, s)
+        return vec / (np.linalg.norm(vec) or 1.0)
+
+    def _joined(self, w: float, voice: np.ndarray, sound: np.ndarray) -> np.ndarray:
+        return np.concatenate([np.sqrt(w) * voice, np.sqrt(1.0 - w) * sound])
+
+    def _partial_embeddings(self, prepared: list[Any]) -> list[np.ndarray | None]:
+        """Each recording's unit partial embeddings from the voice encoder (one run for all)."""
+        have = [np.asarray(p.partials, np.float32) for p in prepared if p.partials is not None]
+        e = self.voice.runner(np.concatenate(have)) if have else None
+        out: list[np.ndarray | None] = []
+        start = 0
+        for p in prepared:
+            if p.partials is None or e is None:
+                out.append(None)
+                continue
+            out.append(e[start:start + len(p.partials)])
+            start += len(p.partials)
+        return out
+
+    def _moments(self, prepared: list[Any], partials: list[np.ndarray | None]
+                 ) -> list[list[Moment]]:
+        """Each moment spans two neighbouring windows (3.5 s, one every 1.16 s), pooled as a
+        whole recording is (the maximum over its blocks), so a piece of a few seconds compares
+        with the moments as it would with a whole file. Speech keeps its sound half too
+        (MOMENT_VOICE): among the moments, the words said are what is looked for, and the
+        voice alone would find every moment of that speaker."""
+        blocks = [p.windows.blocks for p in prepared if p.windows is not None]
+        flat = self.sounds(np.concatenate(blocks)) if blocks else None
+        out: list[list[Moment]] = []
+        at = 0
+        for p, parts in zip(prepared, partials, strict=True):
+            if p.windows is None:
+                out.append([])
+                continue
+            n = len(p.windows.starts)
+            assert flat is not None
+            e = flat[at:at + n]
+            at += n
+            found: list[Moment] = []
+            for j, start in enumerate(p.windows.starts.tolist()):
+                last = min(j + 1, n - 1)
+                end = float(p.windows.starts[last]) + WINDOW_SECONDS
+                w = MOMENT_VOICE * self.speech_weight(float(p.windows.speech[j:last + 1].mean()))
+                if parts is None:
+                    w = 0.0
+                s = np.zeros(SOUND_DIM, np.float32)
+                v = np.zeros(VOICE_DIM, np.float32)
+                if w < 1.0:
+                    s = _centred(e[j:last + 1].max(axis=0), self.sound_mean)
+                if w > 0.0 and parts is not None:
+                    v = _centred(_partials_in(parts, start, end).mean(axis=0), self.voice_mean)
+                vec = self._joined(w, v, s)
+                found.append(Moment(start, end, vec / (np.linalg.norm(vec) or 1.0)))
+            out.append(found)
+        return out
 
     def sound_parts(self, batch: list[np.ndarray]) -> list[np.ndarray]:
         """Each recording's block embeddings, maximum over its blocks (the network's own pooling
@@ -98,6 +175,17 @@ class SoundVoiceEmbedder:
             out.append(e[start:start + len(blocks)].max(axis=0))
             start += len(blocks)
         return out
+
+
+def _partials_in(parts: np.ndarray, start: float, end: float) -> np.ndarray:
+    """The partial embeddings whose middle lies between `start` and `end` (the nearest one
+    when none does)."""
+    middles = np.arange(len(parts)) * PARTIAL_HOP + 0.8
+    inside = (middles >= start) & (middles < end)
+    if not inside.any():
+        gap = np.abs(middles - (start + end) / 2)
+        inside = gap == gap.min()
+    return parts[inside]
 
 
 def _centred(x: np.ndarray, mean: np.ndarray) -> np.ndarray:

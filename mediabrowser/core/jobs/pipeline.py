@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mediabrowser.core.driver import drive
-from mediabrowser.core.embed.base import KeepsGrey, ReadsInWorkers
+from mediabrowser.core.embed.base import EmbedsMoments, KeepsGrey, Moment, ReadsInWorkers
 from mediabrowser.core.embed.device import batch_size_for
 from mediabrowser.core.embed.engine import engine_words
 from mediabrowser.core.embed.registry import get_spec
@@ -209,15 +209,33 @@ def _flush(lib: Library, embedder: Any, spec: Any, batch: list[tuple[Work, Any]]
     greys = {w.file_id: p[1] for w, p in batch if p[1] is not None}
     batch = [(w, p[0]) for w, p in batch]
     rows = lib.store.files_by_ids(greys) if greys else {}
+    # A model that finds moments (windows of a long recording) gives them with the vectors.
+    with_moments = isinstance(embedder, EmbedsMoments)
+    moments: dict[int, list[Moment]] = {}
+
+    def embed_one(p: Any) -> Any:
+        if not with_moments:
+            return embedder.embed([p])[0]
+        vecs, found = embedder.embed_with_moments([p])
+        return vecs[0], found[0]
+
     try:
-        vectors = _embed_splitting(embedder, [p for _, p in batch])
+        if with_moments:
+            vectors, found = embedder.embed_with_moments([p for _, p in batch])
+            moments = {w.file_id: found[i] for i, (w, _) in enumerate(batch)}
+        else:
+            vectors = _embed_splitting(embedder, [p for _, p in batch])
         results: list[tuple[Work, Any, str | None]] = [
             (w, vectors[i], None) for i, (w, _) in enumerate(batch)]
     except Exception:  # noqa: BLE001 - find the one input that breaks the batch
         results = []
         for w, p in batch:
             try:
-                results.append((w, embedder.embed([p])[0], None))
+                got = embed_one(p)
+                if with_moments:
+                    moments[w.file_id] = got[1]
+                    got = got[0]
+                results.append((w, got, None))
             except MediaError as exc:
                 results.append((w, None, str(exc)))
             except Exception as exc:  # noqa: BLE001
@@ -233,6 +251,12 @@ def _flush(lib: Library, embedder: Any, spec: Any, batch: list[tuple[Work, Any]]
                 record_problem(lib, c, job_id, report, w.path, "embed", err)
                 continue
             lib.store.put_vector(c, w.file_id, spec.name, spec.index_space, vec)
+            if with_moments:
+                found_here = moments.get(w.file_id, [])
+                for n, m in enumerate(found_here, start=1):
+                    lib.store.put_vector(c, w.file_id, spec.name, spec.moments_space,
+                                         m.vector, segment=n, start_s=m.start, end_s=m.end)
+                lib.store.drop_segments_from(c, w.file_id, spec.name, len(found_here) + 1)
             if w.file_id in rows:
                 row = rows[w.file_id]
                 store_grey(c, w.file_id, row.size, row.mtime, greys[w.file_id])
@@ -240,6 +264,8 @@ def _flush(lib: Library, embedder: Any, spec: Any, batch: list[tuple[Work, Any]]
     if ok_ids:
         lib.indexes.sync()  # the new vectors, from the store's change log
         lib.indexes.get(spec.index_space)  # the first vectors of a space start its index
+        if with_moments and any(moments.values()):
+            lib.indexes.get(spec.moments_space)
         report.embedded += len(ok_ids)
 
 

@@ -9,6 +9,7 @@ two-minute one.
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,24 @@ def window_peaks(path: str | Path, duration: float, windows: int,
         if seg.numel():
             env[i] = (float(seg.min()), float(seg.max()))
     return env
+
+
+def excerpts(path: str | Path, starts: list[float], seconds: float, rate: int = AUDIO_RATE
+             ) -> Iterator[np.ndarray]:
+    """Mono float32 stretches of `seconds` from each start, the file opened once and read by
+    seeking (PyAV), so a long recording is sampled without being decoded whole. A stretch that
+    cannot be read comes back empty."""
+    check_readable(path)
+    opened = _av_open(path)
+    try:
+        for start in starts:
+            try:
+                yield _av_samples(path, start, seconds, opened, rate=rate)
+            except Exception:  # noqa: BLE001 - one damaged stretch
+                yield np.zeros(0, np.float32)
+    finally:
+        opened[1].close()
+        opened[0].close()
 
 
 @cache

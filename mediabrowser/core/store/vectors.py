@@ -95,6 +95,18 @@ class VectorRepo:
             "dim = excluded.dim, vector = excluded.vector, created_at = excluded.created_at",
             (dst_id, src_id))
 
+    def drop_segments_from(self, tx: Tx, file_id: int, model: str, first: int) -> None:
+        """Forget the file's segments numbered `first` and up (it now has fewer moments)."""
+        conn_of(tx).execute("DELETE FROM vectors WHERE file_id = ? AND model = ? "
+                            "AND segment >= ?", (file_id, model, first))
+
+    def segment_times(self, labels: Iterable[int]) -> dict[int, tuple[float, float]]:
+        """label → (start, end) in seconds, for the labels that are moments of their file."""
+        rows = rows_in(self._conn, "SELECT label, start_s, end_s FROM vectors WHERE "
+                       "start_s IS NOT NULL AND label IN", [int(x) for x in labels], [])
+        return {int(r[0]): (float(r[1]), float(r[2] if r[2] is not None else r[1]))
+                for r in rows}
+
     def delete_vectors(self, tx: Tx, file_id: int) -> None:
         conn_of(tx).execute("DELETE FROM vectors WHERE file_id = ?", (file_id,))
 

@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPixm
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from mediabrowser.core.format import format_duration, format_score
-from mediabrowser.gui.grid.model import RowRole, ScoreRole, ThumbRole
+from mediabrowser.gui.grid.model import MomentRole, RowRole, ScoreRole, ThumbRole
 
 KIND_LABEL = {"image": "PHOTO", "video": "VIDEO", "audio": "AUDIO"}
 KIND_COLOUR = {"image": QColor(70, 130, 90), "video": QColor(170, 80, 60),
@@ -98,7 +98,7 @@ class TileDelegate(QStyledItemDelegate):
             painter.setFont(f)
             painter.drawText(thumb, Qt.AlignmentFlag.AlignCenter, glyph)
         if row is not None:
-            self._badge(painter, thumb, kind, row.duration)
+            self._badge(painter, thumb, kind, row.duration, index.data(MomentRole))
         score = index.data(ScoreRole)
         if score is not None:
             self._score(painter, thumb, float(score))
@@ -112,9 +112,12 @@ class TileDelegate(QStyledItemDelegate):
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignCenter, elided)
         painter.restore()
 
-    def _badge(self, painter: QPainter, thumb: QRect, kind: str, duration: float | None) -> None:
+    def _badge(self, painter: QPainter, thumb: QRect, kind: str, duration: float | None,
+               moment: tuple[float, float] | None = None) -> None:
         text = KIND_LABEL.get(kind, kind.upper())
-        if kind != "image" and duration:
+        if moment is not None:  # a result that matched a part of its file: where
+            text += " at " + format_duration(moment[0])
+        elif kind != "image" and duration:
             text += " " + format_duration(duration)
         painter.setFont(self._small)
         fm = painter.fontMetrics()

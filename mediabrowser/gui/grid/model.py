@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
 from mediabrowser.core.filenames import display, display_name
-from mediabrowser.core.format import format_score
+from mediabrowser.core.format import format_duration, format_score
 from mediabrowser.core.store.repo import FileRow, Store
 from mediabrowser.core.types import MediaKind
 from mediabrowser.gui.grid.thumb_loader import ThumbLoader
@@ -18,6 +18,7 @@ IdRole = Qt.ItemDataRole.UserRole + 1
 RowRole = Qt.ItemDataRole.UserRole + 2  # the FileRow
 ScoreRole = Qt.ItemDataRole.UserRole + 3
 ThumbRole = Qt.ItemDataRole.UserRole + 4  # QPixmap or None (still coming) or "" (failed)
+MomentRole = Qt.ItemDataRole.UserRole + 5  # (start, end) of the part that matched, or None
 
 PAGE = 256
 ROW_CACHE = 20_000
@@ -32,15 +33,19 @@ class ItemsModel(QAbstractListModel):
         self.thumbs = thumbs
         self._ids: list[int] = []
         self._scores: list[float] | None = None
+        self._moments: list[tuple[float, float] | None] | None = None
         self._pos: dict[int, int] = {}
         self._rows: OrderedDict[int, FileRow] = OrderedDict()
         thumbs.changed.connect(self._thumb_changed)
 
     # ---- contents ---------------------------------------------------------------------------
-    def set_items(self, ids: list[int], scores: list[float] | None = None) -> None:
+    def set_items(self, ids: list[int], scores: list[float] | None = None,
+                  moments: list[tuple[float, float] | None] | None = None) -> None:
+        """Show these files (with their scores, and the moment of each that matched)."""
         self.beginResetModel()
         self._ids = list(ids)
         self._scores = list(scores) if scores is not None else None
+        self._moments = list(moments) if moments is not None else None
         self._pos = {fid: i for i, fid in enumerate(self._ids)}
         self.endResetModel()
 
@@ -91,6 +96,8 @@ class ItemsModel(QAbstractListModel):
             return fid
         if role == ScoreRole:
             return self._scores[index.row()] if self._scores is not None else None
+        if role == MomentRole:
+            return self._moments[index.row()] if self._moments is not None else None
         row = self.file_row(fid)
         if row is None:
             return None
@@ -103,6 +110,10 @@ class ItemsModel(QAbstractListModel):
             if self._scores is not None:
                 score = self._scores[index.row()]
                 tip += f"\nscore {format_score(score, tile=False)}"
+                moment = self._moments[index.row()] if self._moments is not None else None
+                if moment is not None:
+                    tip += (f"\nthe part from {format_duration(moment[0])} to "
+                            f"{format_duration(moment[1])} matched")
             if row.status == "error":
                 tip += f"\n⚠ {row.error}"
             elif row.status == "offline":

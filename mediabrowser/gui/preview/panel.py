@@ -70,7 +70,9 @@ class PreviewPanel(QWidget):
         self._ticket = 0
 
     def show_item(self, row: FileRow | None, score: float | None = None,
-                  model: str | None = None) -> None:
+                  model: str | None = None, moment: tuple[float, float] | None = None
+                  ) -> None:
+        """Show a file; `moment` (start, end): the part of it that matched, where it opens."""
         self._ticket += 1
         ticket = self._ticket
         self.player.stop()
@@ -80,6 +82,9 @@ class PreviewPanel(QWidget):
             self.meta.clear()
             return
         self.meta.setText(self._describe(row, score, model))
+        if moment is not None:
+            self.meta.setText(self.meta.text() + f"<br>matched from {format_duration(moment[0])}"
+                              f" to {format_duration(moment[1])} (it opens there)")
         if row.status == "offline":
             self._show_problem("its folder is not found (a drive unplugged?); it comes back "
                                "when the folder does")
@@ -95,7 +100,8 @@ class PreviewPanel(QWidget):
                        lambda err: self._failed(ticket, err))
         else:
             self.stack.setCurrentWidget(self.player)
-            self.player.set_source(openable_alias(row.path), row.kind)
+            self.player.set_source(openable_alias(row.path), row.kind, moment=moment,
+                                   duration=row.duration)
             if row.kind == "audio":
                 call_later(self.pool, lambda: _load_envelope(row.path, row.duration),
                            lambda env: self._envelope_ready(ticket, env),

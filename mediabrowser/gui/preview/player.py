@@ -31,6 +31,7 @@ class WaveformView(QWidget):
         super().__init__(parent)
         self.envelope: np.ndarray | None = None
         self.position = 0.0
+        self.marks: list[tuple[float, float]] = []  # parts that matched, as fractions
         self.setMinimumHeight(120)
 
     def set_envelope(self, env: np.ndarray | None) -> None:
@@ -41,6 +42,10 @@ class WaveformView(QWidget):
         self.position = min(1.0, max(0.0, fraction))
         self.update()
 
+    def set_marks(self, marks: list[tuple[float, float]]) -> None:
+        self.marks = marks
+        self.update()
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self.seek.emit(event.position().x() / max(1, self.width()))
 
@@ -49,6 +54,8 @@ class WaveformView(QWidget):
         p.fillRect(self.rect(), QColor(38, 42, 52))
         w, h = self.width(), self.height()
         mid = h / 2
+        for a, b in self.marks:  # the part that matched the query, under the waveform
+            p.fillRect(QRectF(a * w, 0, max(2.0, (b - a) * w), h), QColor(80, 70, 30))
         if self.envelope is not None and len(self.envelope):
             env = self.envelope
             head = int(self.position * w)
@@ -74,6 +81,7 @@ class PlayerView(QWidget):
         self.audio_out: Any = None
         self.video_widget: Any = None
         self.kind = ""
+        self._start_ms = 0  # where the next source opens (a result's moment)
         self.screen_stack = QStackedWidget()
         self.waveform = WaveformView()
         self.waveform.seek.connect(self._seek_fraction)
@@ -134,10 +142,17 @@ class PlayerView(QWidget):
     def source(self) -> QUrl:
         return self.player.source() if self.player is not None else QUrl()
 
-    def set_source(self, path: str, kind: str, envelope: np.ndarray | None = None) -> None:
+    def set_source(self, path: str, kind: str, envelope: np.ndarray | None = None,
+                   moment: tuple[float, float] | None = None,
+                   duration: float | None = None) -> None:
+        """Play `path`; with `moment` (start, end in seconds) it opens at that part, which
+        the waveform marks."""
         self._ensure_player()
         self.stop()
         self.kind = kind
+        self._start_ms = int(moment[0] * 1000) if moment is not None else 0
+        self.waveform.set_marks([(moment[0] / duration, moment[1] / duration)]
+                                if moment is not None and duration else [])
         self.message.hide()
         self.slider.setRange(0, 0)
         self.time_label.setText("0:00 / 0:00")
@@ -218,6 +233,9 @@ class PlayerView(QWidget):
     def _duration(self, ms: int) -> None:
         self.slider.setRange(0, max(0, ms))
         self.time_label.setText(f"0:00 / {format_duration(ms / 1000)}")
+        if self._start_ms and ms > 0 and self.player is not None:
+            self.player.setPosition(min(self._start_ms, ms))  # open at the part that matched
+            self._start_ms = 0
 
     def _seek_ms(self, ms: int) -> None:
         if self.player is not None:
