@@ -234,8 +234,10 @@ class PlayerView(QWidget):
         self.slider.setRange(0, max(0, ms))
         self.time_label.setText(f"0:00 / {format_duration(ms / 1000)}")
         if self._start_ms and ms > 0 and self.player is not None:
-            self.player.setPosition(min(self._start_ms, ms))  # open at the part that matched
+            at = min(self._start_ms, ms)
             self._start_ms = 0
+            self.player.setPosition(at)  # open at the part that matched
+            self._position(at)  # shown at once: a stopped player may tell only when it plays
 
     def _seek_ms(self, ms: int) -> None:
         if self.player is not None:
