@@ -28,7 +28,7 @@ from mediabrowser.core.library import Library
 from mediabrowser.core.media.decode import check_readable
 from mediabrowser.core.media.probe import detect_kind
 from mediabrowser.core.store.vectors import Vectors
-from mediabrowser.core.types import BadInput, Match, MediaError, MediaItem, MediaKind
+from mediabrowser.core.types import BadInput, Match, MediaError, MediaItem, MediaKind, UserError
 
 
 class QueryError(BadInput):
@@ -107,14 +107,16 @@ def _with_moments(lib: Library, space: str, vec: np.ndarray, found: list[Match],
     if lib.indexes.get(moments) is None and not lib.indexes.building(moments):
         return found  # no file here has moments
     name = lib.model_in_space(space, MediaKind.AUDIO)
-    embedder = lib.embedder(name) if name else None
-    if isinstance(embedder, EmbedsMoments):
-        # The query as a moment is embedded as moments are (away or unreadable now: its
-        # whole-file vector asks).
-        with contextlib.suppress(MediaError, OSError):
+    # The query as a moment is embedded as moments are (its first half minute). When that
+    # cannot be done (the file away or unreadable now, the model's files missing), its
+    # whole-file vector asks.
+    with contextlib.suppress(UserError, OSError):
+        embedder = lib.embedder(name) if name else None
+        if isinstance(embedder, EmbedsMoments):
             vec = embedder.moment_query(path)
+    # Neighbouring moments of one file are alike: ask for more, so other files are reached.
     parts = _ranked(lib, moments, vec, k, kinds, self_id, path,
-                    calibration=lib.calibration(space))
+                    calibration=lib.calibration(space), spread=MOMENTS_PER_FILE)
     best = {m.item.id: m for m in found}
     for m in parts:
         if m.item.id not in best or m.score > best[m.item.id].score:
@@ -244,6 +246,7 @@ def find_similar_to_all(lib: Library, queries: list[str | Path | int], k: int = 
 
 
 Kinds = list[str] | None  # the kinds of file a query keeps (None: every kind)
+MOMENTS_PER_FILE = 8  # candidates asked per result among moments (a file has many alike)
 
 
 def _kinds(kind: MediaKind | str | None) -> Kinds:
@@ -252,7 +255,8 @@ def _kinds(kind: MediaKind | str | None) -> Kinds:
 
 def _ranked(lib: Library, space: str, vec: np.ndarray, k: int, kinds: Kinds = None,
             exclude_id: int | None = None, exclude_path: str | None = None,
-            calibration: cal.Calibration | None = None, scale: float = 1.0) -> list[Match]:
+            calibration: cal.Calibration | None = None, scale: float = 1.0,
+            spread: int = 1) -> list[Match]:
     """The k present files nearest to `vec` in `space` of these kinds, best first, without
     the query itself; a file with several vectors (segments) counts once, by its nearest.
     Scores are the calibrated `scale` × cosine, computed exactly from the stored vectors of
@@ -262,10 +266,10 @@ def _ranked(lib: Library, space: str, vec: np.ndarray, k: int, kinds: Kinds = No
     if index is not None:
         # Two extra hits leave room to drop the query itself and a copy at its path. The
         # graphs hold present files of their kind; the rows kept are checked below.
-        got = lib.store.vectors_by_labels(index.candidates(unit, k + 2, kinds), space,
+        got = lib.store.vectors_by_labels(index.candidates(unit, spread * k + 2, kinds), space,
                                           present=False)
-    else:
-        got = _exact(lib, space, unit, k + 2, kinds)  # while its index is being rebuilt
+    else:  # while its index is being rebuilt
+        got = _exact(lib, space, unit, spread * k + 2, kinds)
     if not len(got):
         return []
     cosines = got.matrix @ unit

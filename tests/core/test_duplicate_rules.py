@@ -213,3 +213,19 @@ def test_same_on_result_tiles_means_a_verified_copy(looks: tuple, tmp_path: Path
     assert [m.score for m in found] == sorted((m.score for m in found), reverse=True)
     # The model alone calls other coins "same": the closer look is what keeps them below.
     assert any(model_said[m.item.path] >= 0.9 for m in others)
+
+
+def test_components_without_scipy_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The small build leaves scipy out: the numpy propagation must find the same groups.
+    import sys
+
+    from mediabrowser.core.dupes.pairs import component_labels
+
+    rng = np.random.default_rng(1)
+    n = 5000
+    a, b = rng.integers(0, n, 3500), rng.integers(0, n, 3500)
+    with_scipy = component_labels(a, b, n)
+    monkeypatch.setitem(sys.modules, "scipy.sparse", None)  # import fails: ImportError
+    without = component_labels(a, b, n)
+    pairs = set(zip(with_scipy.tolist(), without.tolist(), strict=True))
+    assert len(pairs) == len(set(with_scipy.tolist())) == len(set(without.tolist()))

@@ -137,7 +137,11 @@ def _export_one(module: Any, example: Any, dest: Path, meta: dict[str, Any]) -> 
         if calibration is not None:  # inputs to calibrate an 8-bit version on, and to check it
             from mediabrowser.core.embed.onnx_quantize import quantize_int8
 
-            worst = quantize_int8(tmp, calibration[0], calibration[1])
+            try:
+                worst = quantize_int8(tmp, calibration[0], calibration[1])
+            except Exception as exc:  # noqa: BLE001 - the float graph passed: it is kept
+                worst = None
+                meta["int8_skipped"] = f"{type(exc).__name__}: {exc}"[:200]
             if worst is not None:
                 meta["int8_min_cosine"] = round(worst, 5)
         meta = {"format": FORMAT, "opset": OPSET, "torch": torch.__version__,

@@ -50,6 +50,7 @@ class Windows:
     starts: np.ndarray  # seconds
     blocks: np.ndarray  # (n, 100, 96)
     speech: np.ndarray  # (n,) share of speech frames in each window
+    side_by_side: bool = True  # False: sampled, far apart (each window a moment alone)
 
 
 @dataclass(frozen=True)
@@ -75,16 +76,18 @@ class SoundVoiceInput:
     # Blocks each at its own loudness (as moments are), not at the recording's: for a file
     # looked for among moments.
     as_moment: bool = False
+    max_seconds: float = CONTIGUOUS_SECONDS  # read at most this much from the start
+    windows: bool = True  # the windows of a long recording (its moments) too
 
     def __call__(self, path: str) -> tuple[SoundVoiceItem, None]:
         from mediabrowser.core.embed.preprocess import voice_partials
         from mediabrowser.core.media.audio import audio_info, load_audio
 
-        wav = load_audio(path, max_seconds=CONTIGUOUS_SECONDS)
+        wav = load_audio(path, max_seconds=self.max_seconds)
         head = wav[:int(WHOLE_SECONDS * VAD_RATE)]
         probs = speech_probabilities(wav, self.vad_graph)
         share = speech_share(probs[:-(-head.size // VAD_FRAME)], head)
-        long = wav.size >= min(WINDOWS_FROM, CONTIGUOUS_SECONDS) * VAD_RATE
+        long = self.windows and wav.size >= min(WINDOWS_FROM, CONTIGUOUS_SECONDS) * VAD_RATE
         # Partials over all that was read when there are windows to give voices to.
         partials = (voice_partials(wav if long else head, VAD_RATE)
                     if share >= self.voice_from else None)
@@ -94,7 +97,7 @@ class SoundVoiceInput:
                                         if i * PARTIAL_HOP < WHOLE_SECONDS))
         blocks = windows = None
         if share < self.sounds_until or long:
-            wav44 = load_audio(path, max_seconds=CONTIGUOUS_SECONDS, rate=SFX_RATE)
+            wav44 = load_audio(path, max_seconds=self.max_seconds, rate=SFX_RATE)
             bands, peaks = sfx_bands(wav44)
             del wav44
             if share < self.sounds_until:
@@ -144,25 +147,20 @@ def blocks_at(bands: np.ndarray, peaks: np.ndarray, starts: list[int]) -> np.nda
 
 def sampled_windows(path: str, duration: float, vad_graph: str) -> Windows:
     """SAMPLED_WINDOWS windows spread evenly over a long recording, each read by seeking."""
-    from math import gcd
-
-    from scipy.signal import resample_poly
-
-    from mediabrowser.core.media.audio import excerpts
+    from mediabrowser.core.media.audio import excerpts, resample
 
     starts = np.linspace(0.0, max(0.0, duration - WINDOW_SECONDS), SAMPLED_WINDOWS)
     blocks = np.zeros((len(starts), SFX_BLOCK, SFX_MELS), np.float32)
     speech = np.zeros(len(starts), np.float32)
-    g = gcd(VAD_RATE, SFX_RATE)
     for i, wav in enumerate(excerpts(path, starts.tolist(), WINDOW_SECONDS, SFX_RATE)):
         if wav.size == 0:
             continue
         mel = sfx_mel(wav)[:SFX_BLOCK]
         blocks[i, :mel.shape[0]] = mel
-        low = np.asarray(resample_poly(wav, VAD_RATE // g, SFX_RATE // g), np.float32)
+        low = np.asarray(resample(wav, SFX_RATE, VAD_RATE), np.float32)
         probs = speech_probabilities(low, vad_graph)
         speech[i] = float((probs > 0.5).mean()) if probs.size else 0.0
-    return Windows(starts, blocks, speech)
+    return Windows(starts, blocks, speech, side_by_side=False)
 
 
 # ---- speech share (Silero VAD) ----------------------------------------------------------------
@@ -299,7 +297,8 @@ def calibration_blocks(seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     t = np.arange(int(2.5 * SFX_RATE)) / SFX_RATE
     sounds = []
-    for f0 in (55.0, 110.0, 196.0, 330.0, 523.0, 880.0, 1760.0):
+    lift = 2 ** (seed * 5 / 12)  # another seed, other notes (a fourth up)
+    for f0 in (55.0 * lift, 110.0, 196.0 * lift, 330.0, 523.0 * lift, 880.0, 1760.0 / lift):
         for decay, odd in ((0.0, False), (3.0, True), (8.0, False)):
             ks = range(1, 40, 2 if odd else 1)
             note = sum(np.sin(2 * np.pi * k * f0 * t) / k for k in ks if k * f0 < SFX_RATE / 2)

@@ -40,6 +40,8 @@ from mediabrowser.core.types import BadInput, UserError
 
 PARAMS = Path(__file__).with_name("sound_voice.json")
 MOMENT_VOICE = 0.5  # the voice's share of a speech moment (the rest: its sound)
+QUERY_SECONDS = 30.0  # a file looked for among moments: its first half minute
+CNN_CHUNK = 128  # blocks per run of the sounds CNN (a long batch's windows: thousands)
 VOICE_DIM, SOUND_DIM = 256, 512
 
 
@@ -99,7 +101,7 @@ class SoundVoiceEmbedder:
 
     def moment_query(self, path: str | Path) -> np.ndarray:
         read = SoundVoiceInput(self.vad_graph, voice_from=self.gate[0], sounds_until=2.0,
-                               as_moment=True)
+                               as_moment=True, max_seconds=QUERY_SECONDS, windows=False)
         item = read(str(path))[0]
         parts = self._partial_embeddings([item])[0]
         v = (_centred(parts[:item.whole_partials or None].mean(axis=0), self.voice_mean)
@@ -108,6 +110,12 @@ class SoundVoiceEmbedder:
         s = _centred(self.sound_parts([item.blocks])[0], self.sound_mean)
         vec = self._joined(MOMENT_VOICE * self.speech_weight(item.speech), v, s)
         return vec / (np.linalg.norm(vec) or 1.0)
+
+    def _cnn(self, blocks: np.ndarray) -> np.ndarray:
+        """The sounds CNN over many blocks, CNN_CHUNK at a time (memory stays bounded)."""
+        x = blocks.astype(np.float32)
+        return np.concatenate([self.sounds(x[i:i + CNN_CHUNK])
+                               for i in range(0, len(x), CNN_CHUNK)])
 
     def _joined(self, w: float, voice: np.ndarray, sound: np.ndarray) -> np.ndarray:
         return np.concatenate([np.sqrt(w) * voice, np.sqrt(1.0 - w) * sound])
@@ -134,7 +142,7 @@ class SoundVoiceEmbedder:
         (MOMENT_VOICE): among the moments, the words said are what is looked for, and the
         voice alone would find every moment of that speaker."""
         blocks = [p.windows.blocks for p in prepared if p.windows is not None]
-        flat = self.sounds(np.concatenate(blocks)) if blocks else None
+        flat = self._cnn(np.concatenate(blocks)) if blocks else None
         out: list[list[Moment]] = []
         at = 0
         for p, parts in zip(prepared, partials, strict=True):
@@ -147,10 +155,13 @@ class SoundVoiceEmbedder:
             at += n
             found: list[Moment] = []
             for j, start in enumerate(p.windows.starts.tolist()):
-                last = min(j + 1, n - 1)
+                # Side by side, a moment is two neighbouring windows; sampled far apart (a
+                # long recording), one window, with no voice half (the voice partials cover
+                # only the first minutes).
+                last = min(j + 1, n - 1) if p.windows.side_by_side else j
                 end = float(p.windows.starts[last]) + WINDOW_SECONDS
                 w = MOMENT_VOICE * self.speech_weight(float(p.windows.speech[j:last + 1].mean()))
-                if parts is None:
+                if parts is None or not p.windows.side_by_side:
                     w = 0.0
                 s = np.zeros(SOUND_DIM, np.float32)
                 v = np.zeros(VOICE_DIM, np.float32)
@@ -169,7 +180,7 @@ class SoundVoiceEmbedder:
         BENCHMARKS.md). The blocks of all recordings run together."""
         if not batch:
             return []
-        e = self.sounds(np.concatenate(batch).astype(np.float32))
+        e = self._cnn(np.concatenate(batch))
         out, start = [], 0
         for blocks in batch:
             out.append(e[start:start + len(blocks)].max(axis=0))

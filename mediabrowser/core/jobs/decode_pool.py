@@ -168,8 +168,7 @@ class DecoderPool(Executor):
         with self._lock:  # shutdown() sees every worker that was started
             if self._closed:
                 raise Cancelled()
-            with _environment(ONE_THREAD):
-                multiprocessing.forkserver.ensure_running()  # started once, with these
+            _start_fork_server()
             process.start()
             worker = _Worker(process, parent)
             self._live.add(worker)
@@ -215,12 +214,25 @@ class DecoderPool(Executor):
 
 
 _env_lock = threading.Lock()
+_server_started = False
+
+
+def _start_fork_server() -> None:
+    """Start the fork server with ONE_THREAD in its environment, once per process (the
+    variables are process-wide while it starts, so not at every worker)."""
+    global _server_started
+    with _env_lock:
+        if _server_started:
+            return
+        _server_started = True
+    with _environment(ONE_THREAD):
+        multiprocessing.forkserver.ensure_running()
 
 
 @contextlib.contextmanager
 def _environment(values: Mapping[str, str]) -> Iterator[None]:
     """These variables set while the block runs (for a process it starts), then as before."""
-    with _env_lock:
+    with _env_lock:  # (one change of the environment at a time)
         old = {k: os.environ.get(k) for k in values}
         os.environ.update(values)
         try:

@@ -201,11 +201,11 @@ def _load_soundfile(path: str | Path, max_seconds: float, rate: int = AUDIO_RATE
                            always_2d=True)
     mono = data.mean(axis=1)
     if native != rate:
-        mono = _resample(mono, native, rate)
+        mono = resample(mono, native, rate)
     return mono.astype(np.float32)
 
 
-def _resample(x: np.ndarray, rate: int, to: int = AUDIO_RATE) -> np.ndarray:
+def resample(x: np.ndarray, rate: int, to: int = AUDIO_RATE) -> np.ndarray:
     """From `rate` to `to`: torchaudio's sinc resampler when present, else a polyphase filter."""
     try:
         import torch
