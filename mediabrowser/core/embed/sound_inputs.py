@@ -36,21 +36,27 @@ WINDOWS_FROM = 6.0  # a shorter recording is one moment: no windows
 WINDOW_HOP = SFX_BLOCK // 2  # mel frames: a window of 2.3 s every 1.16 s
 WINDOW_SECONDS = SFX_BLOCK * SFX_HOP / SFX_RATE
 CONTIGUOUS_SECONDS = 600.0  # windows side by side over the first ten minutes
-SAMPLED_WINDOWS = 400  # a longer recording: this many windows spread over all of it
+MAX_MOMENTS = 64  # a recording's moments at most (spread further apart in a long one)
+SAMPLED_WINDOWS = MAX_MOMENTS  # a recording past ten minutes: windows spread over all of it
 PARTIAL_HOP = 77 * 160 / VAD_RATE  # preprocess.voice_partials: a 1.6 s partial every 0.77 s
 
 
 @dataclass(frozen=True)
 class Windows:
-    """A recording's 2.3 s windows (its moments): where each starts, the sounds CNN's blocks
-    and the share of speech in each. Side by side (every 1.16 s) over the first ten minutes;
-    a longer recording gets SAMPLED_WINDOWS spread over all of it (read by seeking), so a
-    three-hour recording costs what a ten-minute one does."""
+    """A recording's moments: where each starts, the sounds CNN's blocks in it and its share
+    of speech. Over the first ten minutes a moment is two neighbouring 2.3 s windows (3.5 s),
+    one every 1.16 s — or further apart, so that there are at most MAX_MOMENTS; a longer
+    recording gets SAMPLED_WINDOWS single windows spread over all of it (read by seeking),
+    so a three-hour recording costs what a ten-minute one does."""
 
-    starts: np.ndarray  # seconds
-    blocks: np.ndarray  # (n, 100, 96)
-    speech: np.ndarray  # (n,) share of speech frames in each window
-    side_by_side: bool = True  # False: sampled, far apart (each window a moment alone)
+    starts: np.ndarray  # (m,) seconds
+    blocks: np.ndarray  # (m, 1 or 2, 100, 96)
+    speech: np.ndarray  # (m,) share of speech frames in each moment
+    seconds: float  # each moment's length
+
+    @property
+    def side_by_side(self) -> bool:
+        return self.blocks.shape[1] > 1
 
 
 @dataclass(frozen=True)
@@ -119,20 +125,27 @@ class SoundVoiceInput:
 
 
 def side_by_side(bands: np.ndarray, peaks: np.ndarray, probs: np.ndarray) -> Windows:
-    """Windows every 1.16 s over the frames read (the last one ending with them), each at its
-    own loudness: a quiet passage after a loud one is heard as it would be cut out alone."""
+    """Moments of two neighbouring windows (every 1.16 s, the last ending with the frames
+    read), at most MAX_MOMENTS of them, each window at its own loudness: a quiet passage after
+    a loud one is heard as it would be cut out alone."""
     n = bands.shape[0]
-    starts = list(range(0, max(1, n - SFX_BLOCK + 1), WINDOW_HOP))
-    if n > SFX_BLOCK and starts[-1] + SFX_BLOCK < n:
-        starts.append(n - SFX_BLOCK)
-    speech = np.zeros(len(starts), np.float32)
+    windows = list(range(0, max(1, n - SFX_BLOCK + 1), WINDOW_HOP))
+    if n > SFX_BLOCK and windows[-1] + SFX_BLOCK < n:
+        windows.append(n - SFX_BLOCK)
+    pairs = [(windows[i], windows[min(i + 1, len(windows) - 1)])
+             for i in range(max(1, len(windows) - 1))]
+    stride = -(-len(pairs) // MAX_MOMENTS)
+    pairs = pairs[::stride]
     per_frame = SFX_HOP / SFX_RATE
-    for i, s in enumerate(starts):
+    speech = np.zeros(len(pairs), np.float32)
+    for i, (s, last) in enumerate(pairs):
         a = int(s * per_frame * VAD_RATE / VAD_FRAME)
-        b = int((s + SFX_BLOCK) * per_frame * VAD_RATE / VAD_FRAME)
+        b = int((last + SFX_BLOCK) * per_frame * VAD_RATE / VAD_FRAME)
         speech[i] = float((probs[a:b] > 0.5).mean()) if b > a and a < probs.size else 0.0
-    return Windows(np.array(starts, np.float64) * per_frame, blocks_at(bands, peaks, starts),
-                   speech)
+    blocks = blocks_at(bands, peaks, [f for pair in pairs for f in pair])
+    span = (pairs[0][1] - pairs[0][0] + SFX_BLOCK) * per_frame
+    return Windows(np.array([s for s, _ in pairs], np.float64) * per_frame,
+                   blocks.reshape(len(pairs), 2, SFX_BLOCK, SFX_MELS), speech, span)
 
 
 def blocks_at(bands: np.ndarray, peaks: np.ndarray, starts: list[int]) -> np.ndarray:
@@ -160,7 +173,7 @@ def sampled_windows(path: str, duration: float, vad_graph: str) -> Windows:
         low = np.asarray(resample(wav, SFX_RATE, VAD_RATE), np.float32)
         probs = speech_probabilities(low, vad_graph)
         speech[i] = float((probs > 0.5).mean()) if probs.size else 0.0
-    return Windows(starts, blocks, speech, side_by_side=False)
+    return Windows(starts, blocks[:, None], speech, WINDOW_SECONDS)
 
 
 # ---- speech share (Silero VAD) ----------------------------------------------------------------

@@ -32,7 +32,6 @@ from mediabrowser.core.embed.sound_inputs import (
     PARTIAL_HOP,
     SFX_BLOCK,
     SFX_MELS,
-    WINDOW_SECONDS,
     SoundVoiceInput,
     calibration_blocks,
 )
@@ -141,7 +140,8 @@ class SoundVoiceEmbedder:
         with the moments as it would with a whole file. Speech keeps its sound half too
         (MOMENT_VOICE): among the moments, the words said are what is looked for, and the
         voice alone would find every moment of that speaker."""
-        blocks = [p.windows.blocks for p in prepared if p.windows is not None]
+        blocks = [p.windows.blocks.reshape(-1, SFX_BLOCK, SFX_MELS) for p in prepared
+                  if p.windows is not None]
         flat = self._cnn(np.concatenate(blocks)) if blocks else None
         out: list[list[Moment]] = []
         at = 0
@@ -149,24 +149,22 @@ class SoundVoiceEmbedder:
             if p.windows is None:
                 out.append([])
                 continue
-            n = len(p.windows.starts)
+            m, per = p.windows.blocks.shape[:2]
             assert flat is not None
-            e = flat[at:at + n]
-            at += n
+            e = flat[at:at + m * per].reshape(m, per, -1)
+            at += m * per
             found: list[Moment] = []
             for j, start in enumerate(p.windows.starts.tolist()):
-                # Side by side, a moment is two neighbouring windows; sampled far apart (a
-                # long recording), one window, with no voice half (the voice partials cover
-                # only the first minutes).
-                last = min(j + 1, n - 1) if p.windows.side_by_side else j
-                end = float(p.windows.starts[last]) + WINDOW_SECONDS
-                w = MOMENT_VOICE * self.speech_weight(float(p.windows.speech[j:last + 1].mean()))
+                end = start + p.windows.seconds
+                # Sampled far apart (a long recording), no voice half: the voice partials
+                # cover only the first minutes.
+                w = MOMENT_VOICE * self.speech_weight(float(p.windows.speech[j]))
                 if parts is None or not p.windows.side_by_side:
                     w = 0.0
                 s = np.zeros(SOUND_DIM, np.float32)
                 v = np.zeros(VOICE_DIM, np.float32)
                 if w < 1.0:
-                    s = _centred(e[j:last + 1].max(axis=0), self.sound_mean)
+                    s = _centred(e[j].max(axis=0), self.sound_mean)
                 if w > 0.0 and parts is not None:
                     v = _centred(_partials_in(parts, start, end).mean(axis=0), self.voice_mean)
                 vec = self._joined(w, v, s)
