@@ -101,19 +101,7 @@ def speakers(folder: Path, which: str) -> tuple[list[Path], list[str]]:
 
 def midi_note(out: Path, program: int, note: int, velocity: int, seconds: float = 1.6) -> None:
     """A one-note Standard MIDI File (format 0, 480 ticks per beat at 120 bpm)."""
-    def vlq(n: int) -> bytes:
-        out = [n & 0x7F]
-        n >>= 7
-        while n:
-            out.insert(0, (n & 0x7F) | 0x80)
-            n >>= 7
-        return bytes(out)
-
-    ticks = int(seconds * 960)
-    events = (vlq(0) + bytes([0xC0, program]) + vlq(0) + bytes([0x90, note, velocity])
-              + vlq(ticks) + bytes([0x80, note, 0]) + vlq(960) + b"\xff\x2f\x00")
-    out.write_bytes(b"MThd" + struct.pack(">IHHH", 6, 0, 1, 480)
-                    + b"MTrk" + struct.pack(">I", len(events)) + events)
+    midi_melody(out, program, (note,), seconds, velocity)
 
 
 def instruments(folder: Path, which: str) -> tuple[list[Path], list[str]]:
@@ -190,7 +178,8 @@ def flite_speakers(folder: Path) -> tuple[list[Path], list[str]]:
 
 def midi_melody(out: Path, program: int, notes: tuple[int, ...], beat: float,
                 velocity: int) -> None:
-    """A Standard MIDI File playing `notes` one after another, `beat` seconds each."""
+    """A Standard MIDI File (format 0, 480 ticks per beat at 120 bpm) playing `notes` one
+    after another, `beat` seconds each."""
     def vlq(n: int) -> bytes:
         b = [n & 0x7F]
         n >>= 7
