@@ -249,3 +249,16 @@ def test_a_long_recording_is_sampled_not_read_whole(long_recording: Path,
     vectors, moments = emb.embed_with_moments([item])
     assert len(moments[0]) == 7 and vectors.shape == (1, 768)
     assert all(m.end > m.start for m in moments[0])
+
+
+def test_a_query_as_a_moment_is_kept_until_its_file_changes(sounds: dict[str, Path],
+                                                            tmp_path: Path) -> None:
+    emb = load_embedder("sounds-voices")
+    assert isinstance(emb, SoundVoiceEmbedder)
+    path = tmp_path / "query.wav"
+    path.write_bytes(sounds["pluck A3"].read_bytes())
+    first = emb.moment_query(path)
+    assert emb.moment_query(path) is first  # asked again: not decoded again
+    path.write_bytes(sounds["reed A3"].read_bytes())  # another sound under the same name
+    other = emb.moment_query(path)
+    assert other is not first and float(other @ first) < 0.99
