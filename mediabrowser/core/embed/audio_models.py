@@ -114,12 +114,16 @@ class GE2EVoiceEmbedder:
 
     def voices(self, batch: list[Any]) -> list[np.ndarray]:
         """voice() of several recordings, their partials run through the encoder together."""
+        return [e.mean(axis=0) for e in self.partial_embeddings(batch)]
+
+    def partial_embeddings(self, batch: list[Any]) -> list[np.ndarray]:
+        """Each recording's unit partial embeddings, all partials in one run of the encoder."""
         if not batch:
             return []
         e = self.runner(np.concatenate([np.asarray(p, np.float32) for p in batch]))
         out, start = [], 0
         for partials in batch:
-            out.append(e[start:start + len(partials)].mean(axis=0))
+            out.append(e[start:start + len(partials)])
             start += len(partials)
         return out
 

@@ -142,18 +142,11 @@ class SoundVoiceEmbedder:
         return np.concatenate([np.sqrt(w) * voice, np.sqrt(1.0 - w) * sound])
 
     def _partial_embeddings(self, prepared: list[Any]) -> list[np.ndarray | None]:
-        """Each recording's unit partial embeddings from the voice encoder (one run for all)."""
-        have = [np.asarray(p.partials, np.float32) for p in prepared if p.partials is not None]
-        e = self.voice.runner(np.concatenate(have)) if have else None
-        out: list[np.ndarray | None] = []
-        start = 0
-        for p in prepared:
-            if p.partials is None or e is None:
-                out.append(None)
-                continue
-            out.append(e[start:start + len(p.partials)])
-            start += len(p.partials)
-        return out
+        """Each recording's unit partial embeddings from the voice encoder (one run for all;
+        None for a recording read without partials)."""
+        found = iter(self.voice.partial_embeddings(
+            [p.partials for p in prepared if p.partials is not None]))
+        return [next(found) if p.partials is not None else None for p in prepared]
 
     def _moments(self, prepared: list[Any], partials: list[np.ndarray | None]
                  ) -> list[list[Moment]]:

@@ -213,29 +213,23 @@ def _flush(lib: Library, embedder: Any, spec: Any, batch: list[tuple[Work, Any]]
     with_moments = isinstance(embedder, EmbedsMoments)
     moments: dict[int, list[Moment]] = {}
 
-    def embed_one(p: Any) -> Any:
+    def embed(items: list[tuple[Work, Any]]) -> Any:
+        prepared = [p for _, p in items]
         if not with_moments:
-            return embedder.embed([p])[0]
-        vecs, found = embedder.embed_with_moments([p])
-        return vecs[0], found[0]
+            return _embed_splitting(embedder, prepared)
+        vectors, found = embedder.embed_with_moments(prepared)
+        moments.update((w.file_id, f) for (w, _), f in zip(items, found, strict=True))
+        return vectors
 
     try:
-        if with_moments:
-            vectors, found = embedder.embed_with_moments([p for _, p in batch])
-            moments = {w.file_id: found[i] for i, (w, _) in enumerate(batch)}
-        else:
-            vectors = _embed_splitting(embedder, [p for _, p in batch])
+        vectors = embed(batch)
         results: list[tuple[Work, Any, str | None]] = [
             (w, vectors[i], None) for i, (w, _) in enumerate(batch)]
     except Exception:  # noqa: BLE001 - find the one input that breaks the batch
         results = []
         for w, p in batch:
             try:
-                got = embed_one(p)
-                if with_moments:
-                    moments[w.file_id] = got[1]
-                    got = got[0]
-                results.append((w, got, None))
+                results.append((w, embed([(w, p)])[0], None))
             except MediaError as exc:
                 results.append((w, None, str(exc)))
             except Exception as exc:  # noqa: BLE001
