@@ -39,11 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     sm.add_argument("--model", help="vector space to search (default: the library's model "
                                     "for the query's kind)")
 
-    st = sub.add_parser("search", parents=[common], help="photos and videos matching a text "
-                                                         "(needs a CLIP model)")
+    st = sub.add_parser("search", parents=[common], help="photos and videos (a CLIP model) or "
+                                                         "sounds (a CLAP model) matching a text")
     st.add_argument("text", nargs="+")
     st.add_argument("-k", type=int, default=10, help="how many results (default 10)")
-    st.add_argument("--kind", choices=("image", "video"), help="only photos or only videos")
+    st.add_argument("--kind", choices=("image", "video", "audio"),
+                    help="only photos, only videos (CLIP) or only sounds (a CLAP sound model)")
 
     add_duplicates(sub, common)
     md = sub.add_parser("models", parents=[common],

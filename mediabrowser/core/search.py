@@ -313,34 +313,66 @@ def _exact(lib: Library, space: str, unit: np.ndarray, k: int, kinds: Kinds) -> 
     return lib.store.vectors_by_labels(labels[np.argsort(-cos)[: 4 * k]].tolist(), space)
 
 
-def text_model(lib: Library) -> str:
-    """The library's image model when it can read text; QueryError saying why not otherwise."""
+def text_model(lib: Library, kind: MediaKind | str | None = None) -> str:
+    """The model that reads words for results of `kind`: the sound model (CLAP) for sounds,
+    else the image model (CLIP, whose space the videos share); QueryError saying why not."""
+    if kind and MediaKind(kind) is MediaKind.AUDIO:
+        name = lib.answering_model(MediaKind.AUDIO)
+        if not get_spec(name).text:
+            raise QueryError(
+                f"searching sounds by words needs a CLAP sound model; this library uses {name} "
+                "(choose clap-general for sounds in Settings, or: mediabrowser models)")
+        return name
     name = lib.answering_model(MediaKind.IMAGE)
     if not get_spec(name).text:
+        if not kind and get_spec(lib.answering_model(MediaKind.AUDIO)).text:
+            return lib.answering_model(MediaKind.AUDIO)
         raise QueryError(
             f"text search needs a CLIP image model; this library uses {name} "
             "(choose a CLIP model for photos in Settings, or: mediabrowser models)")
     return name
 
 
+def text_kinds(lib: Library) -> list[MediaKind]:
+    """The kinds of file this library can find by words (for the window's search box)."""
+    kinds = []
+    if get_spec(lib.answering_model(MediaKind.IMAGE)).text:
+        kinds += [MediaKind.IMAGE, MediaKind.VIDEO]
+    if get_spec(lib.answering_model(MediaKind.AUDIO)).text:
+        kinds.append(MediaKind.AUDIO)
+    return kinds
+
+
 def search_text(lib: Library, text: str, k: int = 10, kind: MediaKind | str | None = None
                 ) -> list[Match]:
-    """Photos and videos (frames pooled through the same CLIP) that match a description."""
+    """Files that match a description: photos and videos through CLIP (videos pool frames
+    through the same CLIP), sounds through CLAP; with no kind asked, every kind a model here
+    reads words for, merged by calibrated score."""
     if not text.strip():
         raise QueryError("the search text is empty")
-    name = text_model(lib)
-    embedder = lib.embedder(name)
-    if not isinstance(embedder, EmbedsText):
-        raise QueryError(f"{embedder.spec.name} cannot read words; text search needs a CLIP "
-                         "model (Settings → Models)")
-    vec = embedder.embed_text([text])[0]
-    space = get_spec(name).index_space
-    # Text and pictures score on another scale than picture and picture: calibrate by how
-    # this description scores against random items of the library.
-    index = lib.indexes.get(space)
-    sample = lib.store.vectors_by_labels(
-        index.sample_labels(cal.LIBRARY_SAMPLE) if index is not None else [], space).matrix
-    if not len(sample):
-        sample = np.zeros((0, len(vec)), np.float32)
-    calibration = cal.for_query(vec, sample, cal.TEXT)
-    return _ranked(lib, space, vec, k, _kinds(kind), calibration=calibration)
+    names = [text_model(lib, kind)]
+    if not kind:
+        audio = lib.answering_model(MediaKind.AUDIO)
+        if audio not in names and get_spec(audio).text:
+            names.append(audio)
+    found: list[Match] = []
+    for name in names:
+        embedder = lib.embedder(name)
+        if not isinstance(embedder, EmbedsText):
+            raise QueryError(f"{embedder.spec.name} cannot read words; text search needs a "
+                             "CLIP or CLAP model (Settings → Models)")
+        vec = embedder.embed_text([text])[0]
+        space = get_spec(name).index_space
+        # Text and pictures score on another scale than picture and picture: calibrate by how
+        # this description scores against random items of the library.
+        index = lib.indexes.get(space)
+        sample = lib.store.vectors_by_labels(
+            index.sample_labels(cal.LIBRARY_SAMPLE) if index is not None else [], space).matrix
+        if not len(sample):
+            sample = np.zeros((0, len(vec)), np.float32)
+        calibration = cal.for_query(vec, sample, cal.TEXT)
+        kinds = _kinds(kind) if kind or len(names) == 1 else (
+            [MediaKind.AUDIO.value] if get_spec(name).modality is MediaKind.AUDIO
+            else [MediaKind.IMAGE.value, MediaKind.VIDEO.value])
+        found += _ranked(lib, space, vec, k, kinds, calibration=calibration)
+    return sorted(found, key=lambda m: -m.score)[:k]

@@ -142,19 +142,29 @@ class SearchRoom(QObject):
         self.run_query(Query(row.path, display_name(row.path), row.id))
 
     def update_text_search(self) -> None:
-        """Text search works with a CLIP image model; otherwise the box says why it is off."""
-        from mediabrowser.core.search import QueryError, text_model
+        """Words find photos and videos with a CLIP image model and sounds with a CLAP sound
+        model; without either the box says why it is off."""
+        from mediabrowser.core.search import QueryError, text_kinds, text_model
+        from mediabrowser.core.types import MediaKind
 
-        try:
-            text_model(self.lib)
-        except QueryError as exc:
+        kinds = text_kinds(self.lib)
+        if not kinds:
+            try:
+                text_model(self.lib)
+            except QueryError as exc:
+                self.text_search.setToolTip(f"{exc}; for sounds, a CLAP model")
             self.text_search.setEnabled(False)
-            self.text_search.setToolTip(str(exc))
             self.text_search.setPlaceholderText("Text search needs a CLIP model")
-        else:
-            self.text_search.setEnabled(True)
-            self.text_search.setToolTip("Find photos and videos by a description (CLIP)")
-            self.text_search.setPlaceholderText("Describe a photo or video…")
+            return
+        pictures, sounds = MediaKind.IMAGE in kinds, MediaKind.AUDIO in kinds
+        what = ("a photo, video or sound" if pictures and sounds
+                else "a photo or video" if pictures else "a sound")
+        models = " and ".join(n for n, ok in (("CLIP", pictures), ("CLAP", sounds)) if ok)
+        self.text_search.setEnabled(True)
+        found = ("photos, videos and sounds" if pictures and sounds
+                 else "photos and videos" if pictures else "sounds")
+        self.text_search.setToolTip(f"Find {found} by a description ({models})")
+        self.text_search.setPlaceholderText(f"Describe {what}…")
 
     def search_by_text(self) -> None:
         text = self.text_search.text().strip()

@@ -173,6 +173,9 @@ def test_models_import_use_and_remove_from_the_command_line(tmp_path: Path) -> N
 def test_text_search_without_clip_says_why(tmp_path: Path) -> None:
     r = mb("search", "a dog on a beach", "--library", str(tmp_path / "lib"), "--json")
     assert r.returncode == 1 and "text search needs a CLIP image model" in r.stderr
+    r = mb("search", "a dog barking", "--kind", "audio", "--library", str(tmp_path / "lib"),
+           "--json")
+    assert r.returncode == 1 and "searching sounds by words needs a CLAP sound model" in r.stderr
 
 
 def test_download_when_offline_names_the_file_and_the_import_route(tmp_path: Path) -> None:

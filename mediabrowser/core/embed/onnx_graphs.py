@@ -46,7 +46,8 @@ TOLERANCE = 1e-3  # largest |ORT - PyTorch| allowed on unit-length features at e
 EXPORTERS = {"timm_lite": "mediabrowser.core.embed.image_models:timm_lite_parts",
              "ge2e": "mediabrowser.core.embed.audio_models:ge2e_parts",
              "open_clip": "mediabrowser.core.embed.image_models:open_clip_parts",
-             "sound_voice": "mediabrowser.core.embed.sound_voice:sound_voice_parts"}
+             "sound_voice": "mediabrowser.core.embed.sound_voice:sound_voice_parts",
+             "clap": "mediabrowser.core.embed.clap_models:clap_parts"}
 __all__ = ["FORMAT", "GraphUnavailable", "find_graphs", "graph_names", "read_meta",
            "EXPORTERS", "ensure_graphs", "example_images", "export", "open_sessions",
            "runner_for"]

@@ -34,6 +34,7 @@ LOADERS = {
     "ge2e": "mediabrowser.core.embed.audio_models:ge2e",
     "voice_timbre": "mediabrowser.core.embed.audio_models:voice_timbre",
     "sound_voice": "mediabrowser.core.embed.sound_voice:sound_voice",
+    "clap": "mediabrowser.core.embed.clap_models:clap",
     "torchaudio_ssl": "mediabrowser.core.embed.audio_models:torchaudio_ssl",
 }
 
@@ -41,6 +42,7 @@ LOADERS = {
 def _spec_from_data(d: dict[str, Any]) -> ModelSpec:
     w = dict(d.get("weights") or {"kind": "none"})
     w["cache_globs"] = tuple(w.get("cache_globs", ()))
+    w["companions"] = tuple(w.get("companions", ()))
     return ModelSpec(
         name=d["name"], modality=MediaKind(d["modality"]), dim=int(d["dim"]),
         family=d["family"], loader=LOADERS[d["loader"]], weights=WeightSource(**w),
@@ -197,15 +199,36 @@ def locate_source(spec: ModelSpec, models_dir: Path | None = None) -> WeightsSta
     mdir = models_dir or default_models_dir()
     candidate = mdir / w.filename
     if candidate.is_file():
-        return WeightsStatus(True, candidate, "")
+        return _with_companions(w, candidate)
     for root in _cache_roots():
         for pattern in w.cache_globs:
             cached = sorted(glob.glob(str(root / pattern)))
             if cached:
-                return WeightsStatus(True, Path(cached[-1]), "")
+                return _with_companions(w, Path(cached[-1]))
     return WeightsStatus(
         False, None, f"weights missing: put {w.filename} in {mdir} (from {w.url})"
     )
+
+
+def companion_path(weights: Path, name: str) -> Path | None:
+    """A file that comes with the weights: STEM.NAME beside them (the models folder), or NAME
+    (a Hugging Face snapshot)."""
+    for candidate in (weights.with_name(f"{weights.stem}.{name}"), weights.with_name(name)):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _with_companions(w: WeightSource, weights: Path) -> WeightsStatus:
+    for name in w.companions:
+        if companion_path(weights, name) is None:
+            return WeightsStatus(False, None, f"weights incomplete: {weights.stem}.{name} is "
+                                 f"missing beside {weights} (from {companion_url(w, name)})")
+    return WeightsStatus(True, weights, "")
+
+
+def companion_url(w: WeightSource, name: str) -> str:
+    return f"{w.url.rsplit('/', 1)[0]}/{name}"
 
 
 def verify_checksum(spec: ModelSpec, path: Path) -> bool:
