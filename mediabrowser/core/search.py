@@ -8,7 +8,6 @@ while ordinary similar items keep the score of the query as it stands.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -18,17 +17,16 @@ import numpy as np
 from mediabrowser.core import calibration as cal
 from mediabrowser.core import tiers
 from mediabrowser.core.embed.base import (
-    EmbedsMoments,
     EmbedsText,
     EmbedsTurned,
-    moments_space,
 )
 from mediabrowser.core.embed.registry import get_spec
 from mediabrowser.core.library import Library
 from mediabrowser.core.media.decode import check_readable
 from mediabrowser.core.media.probe import detect_kind
-from mediabrowser.core.store.vectors import Vectors
-from mediabrowser.core.types import BadInput, Match, MediaError, MediaItem, MediaKind, UserError
+from mediabrowser.core.moments import with_moments
+from mediabrowser.core.ranking import Kinds, kinds_of, ranked
+from mediabrowser.core.types import BadInput, Match, MediaError, MediaItem, MediaKind
 
 
 class QueryError(BadInput):
@@ -85,9 +83,9 @@ def find_similar(lib: Library, query: str | Path | int, k: int = 10,
             raise QueryError(f"no library item with id {query}")
         query = row.path
     vec, space, self_id = query_vector(lib, query, model)
-    kinds = _kinds(kind)
+    kinds = kinds_of(kind)
     path = os.path.abspath(str(query))
-    found = _with_moments(lib, space, vec, _ranked(lib, space, vec, k, kinds, self_id, path),
+    found = with_moments(lib, space, vec, ranked(lib, space, vec, k, kinds, self_id, path),
                           k, kinds, self_id, path)
     if turns and kind in (None, MediaKind.IMAGE, MediaKind.VIDEO, "image", "video") \
             and not lib.indexes.building(space):  # each turn would scan the store meanwhile
@@ -96,32 +94,6 @@ def find_similar(lib: Library, query: str | Path | int, k: int = 10,
 
 
 VERIFY_AT_MOST = 24  # "same" results looked at per query; any beyond show as very similar
-
-
-def _with_moments(lib: Library, space: str, vec: np.ndarray, found: list[Match], k: int,
-                  kinds: Kinds, self_id: int | None, path: str) -> list[Match]:
-    """`found`, with files whose best-matching moment (a window of a long recording) beats
-    their whole-file vector: that moment's score, with its start and end. Moments are scored
-    with the whole-file space's calibration (one vector space)."""
-    moments = moments_space(space)
-    if lib.indexes.get(moments) is None and not lib.indexes.building(moments):
-        return found  # no file here has moments
-    name = lib.model_in_space(space, MediaKind.AUDIO)
-    # The query as a moment is embedded as moments are (its first half minute). When that
-    # cannot be done (the file away or unreadable now, the model's files missing), its
-    # whole-file vector asks.
-    with contextlib.suppress(UserError, OSError):
-        embedder = lib.embedder(name) if name else None
-        if isinstance(embedder, EmbedsMoments):
-            vec = embedder.moment_query(path)
-    # Neighbouring moments of one file are alike: ask for more, so other files are reached.
-    parts = _ranked(lib, moments, vec, k, kinds, self_id, path,
-                    calibration=lib.calibration(space), spread=MOMENTS_PER_FILE)
-    best = {m.item.id: m for m in found}
-    for m in parts:
-        if m.item.id not in best or m.score > best[m.item.id].score:
-            best[m.item.id] = m
-    return sorted(best.values(), key=lambda m: -m.score)[:k]
 
 
 def only_copies_same(lib: Library, queries: list[tuple[str, int | None]],
@@ -169,7 +141,7 @@ def _with_turned_copies(lib: Library, path: str, space: str, found: list[Match],
     same = lib.calibration(space).cosine_for(tiers.SAME)
     best = {m.item.id: m for m in found}
     for vec in vectors:
-        for m in _ranked(lib, space, vec, k, kinds, self_id, path):
+        for m in ranked(lib, space, vec, k, kinds, self_id, path):
             if m.cosine is not None and m.cosine >= same and (
                     m.item.id not in best or best[m.item.id].score < m.score):
                 best[m.item.id] = m
@@ -230,12 +202,12 @@ def find_similar_to_all(lib: Library, queries: list[str | Path | int], k: int = 
         if self_id is not None:
             exclude_ids.add(self_id)
         exclude_paths.add(os.path.abspath(str(q)))
-    kinds = _kinds(kind)
+    kinds = kinds_of(kind)
     merged: dict[int, Match] = {}
     for space, vecs in by_space.items():
         mean = np.mean(vecs, axis=0)
         length = float(np.linalg.norm(mean)) or 1.0
-        for m in _ranked(lib, space, (mean / length).astype(np.float32), k + len(exclude_ids),
+        for m in ranked(lib, space, (mean / length).astype(np.float32), k + len(exclude_ids),
                          kinds, scale=length):
             if m.item.id in exclude_ids or m.item.path in exclude_paths:
                 continue
@@ -243,74 +215,6 @@ def find_similar_to_all(lib: Library, queries: list[str | Path | int], k: int = 
                 merged[m.item.id] = m
     found = sorted(merged.values(), key=lambda m: -m.score)[:k]
     return only_copies_same(lib, examples, found)
-
-
-Kinds = list[str] | None  # the kinds of file a query keeps (None: every kind)
-MOMENTS_PER_FILE = 8  # candidates asked per result among moments (a file has many alike)
-
-
-def _kinds(kind: MediaKind | str | None) -> Kinds:
-    return [MediaKind(kind).value] if kind else None
-
-
-def _ranked(lib: Library, space: str, vec: np.ndarray, k: int, kinds: Kinds = None,
-            exclude_id: int | None = None, exclude_path: str | None = None,
-            calibration: cal.Calibration | None = None, scale: float = 1.0,
-            spread: int = 1) -> list[Match]:
-    """The k present files nearest to `vec` in `space` of these kinds, best first, without
-    the query itself; a file with several vectors (segments) counts once, by its nearest.
-    Scores are the calibrated `scale` × cosine, computed exactly from the stored vectors of
-    the index's candidates (so a reduced graph only proposes), and only those rows are read."""
-    unit = np.asarray(vec, np.float32) / (float(np.linalg.norm(vec)) or 1.0)
-    index = lib.indexes.get(space)
-    if index is not None:
-        # Two extra hits leave room to drop the query itself and a copy at its path. The
-        # graphs hold present files of their kind; the rows kept are checked below.
-        got = lib.store.vectors_by_labels(index.candidates(unit, spread * k + 2, kinds), space,
-                                          present=False)
-    else:  # while its index is being rebuilt
-        got = _exact(lib, space, unit, spread * k + 2, kinds)
-    if not len(got):
-        return []
-    cosines = got.matrix @ unit
-    best: dict[int, float] = {}
-    label_of: dict[int, int] = {}  # the file's best vector: the whole file, or a moment
-    for i in np.argsort(-cosines).tolist():
-        fid = int(got.file_ids[i])
-        if fid == exclude_id or fid in best:
-            continue
-        best[fid] = float(cosines[i])
-        label_of[fid] = int(got.labels[i])
-        if len(best) > k + 1:
-            break
-    rows = lib.store.files_by_ids(best)
-    kept = [(rows[fid], cos) for fid, cos in best.items() if fid in rows
-            and rows[fid].status == "ok" and rows[fid].path != exclude_path
-            and (kinds is None or rows[fid].kind in kinds)][:k]
-    times = lib.store.segment_times(label_of[r.id] for r, _ in kept)
-    calibration = calibration or lib.calibration(space)
-    scores = calibration.score(np.array([scale * cos for _, cos in kept]))
-    out = []
-    for (r, cos), s in zip(kept, np.atleast_1d(scores), strict=True):
-        start, end = times.get(label_of[r.id], (None, None))
-        out.append(Match(r.item(), float(s), scale * cos, start, end))
-    return out
-
-
-def _exact(lib: Library, space: str, unit: np.ndarray, k: int, kinds: Kinds) -> Vectors:
-    """The k nearest stored vectors by a scan of the store (slower, exact)."""
-    keep_labels: list[np.ndarray] = []
-    keep_cos: list[np.ndarray] = []
-    for kind in kinds if kinds is not None else [None]:
-        for chunk in lib.store.space_chunks(space, kind=kind):
-            cos = chunk.matrix @ unit
-            top = np.argsort(-cos)[: 4 * k]
-            keep_labels.append(chunk.labels[top])
-            keep_cos.append(cos[top])
-    if not keep_labels:
-        return lib.store.vectors_by_labels([], space)
-    labels, cos = np.concatenate(keep_labels), np.concatenate(keep_cos)
-    return lib.store.vectors_by_labels(labels[np.argsort(-cos)[: 4 * k]].tolist(), space)
 
 
 def text_model(lib: Library, kind: MediaKind | str | None = None) -> str:
@@ -371,8 +275,8 @@ def search_text(lib: Library, text: str, k: int = 10, kind: MediaKind | str | No
         if not len(sample):
             sample = np.zeros((0, len(vec)), np.float32)
         calibration = cal.for_query(vec, sample, cal.TEXT)
-        kinds = _kinds(kind) if kind or len(names) == 1 else (
+        kinds = kinds_of(kind) if kind or len(names) == 1 else (
             [MediaKind.AUDIO.value] if get_spec(name).modality is MediaKind.AUDIO
             else [MediaKind.IMAGE.value, MediaKind.VIDEO.value])
-        found += _ranked(lib, space, vec, k, kinds, calibration=calibration)
+        found += ranked(lib, space, vec, k, kinds, calibration=calibration)
     return sorted(found, key=lambda m: -m.score)[:k]

@@ -102,6 +102,12 @@ class EmbedsMoments(Protocol):
 
 
 @runtime_checkable
+class EmbedsTimeline(Protocol):
+    def timeline(self, path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+        """A query video's (times, unit frame vectors), to align with other videos' moments."""
+
+
+@runtime_checkable
 class KeepsGrey(Protocol):
     def prepare_with_grey(self, path: str | Path) -> tuple[Any, Any]:
         """(model input, the 32×32 grey picture duplicates compare)."""

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from mediabrowser.core.embed.preprocess import ImageTransform, stack, voice_partials
+from mediabrowser.core.embed.preprocess import ImageTransform, voice_partials
 
 
 @dataclass(frozen=True)
@@ -27,19 +27,6 @@ class PhotoInput:
 
         image = load_image(path, min_side=self.decode_side)
         return self.transform(image), grey_of(image)
-
-
-@dataclass(frozen=True)
-class FramesInput:
-    """Frames spread over a video, each preprocessed as a photo: (frames, 3, H, W)."""
-
-    transform: ImageTransform
-    frames: int
-
-    def __call__(self, path: str) -> tuple[np.ndarray, None]:
-        from mediabrowser.core.media.decode import video_frames
-
-        return stack([self.transform(im) for im in video_frames(path, self.frames)]), None
 
 
 @dataclass(frozen=True)

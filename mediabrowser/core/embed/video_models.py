@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from mediabrowser.core.embed.base import ModelSpec, l2_normalise, unit_rows
-from mediabrowser.core.embed.file_inputs import FramesInput
+from mediabrowser.core.embed.base import ModelSpec, Moment, l2_normalise, unit_rows
 from mediabrowser.core.embed.image_models import (
     TURNS,
     ImageEmbedder,
@@ -16,44 +17,99 @@ from mediabrowser.core.embed.image_models import (
     resolve_weights_enum,
 )
 from mediabrowser.core.embed.preprocess import stack
+from mediabrowser.core.embed.video_moments import (
+    TimedFramesInput,
+    VideoSample,
+    moments_of,
+    sample_video,
+)
 from mediabrowser.core.media.decode import video_frames
+
+FRAME_BATCH = 32  # frames per forward pass: bounds memory for a long video's 120 frames
+QUERY_SECONDS = 30.0  # a query video as one moment: its first half minute
+QUERY_FRAMES = 60  # frames of a query clip that are aligned with the library's moments
 
 
 class FramePoolEmbedder:
-    """N frames sampled evenly over the video, embedded by an image model, mean-pooled.
+    """Frames sampled about once a second (at least `frames` of them, spread over the whole
+    video), embedded by an image model: their mean is the video's vector, and short runs of
+    them inside each shot are its moments (video_moments.py).
 
-    Frame vectors are normalised before pooling so every frame weighs the same; the pooled vector
-    lives in the image model's space, so videos and photos can match each other.
+    Frame vectors are normalised before pooling so every frame weighs the same; the vectors
+    live in the image model's space, so videos and photos can match each other, and a photo
+    finds the moment of a video it appears in.
     """
 
     def __init__(self, spec: ModelSpec, image: ImageEmbedder, frames: int) -> None:
         self.spec = spec
         self.image = image
         self.frames = frames
+        self._asked: OrderedDict[tuple[str, int, int], tuple[np.ndarray, np.ndarray]] = (
+            OrderedDict())
+        self._asked_lock = threading.Lock()
 
     @property
     def engine(self) -> str:
         return self.image.engine
 
-    def prepare(self, path: str | Path) -> Any:
-        imgs = video_frames(path, self.frames)
-        return stack([self.image.prepare_image(im) for im in imgs])
+    def _transform(self) -> Any:
+        photo = self.image.file_input()
+        return photo.transform if photo is not None else self.image.prepare_image
 
-    def file_input(self) -> FramesInput | None:
+    def prepare(self, path: str | Path) -> VideoSample:
+        return sample_video(str(path), self._transform(), self.frames)
+
+    def file_input(self) -> TimedFramesInput | None:
         """`prepare` as a picklable object, for the decode workers."""
         photo = self.image.file_input()
-        return FramesInput(photo.transform, self.frames) if photo is not None else None
+        return TimedFramesInput(photo.transform, self.frames) if photo is not None else None
+
+    def _frame_vectors(self, prepared: list[VideoSample]) -> list[np.ndarray]:
+        counts = [len(p.times) for p in prepared]
+        batch = np.concatenate([p.frames for p in prepared])
+        feats = l2_normalise(np.concatenate([
+            self.image.forward_tensors(batch[i:i + FRAME_BATCH])
+            for i in range(0, len(batch), FRAME_BATCH)]))
+        ends = np.cumsum(counts)
+        return [feats[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
 
     def embed(self, prepared: list[Any]) -> np.ndarray:
+        return self.embed_with_moments(prepared, moments=False)[0]
+
+    def embed_with_moments(self, prepared: list[Any], moments: bool = True
+                           ) -> tuple[np.ndarray, list[list[Moment]]]:
         if not prepared:
-            return np.zeros((0, self.spec.dim), np.float32)
-        counts = [int(p.shape[0]) for p in prepared]
-        feats = l2_normalise(self.image.forward_tensors(np.concatenate(prepared)))
-        out, start = [], 0
-        for c in counts:
-            out.append(feats[start:start + c].mean(axis=0))
-            start += c
-        return l2_normalise(np.stack(out))
+            return np.zeros((0, self.spec.dim), np.float32), []
+        per_video = self._frame_vectors(prepared)
+        whole = l2_normalise(np.stack([v.mean(axis=0) for v in per_video]))
+        found = [moments_of(p, v) if moments else []
+                 for p, v in zip(prepared, per_video, strict=True)]
+        return whole, found
+
+    def moment_query(self, path: str | Path) -> np.ndarray:
+        """The video (its first QUERY_SECONDS) as one moment: the mean of its frames."""
+        times, vectors = self.timeline(path)
+        keep = vectors[times < QUERY_SECONDS] if (times < QUERY_SECONDS).any() else vectors
+        return l2_normalise(keep.mean(axis=0, keepdims=True))[0]
+
+    def timeline(self, path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+        """(times, unit frame vectors) of a query video, about one a second; kept for the file
+        as it is (Back, a rerun while indexing: not decoded again)."""
+        import os
+
+        st = os.stat(path)
+        key = (os.fspath(path), st.st_size, st.st_mtime_ns)
+        with self._asked_lock:
+            if key in self._asked:
+                self._asked.move_to_end(key)
+                return self._asked[key]
+        sample = sample_video(str(path), self._transform(), 2, most=QUERY_FRAMES)
+        got = (sample.times, self._frame_vectors([sample])[0])
+        with self._asked_lock:
+            self._asked[key] = got
+            while len(self._asked) > 16:
+                self._asked.popitem(last=False)
+        return got
 
     def embed_turned(self, path: str | Path) -> np.ndarray:
         """(4, dim): the video turned by 90°, 180°, 270° and mirrored, frames pooled. (Only
@@ -61,7 +117,8 @@ class FramePoolEmbedder:
         imgs = video_frames(path, self.frames)
         turned = [stack([self.image.prepare_image(im.transpose(t)) for im in imgs])
                   for t in TURNS[:4]]
-        return self.embed(turned)
+        return l2_normalise(np.stack([
+            l2_normalise(self.image.forward_tensors(x)).mean(axis=0) for x in turned]))
 
 
 def frames(spec: ModelSpec, weights: Path | None, device: str,

@@ -107,6 +107,24 @@ class VectorRepo:
         return {int(r[0]): (float(r[1]), float(r[2] if r[2] is not None else r[1]))
                 for r in rows}
 
+    def moments_of(self, file_ids: Iterable[int], space: str
+                   ) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """file → (starts, ends, unit vectors) of its moments in `space`, in time order."""
+        rows = rows_in(self._conn, "SELECT file_id, start_s, end_s, vector, dim FROM vectors "
+                       "WHERE +space = ? AND start_s IS NOT NULL AND file_id IN",
+                       [int(x) for x in file_ids], [space])
+        by_file: dict[int, list[tuple[float, float, np.ndarray]]] = {}
+        for fid, start, end, blob, dim in rows:
+            by_file.setdefault(int(fid), []).append(
+                (float(start), float(end if end is not None else start), decode(blob, dim)))
+        out = {}
+        for fid, got in by_file.items():
+            got.sort(key=lambda r: r[0])
+            mat = np.stack([r[2] for r in got])
+            mat /= np.maximum(np.linalg.norm(mat, axis=1, keepdims=True), 1e-12)
+            out[fid] = (np.array([r[0] for r in got]), np.array([r[1] for r in got]), mat)
+        return out
+
     def delete_vectors(self, tx: Tx, file_id: int) -> None:
         conn_of(tx).execute("DELETE FROM vectors WHERE file_id = ?", (file_id,))
 

@@ -1,0 +1,57 @@
+"""Where a query clip sits inside a longer video: its frames aligned over time with the
+video's moments. Many frames must agree on one offset, so one look-alike frame does not win,
+and the score is that of the aligned run (the mean cosine of the query's frames to the
+moments they fall in), as Video Duplicate Finder's clip offset asks several key frames to
+agree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+LEAST_VOTES = 3  # query frames whose own best moment agrees with the offset (fewer frames: all)
+LEAST_COVER = 0.6  # share of the query's frames that must fall inside the video
+
+
+@dataclass(frozen=True)
+class Alignment:
+    offset: float  # seconds to add to a query time to get the video's time
+    start: float
+    end: float
+    cosine: float  # mean cosine of the aligned frames
+    votes: int
+
+
+def align(q_times: np.ndarray, q_vecs: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+          moments: np.ndarray) -> Alignment | None:
+    """The best offset of the query (frames at `q_times`, unit rows `q_vecs`) in a video whose
+    moments span [starts, ends] with unit vectors `moments`; None when too few frames agree."""
+    n = len(q_times)
+    if n == 0 or len(starts) == 0:
+        return None
+    sims = q_vecs @ moments.T  # (n, m)
+    centres = (starts + ends) / 2
+    best = np.argmax(sims, axis=1)
+    # Offsets proposed by each frame's three nearest moments, rounded to a quarter second.
+    top = np.argsort(-sims, axis=1)[:, :3]
+    proposed = np.unique(np.round((centres[top] - q_times[:, None]) * 4).ravel() / 4)
+    need_votes = min(LEAST_VOTES, n)
+    slack = float(np.median(ends - starts)) / 2 + 0.5
+    result: Alignment | None = None
+    for offset in proposed[:400]:
+        t = q_times + offset
+        j = np.clip(np.searchsorted(starts, t, side="right") - 1, 0, len(starts) - 1)
+        inside = (t >= starts[j] - 0.5) & (t <= ends[j] + 0.5)
+        if inside.sum() < max(need_votes, LEAST_COVER * n):
+            continue
+        votes = int((np.abs(centres[best] - t) <= slack).sum())
+        if votes < need_votes:
+            continue
+        cosine = float(sims[np.flatnonzero(inside), j[inside]].mean())
+        if result is None or cosine > result.cosine:
+            first, last = float(t[inside].min()), float(t[inside].max())
+            half = float(np.median(np.diff(q_times))) / 2 if n > 1 else 0.5
+            result = Alignment(float(offset), max(0.0, first - half), last + half, cosine,
+                               votes)
+    return result

@@ -1,0 +1,89 @@
+"""Results that are a part of their file: a window of a long recording, a moment of a video.
+
+A recording or a photo asks the moments' index with one vector (the query as one moment). A
+video asks with its frames over time: the videos whose moments many of its frames fall in, at
+one offset, are aligned (core/index/align.py) and score by the aligned run, with its start
+and end in that video.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+
+import numpy as np
+
+from mediabrowser.core.embed.base import EmbedsMoments, EmbedsTimeline, moments_space
+from mediabrowser.core.index.align import align
+from mediabrowser.core.library import Library
+from mediabrowser.core.media.probe import detect_kind
+from mediabrowser.core.ranking import MOMENTS_PER_FILE, Kinds, ranked
+from mediabrowser.core.types import Match, MediaError, MediaKind, UserError
+
+ASKING_FRAMES = 24  # query frames that ask the index (a longer query: evenly thinned)
+HITS_PER_FRAME = 24
+ALIGNED_FILES = 4  # files aligned per result asked for
+
+
+def with_moments(lib: Library, space: str, vec: np.ndarray, found: list[Match], k: int,
+                 kinds: Kinds, self_id: int | None, path: str) -> list[Match]:
+    """`found`, with files whose best-matching moment beats their whole-file vector: that
+    moment's score, with its start and end. Moments are scored with the whole-file space's
+    calibration (one vector space)."""
+    moments = moments_space(space)
+    if lib.indexes.get(moments) is None and not lib.indexes.building(moments):
+        return found  # no file here has moments
+    parts: list[Match] = []
+    kind = None
+    with contextlib.suppress(MediaError, OSError):
+        kind = detect_kind(path)
+    name = lib.model_in_space(space, kind) if kind is not None else None
+    # The query as the library's moments are made; when that cannot be done (the file away
+    # or unreadable now, the model's files missing), its whole-file vector asks.
+    with contextlib.suppress(UserError, OSError):
+        embedder = lib.embedder(name) if name else None
+        if kind is MediaKind.VIDEO and isinstance(embedder, EmbedsTimeline):
+            times, frames = embedder.timeline(path)
+            parts = aligned(lib, space, times, frames, k, kinds, self_id)
+        elif isinstance(embedder, EmbedsMoments):
+            vec = embedder.moment_query(path)
+    if kind is not MediaKind.VIDEO or not parts:
+        # Neighbouring moments of one file are alike: ask for more, so other files are reached.
+        parts += ranked(lib, moments, vec, k, kinds, self_id, path,
+                        calibration=lib.calibration(space), spread=MOMENTS_PER_FILE)
+    best = {m.item.id: m for m in found}
+    for m in parts:
+        if m.item.id not in best or m.score > best[m.item.id].score:
+            best[m.item.id] = m
+    return sorted(best.values(), key=lambda m: -m.score)[:k]
+
+
+def aligned(lib: Library, space: str, times: np.ndarray, frames: np.ndarray, k: int,
+            kinds: Kinds, self_id: int | None) -> list[Match]:
+    """The videos that hold the query clip (frames at `times`), each at its best offset."""
+    moments = moments_space(space)
+    index = lib.indexes.get(moments)
+    if index is None or not len(times):
+        return []
+    asking = np.unique(np.linspace(0, len(times) - 1, min(ASKING_FRAMES, len(times))).astype(int))
+    labels: list[int] = []
+    for i in asking:
+        labels += index.candidates(frames[i], HITS_PER_FRAME, kinds)
+    owners = lib.store.labels_to_files(set(labels))
+    # the files most of the query's frames reached: only those are aligned
+    reached = Counter(owners[label] for label in set(labels) if label in owners)
+    reached.pop(self_id or -1, None)
+    files = [fid for fid, _ in reached.most_common(ALIGNED_FILES * k)]
+    rows = lib.store.files_by_ids(files)
+    calibration = lib.calibration(space)
+    out = []
+    for fid, (starts, ends, vecs) in lib.store.moments_of(files, moments).items():
+        row = rows.get(fid)
+        if row is None or row.status != "ok" or (kinds is not None and row.kind not in kinds):
+            continue
+        found = align(times, frames, starts, ends, vecs)
+        if found is None:
+            continue
+        score = float(np.atleast_1d(calibration.score(np.array([found.cosine])))[0])
+        out.append(Match(row.item(), score, found.cosine, found.start, found.end))
+    return sorted(out, key=lambda m: -m.score)[:k]
