@@ -41,17 +41,29 @@ def align(q_times: np.ndarray, q_vecs: np.ndarray, starts: np.ndarray, ends: np.
     result: Alignment | None = None
     for offset in proposed[:400]:
         t = q_times + offset
-        j = np.clip(np.searchsorted(starts, t, side="right") - 1, 0, len(starts) - 1)
-        inside = (t >= starts[j] - 0.5) & (t <= ends[j] + 0.5)
+        inside = (t >= starts[0] - 0.5) & (t <= ends[-1] + 0.5)
         if inside.sum() < max(need_votes, LEAST_COVER * n):
             continue
         votes = int((np.abs(centres[best] - t) <= slack).sum())
         if votes < need_votes:
             continue
-        cosine = float(sims[np.flatnonzero(inside), j[inside]].mean())
+        cosine = float(_between(sims, centres, t)[inside].mean())
         if result is None or cosine > result.cosine:
             first, last = float(t[inside].min()), float(t[inside].max())
             half = float(np.median(np.diff(q_times))) / 2 if n > 1 else 0.5
             result = Alignment(float(offset), max(0.0, first - half), last + half, cosine,
                                votes)
     return result
+
+
+def _between(sims: np.ndarray, centres: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Each query frame's cosine at its time in the video, interpolated between the two
+    moments whose centres surround it: the score peaks where the frames meet their moments."""
+    m = len(centres)
+    j = np.clip(np.searchsorted(centres, t), 1, max(1, m - 1))
+    if m == 1:
+        return sims[:, 0]
+    lo, hi = centres[j - 1], centres[j]
+    f = np.clip((t - lo) / np.maximum(hi - lo, 1e-6), 0.0, 1.0)
+    rows = np.arange(len(t))
+    return (1 - f) * sims[rows, j - 1] + f * sims[rows, j]

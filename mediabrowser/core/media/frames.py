@@ -72,6 +72,12 @@ def duration_of(container: Any, stream: Any) -> float:
     return float(container.duration or 0) / 1_000_000
 
 
+def video_duration(path: str | Path) -> float:
+    f, container, stream = _open(path)
+    with f, container:
+        return duration_of(container, stream)
+
+
 def key_frame_times(container: Any, stream: Any) -> list[float]:
     """The key frames' times, from the packets (nothing is decoded)."""
     times = []
