@@ -50,7 +50,8 @@ def _shot(kind: str, seed: int, out: Path, seconds: float = SHOT) -> Path:
         src = f"life=s={w // 4}x{h // 4}:r={FPS}:seed={seed}:mold=8:ratio=0.{2 + seed % 6}," \
               f"scale={w}:{h}:flags=neighbor"
     elif kind == "mandelbrot":
-        src = f"mandelbrot=s={w}x{h}:r={FPS}:start_x={-0.75 + 0.01 * seed}:start_scale={2 + seed % 3}"
+        src = (f"mandelbrot=s={w}x{h}:r={FPS}:start_x={-0.75 + 0.01 * seed}:"
+               f"start_scale={2 + seed % 3}")
     else:  # cellauto
         src = f"cellauto=s={w}x{h}:r={FPS}:rule={[18, 30, 90, 110, 150][seed % 5]}:seed={seed}"
     _run(["-f", "lavfi", "-i", src, "-t", str(seconds), "-pix_fmt", "yuv420p", "-c:v",
