@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 
 from mediabrowser.core.embed.base import EmbedsMoments, EmbedsTimeline, moments_space
-from mediabrowser.core.index.align import align
+from mediabrowser.core.index.align import AS_WELL, align
 from mediabrowser.core.library import Library
 from mediabrowser.core.media.probe import detect_kind
 from mediabrowser.core.ranking import MOMENTS_PER_FILE, Kinds, ranked
@@ -49,13 +50,36 @@ def with_moments(lib: Library, space: str, vec: np.ndarray, found: list[Match], 
             vec = embedder.moment_query(path)
     if kind is not MediaKind.VIDEO or not parts:
         # Neighbouring moments of one file are alike: ask for more, so other files are reached.
-        parts += ranked(lib, moments, vec, k, kinds, self_id, path,
-                        calibration=lib.calibration(space), spread=MOMENTS_PER_FILE)
+        parts += with_spans(lib, moments, vec, ranked(
+            lib, moments, vec, k, kinds, self_id, path, calibration=lib.calibration(space),
+            spread=MOMENTS_PER_FILE))
     best = {m.item.id: m for m in found}
     for m in parts:
         if m.item.id not in best or m.score > best[m.item.id].score:
             best[m.item.id] = m
     return sorted(best.values(), key=lambda m: -m.score)[:k]
+
+
+def with_spans(lib: Library, moments: str, vec: np.ndarray, found: list[Match]
+               ) -> list[Match]:
+    """Each moment result with every part of its file that matches about as well (adjacent
+    moments joined), for the marks under the player's seek bar."""
+    unit = vec / (float(np.linalg.norm(vec)) or 1.0)
+    stored = lib.store.moments_of([m.item.id for m in found], moments)
+    out = []
+    for m in found:
+        if m.item.id not in stored or m.cosine is None:
+            out.append(m)
+            continue
+        starts, ends, vecs = stored[m.item.id]
+        spans: list[tuple[float, float]] = []
+        for i in np.flatnonzero(vecs @ unit >= m.cosine - AS_WELL):
+            if spans and starts[i] <= spans[-1][1] + 0.01:
+                spans[-1] = (spans[-1][0], float(ends[i]))
+            else:
+                spans.append((float(starts[i]), float(ends[i])))
+        out.append(replace(m, spans=tuple(spans)))
+    return out
 
 
 def aligned(lib: Library, space: str, times: np.ndarray, frames: np.ndarray, k: int,
@@ -85,5 +109,6 @@ def aligned(lib: Library, space: str, times: np.ndarray, frames: np.ndarray, k: 
         if found is None:
             continue
         score = float(np.atleast_1d(calibration.score(np.array([found.cosine])))[0])
-        out.append(Match(row.item(), score, found.cosine, found.start, found.end))
+        out.append(Match(row.item(), score, found.cosine, found.start, found.end,
+                         found.spans))
     return sorted(out, key=lambda m: -m.score)[:k]

@@ -106,3 +106,5 @@ class Match:
     cosine: float | None = None  # raw cosine in the model's space (several examples: their mean)
     start: float | None = None  # the best-matching moment of the file, seconds into it
     end: float | None = None  # (None: the file as a whole matched best)
+    # every part of the file that matches about as well as the best one, in time order
+    spans: tuple[tuple[float, float], ...] = ()

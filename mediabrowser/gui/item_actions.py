@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from mediabrowser.core.filenames import display, display_name
 from mediabrowser.core.format import count
-from mediabrowser.gui.grid.model import IdRole, ItemsModel, MomentRole, ScoreRole
+from mediabrowser.gui.grid.model import IdRole, ItemsModel, MomentRole, ScoreRole, SpansRole
 from mediabrowser.gui.grid.view import GridView, selected_ids
 from mediabrowser.gui.library_owner import Changes, LibraryOwner
 from mediabrowser.gui.opening import open_paths
@@ -160,7 +160,8 @@ class ItemsRoom(QObject):
         row = model.file_row(index.data(IdRole))
         score = index.data(ScoreRole)
         model_name = self._model_name(row.kind) if row is not None else None
-        self.preview.show_item(row, score, model_name, index.data(MomentRole))
+        self.preview.show_item(row, score, model_name, index.data(MomentRole),
+                               index.data(SpansRole))
 
     def open_viewer(self) -> None:
         """The current item full screen; the arrows step through the view it came from."""

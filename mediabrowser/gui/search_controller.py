@@ -256,7 +256,7 @@ class SearchRoom(QObject):
         self.results_model.set_items(
             [m.item.id for m in kept], [m.score for m in kept],
             [(m.start, m.end) if m.start is not None and m.end is not None else None
-             for m in kept])
+             for m in kept], [list(m.spans) for m in kept])
         hidden = len(named) - len(kept)
         more = len(self.last_matches) >= self.results_k  # the search stopped at k: more exist
         notes = [f"{hidden} below {t:.2f} hidden"] if hidden else []

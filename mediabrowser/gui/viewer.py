@@ -12,7 +12,7 @@ from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from mediabrowser.core.filenames import display_name
-from mediabrowser.gui.grid.model import IdRole, ItemsModel, MomentRole, ScoreRole
+from mediabrowser.gui.grid.model import IdRole, ItemsModel, MomentRole, ScoreRole, SpansRole
 from mediabrowser.gui.preview.panel import PreviewPanel
 
 
@@ -50,7 +50,7 @@ class FullScreenViewer(QWidget):
         if item is None:
             return
         self.panel.show_item(item, index.data(ScoreRole), self.model_name(item.kind),
-                             index.data(MomentRole))
+                             index.data(MomentRole), index.data(SpansRole))
         self.setWindowTitle(f"{display_name(item.path)} — {row + 1} of {self.model.rowCount()}")
 
     def keyPressEvent(self, event: QKeyEvent) -> None:

@@ -6,12 +6,13 @@ agree."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 LEAST_VOTES = 3  # query frames whose own best moment agrees with the offset (fewer frames: all)
 LEAST_COVER = 0.6  # share of the query's frames that must fall inside the video
+AS_WELL = 0.03  # a second place the clip fits: its aligned cosine this close to the best
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Alignment:
     end: float
     cosine: float  # mean cosine of the aligned frames
     votes: int
+    spans: tuple[tuple[float, float], ...] = ()  # every place it fits about as well, in order
 
 
 def align(q_times: np.ndarray, q_vecs: np.ndarray, starts: np.ndarray, ends: np.ndarray,
@@ -38,7 +40,7 @@ def align(q_times: np.ndarray, q_vecs: np.ndarray, starts: np.ndarray, ends: np.
     proposed = np.unique(np.round((centres[top] - q_times[:, None]) * 4).ravel() / 4)
     need_votes = min(LEAST_VOTES, n)
     slack = float(np.median(ends - starts)) / 2 + 0.5
-    result: Alignment | None = None
+    fits: list[Alignment] = []
     for offset in proposed[:400]:
         t = q_times + offset
         inside = (t >= starts[0] - 0.5) & (t <= ends[-1] + 0.5)
@@ -48,12 +50,20 @@ def align(q_times: np.ndarray, q_vecs: np.ndarray, starts: np.ndarray, ends: np.
         if votes < need_votes:
             continue
         cosine = float(_between(sims, centres, t)[inside].mean())
-        if result is None or cosine > result.cosine:
-            first, last = float(t[inside].min()), float(t[inside].max())
-            half = float(np.median(np.diff(q_times))) / 2 if n > 1 else 0.5
-            result = Alignment(float(offset), max(0.0, first - half), last + half, cosine,
-                               votes)
-    return result
+        first, last = float(t[inside].min()), float(t[inside].max())
+        half = float(np.median(np.diff(q_times))) / 2 if n > 1 else 0.5
+        fits.append(Alignment(float(offset), max(0.0, first - half), last + half, cosine, votes))
+    if not fits:
+        return None
+    fits.sort(key=lambda a: -a.cosine)
+    result = fits[0]
+    spans: list[tuple[float, float]] = []
+    for a in fits:  # the best places, none overlapping another
+        if a.cosine < result.cosine - AS_WELL:
+            break
+        if all(a.end <= s or a.start >= e for s, e in spans):
+            spans.append((a.start, a.end))
+    return replace(result, spans=tuple(sorted(spans)))
 
 
 def _between(sims: np.ndarray, centres: np.ndarray, t: np.ndarray) -> np.ndarray:

@@ -11,6 +11,8 @@ with no sample in them.
 
 from __future__ import annotations
 
+import os
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from mediabrowser.core.media import reasons
 from mediabrowser.core.media.files import check_readable, native_path
 from mediabrowser.core.types import MediaError
 
@@ -49,9 +52,9 @@ def _open(path: str | Path) -> tuple[Any, Any, Any]:
     f = open(native_path(path), "rb")  # noqa: SIM115 - closed with the container
     try:
         container = av.open(f)
-    except Exception as exc:  # noqa: BLE001 - FFmpeg's own errors
+    except Exception:  # noqa: BLE001 - FFmpeg's own errors: its words name no reason
         f.close()
-        raise MediaError(f"damaged: not a readable video ({_words(exc)})") from None
+        raise NoPicture(why_unopened(path)) from None
     stream: Any = next((s for s in container.streams if s.type == "video"), None)
     if stream is None:
         container.close()
@@ -59,6 +62,52 @@ def _open(path: str | Path) -> tuple[Any, Any, Any]:
         raise NoPicture("no picture in this file")
     stream.thread_type = "AUTO"
     return f, container, stream
+
+
+def why_unopened(path: str | Path) -> str:
+    """OpenCV only says "not opened"; the file's first bytes and its MP4 boxes say more."""
+    what = reasons.describe_content(path)
+    if what and what != "empty":
+        return f"not a video: this is {what}"
+    cut = mp4_truncation(path)
+    if cut:
+        return cut
+    return "no picture in this file: damaged, or not a video"
+
+
+def mp4_truncation(path: str | Path) -> str | None:
+    """For MP4/MOV/M4A: a reason when the file stops before its last box ends (a copy or a
+    download cut short), or when its index ("moov") is missing; None otherwise."""
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            head = f.read(12)
+            if len(head) < 12 or head[4:8] != b"ftyp":
+                return None
+            offset, seen = 0, set[bytes]()
+            while offset < size and len(seen) < 10_000:
+                f.seek(offset)
+                box = f.read(16)
+                if len(box) < 8:
+                    return "truncated: the file ends early"
+                length, kind = struct.unpack(">I4s", box[:8])
+                if length == 1 and len(box) >= 16:
+                    length = struct.unpack(">Q", box[8:16])[0]
+                elif length == 0:
+                    length = size - offset
+                if length < 8:
+                    return "damaged: the video's structure is broken"
+                seen.add(kind)
+                if offset + length > size:
+                    if b"moov" not in seen:
+                        return "truncated: the file ends early (its index is missing)"
+                    return "truncated: the file ends early"
+                offset += length
+            if b"mdat" in seen and b"moov" not in seen:
+                return "truncated: the file ends early (its index is missing)"
+    except OSError:
+        return None
+    return None
 
 
 def _words(exc: BaseException) -> str:
@@ -70,6 +119,26 @@ def duration_of(container: Any, stream: Any) -> float:
     if stream.duration and stream.time_base:
         return float(stream.duration * stream.time_base)
     return float(container.duration or 0) / 1_000_000
+
+
+def frame_at(path: str | Path, seconds: float, max_side: int = 512) -> Image.Image:
+    """The frame shown at `seconds` (the first at or after it), turned as shown."""
+    f, container, stream = _open(path)
+    with f, container:
+        try:
+            if seconds > 0 and stream.time_base:
+                container.seek(int(seconds / float(stream.time_base)), stream=stream,
+                               backward=True)
+            last = None
+            for frame in container.decode(stream):
+                last = frame
+                if float(frame.time or 0.0) + 1e-3 >= seconds:
+                    break
+        except Exception as exc:  # noqa: BLE001 - FFmpeg's errors on damaged data
+            raise MediaError(f"damaged: the video cannot be decoded ({_words(exc)})") from None
+        if last is None:
+            raise MediaError("damaged: no frame of this video can be decoded")
+        return _shown(last, max_side)
 
 
 def video_duration(path: str | Path) -> float:

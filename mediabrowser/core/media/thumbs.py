@@ -19,12 +19,23 @@ WAVE_BG = (38, 42, 52)
 WAVE_FG = (110, 190, 255)
 
 
-def cache_path(folder: Path, file_id: int, content_hash: str | None) -> Path:
-    return folder / f"{file_id // 1000:04d}" / f"{file_id}-{(content_hash or 'x')[:12]}.jpg"
+def cache_path(folder: Path, file_id: int, content_hash: str | None,
+               at: float | None = None) -> Path:
+    """Where a thumbnail is kept; `at`: a video's frame at that second (a moment's tile)."""
+    moment = f"@{at:.1f}" if at is not None else ""
+    return folder / f"{file_id // 1000:04d}" / f"{file_id}-{(content_hash or 'x')[:12]}{moment}.jpg"
 
 
-def make_thumbnail(path: str | Path, kind: MediaKind, size: int = THUMB_SIZE) -> Image.Image:
-    """An RGB picture at most size×size; raises MediaError like the decoders."""
+def make_thumbnail(path: str | Path, kind: MediaKind, size: int = THUMB_SIZE,
+                   at: float | None = None) -> Image.Image:
+    """An RGB picture at most size×size (a video's frame at `at` seconds when given); raises
+    MediaError like the decoders."""
+    if kind is MediaKind.VIDEO and at is not None:
+        from mediabrowser.core.media.frames import frame_at
+
+        im = frame_at(path, at, 2 * size)
+        im.thumbnail((size, size), Image.Resampling.BILINEAR)
+        return im
     if kind is MediaKind.IMAGE:
         im = load_image(path, min_side=size)
         im.thumbnail((size, size), Image.Resampling.BILINEAR)
@@ -80,12 +91,13 @@ def waveform_picture(env: np.ndarray, size: tuple[int, int]) -> Image.Image:
 
 
 def cached_thumbnail(folder: Path, file_id: int, content_hash: str | None, path: str,
-                     kind: MediaKind) -> Path:
-    """The thumbnail file for a library item, made when missing (written atomically)."""
-    target = cache_path(folder, file_id, content_hash)
+                     kind: MediaKind, at: float | None = None) -> Path:
+    """The thumbnail file for a library item (its frame at `at` s for a video's moment),
+    made when missing (written atomically)."""
+    target = cache_path(folder, file_id, content_hash, at)
     if target.exists():
         return target
-    im = make_thumbnail(path, kind)
+    im = make_thumbnail(path, kind, at=at)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
     im.save(tmp, "JPEG", quality=85)

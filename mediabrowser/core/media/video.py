@@ -9,24 +9,21 @@ while keeping only an evenly thinned sample, never every frame.
 from __future__ import annotations
 
 import contextlib
-import os
-import struct
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from mediabrowser.core.media import reasons
 from mediabrowser.core.media.files import check_readable, native_path
+from mediabrowser.core.media.frames import NoPicture as NoVideoStream
+from mediabrowser.core.media.frames import why_unopened
 from mediabrowser.core.types import MediaError
 
 MAX_READ_FRAMES = 9_000  # 5 minutes at 30 fps when a video must be read forward
 MAX_SIDE = 4096  # frames larger than this (8K and up) are shrunk at once
 
 
-class NoVideoStream(MediaError):
-    """The container opened but holds no picture (an audio-only MP4, say)."""
 
 
 def open_video(path: str | Path) -> Any:  # -> cv2.VideoCapture
@@ -36,57 +33,11 @@ def open_video(path: str | Path) -> Any:  # -> cv2.VideoCapture
     cap = cv2.VideoCapture(native_path(path), cv2.CAP_FFMPEG)
     if not cap.isOpened():
         cap.release()
-        raise NoVideoStream(_why_unopened(path))
+        raise NoVideoStream(why_unopened(path))
     # Phones store rotation as metadata: apply it to every frame (older OpenCV: as stored).
     with contextlib.suppress(Exception):
         cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
     return cap
-
-
-def _why_unopened(path: str | Path) -> str:
-    """OpenCV only says "not opened"; the file's first bytes and its MP4 boxes say more."""
-    what = reasons.describe_content(path)
-    if what and what != "empty":
-        return f"not a video: this is {what}"
-    cut = mp4_truncation(path)
-    if cut:
-        return cut
-    return "no picture in this file: damaged, or not a video"
-
-
-def mp4_truncation(path: str | Path) -> str | None:
-    """For MP4/MOV/M4A: a reason when the file stops before its last box ends (a copy or a
-    download cut short), or when its index ("moov") is missing; None otherwise."""
-    try:
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            head = f.read(12)
-            if len(head) < 12 or head[4:8] != b"ftyp":
-                return None
-            offset, seen = 0, set[bytes]()
-            while offset < size and len(seen) < 10_000:
-                f.seek(offset)
-                box = f.read(16)
-                if len(box) < 8:
-                    return "truncated: the file ends early"
-                length, kind = struct.unpack(">I4s", box[:8])
-                if length == 1 and len(box) >= 16:
-                    length = struct.unpack(">Q", box[8:16])[0]
-                elif length == 0:
-                    length = size - offset
-                if length < 8:
-                    return "damaged: the video's structure is broken"
-                seen.add(kind)
-                if offset + length > size:
-                    if b"moov" not in seen:
-                        return "truncated: the file ends early (its index is missing)"
-                    return "truncated: the file ends early"
-                offset += length
-            if b"mdat" in seen and b"moov" not in seen:
-                return "truncated: the file ends early (its index is missing)"
-    except OSError:
-        return None
-    return None
 
 
 def video_info(path: str | Path) -> tuple[int, int, float, int]:

@@ -116,7 +116,7 @@ class TileDelegate(QStyledItemDelegate):
                moment: tuple[float, float] | None = None) -> None:
         text = KIND_LABEL.get(kind, kind.upper())
         if moment is not None:  # a result that matched a part of its file: where
-            text += " at " + format_duration(moment[0])
+            text += f" {format_duration(moment[0])}–{format_duration(moment[1])}"
         elif kind != "image" and duration:
             text += " " + format_duration(duration)
         painter.setFont(self._small)

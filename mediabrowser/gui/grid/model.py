@@ -12,13 +12,14 @@ from mediabrowser.core.filenames import display, display_name
 from mediabrowser.core.format import format_duration, format_score
 from mediabrowser.core.store.repo import FileRow, Store
 from mediabrowser.core.types import MediaKind
-from mediabrowser.gui.grid.thumb_loader import ThumbLoader
+from mediabrowser.gui.grid.thumb_loader import ThumbKey, ThumbLoader
 
 IdRole = Qt.ItemDataRole.UserRole + 1
 RowRole = Qt.ItemDataRole.UserRole + 2  # the FileRow
 ScoreRole = Qt.ItemDataRole.UserRole + 3
 ThumbRole = Qt.ItemDataRole.UserRole + 4  # QPixmap or None (still coming) or "" (failed)
 MomentRole = Qt.ItemDataRole.UserRole + 5  # (start, end) of the part that matched, or None
+SpansRole = Qt.ItemDataRole.UserRole + 6  # every part that matches about as well: [(start, end)]
 
 PAGE = 256
 ROW_CACHE = 20_000
@@ -34,18 +35,22 @@ class ItemsModel(QAbstractListModel):
         self._ids: list[int] = []
         self._scores: list[float] | None = None
         self._moments: list[tuple[float, float] | None] | None = None
+        self._spans: list[list[tuple[float, float]]] | None = None
         self._pos: dict[int, int] = {}
         self._rows: OrderedDict[int, FileRow] = OrderedDict()
         thumbs.changed.connect(self._thumb_changed)
 
     # ---- contents ---------------------------------------------------------------------------
     def set_items(self, ids: list[int], scores: list[float] | None = None,
-                  moments: list[tuple[float, float] | None] | None = None) -> None:
-        """Show these files (with their scores, and the moment of each that matched)."""
+                  moments: list[tuple[float, float] | None] | None = None,
+                  spans: list[list[tuple[float, float]]] | None = None) -> None:
+        """Show these files (with their scores, the moment of each that matched, and every
+        part of it that matches about as well)."""
         self.beginResetModel()
         self._ids = list(ids)
         self._scores = list(scores) if scores is not None else None
         self._moments = list(moments) if moments is not None else None
+        self._spans = list(spans) if spans is not None else None
         self._pos = {fid: i for i, fid in enumerate(self._ids)}
         self.endResetModel()
 
@@ -98,6 +103,8 @@ class ItemsModel(QAbstractListModel):
             return self._scores[index.row()] if self._scores is not None else None
         if role == MomentRole:
             return self._moments[index.row()] if self._moments is not None else None
+        if role == SpansRole:
+            return self._spans[index.row()] if self._spans is not None else []
         row = self.file_row(fid)
         if row is None:
             return None
@@ -124,9 +131,17 @@ class ItemsModel(QAbstractListModel):
             if (row.status == "error" or (row.status == "offline" and row.error)
                     or self.thumbs.failed(fid)):
                 return ""
-            pm = self.thumbs.pixmap(fid)
+            key: ThumbKey = fid
+            moment = self._moments[index.row()] if self._moments is not None else None
+            if moment is not None and row.kind == MediaKind.VIDEO.value:
+                # a moment of a video: its frame there (the poster when that cannot be had)
+                at = (moment[0] + moment[1]) / 2
+                key = (fid, round(at, 1))
+                if self.thumbs.failed(key):
+                    key = fid
+            pm = self.thumbs.pixmap(key)
             if pm is None:
-                self.thumbs.request(fid, row.hash, row.path, MediaKind(row.kind))
+                self.thumbs.request(key, row.hash, row.path, MediaKind(row.kind))
             return pm
         return None
 

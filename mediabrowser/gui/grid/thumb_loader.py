@@ -19,12 +19,18 @@ from mediabrowser.core.media.thumbs import cached_thumbnail
 from mediabrowser.core.types import MediaError, MediaKind
 
 MAX_PENDING = 400
+# A file's thumbnail, or a video's frame at a second (a result that is a moment of it).
+ThumbKey = int | tuple[int, float]
+
+
+def file_of(key: ThumbKey) -> int:
+    return key[0] if isinstance(key, tuple) else key
 
 
 class _Signals(QObject):
-    ready = Signal(int, QImage)
+    ready = Signal(object, QImage)  # ThumbKey
     # Paths travel as Python objects: Qt's strings would drop the bytes of a non-UTF-8 name.
-    failed = Signal(int, object, str)  # file id, path, reason
+    failed = Signal(object, object, str)  # ThumbKey, path, reason
 
 
 class _Drain(QRunnable):
@@ -39,18 +45,20 @@ class _Drain(QRunnable):
             req = self.loader._take()
             if req is None:
                 return
-            file_id, content_hash, path, kind = req
+            key, content_hash, path, kind = req
+            at = key[1] if isinstance(key, tuple) else None
             try:
-                thumb = cached_thumbnail(self.loader.folder, file_id, content_hash, path, kind)
+                thumb = cached_thumbnail(self.loader.folder, file_of(key), content_hash, path,
+                                         kind, at)
                 image = QImage(str(thumb))
                 if image.isNull():
                     raise ValueError("thumbnail could not be read back")
-                self.loader.signals.ready.emit(file_id, image)
+                self.loader.signals.ready.emit(key, image)
             except MediaError as exc:  # the tile shows a "no preview" sign
-                self.loader.signals.failed.emit(file_id, path, str(exc))
+                self.loader.signals.failed.emit(key, path, str(exc))
             except Exception as exc:  # noqa: BLE001 - one odd file, said in words
                 self.loader.signals.failed.emit(
-                    file_id, path, reasons.unexpected("make a thumbnail of", exc))
+                    key, path, reasons.unexpected("make a thumbnail of", exc))
 
 
 class ThumbLoader(QObject):
@@ -65,33 +73,33 @@ class ThumbLoader(QObject):
         self.signals = _Signals()
         self.signals.ready.connect(self._on_ready)
         self.signals.failed.connect(self._on_failed)
-        self._cache: OrderedDict[int, QPixmap] = OrderedDict()
-        self._failed: set[int] = set()
+        self._cache: OrderedDict[ThumbKey, QPixmap] = OrderedDict()
+        self._failed: set[ThumbKey] = set()
         self._limit = memory_items
-        self._stack: list[tuple[int, str | None, str, MediaKind]] = []
-        self._queued: set[int] = set()
+        self._stack: list[tuple[ThumbKey, str | None, str, MediaKind]] = []
+        self._queued: set[ThumbKey] = set()
         self._lock = threading.Lock()
         self._drains = 0
         self._workers = workers
         self._closed = False
 
-    def pixmap(self, file_id: int) -> QPixmap | None:
-        pm = self._cache.get(file_id)
+    def pixmap(self, key: ThumbKey) -> QPixmap | None:
+        pm = self._cache.get(key)
         if pm is not None:
-            self._cache.move_to_end(file_id)
+            self._cache.move_to_end(key)
         return pm
 
-    def failed(self, file_id: int) -> bool:
-        return file_id in self._failed
+    def failed(self, key: ThumbKey) -> bool:
+        return key in self._failed
 
-    def request(self, file_id: int, content_hash: str | None, path: str, kind: MediaKind) -> None:
-        if self._closed or file_id in self._cache or file_id in self._failed:
+    def request(self, key: ThumbKey, content_hash: str | None, path: str, kind: MediaKind) -> None:
+        if self._closed or key in self._cache or key in self._failed:
             return
         with self._lock:
-            if file_id in self._queued:
+            if key in self._queued:
                 return
-            self._queued.add(file_id)
-            self._stack.append((file_id, content_hash, path, kind))
+            self._queued.add(key)
+            self._stack.append((key, content_hash, path, kind))
             if len(self._stack) > MAX_PENDING:
                 dropped = self._stack[: len(self._stack) - MAX_PENDING]
                 del self._stack[: len(dropped)]
@@ -103,7 +111,7 @@ class ThumbLoader(QObject):
         if start:
             self.pool.start(_Drain(self))
 
-    def _take(self) -> tuple[int, str | None, str, MediaKind] | None:
+    def _take(self) -> tuple[ThumbKey, str | None, str, MediaKind] | None:
         with self._lock:
             if self._stack and not self._closed:
                 req = self._stack.pop()
@@ -111,20 +119,21 @@ class ThumbLoader(QObject):
             self._drains -= 1
             return None
 
-    def _on_ready(self, file_id: int, image: QImage) -> None:
+    def _on_ready(self, key: ThumbKey, image: QImage) -> None:
         with self._lock:
-            self._queued.discard(file_id)
-        self._cache[file_id] = QPixmap.fromImage(image)
+            self._queued.discard(key)
+        self._cache[key] = QPixmap.fromImage(image)
         while len(self._cache) > self._limit:
             self._cache.popitem(last=False)
-        self.changed.emit(file_id)
+        self.changed.emit(file_of(key))
 
-    def _on_failed(self, file_id: int, path: str, reason: str) -> None:
+    def _on_failed(self, key: ThumbKey, path: str, reason: str) -> None:
         with self._lock:
-            self._queued.discard(file_id)
-        self._failed.add(file_id)
-        self.changed.emit(file_id)
-        self.problem.emit(path, reason)
+            self._queued.discard(key)
+        self._failed.add(key)
+        self.changed.emit(file_of(key))
+        if not isinstance(key, tuple):  # a moment's frame: the tile falls back to the poster
+            self.problem.emit(path, reason)
 
     def forget_all(self) -> None:
         """Drop the pictures held in memory (the disk cache is keyed by content)."""

@@ -34,10 +34,16 @@ def _load_envelope(path: str, duration: float | None) -> Any:
     return waveform_overview(path, 1200, duration)
 
 
-def _load_poster(path: str) -> QImage:
+def _load_poster(path: str, at: float | None = None) -> QImage:
+    """The video's poster frame, or its frame at `at` seconds (where a moment opens)."""
     from mediabrowser.core.media.decode import video_poster
 
-    im = video_poster(path, PREVIEW_SIDE // 2)
+    if at is not None:
+        from mediabrowser.core.media.frames import frame_at
+
+        im = frame_at(path, at, PREVIEW_SIDE)
+    else:
+        im = video_poster(path, PREVIEW_SIDE // 2)
     data = im.tobytes("raw", "RGB")
     return QImage(data, im.width, im.height, im.width * 3, QImage.Format.Format_RGB888).copy()
 
@@ -70,9 +76,10 @@ class PreviewPanel(QWidget):
         self._ticket = 0
 
     def show_item(self, row: FileRow | None, score: float | None = None,
-                  model: str | None = None, moment: tuple[float, float] | None = None
-                  ) -> None:
-        """Show a file; `moment` (start, end): the part of it that matched, where it opens."""
+                  model: str | None = None, moment: tuple[float, float] | None = None,
+                  spans: list[tuple[float, float]] | None = None) -> None:
+        """Show a file; `moment` (start, end): the part of it that matched, where it opens;
+        `spans`: every part that matches about as well (marked under the seek bar)."""
         self._ticket += 1
         ticket = self._ticket
         self.player.stop()
@@ -101,13 +108,14 @@ class PreviewPanel(QWidget):
         else:
             self.stack.setCurrentWidget(self.player)
             self.player.set_source(openable_alias(row.path), row.kind, moment=moment,
-                                   duration=row.duration)
+                                   duration=row.duration, spans=spans)
             if row.kind == "audio":
                 call_later(self.pool, lambda: _load_envelope(row.path, row.duration),
                            lambda env: self._envelope_ready(ticket, env),
                            lambda err: None)
             else:
-                call_later(self.pool, lambda: _load_poster(row.path),
+                at = moment[0] if moment is not None else None
+                call_later(self.pool, lambda: _load_poster(row.path, at),
                            lambda img: self._poster_ready(ticket, img),
                            lambda err: None)
 

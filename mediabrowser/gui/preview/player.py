@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from mediabrowser.core.format import format_duration
+from mediabrowser.gui.preview.span_strip import SpanStrip
 
 
 class WaveformView(QWidget):
@@ -97,10 +98,21 @@ class PlayerView(QWidget):
         self.slider.setRange(0, 0)
         self.slider.sliderMoved.connect(self._seek_ms)
         self.time_label = QLabel("0:00 / 0:00")
-        controls = QHBoxLayout()
-        controls.addWidget(self.play_button)
-        controls.addWidget(self.slider, 1)
-        controls.addWidget(self.time_label)
+        self.spans = SpanStrip()  # a video's matching parts, under its seek bar
+        self.spans.seek.connect(self._seek_fraction)
+        # The seek bar has a row of its own: a narrow preview pane must not squeeze it.
+        seek_column = QVBoxLayout()
+        seek_column.setSpacing(0)
+        seek_column.addWidget(self.slider)
+        seek_column.addWidget(self.spans)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.play_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.time_label)
+        controls = QVBoxLayout()
+        controls.setSpacing(2)
+        controls.addLayout(seek_column)
+        controls.addLayout(buttons)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.screen_stack, 1)
@@ -144,15 +156,19 @@ class PlayerView(QWidget):
 
     def set_source(self, path: str, kind: str, envelope: np.ndarray | None = None,
                    moment: tuple[float, float] | None = None,
-                   duration: float | None = None) -> None:
-        """Play `path`; with `moment` (start, end in seconds) it opens at that part, which
-        the waveform marks."""
+                   duration: float | None = None,
+                   spans: list[tuple[float, float]] | None = None) -> None:
+        """Play `path`; with `moment` (start, end in seconds) it opens at that part. Every
+        part in `spans` (else the moment) is marked: on the waveform, or under a video's
+        seek bar."""
         self._ensure_player()
         self.stop()
         self.kind = kind
         self._start_ms = int(moment[0] * 1000) if moment is not None else 0
-        self.waveform.set_marks([(moment[0] / duration, moment[1] / duration)]
-                                if moment is not None and duration else [])
+        parts = list(spans or ([moment] if moment is not None else []))
+        marks = [(a / duration, b / duration) for a, b in parts] if duration else []
+        self.waveform.set_marks(marks)
+        self.spans.set_marks(marks if kind == "video" else [])
         self.message.hide()
         self.slider.setRange(0, 0)
         self.time_label.setText("0:00 / 0:00")
