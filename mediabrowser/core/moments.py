@@ -11,11 +11,12 @@ from __future__ import annotations
 import contextlib
 from collections import Counter
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
 from mediabrowser.core.embed.base import EmbedsMoments, EmbedsTimeline, moments_space
-from mediabrowser.core.index.align import AS_WELL, align
+from mediabrowser.core.index.align import AS_WELL, LEAST_VOTES, align
 from mediabrowser.core.library import Library
 from mediabrowser.core.media.probe import detect_kind
 from mediabrowser.core.ranking import MOMENTS_PER_FILE, Kinds, ranked
@@ -23,7 +24,8 @@ from mediabrowser.core.types import Match, MediaError, MediaKind, UserError
 
 ASKING_FRAMES = 24  # query frames that ask the index (a longer query: evenly thinned)
 HITS_PER_FRAME = 24
-ALIGNED_FILES = 4  # files aligned per result asked for
+VOTING_HITS = 12  # a file counts as reached by a frame when among that frame's nearest 12
+ALIGNED_FILES = 2  # files aligned per result asked for (those most frames reached)
 
 
 def with_moments(lib: Library, space: str, vec: np.ndarray, found: list[Match], k: int,
@@ -60,6 +62,28 @@ def with_moments(lib: Library, space: str, vec: np.ndarray, found: list[Match], 
     return sorted(best.values(), key=lambda m: -m.score)[:k]
 
 
+def described_moments(lib: Library, space: str, vec: np.ndarray, found: list[Match], k: int,
+                      kinds: Kinds, calibration: Any) -> list[Match]:
+    """Words → moments: each video among `found` (or reached through its moments) with the
+    moment that fits the description best, its start and end; a video scores by the better
+    of its whole vector and that moment."""
+    moments = moments_space(space)
+    if kinds is not None and MediaKind.VIDEO.value not in kinds:
+        return found
+    if lib.indexes.get(moments) is None and not lib.indexes.building(moments):
+        return found
+    parts = with_spans(lib, moments, vec, ranked(lib, moments, vec, k, [MediaKind.VIDEO.value],
+                                                 calibration=calibration,
+                                                 spread=MOMENTS_PER_FILE))
+    best = {m.item.id: m for m in found}
+    for m in parts:
+        had = best.get(m.item.id)
+        if had is None or had.start is None:
+            best[m.item.id] = m if had is None else replace(
+                m, score=max(m.score, had.score), cosine=max(m.cosine or 0, had.cosine or 0))
+    return sorted(best.values(), key=lambda m: -m.score)[:k]
+
+
 def with_spans(lib: Library, moments: str, vec: np.ndarray, found: list[Match]
                ) -> list[Match]:
     """Each moment result with every part of its file that matches about as well (adjacent
@@ -91,13 +115,18 @@ def aligned(lib: Library, space: str, times: np.ndarray, frames: np.ndarray, k: 
         return []
     asking = np.unique(np.linspace(0, len(times) - 1, min(ASKING_FRAMES, len(times))).astype(int))
     labels: list[int] = []
+    asked: list[tuple[int, int]] = []  # (query frame, label it reached)
     for i in asking:
-        labels += index.candidates(frames[i], HITS_PER_FRAME, kinds)
+        got = index.candidates(frames[i], HITS_PER_FRAME, kinds)
+        labels += got
+        asked += [(int(i), label) for label in got[:VOTING_HITS]]
     owners = lib.store.labels_to_files(set(labels))
-    # the files most of the query's frames reached: only those are aligned
-    reached = Counter(owners[label] for label in set(labels) if label in owners)
+    # the files that several of the query's frames reached: only those are aligned
+    reached = Counter(fid for fid, _frame in {(owners[label], i) for i, label in asked
+                                              if label in owners})
     reached.pop(self_id or -1, None)
-    files = [fid for fid, _ in reached.most_common(ALIGNED_FILES * k)]
+    need = min(LEAST_VOTES, len(asking))
+    files = [fid for fid, n in reached.most_common(ALIGNED_FILES * k) if n >= need]
     rows = lib.store.files_by_ids(files)
     calibration = lib.calibration(space)
     out = []

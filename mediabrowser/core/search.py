@@ -24,7 +24,7 @@ from mediabrowser.core.embed.registry import get_spec
 from mediabrowser.core.library import Library
 from mediabrowser.core.media.decode import check_readable
 from mediabrowser.core.media.probe import detect_kind
-from mediabrowser.core.moments import with_moments
+from mediabrowser.core.moments import described_moments, with_moments
 from mediabrowser.core.ranking import Kinds, kinds_of, ranked
 from mediabrowser.core.types import BadInput, Match, MediaError, MediaItem, MediaKind
 
@@ -278,5 +278,7 @@ def search_text(lib: Library, text: str, k: int = 10, kind: MediaKind | str | No
         kinds = kinds_of(kind) if kind or len(names) == 1 else (
             [MediaKind.AUDIO.value] if get_spec(name).modality is MediaKind.AUDIO
             else [MediaKind.IMAGE.value, MediaKind.VIDEO.value])
-        found += ranked(lib, space, vec, k, kinds, calibration=calibration)
+        found += described_moments(lib, space, vec, ranked(lib, space, vec, k, kinds,
+                                                           calibration=calibration),
+                                   k, kinds, calibration)
     return sorted(found, key=lambda m: -m.score)[:k]

@@ -40,22 +40,22 @@ def align(q_times: np.ndarray, q_vecs: np.ndarray, starts: np.ndarray, ends: np.
     proposed = np.unique(np.round((centres[top] - q_times[:, None]) * 4).ravel() / 4)
     need_votes = min(LEAST_VOTES, n)
     slack = float(np.median(ends - starts)) / 2 + 0.5
-    fits: list[Alignment] = []
-    for offset in proposed[:400]:
-        t = q_times + offset
-        inside = (t >= starts[0] - 0.5) & (t <= ends[-1] + 0.5)
-        if inside.sum() < max(need_votes, LEAST_COVER * n):
-            continue
-        votes = int((np.abs(centres[best] - t) <= slack).sum())
-        if votes < need_votes:
-            continue
-        cosine = float(_between(sims, centres, t)[inside].mean())
-        first, last = float(t[inside].min()), float(t[inside].max())
-        half = float(np.median(np.diff(q_times))) / 2 if n > 1 else 0.5
-        fits.append(Alignment(float(offset), max(0.0, first - half), last + half, cosine, votes))
-    if not fits:
+    offsets = proposed[:400]
+    t = q_times[None, :] + offsets[:, None]  # (offsets, frames): every offset at once
+    inside = (t >= starts[0] - 0.5) & (t <= ends[-1] + 0.5)
+    votes = (np.abs(centres[best][None, :] - t) <= slack).sum(axis=1)
+    ok = (inside.sum(axis=1) >= max(need_votes, LEAST_COVER * n)) & (votes >= need_votes)
+    if not ok.any():
         return None
-    fits.sort(key=lambda a: -a.cosine)
+    t, inside, votes, offsets = t[ok], inside[ok], votes[ok], offsets[ok]
+    cos = _between(sims, centres, t)
+    mean = (cos * inside).sum(axis=1) / inside.sum(axis=1)
+    half = float(np.median(np.diff(q_times))) / 2 if n > 1 else 0.5
+    first = np.where(inside, t, np.inf).min(axis=1)
+    last = np.where(inside, t, -np.inf).max(axis=1)
+    order = np.argsort(-mean)
+    fits = [Alignment(float(offsets[i]), max(0.0, float(first[i]) - half),
+                      float(last[i]) + half, float(mean[i]), int(votes[i])) for i in order]
     result = fits[0]
     spans: list[tuple[float, float]] = []
     for a in fits:  # the best places, none overlapping another
@@ -67,13 +67,14 @@ def align(q_times: np.ndarray, q_vecs: np.ndarray, starts: np.ndarray, ends: np.
 
 
 def _between(sims: np.ndarray, centres: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Each query frame's cosine at its time in the video, interpolated between the two
-    moments whose centres surround it: the score peaks where the frames meet their moments."""
+    """Each query frame's cosine at its times `t` (offsets × frames) in the video,
+    interpolated between the two moments whose centres surround it: the score peaks where
+    the frames meet their moments."""
     m = len(centres)
-    j = np.clip(np.searchsorted(centres, t), 1, max(1, m - 1))
     if m == 1:
-        return sims[:, 0]
+        return np.broadcast_to(sims[:, 0], t.shape)
+    j = np.clip(np.searchsorted(centres, t), 1, m - 1)
     lo, hi = centres[j - 1], centres[j]
     f = np.clip((t - lo) / np.maximum(hi - lo, 1e-6), 0.0, 1.0)
-    rows = np.arange(len(t))
+    rows = np.arange(t.shape[1])[None, :]
     return (1 - f) * sims[rows, j - 1] + f * sims[rows, j]

@@ -113,17 +113,23 @@ class VectorRepo:
         rows = rows_in(self._conn, "SELECT file_id, start_s, end_s, vector, dim FROM vectors "
                        "WHERE +space = ? AND start_s IS NOT NULL AND file_id IN",
                        [int(x) for x in file_ids], [space])
-        by_file: dict[int, list[tuple[float, float, np.ndarray]]] = {}
-        for fid, start, end, blob, dim in rows:
-            by_file.setdefault(int(fid), []).append(
-                (float(start), float(end if end is not None else start), decode(blob, dim)))
-        out = {}
-        for fid, got in by_file.items():
-            got.sort(key=lambda r: r[0])
-            mat = np.stack([r[2] for r in got])
-            mat /= np.maximum(np.linalg.norm(mat, axis=1, keepdims=True), 1e-12)
-            out[fid] = (np.array([r[0] for r in got]), np.array([r[1] for r in got]), mat)
-        return out
+        if not rows:
+            return {}
+        rows.sort(key=lambda r: (r[0], r[1]))
+        dim = int(rows[0][4])
+        if all(r[4] == dim and len(r[3]) == 2 * dim for r in rows):  # one conversion for all
+            mat = np.frombuffer(b"".join(r[3] for r in rows), np.float16).reshape(-1, dim)
+            mat = mat.astype(np.float32)
+        else:
+            mat = np.stack([decode(r[3], r[4]) for r in rows])
+        mat /= np.maximum(np.linalg.norm(mat, axis=1, keepdims=True), 1e-12)
+        fids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+        starts = np.fromiter((r[1] for r in rows), np.float64, len(rows))
+        ends = np.fromiter((r[2] if r[2] is not None else r[1] for r in rows), np.float64,
+                           len(rows))
+        cuts = np.flatnonzero(np.diff(fids)) + 1
+        return {int(fids[a]): (starts[a:b], ends[a:b], mat[a:b])
+                for a, b in zip([0, *cuts], [*cuts, len(rows)], strict=True)}
 
     def delete_vectors(self, tx: Tx, file_id: int) -> None:
         conn_of(tx).execute("DELETE FROM vectors WHERE file_id = ?", (file_id,))
