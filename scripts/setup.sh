@@ -43,6 +43,6 @@ if [ ! -f "$stamp" ] || [ requirements.lock -nt "$stamp" ] || [ pyproject.toml -
   .venv/bin/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>&1 \
     | { grep -v "^WARNING: Location '.*' is ignored" || true; }
   test "${PIPESTATUS[0]}" -eq 0
-  .venv/bin/python -c "import torch, torchvision, torchaudio, torchcodec, hnswlib, cv2, PySide6, pillow_heif, rawpy, onnxruntime, av"
+  .venv/bin/python -c "import torch, torchvision, torchaudio, torchcodec, hnswlib, PySide6, pillow_heif, rawpy, onnxruntime, av"
   touch "$stamp"
 fi

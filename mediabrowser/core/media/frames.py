@@ -45,7 +45,7 @@ class Sampled:
     step: float  # seconds between samples, as planned
 
 
-def _open(path: str | Path) -> tuple[Any, Any, Any]:
+def open_video(path: str | Path) -> tuple[Any, Any, Any]:
     import av
 
     check_readable(path)
@@ -110,7 +110,7 @@ def mp4_truncation(path: str | Path) -> str | None:
     return None
 
 
-def _words(exc: BaseException) -> str:
+def words(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text.split("] ", 1)[-1][:100]
 
@@ -123,7 +123,7 @@ def duration_of(container: Any, stream: Any) -> float:
 
 def frame_at(path: str | Path, seconds: float, max_side: int = 512) -> Image.Image:
     """The frame shown at `seconds` (the first at or after it), turned as shown."""
-    f, container, stream = _open(path)
+    f, container, stream = open_video(path)
     with f, container:
         try:
             if seconds > 0 and stream.time_base:
@@ -135,14 +135,14 @@ def frame_at(path: str | Path, seconds: float, max_side: int = 512) -> Image.Ima
                 if float(frame.time or 0.0) + 1e-3 >= seconds:
                     break
         except Exception as exc:  # noqa: BLE001 - FFmpeg's errors on damaged data
-            raise MediaError(f"damaged: the video cannot be decoded ({_words(exc)})") from None
+            raise MediaError(f"damaged: the video cannot be decoded ({words(exc)})") from None
         if last is None:
             raise MediaError("damaged: no frame of this video can be decoded")
-        return _shown(last, max_side)
+        return shown(last, max_side)
 
 
 def video_duration(path: str | Path) -> float:
-    f, container, stream = _open(path)
+    f, container, stream = open_video(path)
     with f, container:
         return duration_of(container, stream)
 
@@ -160,7 +160,7 @@ def key_frame_times(container: Any, stream: Any) -> list[float]:
     return sorted(times)
 
 
-def _shown(frame: Any, max_side: int) -> Image.Image:
+def shown(frame: Any, max_side: int) -> Image.Image:
     """RGB, shrunk as it is converted, turned as the phone meant it to be shown."""
     w, h = frame.width, frame.height
     scale = min(1.0, max_side / max(w, h))
@@ -185,7 +185,7 @@ def plan(duration: float, step: float, most: int, least: int = 1) -> tuple[float
 def sample_frames(path: str | Path, step: float = 1.0, most: int = 120, max_side: int = 320,
                   least: int = 1) -> Sampled:
     """About one frame every `step` seconds (see the module's note); raises MediaError."""
-    f, container, stream = _open(path)
+    f, container, stream = open_video(path)
     with f, container:
         duration = duration_of(container, stream)
         step, targets = plan(duration, step, most, least)
@@ -194,7 +194,7 @@ def sample_frames(path: str | Path, step: float = 1.0, most: int = 120, max_side
         except MediaError:
             raise
         except Exception as exc:  # noqa: BLE001 - FFmpeg's errors on damaged data
-            raise MediaError(f"damaged: the video cannot be decoded ({_words(exc)})") from None
+            raise MediaError(f"damaged: the video cannot be decoded ({words(exc)})") from None
     if not frames:
         raise MediaError("damaged: no frame of this video can be decoded")
     return Sampled(frames, duration or frames[-1].time, step)
@@ -211,20 +211,20 @@ def _sample(container: Any, stream: Any, step: float, targets: list[float], most
         for frame in container.decode(stream):
             t = float(frame.time or 0.0)
             if t + 1e-3 >= wanted and got < most:
-                yield Frame(t, _shown(frame, max_side))
+                yield Frame(t, shown(frame, max_side))
                 got += 1
                 wanted = t + step * 0.75
     else:
         stream.codec_context.skip_frame = "NONREF"
-        yield from _forward(container, stream, targets, keys, max_side)
+        yield from frames_at_times(container, stream, targets, keys, max_side)
         return
     if got == 0:  # no key frame decoded (a damaged start): read forward instead
         container.seek(0)
         stream.codec_context.skip_frame = "DEFAULT"
-        yield from _forward(container, stream, targets, keys, max_side)
+        yield from frames_at_times(container, stream, targets, keys, max_side)
 
 
-def _forward(container: Any, stream: Any, targets: list[float], keys: list[float],
+def frames_at_times(container: Any, stream: Any, targets: list[float], keys: list[float],
              max_side: int) -> Iterator[Frame]:
     """The first frame at or after each target, decoding forward and seeking over long
     stretches that hold no target (to the key frame before the next one)."""
@@ -237,7 +237,7 @@ def _forward(container: Any, stream: Any, targets: list[float], keys: list[float
             t = float(frame.time or 0.0)
             if t + 1e-3 < targets[i]:
                 continue
-            yield Frame(t, _shown(frame, max_side))
+            yield Frame(t, shown(frame, max_side))
             while i < len(targets) and targets[i] <= t + 1e-3:
                 i += 1
             if i >= len(targets):

@@ -1,186 +1,111 @@
-"""Video frames for the models and the poster thumbnail, through OpenCV's FFmpeg backend.
+"""Video frames for the models, the poster thumbnail and copy checks, through PyAV (FFmpeg),
+with the phone's rotation applied (frames.py opens, turns and samples).
 
-Frames are taken by position (index, or time when the index is unknown), with the phone's
-rotation metadata applied. Memory and time are bounded whatever the file claims: a video
-whose length is unknown, or whose seeking fails, is read forward at most MAX_READ_FRAMES frames
-while keeping only an evenly thinned sample, never every frame.
+Memory and time are bounded whatever the file claims: frames are picked by time while
+decoding forward (seeking over long stretches with nothing to pick), never kept all; a video
+whose length is unknown is read at most MAX_READ_SECONDS.
 """
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from mediabrowser.core.media.files import check_readable, native_path
 from mediabrowser.core.media.frames import NoPicture as NoVideoStream
-from mediabrowser.core.media.frames import why_unopened
+from mediabrowser.core.media.frames import (
+    duration_of,
+    frame_at,
+    frames_at_times,
+    key_frame_times,
+    open_video,
+    shown,
+    words,
+)
 from mediabrowser.core.types import MediaError
 
-MAX_READ_FRAMES = 9_000  # 5 minutes at 30 fps when a video must be read forward
-MAX_SIDE = 4096  # frames larger than this (8K and up) are shrunk at once
-
-
-
-
-def open_video(path: str | Path) -> Any:  # -> cv2.VideoCapture
-    import cv2
-
-    check_readable(path)
-    cap = cv2.VideoCapture(native_path(path), cv2.CAP_FFMPEG)
-    if not cap.isOpened():
-        cap.release()
-        raise NoVideoStream(why_unopened(path))
-    # Phones store rotation as metadata: apply it to every frame (older OpenCV: as stored).
-    with contextlib.suppress(Exception):
-        cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
-    return cap
+MAX_READ_SECONDS = 300.0  # a video of unknown length: its first 5 minutes
+__all__ = ["NoVideoStream", "frames_every", "video_frames", "video_info", "video_poster"]
 
 
 def video_info(path: str | Path) -> tuple[int, int, float, int]:
     """(width, height as shown, duration in seconds, frame count or 0 when unknown)."""
-    import cv2
-
-    cap = open_video(path)
-    try:
-        w = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
-        h = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-        if w <= 0 or h <= 0:
+    f, container, stream = open_video(path)
+    with f, container:
+        if not stream.width or not stream.height:
             raise NoVideoStream("no picture in this file (zero-size frames)")
-        fps = cap.get(cv2.CAP_PROP_FPS) or 0.0
-        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        if not (0 < fps < 1000):
-            fps = 0.0
+        duration = duration_of(container, stream)
+        count = int(stream.frames or 0)
         if count < 0 or count > 50_000_000:
             count = 0
-        duration = count / fps if fps > 0 and count > 0 else 0.0
-        ok, frame = cap.read()
-        if not ok or frame is None:
-            raise MediaError("damaged: no frame of this video can be decoded")
-        h, w = frame.shape[:2]  # as shown: with the rotation metadata applied
+        first = _first_frame(container, stream)
+        turn = int(getattr(first, "rotation", 0) or 0) % 180
+        w, h = (first.height, first.width) if turn == 90 else (first.width, first.height)
         return w, h, duration, count
-    finally:
-        cap.release()
+
+
+def _first_frame(container: Any, stream: Any) -> Any:
+    try:
+        for frame in container.decode(stream):
+            return frame
+    except Exception as exc:  # noqa: BLE001 - FFmpeg's errors on damaged data
+        raise MediaError(f"damaged: no frame of this video can be decoded ({words(exc)})"
+                         ) from None
+    raise MediaError("damaged: no frame of this video can be decoded")
 
 
 def video_frames(path: str | Path, n: int = 8, max_side: int = 512) -> list[Image.Image]:
-    """`n` frames spread over the whole video (centres of n equal spans), RGB, rotated as
-    shown, at most `max_side` pixels on the long side."""
-    import cv2
-
-    cap = open_video(path)
-    try:
-        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        frames: list[np.ndarray] = []
-        if 0 < count < 50_000_000:
-            wanted = sorted({min(count - 1, int((i + 0.5) * count / n)) for i in range(n)})
-            for idx in wanted:
-                cap.set(cv2.CAP_PROP_POS_FRAMES, idx)
-                ok, frame = cap.read()
-                if ok and frame is not None:
-                    frames.append(_shrink(frame, max_side))
-            if len(frames) < len(wanted) // 2:  # seeking does not work in this file
-                frames = []
-        if not frames:
-            cap.release()
-            cap = open_video(path)
-            frames = _read_forward(cap, n, max_side)
-        if not frames:
-            raise MediaError("damaged: no frame of this video can be decoded")
-        return [Image.fromarray(cv2.cvtColor(f, cv2.COLOR_BGR2RGB)) for f in frames]
-    finally:
-        cap.release()
-
-
-def _read_forward(cap: Any, n: int, max_side: int) -> list[np.ndarray]:
-    """Read from the start, keeping every `step`-th frame in at most 2n slots; when the slots
-    fill up, drop every other one and double the step. Evenly spread, bounded memory."""
-    kept: list[np.ndarray] = []
-    step = 1
-    for i in range(MAX_READ_FRAMES):
-        if i % step == 0:
-            ok, frame = cap.read()
-            if not ok or frame is None:
-                break
-            kept.append(_shrink(frame, max_side))
-            if len(kept) >= 2 * n:
-                kept = kept[::2]
-                step *= 2
-        elif not cap.grab():  # skip without converting the picture
-            break
-    if len(kept) <= n:
-        return kept
-    return [kept[min(len(kept) - 1, int((i + 0.5) * len(kept) / n))] for i in range(n)]
+    """`n` frames spread over the whole video (the first at or after the centre of each of n
+    equal spans of time), RGB, turned as shown, at most `max_side` pixels on the long side."""
+    f, container, stream = open_video(path)
+    with f, container:
+        duration = duration_of(container, stream) or MAX_READ_SECONDS
+        targets = [(i + 0.5) * duration / n for i in range(n)]
+        try:
+            keys = key_frame_times(container, stream)
+            got = [fr.image for fr in frames_at_times(container, stream, targets, keys, max_side)]
+        except Exception as exc:  # noqa: BLE001 - FFmpeg's errors on damaged data
+            raise MediaError(f"damaged: the video cannot be decoded ({words(exc)})") from None
+    if not got:
+        raise MediaError("damaged: no frame of this video can be decoded")
+    return got
 
 
 def video_poster(path: str | Path, size: int = 256, at: float = 0.1) -> Image.Image:
     """A frame from `at` of the way in (past black openings), scaled to fit size×size."""
-    import cv2
-
-    cap = open_video(path)
+    f, container, stream = open_video(path)
+    with f, container:
+        duration = duration_of(container, stream)
     try:
-        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        frame = None
-        if 1 < count < 50_000_000:
-            cap.set(cv2.CAP_PROP_POS_FRAMES, int(count * at))
-            ok, frame = cap.read()
-            if not ok:
-                frame = None
-        if frame is None:
-            cap.release()
-            cap = open_video(path)
-            ok, frame = cap.read()
-            if not ok or frame is None:
-                raise MediaError("damaged: no frame of this video can be decoded")
-        im = Image.fromarray(cv2.cvtColor(_shrink(frame, size * 2), cv2.COLOR_BGR2RGB))
-        im.thumbnail((size, size), Image.Resampling.BILINEAR)
-        return im
-    finally:
-        cap.release()
-
-
-def _shrink(frame: np.ndarray, max_side: int) -> np.ndarray:
-    import cv2
-
-    max_side = min(max_side, MAX_SIDE)
-    h, w = frame.shape[:2]
-    s = max(h, w)
-    if s <= max_side:
-        return frame
-    scale = max_side / s
-    return cv2.resize(frame, (max(1, int(w * scale)), max(1, int(h * scale))),
-                      interpolation=cv2.INTER_AREA)
+        im = frame_at(path, duration * at if duration > 0 else 0.0, size * 2)
+    except MediaError:
+        im = frame_at(path, 0.0, size * 2)  # seeking into it failed: its first frame
+    im.thumbnail((size, size), Image.Resampling.BILINEAR)
+    return im
 
 
 def frames_every(path: str | Path, step: float, count: int, max_side: int = 160
                  ) -> list[tuple[float, np.ndarray]]:
     """(time in seconds, RGB frame) every `step` seconds from the start, at most `count` of
-    them: read forward (no seeking, so every frame's time is known), so the cost is bounded by
-    step × count seconds of video whatever its length."""
-    import cv2
-
-    cap = open_video(path)
-    try:
-        fps = cap.get(cv2.CAP_PROP_FPS) or 0.0
-        if not (0 < fps < 1000):
-            fps = 25.0
-        out: list[tuple[float, np.ndarray]] = []
-        limit = int((count * step + 1) * fps) + 2
-        for i in range(min(limit, MAX_READ_FRAMES)):
-            if not cap.grab():
-                break
-            t = i / fps
-            if t + 0.5 / fps < len(out) * step:
-                continue  # not the frame nearest the next sample time
-            ok, frame = cap.retrieve()
-            if not ok or frame is None:
-                break
-            out.append((t, cv2.cvtColor(_shrink(frame, max_side), cv2.COLOR_BGR2RGB)))
-            if len(out) >= count:
-                break
-        return out
-    finally:
-        cap.release()
+    them: read forward from the start (every frame's time is known), so the cost is bounded
+    by step × count seconds of video whatever its length."""
+    f, container, stream = open_video(path)
+    out: list[tuple[float, np.ndarray]] = []
+    with f, container:
+        try:
+            for frame in container.decode(stream):
+                t = float(frame.time or 0.0)
+                if t > (count + 1) * step:
+                    break
+                if t + 1e-3 < len(out) * step:
+                    continue  # not yet the next sample time
+                out.append((t, np.asarray(shown(frame, max_side))))
+                if len(out) >= count:
+                    break
+        except Exception as exc:  # noqa: BLE001 - FFmpeg's errors on damaged data
+            if not out:
+                raise MediaError(f"damaged: the video cannot be decoded ({words(exc)})"
+                                 ) from None
+    return out

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from mediabrowser.core.media.copies import pixels
+from mediabrowser.core.media.copies import filters, pixels
 from mediabrowser.core.media.copies.decoded import Decoded
 from mediabrowser.core.media.decode import load_image
 from mediabrowser.core.media.video import frames_every, video_poster
@@ -82,14 +82,11 @@ class PhotoVerifier:
 
 def clips_match(fa: list[np.ndarray], fb: list[np.ndarray]) -> bool:
     """Whether clip b (frames every STEP s, prepared) shows the same moments as clip a."""
-    import cv2
-
     mid_a, mid_b = fa[len(fa) // 2], fb[len(fb) // 2]
     turn = pixels.compare(pixels.Prepared(mid_a, FRAME_SIDE),
                           pixels.Prepared(mid_b, FRAME_SIDE)).turn
     h, w = fa[0].shape[:2]
-    turned = [cv2.resize(np.ascontiguousarray(pixels.TURNS[turn](f)), (w, h),
-                         interpolation=cv2.INTER_AREA) for f in fb]
+    turned = [filters.resize(np.ascontiguousarray(pixels.TURNS[turn](f)), (w, h)) for f in fb]
     dist: dict[int, float] = {}
     for o in range(-SHIFT, SHIFT + 1):
         pairs = [(i, i + o) for i in range(len(fa)) if 0 <= i + o < len(turned)]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mediabrowser.core.media.copies import filters
 from mediabrowser.core.media.grey import SYMMETRIES
 
 WORK = 128  # px on the longer side of the first picture
@@ -62,12 +63,10 @@ def prepare_float(x: np.ndarray, side: int) -> np.ndarray:
 
 
 def _resize(x: np.ndarray, side: int) -> np.ndarray:
-    import cv2
-
     h, w = x.shape[:2]
     s = side / max(h, w)
     size = (max(MIN_SIDE // 2, round(w * s)), max(MIN_SIDE // 2, round(h * s)))
-    return cv2.resize(x, size, interpolation=cv2.INTER_AREA if s <= 1 else cv2.INTER_LINEAR)
+    return filters.resize(x, size, area=s <= 1)
 
 
 def compare(pa: Prepared, pb: Prepared) -> Comparison:
@@ -90,11 +89,9 @@ def compare(pa: Prepared, pb: Prepared) -> Comparison:
 
 def compare_frames(a: np.ndarray, b: np.ndarray, turn: int) -> Comparison:
     """Two video frames (prepared pixels), b turned by `turn` and stretched onto a."""
-    import cv2
-
     b = np.ascontiguousarray(TURNS[turn](b))
     ha, wa = a.shape[:2]
-    return _dense(a, cv2.resize(b, (wa, ha), interpolation=cv2.INTER_AREA), 1.0, turn)
+    return _dense(a, filters.resize(b, (wa, ha)), 1.0, turn)
 
 
 def _rank(c: Comparison) -> tuple[bool, bool, float]:
@@ -104,10 +101,8 @@ def _rank(c: Comparison) -> tuple[bool, bool, float]:
 def likely_turns(a: np.ndarray, b: np.ndarray) -> list[int]:
     """The eight turns and mirror images of b, most like a first (on 24×24 grey); those that
     would swap a clearly oblong picture's sides left out."""
-    import cv2
-
     def small(x: np.ndarray) -> np.ndarray:
-        g = cv2.resize(x.mean(axis=2), (24, 24), interpolation=cv2.INTER_AREA)
+        g = filters.resize(x.mean(axis=2), (24, 24))
         return (g - g.mean()) / (g.std() or 1.0)
 
     sa, sb = small(a), small(b)
@@ -123,12 +118,10 @@ def likely_turns(a: np.ndarray, b: np.ndarray) -> list[int]:
 
 
 def _compare_turned(a: np.ndarray, b: np.ndarray, turn: int) -> Comparison:
-    import cv2
-
     ha, wa = a.shape[:2]
     best: Comparison | None = None
     # 1. The same frame: b stretched onto a.
-    cands = [(a, cv2.resize(b, (wa, ha), interpolation=cv2.INTER_AREA), 1.0)]
+    cands = [(a, filters.resize(b, (wa, ha)), 1.0)]
     # 2. b is a crop of a, or a of b: the smaller content searched inside the larger.
     for outer, inner, swapped in ((a, b, False), (b, a, True)):
         placed = _place_inside(outer, inner)
@@ -147,8 +140,6 @@ def _place_inside(outer: np.ndarray, inner: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray, float] | None:
     """`inner` scaled to cover 80–98 % of `outer` where it matches best: (outer's region,
     inner resized to it, the region's share of outer's area)."""
-    import cv2
-
     ho, wo = outer.shape[:2]
     hi, wi = inner.shape[:2]
     k_hi = min(wo / wi, ho / hi)
@@ -159,29 +150,25 @@ def _place_inside(outer: np.ndarray, inner: np.ndarray
         w, h = round(wi * k), round(hi * k)
         if w < 8 or h < 8 or w > wo or h > ho:
             continue
-        gi = cv2.resize(inner.mean(axis=2), (w, h), interpolation=cv2.INTER_AREA)
+        gi = filters.resize(inner.mean(axis=2), (w, h))
         if float(gi.std()) < 1e-3:
             continue
-        res = cv2.matchTemplate(go, gi, cv2.TM_CCOEFF_NORMED)
-        _lo, score, _at, (x, y) = cv2.minMaxLoc(res)
+        score, x, y = filters.match_template(go, gi)
         if best is None or score > best[0]:
             best = (float(score), x, y, w, h)
     if best is None:
         return None
     _s, x, y, w, h = best
-    moved = cv2.resize(inner, (w, h), interpolation=cv2.INTER_AREA)
+    moved = filters.resize(inner, (w, h))
     return outer[y:y + h, x:x + w], moved, (w * h) / (wo * ho)
 
 
 def _dense(x: np.ndarray, y: np.ndarray, share: float, turn: int) -> Comparison:
     """Compare two aligned pictures of one size, block by block."""
-    import cv2
-
-    kernel = np.ones((3, 3), np.uint8)
-    x = cv2.GaussianBlur(x, (0, 0), 0.7)
-    y = cv2.GaussianBlur(y, (0, 0), 0.7)
+    x = filters.gaussian_blur(x, 0.7)
+    y = filters.gaussian_blur(y, 0.7)
     # Each picture against the other's local range: outside it is a real difference.
-    d = np.maximum(_outside(x, y, kernel), _outside(y, x, kernel)).mean(axis=2) / 255.0
+    d = np.maximum(_outside(x, y), _outside(y, x)).mean(axis=2) / 255.0
     h, w = d.shape
     cell = max(3, round(max(h, w) / GRID))
     gh, gw = max(1, h // cell), max(1, w // cell)
@@ -195,9 +182,7 @@ def _dense(x: np.ndarray, y: np.ndarray, share: float, turn: int) -> Comparison:
     return Comparison(share, corr, float(blocks.max()), turn, float(d.mean()))
 
 
-def _outside(x: np.ndarray, y: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    import cv2
-
-    hi = cv2.dilate(y, kernel)
-    lo = cv2.erode(y, kernel)
+def _outside(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    hi = filters.dilate3(y)
+    lo = filters.erode3(y)
     return np.maximum(np.maximum(x - hi, lo - x), 0.0)
