@@ -1,6 +1,7 @@
 """Clips found inside longer videos, and where.
 
     .venv/bin/python bench/bench_video_moments.py [--root /tmp/mb-video-moments] [--seed 0]
+                                                  [--set A|B]
 
 Indexes the long and look-alike videos of bench/video_sets.py into a fresh library, then asks
 `find_similar` with each clip (5 s cut at a random time, resized, mirrored, cropped or
@@ -35,9 +36,16 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", type=Path, default=Path("/tmp/mb-video-moments"))
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--set", choices=["A", "B"], default="A",
+                    help="A: pans and moving sources (chosen on); B: slideshows with "
+                         "cross-fades and other sources, other transforms (to confirm)")
     args = ap.parse_args()
     longs, alikes = video_sets.library_videos(args.root)
-    clips = video_sets.clips(args.root, longs, seed=args.seed)
+    if args.set == "A":
+        clips = video_sets.clips(args.root, longs, seed=args.seed)
+    else:  # a library of set B's videos alone (set A reuses its photographs)
+        longs, alikes = video_sets.confirm_videos(args.root), []
+        clips = video_sets.confirm_clips(args.root, longs, seed=args.seed + 1)
     tmp = Path(tempfile.mkdtemp())
     try:
         with Library(tmp / "lib") as lib:

@@ -123,3 +123,83 @@ def clips(root: Path, longs: list[Path], per_video: int = 4, seconds: float = 5.
                       "-an", str(clip)])
             out.append((clip, src, start, how))
     return out
+
+
+# ---- a second set, made another way, to confirm on ------------------------------------------
+CONFIRM_TRANSFORMS = {
+    "letterboxed": "scale=400:-2,pad=480:360:(ow-iw)/2:(oh-ih)/2",
+    "brighter": "eq=brightness=0.08:contrast=1.15",
+    "grey": "format=gray,format=yuv420p",
+    "tilted": "rotate=3*PI/180:fillcolor=black",
+}
+
+
+def _slideshow(photos: list[str], out: Path, seconds: float = SHOT) -> Path:
+    """Still photographs, each held then cross-faded into the next (no camera movement)."""
+    w, h = SIZE
+    each = seconds / len(photos)
+    inputs = [x for p in photos for x in ("-loop", "1", "-t", f"{each + 1:.2f}", "-i",
+                                          _photo_path(p))]
+    chain = "".join(f"[{i}:v]scale={w}:{h}:force_original_aspect_ratio=increase,"
+                    f"crop={w}:{h},setsar=1,fps={FPS},format=yuv420p[v{i}];"
+                    for i in range(len(photos)))
+    last = "[v0]"
+    for i in range(1, len(photos)):
+        chain += f"{last}[v{i}]xfade=transition=fade:duration=1:offset={i * each:.2f}[x{i}];"
+        last = f"[x{i}]"
+    _run([*inputs, "-filter_complex", chain.rstrip(";"), "-map", last, "-t", str(seconds),
+          "-c:v", "libx264", "-preset", "veryfast", "-g", "50", str(out)])
+    return out
+
+
+def _source(kind: str, seed: int, out: Path, seconds: float = SHOT) -> Path:
+    w, h = SIZE
+    src = {"sierpinski": f"sierpinski=s={w}x{h}:rate={FPS}:seed={seed}:jump={50 + seed}",
+           "gradients": f"gradients=s={w}x{h}:r={FPS}:seed={seed}:speed=0.02",
+           "mandelbrot": f"mandelbrot=s={w}x{h}:r={FPS}:start_x={-1.2 + 0.05 * seed}:"
+                         f"start_y={0.2 + 0.02 * seed}:start_scale=1.5"}[kind]
+    _run(["-f", "lavfi", "-i", src, "-t", str(seconds), "-pix_fmt", "yuv420p", "-c:v",
+          "libx264", "-preset", "veryfast", "-g", "50", str(out)])
+    return out
+
+
+def confirm_videos(root: Path, count: int = 6) -> list[Path]:
+    """Set B: a slideshow with a cross-fade (each photograph in one video only) and two other
+    moving sources (Sierpinski, gradients, another part of the Mandelbrot set) per video,
+    2 s key frames; made once under root/confirm."""
+    lib = root / "confirm"
+    lib.mkdir(parents=True, exist_ok=True)
+    photos = PHOTOS[::-1]
+    sources = ["sierpinski", "gradients", "mandelbrot"]
+    out = []
+    for v in range(count):
+        dest = lib / f"other{v}.mp4"
+        if not dest.exists():
+            parts = [_slideshow([photos[2 * v], photos[2 * v + 1]], root / f"b{v}_0.mp4"),
+                     _source(sources[v % 3], v + 3, root / f"b{v}_1.mp4"),
+                     _source(sources[(v + 1) % 3], v + 11, root / f"b{v}_2.mp4")]
+            _concat(parts, dest)
+            for p in parts:
+                p.unlink()
+        out.append(dest)
+    return out
+
+
+def confirm_clips(root: Path, videos: list[Path], per_video: int = 4, seconds: float = 5.0,
+                  seed: int = 1) -> list[tuple[Path, Path, float, str]]:
+    folder = root / "confirm-clips"
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    names = list(CONFIRM_TRANSFORMS)
+    out = []
+    for v, src in enumerate(videos):
+        for c in range(per_video):
+            start = round(rng.uniform(0, 3 * SHOT - seconds), 2)
+            how = names[(v + c) % len(names)]
+            clip = folder / f"clip{v}_{c}_{how}.mp4"
+            if not clip.exists():
+                _run(["-ss", str(start), "-i", str(src), "-t", str(seconds), "-vf",
+                      CONFIRM_TRANSFORMS[how], "-c:v", "libx264", "-crf", "26", "-preset",
+                      "veryfast", "-an", str(clip)])
+            out.append((clip, src, start, how))
+    return out

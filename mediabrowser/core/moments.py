@@ -57,9 +57,21 @@ def with_moments(lib: Library, space: str, vec: np.ndarray, found: list[Match], 
             spread=MOMENTS_PER_FILE))
     best = {m.item.id: m for m in found}
     for m in parts:
-        if m.item.id not in best or m.score > best[m.item.id].score:
+        had = best.get(m.item.id)
+        if had is None or m.score > had.score:
             best[m.item.id] = m
+        elif kind is MediaKind.VIDEO and had.start is None and _a_part(m):
+            # the clip was found inside this video: say where, at the better of the scores
+            best[m.item.id] = replace(m, score=had.score, cosine=had.cosine)
     return sorted(best.values(), key=lambda m: -m.score)[:k]
+
+
+def _a_part(m: Match) -> bool:
+    """A moment that is a part of its video, not (nearly) all of it: a whole copy stays a
+    whole-file result, whose sameness is then checked as a copy's."""
+    if m.start is None or m.end is None:
+        return False
+    return not m.item.duration or m.end - m.start < 0.9 * m.item.duration
 
 
 def described_moments(lib: Library, space: str, vec: np.ndarray, found: list[Match], k: int,

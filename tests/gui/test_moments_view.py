@@ -58,3 +58,51 @@ def test_a_moment_result_shows_its_time_and_opens_there(qtbot: Any, make_window:
     duration = audio_info(long)[0]
     assert len(marks) == 1 and abs(marks[0][0] * duration - start) < 0.01
     assert "matched from" in w.preview.meta.text()
+
+
+def _pan(photo: str, out: Path, seconds: float = 4.0) -> Path:
+    src = out.with_suffix(".png")
+    mediamaker.sample_photo(photo).save(src)
+    n = int(seconds * 15)
+    subprocess.run(["ffmpeg", "-y", "-v", "error", "-loop", "1", "-i", str(src), "-vf",
+                    f"scale=640:-2,zoompan=z='1.1+0.1*on/{n}':x='(iw-iw/zoom)*on/{n}':d={n}"
+                    ":s=320x180:fps=15", "-t", str(seconds), "-pix_fmt", "yuv420p",
+                    "-c:v", "libx264", "-preset", "veryfast", str(out)], check=True)
+    return out
+
+
+def test_a_video_moment_shows_its_frame_span_and_marks(qtbot: Any, make_window: Any,
+                                                       tmp_path: Path) -> None:
+    from mediabrowser.gui.grid.model import SpansRole, ThumbRole
+
+    shots = [_pan(p, tmp_path / f"{p}.mp4") for p in ("astronaut", "chelsea", "coffee")]
+    media = tmp_path / "media"
+    media.mkdir()
+    listing = tmp_path / "list.txt"
+    listing.write_text("".join(f"file '{p}'\n" for p in shots))
+    long = media / "long.mp4"
+    subprocess.run(["ffmpeg", "-y", "-v", "error", "-f", "concat", "-safe", "0", "-i",
+                    str(listing), "-c", "copy", str(long)], check=True)
+    clip = tmp_path / "clip.mp4"  # 3 s from 5 s in (the cat), mirrored
+    subprocess.run(["ffmpeg", "-y", "-v", "error", "-ss", "5", "-i", str(long), "-t", "3",
+                    "-vf", "hflip", str(clip)], check=True)
+    w = make_window()
+    with qtbot.waitSignal(w.indexing.finished, timeout=INDEX_TIMEOUT):
+        w.indexing.add_paths([str(media)])
+    with qtbot.waitSignal(w.search.results_ready, timeout=60_000):
+        w.search.query_outside_files([str(clip)])
+    first = w.results_model.index(0)
+    assert Path(first.data(RowRole).path) == long
+    start, end = first.data(MomentRole)
+    assert abs(start - 5.0) <= 2.0 and 2.0 <= end - start <= 5.0
+    spans = first.data(SpansRole)
+    assert spans and any(a <= start + 0.01 and end - 0.01 <= b for a, b in spans)
+    # the tile's picture is the video's frame there, not its poster
+    qtbot.waitUntil(lambda: bool(first.data(ThumbRole)), timeout=20_000)
+    key = (first.data(RowRole).id, round((start + end) / 2, 1))
+    assert w.results_model.thumbs.pixmap(key) is not None
+    w.results.setCurrentIndex(first)
+    qtbot.waitUntil(lambda: w.preview.current is not None, timeout=10_000)
+    strip = w.preview.player.spans
+    assert strip.isVisible() and len(strip.marks) == len(spans)
+    assert abs(strip.marks[0][0] * 12.0 - spans[0][0]) < 0.3
