@@ -10,7 +10,7 @@ import sys
 from typing import Any
 
 from mediabrowser.cli.common import ProgressPrinter, open_library
-from mediabrowser.core.format import count, format_size, plural
+from mediabrowser.core.format import count, format_duration, format_size, plural
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -32,7 +32,10 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def group_json(g: Any) -> dict[str, Any]:
     return {"tier": g.tier, "keep": g.keeper.path,
-            "items": [{"path": m.item.path, "score": round(float(m.score), 6)}
+            "items": [{"path": m.item.path, "score": round(float(m.score), 6),
+                       # a clip cut from the keeper: where it is in it (seconds)
+                       **({"contained": {"start": round(m.part[0], 2),
+                                         "end": round(m.part[1], 2)}} if m.part else {})}
                       for m in g.members]}
 
 
@@ -84,7 +87,9 @@ def _print_groups(groups: list) -> None:
         why = keeper_reason(g.keeper, [m.item for m in g.members])
         print(f"\n[{g.tier}] keep {g.keeper.path}{_details(g.keeper)}  kept: {why}")
         for m in g.members[1:]:
-            print(f"  {m.score:.3f}  {m.item.path}{_details(m.item)}")
+            inside = (f"  contained in it at {format_duration(m.part[0])}–"
+                      f"{format_duration(m.part[1])}" if m.part else "")
+            print(f"  {m.score:.3f}  {m.item.path}{_details(m.item)}{inside}")
 
 
 def _details(item: Any) -> str:
@@ -110,7 +115,9 @@ def _trash(lib: Any, groups: list, args: argparse.Namespace) -> int:
     if not groups:
         print("nothing was moved", file=out)
         return 0
-    plan = [(g.keeper.id, [m.item.id for m in g.members[1:]]) for g in groups]
+    # A clip cut from the keeper is left alone: a cut is often made on purpose.
+    plan = [(g.keeper.id, [m.item.id for m in g.members[1:] if m.part is None]) for g in groups]
+    plan = [(k, others) for k, others in plan if others]
     ids = [f for _k, others in plan for f in others]
     size = sum(g.reclaimable for g in groups)
     if not args.yes:

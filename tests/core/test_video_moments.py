@@ -151,3 +151,44 @@ def test_a_clip_finds_its_video_and_where_and_a_photo_its_moment(
         assert found[0].item.path == str(footage["b"])
         assert found[0].start is not None and found[0].end is not None
         assert found[0].start - 1.0 <= 9.5 <= found[0].end + 1.0
+
+
+@pytest.mark.slow
+def test_a_clip_cut_from_a_video_is_contained_in_it_among_duplicates(
+        footage: dict[str, Path], tmp_path: Path) -> None:
+    from mediabrowser.cli.duplicates import group_json
+    from mediabrowser.core.driver import drive
+    from mediabrowser.core.dupes import decisions
+    from mediabrowser.core.dupes.grouping import find_duplicates_job
+    from mediabrowser.core.jobs.pipeline import index_paths
+    from mediabrowser.core.library import Library
+
+    media = tmp_path / "media"
+    media.mkdir()
+    for name in ("a", "b"):
+        (media / f"{name}.mp4").write_bytes(footage[name].read_bytes())
+    # two clips of a at different moments: each inside a, neither the same as the other
+    _ffmpeg("-ss", "1.0", "-i", str(footage["a"]), "-t", "3", "-vf", "scale=240:-2",
+            str(media / "early.mp4"))
+    _ffmpeg("-ss", "8.5", "-i", str(footage["a"]), "-t", "3", "-vf", "hflip",
+            str(media / "late.mp4"))
+    with Library(tmp_path / "lib") as lib:
+        assert not index_paths(lib, [media]).problems
+        report = drive(find_duplicates_job(lib))
+        groups = [g for g in report.groups if g.keeper.path == str(media / "a.mp4")]
+        assert len(groups) == 1, [(g.keeper.path, len(g.members)) for g in report.groups]
+        parts = {Path(m.item.path).name: m.part for m in groups[0].members[1:]}
+        assert set(parts) == {"early.mp4", "late.mp4"}
+        assert parts["early.mp4"] is not None and abs(parts["early.mp4"][0] - 1.0) <= 2.0
+        assert parts["late.mp4"] is not None and abs(parts["late.mp4"][0] - 8.5) <= 2.0
+        for g in report.groups:  # the two clips are never grouped with each other alone
+            names = {Path(m.item.path).name for m in g.members}
+            assert names != {"early.mp4", "late.mp4"}
+        items = group_json(groups[0])["items"]
+        assert [i.get("contained") is not None for i in items] == [False, True, True]
+        decisions.save_listing(lib.store, report.groups, {"tier": report.tier})
+        gid = decisions.group_of(lib.store, groups[0].keeper.id)
+        assert gid is not None
+        kept = decisions.group_parts(lib.store, gid)
+        assert set(kept) == {m.item.id for m in groups[0].members[1:]}
+        assert decisions.bulk_plan(lib.store, [gid]) == []  # clean-up leaves clips alone

@@ -129,7 +129,8 @@ def save_listing(store: Store, groups: list, settings: dict) -> None:
         for gid, g in enumerate(groups, start=1):
             store.add_dup_group(tx, GroupRow(gid, g.tier, len(g.members), g.reclaimable,
                                              g.keeper.id),
-                                [(m.item.id, m.score) for m in g.members])
+                                [(m.item.id, m.score) for m in g.members],
+                                {m.item.id: m.part for m in g.members if m.part is not None})
         store.set_dup_listing_settings(tx, {**settings, "at": time.time()})
 
 
@@ -172,6 +173,11 @@ def bulk_plan(store: Store, group_ids: Iterable[int]) -> list[tuple[int, list[in
 def group_members(store: Store, group_id: int) -> list[tuple[int, float]]:
     """(file id, score) of a kept group's members, best first."""
     return store.dup_group_members(group_id)
+
+
+def group_parts(store: Store, group_id: int) -> dict[int, tuple[float, float]]:
+    """file id → (start, end) of a kept group's clips contained in its keeper."""
+    return store.dup_group_parts(group_id)
 
 
 def group_of(store: Store, file_id: int) -> int | None:

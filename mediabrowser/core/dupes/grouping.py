@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mediabrowser.core.dupes import decisions
+from mediabrowser.core.dupes.contained import contained_clips, with_contained
 from mediabrowser.core.dupes.edges import identical_sets, knn_pairs, reference_pairs
 from mediabrowser.core.dupes.pairs import EdgeList, Pairs, SpaceOf
 from mediabrowser.core.dupes.stars import (
@@ -137,6 +138,10 @@ def find_duplicates_job(lib: Library, tier: str = SAME, paths: Sequence[str] | N
                          floor_score(tier) if tier == IDENTICAL else SAME_SCORE)
     if tier == SIMILAR_TIER:
         groups = similar_groups(ctx, groups, edges)
+    for kind, space in _spaces(lib):
+        if kind == MediaKind.VIDEO.value and tier != IDENTICAL:
+            clips = yield from contained_clips(lib, space, cancel, seeds)
+            groups = with_contained(ctx, groups, clips)
     if seeds is not None:
         groups = [g for g in groups if any(m.item.id in seeds for m in g.members)]
     groups.sort(key=lambda g: (-len(g.members), -g.reclaimable, os.fsencode(g.keeper.path)))

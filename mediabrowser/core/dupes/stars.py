@@ -45,6 +45,7 @@ class Member:
     item: MediaItem
     score: float  # calibrated, against the keeper (the keeper's own is 1)
     identical: bool  # the same bytes as the keeper
+    part: tuple[float, float] | None = None  # a clip contained in the keeper: where (seconds)
 
 
 @dataclass
@@ -58,7 +59,8 @@ class Group:
 
     @property
     def reclaimable(self) -> int:
-        return sum(m.item.size for m in self.members[1:])
+        """What bulk clean-up frees: every copy but the keeper (contained clips stay)."""
+        return sum(m.item.size for m in self.members[1:] if m.part is None)
 
 
 @dataclass

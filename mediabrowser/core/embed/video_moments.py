@@ -21,7 +21,8 @@ STEP = 1.0  # seconds between sampled frames (longer for long videos)
 MOST_FRAMES = 120
 RUN = 2  # frames per moment (more for long videos, to stay within MOST_MOMENTS)
 MOST_MOMENTS = 64
-LEAST_SECONDS = 6.0  # a shorter video is one moment: no moments of its own
+LEAST_SECONDS = 2.0  # a shorter video is one moment; a clip of a few seconds has moments,
+# so it can be found inside a longer video (duplicates: "contained in")
 CUT = 0.18  # mean absolute change of the small grey picture (0…1) that starts a new shot
 
 

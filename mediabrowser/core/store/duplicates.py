@@ -105,14 +105,17 @@ class DuplicateRepo:
         conn.execute("DELETE FROM dup_groups")
         conn.execute("DELETE FROM dup_listing")
 
-    def add_dup_group(self, tx: Tx, group: GroupRow, members: Iterable[tuple[int, float]]
-                      ) -> None:
-        """A new group and its (file id, score) members (a file already in a group moves)."""
+    def add_dup_group(self, tx: Tx, group: GroupRow, members: Iterable[tuple[int, float]],
+                      parts: dict[int, tuple[float, float]] | None = None) -> None:
+        """A new group and its (file id, score) members (a file already in a group moves);
+        `parts`: members that are clips contained in the keeper, and where."""
         conn = conn_of(tx)
+        parts = parts or {}
         conn.execute("INSERT INTO dup_groups (id, tier, n, bytes, keeper) VALUES (?, ?, ?, ?, ?)",
                      (group.id, group.tier, group.n, group.bytes, group.keeper))
-        conn.executemany("INSERT OR REPLACE INTO dup_members (file_id, group_id, score) "
-                         "VALUES (?, ?, ?)", [(f, group.id, s) for f, s in members])
+        conn.executemany("INSERT OR REPLACE INTO dup_members (file_id, group_id, score, start_s, "
+                         "end_s) VALUES (?, ?, ?, ?, ?)",
+                         [(f, group.id, s, *parts.get(f, (None, None))) for f, s in members])
 
     def restore_dup_group(self, tx: Tx, group: GroupRow, members: Iterable[tuple[int, float]]
                           ) -> None:
@@ -175,8 +178,14 @@ class DuplicateRepo:
     def dup_non_keepers(self, group_ids: Iterable[int]) -> list[tuple[int, int, int]]:
         """(group id, keeper, member) of these groups' members that are not their keeper."""
         return rows_in(self._conn, "SELECT g.id, g.keeper, m.file_id FROM dup_members m JOIN "
-                       "dup_groups g ON g.id = m.group_id WHERE m.file_id != g.keeper AND g.id IN",
-                       group_ids)
+                       "dup_groups g ON g.id = m.group_id WHERE m.file_id != g.keeper "
+                       "AND m.start_s IS NULL AND g.id IN", group_ids)
+
+    def dup_group_parts(self, group_id: int) -> dict[int, tuple[float, float]]:
+        """Members of a group that are clips contained in its keeper: file id → (start, end)."""
+        return {int(r[0]): (float(r[1]), float(r[2])) for r in self._conn.execute(
+            "SELECT file_id, start_s, end_s FROM dup_members WHERE group_id = ? AND start_s IS "
+            "NOT NULL", (group_id,))}
 
     def dup_group_members(self, group_id: int) -> list[tuple[int, float]]:
         """(file id, score) of a group's members, best first."""

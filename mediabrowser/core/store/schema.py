@@ -165,6 +165,11 @@ MIGRATIONS: list[str] = [
         summary BLOB
     )
     """,
+    # 5: a clip contained in its group's keeper (a longer video): where, in seconds
+    """
+    ALTER TABLE dup_members ADD COLUMN start_s REAL;
+    ALTER TABLE dup_members ADD COLUMN end_s REAL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from mediabrowser.core.filenames import display, display_name
-from mediabrowser.core.format import format_size
+from mediabrowser.core.format import format_duration, format_size
 
 CARD = 220  # px of a card's picture
 
@@ -42,7 +42,7 @@ def describe(row: Any) -> str:
 class MemberCard(QFrame):
     def __init__(self, row: Any, score: float, keeper: bool, identical: bool,
                  buttons: QButtonGroup, open_file: Callable[[str], None],
-                 reason: str = "") -> None:
+                 reason: str = "", part: tuple[float, float] | None = None) -> None:
         super().__init__()
         self.row = row
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -56,6 +56,11 @@ class MemberCard(QFrame):
         name.setWordWrap(True)
         if keeper:
             how = "<b>kept</b>" + (f" ({reason})" if reason else "")
+        elif part is not None:  # a clip cut from the kept video: where
+            how = (f"<b>contained in</b> the kept video at {format_duration(part[0])}–"
+                   f"{format_duration(part[1])} · score {score:.3f}")
+            self.setToolTip("A clip of the kept video; bulk clean-up leaves it alone (a cut is "
+                            "often made on purpose)")
         else:
             how = "the same bytes" if identical else f"score {score:.3f}"
         details = QLabel(f"{how}<br>{describe(row)}")
@@ -115,8 +120,10 @@ class CompareView(QScrollArea):
         thumbs.changed.connect(self._thumb_changed)
 
     def show_group(self, members: list[tuple[Any, float, bool]], keeper: int,
-                   reason: str = "") -> None:
-        """members: (file row, score, same bytes as the keeper)."""
+                   reason: str = "", parts: dict[int, tuple[float, float]] | None = None
+                   ) -> None:
+        """members: (file row, score, same bytes as the keeper); `parts`: clips contained in
+        the keeper, and where."""
         for b in self.buttons.buttons():
             self.buttons.removeButton(b)
         inner = QWidget()
@@ -128,7 +135,7 @@ class CompareView(QScrollArea):
             old.deleteLater()  # not at once: a click on one of its cards may be under way
         for r, score, identical in members:
             card = MemberCard(r, score, r.id == keeper, identical, self.buttons, self.open_file,
-                              reason)
+                              reason, (parts or {}).get(r.id))
             pix = self.thumbs.pixmap(r.id)
             if pix is None and not self.thumbs.failed(r.id):
                 self.thumbs.request(r.id, r.hash, r.path, r.item().kind)

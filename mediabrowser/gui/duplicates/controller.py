@@ -136,7 +136,8 @@ class DuplicatesController(QObject):
         reason = keeper_reason(keeper.item(), [r.item() for r, _s, _i in self.shown.members],
                                decisions.chosen_keepers(self.lib.store),
                                decisions.reference_folders(self.lib.store)) if keeper else ""
-        p.compare.show_group(self.shown.members, g.keeper, reason)
+        p.compare.show_group(self.shown.members, g.keeper, reason,
+                             decisions.group_parts(self.lib.store, g.id))
         words = {"identical": "Identical files", "same": "The same content",
                  "similar": "Similar"}
         n = len(self.shown.members)
