@@ -46,7 +46,13 @@ def with_moments(lib: Library, space: str, vec: np.ndarray, found: list[Match], 
     with contextlib.suppress(UserError, OSError):
         embedder = lib.embedder(name) if name else None
         if kind is MediaKind.VIDEO and isinstance(embedder, EmbedsTimeline):
-            times, frames = embedder.timeline(path)
+            # a video of the library asks with its stored moments; another is decoded
+            stored = lib.store.moments_of([self_id], moments) if self_id is not None else {}
+            if self_id in stored:
+                starts, ends, frames = stored[self_id]
+                times = (starts + ends) / 2
+            else:
+                times, frames = embedder.timeline(path)
             parts = aligned(lib, space, times, frames, k, kinds, self_id)
         elif isinstance(embedder, EmbedsMoments):
             vec = embedder.moment_query(path)
