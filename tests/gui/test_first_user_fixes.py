@@ -143,9 +143,13 @@ def test_text_search_follows_the_model_once_indexing_finishes(
     assert not w.text_search.isEnabled()
     import mediabrowser.core.search as search
 
-    monkeypatch.setattr(search, "text_model", lambda lib: "clip-vit-b-32")  # now covered
+    from mediabrowser.core.types import MediaKind
+
+    # now photos and videos can be found by words (as with a CLIP model)
+    monkeypatch.setattr(search, "text_kinds", lambda lib: [MediaKind.IMAGE, MediaKind.VIDEO])
     index_by_drop(qtbot, w, photo_dir / "copies")
     assert w.text_search.isEnabled()
+    assert w.text_search.placeholderText() == "Describe a photo or video…"
 
 
 def test_window_opens_on_a_given_library(tmp_path: Path) -> None:
