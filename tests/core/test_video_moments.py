@@ -66,7 +66,8 @@ def test_frames_come_about_once_a_second_with_their_times(footage: dict[str, Pat
     assert abs(got.duration - 12.0) < 0.2 and len(got.frames) == 12
     times = [f.time for f in got.frames]
     # key frames every second here: those are the frames taken (nothing else is decoded)
-    assert times[0] < 1.0 and all(0.7 <= b - a <= 1.3 for a, b in zip(times, times[1:]))
+    gaps = np.diff(times)
+    assert times[0] < 1.0 and ((gaps >= 0.7) & (gaps <= 1.3)).all()
     assert got.frames[0].image.size == (320, 180)
     # a long video gets a wider step, a short one at least `least` frames
     assert plan(3600.0, 1.0, 120)[0] == 30.0 and len(plan(3600.0, 1.0, 120)[1]) == 120

@@ -142,7 +142,6 @@ def test_text_search_follows_the_model_once_indexing_finishes(
     w = make_window()
     assert not w.text_search.isEnabled()
     import mediabrowser.core.search as search
-
     from mediabrowser.core.types import MediaKind
 
     # now photos and videos can be found by words (as with a CLIP model)
