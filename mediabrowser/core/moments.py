@@ -132,13 +132,13 @@ def aligned(lib: Library, space: str, times: np.ndarray, frames: np.ndarray, k: 
     if index is None or not len(times):
         return []
     asking = np.unique(np.linspace(0, len(times) - 1, min(ASKING_FRAMES, len(times))).astype(int))
-    labels: list[int] = []
-    asked: list[tuple[int, int]] = []  # (query frame, label it reached)
+    asked: list[tuple[int, int]] = []  # (query frame, label among its nearest)
     for i in asking:
         got = index.candidates(frames[i], HITS_PER_FRAME, kinds)
-        labels += got
         asked += [(int(i), label) for label in got[:VOTING_HITS]]
-    owners = lib.store.labels_to_files(set(labels))
+    # Only the labels that vote are looked up: each lookup may be a disk read in a library
+    # of millions of moments.
+    owners = lib.store.labels_to_files({label for _i, label in asked})
     # the files that several of the query's frames reached: only those are aligned
     reached = Counter(fid for fid, _frame in {(owners[label], i) for i, label in asked
                                               if label in owners})
