@@ -81,10 +81,13 @@ def _print_groups(groups: list) -> None:
 
     extra = sum(len(g.members) - 1 for g in groups)
     size = sum(g.reclaimable for g in groups)
+    clips = sum(1 for g in groups for m in g.members if m.part is not None)
     print(f"{count(len(groups), 'group')}; {count(extra, 'file')} besides "
-          f"the keepers, {format_size(size)}")
+          f"the keepers, {format_size(size)}"
+          + (f" ({count(clips, 'clip')} contained in longer videos, kept)" if clips else ""))
     for g in groups:
-        why = keeper_reason(g.keeper, [m.item for m in g.members])
+        why = keeper_reason(g.keeper, [m.item for m in g.members],
+                            contained=[m.item.id for m in g.members if m.part is not None])
         print(f"\n[{g.tier}] keep {g.keeper.path}{_details(g.keeper)}  kept: {why}")
         for m in g.members[1:]:
             inside = (f"  contained in it at {format_duration(m.part[0])}–"

@@ -108,9 +108,14 @@ def pick_keeper(items: Sequence[MediaItem], chosen: Iterable[int] = (),
 
 
 def keeper_reason(keeper: MediaItem, items: Sequence[MediaItem], chosen: Iterable[int] = (),
-                  reference: Sequence[str] = ()) -> str:
-    """Which rule chose this copy over the next best, in a few words for the window."""
-    keys = _keys([keeper, *(it for it in items if it.id != keeper.id)], set(chosen), reference)
+                  reference: Sequence[str] = (), contained: Iterable[int] = ()) -> str:
+    """Which rule chose this copy over the next best, in a few words for the window.
+    `contained`: clips cut from the keeper, which the rules do not weigh against it."""
+    cut = set(contained)
+    copies = [it for it in items if it.id != keeper.id and it.id not in cut]
+    if cut and not copies:
+        return "the video the clips are cut from"
+    keys = _keys([keeper, *copies], set(chosen), reference)
     mine = keys[keeper.id]
     others = [k for i, k in keys.items() if i != keeper.id]
     if not others:

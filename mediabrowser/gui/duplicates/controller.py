@@ -133,16 +133,21 @@ class DuplicatesController(QObject):
             r = rows.get(fid)
             if r is not None:  # only the same bytes score a whole 1 (grouping.py)
                 self.shown.members.append((r, score, score >= 1.0))
+        parts = decisions.group_parts(self.lib.store, g.id)
         reason = keeper_reason(keeper.item(), [r.item() for r, _s, _i in self.shown.members],
                                decisions.chosen_keepers(self.lib.store),
-                               decisions.reference_folders(self.lib.store)) if keeper else ""
-        p.compare.show_group(self.shown.members, g.keeper, reason,
-                             decisions.group_parts(self.lib.store, g.id))
+                               decisions.reference_folders(self.lib.store),
+                               contained=parts) if keeper else ""
+        p.compare.show_group(self.shown.members, g.keeper, reason, parts)
         words = {"identical": "Identical files", "same": "The same content",
                  "similar": "Similar"}
         n = len(self.shown.members)
-        p.group_title.setText(f"<b>{words.get(g.tier, g.tier)}</b> · {n} files"
-                              f" · keeping one frees {format_size(g.bytes)}")
+        if parts and len(parts) == n - 1:  # a video and clips cut from it: nothing to free
+            p.group_title.setText(f"<b>A video and {count(n - 1, 'clip')} cut from it</b>"
+                                  " · clean-up leaves the clips alone")
+        else:
+            p.group_title.setText(f"<b>{words.get(g.tier, g.tier)}</b> · {n} files"
+                                  f" · keeping one frees {format_size(g.bytes)}")
         p.set_group_buttons(True)
 
     # ---- finding ----------------------------------------------------------------------------
