@@ -39,6 +39,27 @@ def byte_to_unicode() -> dict[int, str]:
     return dict(zip(bs, map(chr, cs), strict=True))
 
 
+def merge_pairs(word: list[str], ranks: dict[tuple[str, str], int]) -> list[str]:
+    """Byte-pair encoding of one word: the best-ranked neighbouring pair merged, again and
+    again, until no pair has a rank (CLIP's and GPT-2's, hence RoBERTa's, algorithm)."""
+    while len(word) > 1:
+        best = min(((word[i], word[i + 1]) for i in range(len(word) - 1)),
+                   key=lambda p: ranks.get(p, 1 << 30))
+        if best not in ranks:
+            break
+        merged: list[str] = []
+        i = 0
+        while i < len(word):
+            if i < len(word) - 1 and (word[i], word[i + 1]) == best:
+                merged.append(word[i] + word[i + 1])
+                i += 2
+            else:
+                merged.append(word[i])
+                i += 1
+        word = merged
+    return word
+
+
 def describe_tokenizer(tokenizer: Any) -> dict[str, Any]:
     """What a torch-free ClipTokenizer needs to reproduce open_clip's `tokenizer`."""
     if type(tokenizer).__name__ != "SimpleTokenizer" or getattr(tokenizer, "reduction_fn", None):
@@ -63,7 +84,7 @@ class ClipTokenizer:
         words = units + [u + "</w>" for u in units] + ["".join(m) for m in merges]
         words += ["<start_of_text>", "<end_of_text>"]
         self.encoder = {w: i for i, w in enumerate(words)}
-        self.ranks = {m: i for i, m in enumerate(merges)}
+        self.ranks = {(m[0], m[1]): i for i, m in enumerate(merges)}
         self.sot, self.eot = self.encoder["<start_of_text>"], self.encoder["<end_of_text>"]
         self.context_length = context_length
         self.lower = clean == "lower"
@@ -75,22 +96,7 @@ class ClipTokenizer:
     def _bpe(self, token: str) -> str:
         if token in self.cache:
             return self.cache[token]
-        word = (*token[:-1], token[-1] + "</w>")
-        while len(word) > 1:
-            pairs = {(word[i], word[i + 1]) for i in range(len(word) - 1)}
-            best = min(pairs, key=lambda p: self.ranks.get(p, 1 << 30))
-            if best not in self.ranks:
-                break
-            merged: list[str] = []
-            i = 0
-            while i < len(word):
-                if i < len(word) - 1 and (word[i], word[i + 1]) == best:
-                    merged.append(word[i] + word[i + 1])
-                    i += 2
-                else:
-                    merged.append(word[i])
-                    i += 1
-            word = tuple(merged)
+        word = merge_pairs([*token[:-1], token[-1] + "</w>"], self.ranks)
         self.cache[token] = out = " ".join(word)
         return out
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from mediabrowser.core.embed.clip_tokenizer import byte_to_unicode
+from mediabrowser.core.embed.clip_tokenizer import byte_to_unicode, merge_pairs
 from mediabrowser.core.types import BadInput
 
 CONTEXT = 77  # what LAION's CLAP was trained with; the graph masks the padding itself
@@ -48,22 +48,7 @@ class RobertaTokenizer:
     def _bpe(self, token: str) -> list[str]:
         if token in self.cache:
             return self.cache[token]
-        word = list(token)
-        while len(word) > 1:
-            best = min(((word[i], word[i + 1]) for i in range(len(word) - 1)),
-                       key=lambda p: self.ranks.get(p, 1 << 30))
-            if best not in self.ranks:
-                break
-            merged: list[str] = []
-            i = 0
-            while i < len(word):
-                if i < len(word) - 1 and (word[i], word[i + 1]) == best:
-                    merged.append(word[i] + word[i + 1])
-                    i += 2
-                else:
-                    merged.append(word[i])
-                    i += 1
-            word = merged
+        word = merge_pairs(list(token), self.ranks)
         self.cache[token] = word
         return word
 

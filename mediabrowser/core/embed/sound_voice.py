@@ -20,13 +20,12 @@ PyTorch; the small build ships them), the VAD in the decode workers.
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from mediabrowser.core.embed.asked import AskedFiles
 from mediabrowser.core.embed.audio_models import GE2EVoiceEmbedder, ge2e_encoder
 from mediabrowser.core.embed.base import ModelSpec, Moment, WeightSource, unit_rows
 from mediabrowser.core.embed.engine import Runner, describe
@@ -56,8 +55,7 @@ class SoundVoiceEmbedder:
         self.gate = (float(params["gate"][0]), float(params["gate"][1]))
         self.voice_mean = np.asarray(params["voice_mean"], np.float32)
         self.sound_mean = np.asarray(params["sound_mean"], np.float32)
-        self._asked: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
-        self._asked_lock = threading.Lock()  # the search and the writer threads share models
+        self._asked: AskedFiles[np.ndarray] = AskedFiles(64)
 
     @property
     def engine(self) -> str:
@@ -103,22 +101,8 @@ class SoundVoiceEmbedder:
         return unit_rows(rows, self.spec.dim), found
 
     def moment_query(self, path: str | Path) -> np.ndarray:
-        """The file's first half minute as one moment; kept for the file as it is (a query
-        asked again — Back, a rerun while indexing — does not decode it again)."""
-        import os
-
-        st = os.stat(path)
-        key = (os.fspath(path), st.st_size, st.st_mtime_ns)
-        with self._asked_lock:
-            if key in self._asked:
-                self._asked.move_to_end(key)
-                return self._asked[key]
-        vec = self._moment_query(path)
-        with self._asked_lock:
-            self._asked[key] = vec
-            while len(self._asked) > 64:
-                self._asked.popitem(last=False)
-        return vec
+        """The file's first half minute as one moment; kept for the file as it is."""
+        return self._asked.get(path, lambda: self._moment_query(path))
 
     def _moment_query(self, path: str | Path) -> np.ndarray:
         read = SoundVoiceInput(self.vad_graph, voice_from=self.gate[0], sounds_until=2.0,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from mediabrowser.core.embed.asked import AskedFiles
 from mediabrowser.core.embed.base import ModelSpec, Moment, l2_normalise, unit_rows
 from mediabrowser.core.embed.image_models import (
     TURNS,
@@ -44,9 +43,7 @@ class FramePoolEmbedder:
         self.spec = spec
         self.image = image
         self.frames = frames
-        self._asked: OrderedDict[tuple[str, int, int], tuple[np.ndarray, np.ndarray]] = (
-            OrderedDict())
-        self._asked_lock = threading.Lock()
+        self._asked: AskedFiles[tuple[np.ndarray, np.ndarray]] = AskedFiles(16)
 
     @property
     def engine(self) -> str:
@@ -94,22 +91,12 @@ class FramePoolEmbedder:
 
     def timeline(self, path: str | Path) -> tuple[np.ndarray, np.ndarray]:
         """(times, unit frame vectors) of a query video, about one a second; kept for the file
-        as it is (Back, a rerun while indexing: not decoded again)."""
-        import os
+        as it is."""
+        return self._asked.get(path, lambda: self._timeline(path))
 
-        st = os.stat(path)
-        key = (os.fspath(path), st.st_size, st.st_mtime_ns)
-        with self._asked_lock:
-            if key in self._asked:
-                self._asked.move_to_end(key)
-                return self._asked[key]
+    def _timeline(self, path: str | Path) -> tuple[np.ndarray, np.ndarray]:
         sample = sample_video(str(path), self._transform(), 2, most=QUERY_FRAMES)
-        got = (sample.times, self._frame_vectors([sample])[0])
-        with self._asked_lock:
-            self._asked[key] = got
-            while len(self._asked) > 16:
-                self._asked.popitem(last=False)
-        return got
+        return sample.times, self._frame_vectors([sample])[0]
 
     def embed_turned(self, path: str | Path) -> np.ndarray:
         """(4, dim): the video turned by 90°, 180°, 270° and mirrored, frames pooled. (Only
