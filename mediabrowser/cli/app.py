@@ -11,6 +11,7 @@ from pathlib import Path
 
 from mediabrowser.cli.duplicates import cmd_duplicates
 from mediabrowser.cli.library_commands import cmd_demo, cmd_index, cmd_status
+from mediabrowser.cli.map_command import cmd_map
 from mediabrowser.cli.models import cmd_models
 from mediabrowser.cli.parser import build_parser
 from mediabrowser.cli.search_commands import cmd_search, cmd_similar
@@ -28,7 +29,7 @@ def main(argv: Sequence[str], open_window: Callable[[list[str]], int] | None = N
         return 2
     args.open_window = open_window
     handler = {"index": cmd_index, "similar": cmd_similar, "search": cmd_search,
-               "duplicates": cmd_duplicates,
+               "duplicates": cmd_duplicates, "map": cmd_map,
                "models": cmd_models, "status": cmd_status, "demo": cmd_demo}[args.command]
     try:
         return int(handler(args))

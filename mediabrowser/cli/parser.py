@@ -7,7 +7,7 @@ import argparse
 from mediabrowser import __version__
 from mediabrowser.cli.duplicates import add_parser as add_duplicates
 
-COMMANDS = ("index", "similar", "search", "duplicates", "models", "status", "demo")
+COMMANDS = ("index", "similar", "search", "duplicates", "map", "models", "status", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,6 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="only photos, only videos (CLIP) or only sounds (a CLAP sound model)")
 
     add_duplicates(sub, common)
+    mp = sub.add_parser("map", parents=[common],
+                        help="the library laid out on a plane by similarity (x, y, cluster)")
+    mp.add_argument("--kind", choices=("image", "video", "audio"), help="only files of a kind")
+    mp.add_argument("--recompute", action="store_true",
+                    help="lay the map out afresh instead of adding new items to the saved one")
     md = sub.add_parser("models", parents=[common],
                         help="list models; download, import or remove their weights")
     md.add_argument("action", nargs="?", default="list",

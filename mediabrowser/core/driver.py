@@ -53,6 +53,12 @@ def progress_text(p: Progress, paused: bool = False) -> str:
     verb = VERBS.get(p.stage, p.stage.capitalize())
     if p.stage == "scan":
         return f"{verb}… {p.done} files found"
+    if p.stage == "map":  # "Map: laying out 40 of 200 · about 0:30 left"
+        step = f"Map: {p.message or 'working'}"
+        if not p.total:
+            return step + "…"
+        left = f" · about {format_duration(p.eta)} left" if p.eta is not None else ""
+        return f"{step} {p.done:,} of {p.total:,}{left}"
     if p.stage in ("compare", "group") and not p.total:
         return f"{verb} {p.message}…" if p.message else f"{verb}…"
     if p.stage == "download":

@@ -1,0 +1,119 @@
+"""Clusters found in a layout: the dense islands of the map (PixPlot's "hotspots"). The layout
+is binned on a grid, smoothed, and the cells above a density threshold joined into connected
+regions; a point belongs to the region its cell is in, or to none (a sparse stretch between
+islands). The grid is kept with the map so items placed later get their cluster the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+LEAST_SHARE = 0.004  # a region holding fewer of the points is not a cluster
+LEAST_POINTS = 4
+
+
+@dataclass
+class ClusterGrid:
+    """Which cluster each grid cell belongs to (-1: none), over the box lo..hi."""
+
+    cells: np.ndarray  # (g, g) int32
+    lo: np.ndarray  # (2,)
+    hi: np.ndarray  # (2,)
+
+    def cell_of(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        g = self.cells.shape[0]
+        span = np.maximum(self.hi - self.lo, 1e-9)
+        ij = np.floor((xy - self.lo) / span * g).astype(np.int64)
+        return np.clip(ij[:, 0], 0, g - 1), np.clip(ij[:, 1], 0, g - 1)
+
+    def assign(self, xy: np.ndarray) -> np.ndarray:
+        if len(xy) == 0:
+            return np.zeros(0, np.int32)
+        i, j = self.cell_of(xy)
+        inside = np.all((xy >= self.lo) & (xy <= self.hi), axis=1)
+        return np.where(inside, self.cells[i, j], -1).astype(np.int32)
+
+
+def _blur(grid: np.ndarray, sigma: float) -> np.ndarray:
+    radius = max(1, int(3 * sigma))
+    t = np.arange(-radius, radius + 1)
+    kernel = np.exp(-0.5 * (t / sigma) ** 2)
+    kernel /= kernel.sum()
+    out = np.apply_along_axis(np.convolve, 0, grid, kernel, mode="same")
+    return np.apply_along_axis(np.convolve, 1, out, kernel, mode="same")
+
+
+def _components(mask: np.ndarray) -> np.ndarray:
+    """4-connected regions of `mask`, numbered from 0 (-1 outside), by label propagation."""
+    g = mask.shape[0]
+    labels = np.where(mask, np.arange(g * g).reshape(g, g), -1)
+    big = g * g
+    while True:
+        cur = np.where(mask, labels, big)
+        best = cur.copy()
+        best[1:, :] = np.minimum(best[1:, :], cur[:-1, :])
+        best[:-1, :] = np.minimum(best[:-1, :], cur[1:, :])
+        best[:, 1:] = np.minimum(best[:, 1:], cur[:, :-1])
+        best[:, :-1] = np.minimum(best[:, :-1], cur[:, 1:])
+        best = np.where(mask, best, big)
+        if np.array_equal(best, cur):
+            break
+        labels = np.where(mask, best, -1)
+        # jump: each cell takes its label's label (pointer doubling) to converge in log steps
+        flat = labels.ravel()
+        inside = flat >= 0
+        flat[inside] = flat[flat[inside]]
+        labels = flat.reshape(g, g)
+    _, dense = np.unique(labels[mask], return_inverse=True)
+    out = np.full((g, g), -1, np.int64)
+    out[mask] = dense
+    return out
+
+
+def find_clusters(xy: np.ndarray) -> tuple[np.ndarray, ClusterGrid]:
+    """(cluster of each point, -1 for none; the grid), clusters numbered largest first."""
+    n = len(xy)
+    g = int(np.clip(2 * np.sqrt(max(n, 1)), 16, 256))
+    lo = np.percentile(xy, 0.5, axis=0) if n else np.zeros(2)
+    hi = np.percentile(xy, 99.5, axis=0) if n else np.ones(2)
+    pad = 0.05 * np.maximum(hi - lo, 1e-6)
+    lo, hi = (lo - pad).astype(np.float64), (hi + pad).astype(np.float64)
+    empty = ClusterGrid(np.full((g, g), -1, np.int32), lo, hi)
+    if n < 2 * LEAST_POINTS:
+        return np.full(n, -1, np.int32), empty
+    i, j = empty.cell_of(xy)
+    counts = np.bincount(i * g + j, minlength=g * g).reshape(g, g).astype(np.float64)
+    density = _blur(counts, sigma=max(0.8, g / 96))
+    nonzero = density[density > 1e-9]
+    mask = density > 0.5 * float(np.mean(nonzero)) if len(nonzero) else density > 0
+    regions = _components(mask)
+    point_region = regions[i, j]
+    sizes = np.bincount(point_region[point_region >= 0], minlength=int(regions.max()) + 1)
+    least = max(LEAST_POINTS, int(LEAST_SHARE * n))
+    order = np.argsort(-sizes, kind="stable")
+    renumber = np.full(len(sizes), -1, np.int64)
+    kept = order[sizes[order] >= least]
+    renumber[kept] = np.arange(len(kept))
+    cells = np.where(regions >= 0, renumber[np.maximum(regions, 0)], -1).astype(np.int32)
+    grid = ClusterGrid(cells, lo, hi)
+    return grid.assign(xy), grid
+
+
+def representatives(cluster: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """For each cluster 0..m-1, the row whose vector is nearest its cluster's mean vector."""
+    m = int(cluster.max()) + 1 if len(cluster) else 0
+    if m == 0:
+        return np.zeros(0, np.int64)
+    inside = cluster >= 0
+    c = cluster[inside]
+    rows = np.flatnonzero(inside)
+    xs = x[inside].astype(np.float64)
+    sizes = np.bincount(c, minlength=m).astype(np.float64)
+    sums = np.stack([np.bincount(c, xs[:, d], m) for d in range(x.shape[1])], 1)
+    means = sums / np.maximum(sizes, 1)[:, None]
+    dist = ((xs - means[c]) ** 2).sum(axis=1)
+    order = np.lexsort((dist, c))  # by cluster, then nearest first
+    first = np.searchsorted(c[order], np.arange(m))
+    return rows[order[np.minimum(first, len(order) - 1)]]

@@ -1,0 +1,147 @@
+"""Lay out one vector space: read its vectors, lay out the landmarks, place the rest, find and
+name the clusters, save. A generator job (core/driver.py): it yields Progress, stops when
+cancelled, and keeps the layout's progress on disk so a stopped run resumes."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Generator
+from pathlib import Path
+
+import numpy as np
+
+from mediabrowser.core.layout import graph_layout as gl
+from mediabrowser.core.layout.clusters import find_clusters, representatives
+from mediabrowser.core.layout.landmarks import Reduction, choose_landmarks, place
+from mediabrowser.core.layout.saved import (
+    SavedMap,
+    drop_partial,
+    load_partial,
+    save,
+    save_partial,
+)
+from mediabrowser.core.library import Library
+from mediabrowser.core.maps.naming import name_clusters
+from mediabrowser.core.types import CancelToken, Progress
+
+READ_CHUNK = 20_000
+PLACE_CHUNK = 20_000
+SAMPLE = 20_000  # vectors the PCA reduction is fitted on
+SAVE_EVERY = 20  # epochs between saves of the layout's progress
+
+
+def maps_folder(lib: Library) -> Path:
+    return lib.folder / "maps"
+
+
+def _sample(lib: Library, space: str, seed: int) -> np.ndarray:
+    """Up to SAMPLE vectors of `space` at random labels (the reduction's fitting set)."""
+    span = lib.store.label_range(space)
+    if span is None:
+        return np.zeros((0, 0), np.float32)
+    lo, hi = span
+    want = np.random.default_rng(seed).integers(lo, hi + 1, min(3 * SAMPLE, hi - lo + 1))
+    got = lib.store.vectors_by_labels(np.unique(want)[:3 * SAMPLE], space).matrix
+    return got[:SAMPLE]
+
+
+def _marks_key(labels: np.ndarray) -> str:
+    return hashlib.sha1(np.ascontiguousarray(labels, np.int64).tobytes()).hexdigest()
+
+
+class _Rate:
+    def __init__(self) -> None:
+        self.t0 = time.monotonic()
+
+    def __call__(self, done: int) -> float:
+        took = time.monotonic() - self.t0
+        return done / took if took > 0 and done else 0.0
+
+
+def compute(lib: Library, space: str, cancel: CancelToken, seed: int = 0
+            ) -> Generator[Progress, None, SavedMap | None]:
+    """The map of `space`, computed and saved; None when cancelled (progress is kept)."""
+    folder = maps_folder(lib)
+    seq = lib.store.last_change()
+    total = lib.store.space_size(space)
+    yield Progress("map", 0, total, message="reading vectors")
+    sample = _sample(lib, space, seed)
+    if not len(sample):
+        return None
+    reduction = Reduction.fit(sample)
+    labels, files, kinds, reduced = [], [], [], []
+    done, rate = 0, _Rate()
+    for chunk in lib.store.space_chunks(space, READ_CHUNK):
+        if cancel.cancelled:
+            return None
+        labels.append(chunk.labels)
+        files.append(chunk.file_ids)
+        kinds.append(np.array(chunk.kinds, "U5"))
+        reduced.append(reduction.apply(chunk.matrix))
+        done += len(chunk)
+        yield Progress("map", done, max(total, done), rate=rate(done),
+                       message="reading vectors")
+    if not labels:
+        return None
+    lab = np.concatenate(labels)
+    fid = np.concatenate(files)
+    _, first = np.unique(fid, return_index=True)  # one point per file
+    keep = np.sort(first)
+    lab, fid, kind = lab[keep], fid[keep], np.concatenate(kinds)[keep]
+    x = np.concatenate(reduced)[keep]
+    del reduced
+    n = len(lab)
+    rows = choose_landmarks(n, seed=seed)
+    marks = x[rows]
+    key = _marks_key(lab[rows])
+    state = _resumed(folder, space, key, seed) or gl.start(marks, seed)
+    yield Progress("map", state.epoch, state.epochs, message="finding neighbours")
+    idx, dist = gl.knn(marks, gl.NEIGHBOURS)
+    heads, tails, weights = gl.edges(idx, gl.fuzzy_weights(dist))
+    del idx, dist
+    rate, first_epoch = _Rate(), state.epoch
+    for epoch in gl.optimise(state, heads, tails, weights):
+        if cancel.cancelled or epoch % SAVE_EVERY == 0:
+            save_partial(folder, space, {"y": state.y},
+                         {"key": key, "epoch": epoch, "epochs": state.epochs, "seed": seed})
+        if cancel.cancelled:
+            return None
+        yield Progress("map", epoch, state.epochs, rate=rate(epoch - first_epoch),
+                       message="laying out")
+    xy = np.empty((n, 2), np.float32)
+    xy[rows] = state.y
+    rest = np.setdiff1d(np.arange(n), rows)
+    rate = _Rate()
+    for s in range(0, len(rest), PLACE_CHUNK):
+        if cancel.cancelled:
+            return None
+        part = rest[s:s + PLACE_CHUNK]
+        xy[part] = place(x[part], marks, state.y, seed=seed + s)
+        yield Progress("map", s + len(part), len(rest), rate=rate(s + len(part)),
+                       message="placing")
+    yield Progress("map", 0, 0, message="finding clusters")
+    cluster, grid = find_clusters(xy)
+    reps = representatives(cluster, x)
+    m = SavedMap(space=space, labels=lab, file_ids=fid, kinds=kind, xy=xy, cluster=cluster,
+                 reduction=reduction, marks=marks.astype(np.float16), marks_xy=state.y,
+                 grid=grid, seq=seq, library_id=lib.store.library_id(),
+                 method={"name": "umap-style graph layout (numpy)", "landmarks": len(rows),
+                         "neighbours": gl.NEIGHBOURS, "epochs": state.epochs,
+                         "pca": int(reduction.components.shape[1]), "at": time.time()})
+    m.clusters = name_clusters(lib, m, reps)
+    save(folder, m)
+    drop_partial(folder, space)
+    return m
+
+
+def _resumed(folder: Path, space: str, key: str, seed: int) -> gl.LayoutState | None:
+    """The saved progress of a stopped layout of the same landmarks, if there is one."""
+    got = load_partial(folder, space)
+    if got is None:
+        return None
+    arrays, meta = got
+    if meta.get("key") != key or meta.get("seed") != seed or "y" not in arrays:
+        return None
+    return gl.LayoutState(arrays["y"].astype(np.float32), int(meta["epoch"]),
+                          int(meta["epochs"]), seed)
