@@ -34,10 +34,11 @@ class ItemActionSet:
     reveal: QAction
     copy: QAction
     remove: QAction
+    on_map: QAction | None = None  # "Show on Map"
 
     def all(self) -> tuple[QAction, ...]:
         return (self.similar, self.preview, self.view, self.open, self.reveal, self.copy,
-                self.remove)
+                self.remove) + ((self.on_map,) if self.on_map is not None else ())
 
 
 class ItemsRoom(QObject):
@@ -138,6 +139,10 @@ class ItemsRoom(QObject):
         no grid (Duplicates has its own actions), so nothing hidden is ever acted on."""
         return self.views.get(self.tabs.page())
 
+    def selected_ids(self) -> list[int]:
+        """The files selected in the grid in front (none on a page without one)."""
+        return self._selected_ids()
+
     def _selected_ids(self) -> list[int]:
         view = self.active_view()
         return [] if view is None else selected_ids(view)
@@ -210,6 +215,8 @@ class ItemsRoom(QObject):
         a = self.actions
         menu = QMenu(self.window)
         menu.addActions([a.similar, a.preview, a.view])
+        if a.on_map is not None:
+            menu.addAction(a.on_map)
         menu.addSeparator()
         menu.addActions([a.open, a.reveal, a.copy])
         menu.addSeparator()

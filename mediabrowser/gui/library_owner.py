@@ -46,21 +46,33 @@ class LibraryOwner(QObject):
         # A large missing index is rebuilt in the background while searches answer exactly.
         self.searcher = Library(folder, background_index=True)  # the search thread's
         self.writer = Library(folder)  # the writer thread's
+        self._mapper: Library | None = None  # the map thread's, opened when first needed
         self.search_pool = self._thread()
         self.jobs_pool = self._thread()  # indexing: one run at a time
         self.write_pool = self._thread()  # duplicates: finding, decisions, moves, undo
+        self.map_pool = self._thread()  # laying out and updating maps
 
     def _thread(self) -> QThreadPool:
         pool = QThreadPool(self)
         pool.setMaxThreadCount(1)
         return pool
 
+    @property
+    def mapper(self) -> Library:
+        """The map thread's Library: reads vectors, writes the maps/ files."""
+        if self._mapper is None:
+            self._mapper = Library(self.folder)
+        return self._mapper
+
     # ---- operations -------------------------------------------------------------------------
     def apply_config(self, config: LibraryConfig) -> None:
         """New settings (already saved by the GUI thread's Library) reach every thread's
         Library, each between two of its own tasks; an indexing run opens them from disk."""
         self.reader.config = config
-        for lib, pool in ((self.searcher, self.search_pool), (self.writer, self.write_pool)):
+        others = [(self.searcher, self.search_pool), (self.writer, self.write_pool)]
+        if self._mapper is not None:
+            others.append((self._mapper, self.map_pool))
+        for lib, pool in others:
             mine = copy.deepcopy(config)
 
             def apply(lib: Library = lib, mine: LibraryConfig = mine) -> None:
@@ -85,11 +97,14 @@ class LibraryOwner(QObject):
         self.search_pool.clear()  # queued searches are not needed any more
         stopped = self.write_pool.waitForDone(timeout_ms)
         stopped = self.jobs_pool.waitForDone(timeout_ms) and stopped
+        stopped = self.map_pool.waitForDone(timeout_ms) and stopped
         return self.search_pool.waitForDone(max(1000, timeout_ms // 2)) and stopped
 
     def close(self) -> None:
         from mediabrowser.core.jobs.decode_pool import close_shared_pools
 
         close_shared_pools()  # the decode workers kept between indexing runs
-        for lib in (self.reader, self.searcher, self.writer):
+        for lib in (self.reader, self.searcher, self.writer, self._mapper):
+            if lib is None:
+                continue
             lib.close()

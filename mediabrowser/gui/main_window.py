@@ -39,6 +39,8 @@ from mediabrowser.gui.indexing import IndexingRoom, start_folder
 from mediabrowser.gui.item_actions import ItemActionSet, ItemsRoom
 from mediabrowser.gui.library_listing import ListingRoom
 from mediabrowser.gui.library_owner import Changes, LibraryOwner
+from mediabrowser.gui.map.page import MapPage
+from mediabrowser.gui.map.room import MapRoom
 from mediabrowser.gui.opening import open_paths
 from mediabrowser.gui.pages import Page, PageTabs
 from mediabrowser.gui.preview.panel import PreviewPanel
@@ -62,6 +64,7 @@ class MainWindow(QMainWindow):
     search: SearchRoom
     items: ItemsRoom
     duplicates: DuplicatesController
+    map: MapRoom
     preview: PreviewPanel
     problems_dock: ProblemsDock
     status_text: QLabel
@@ -78,6 +81,7 @@ class MainWindow(QMainWindow):
         self.search_pool = self.owner.search_pool
         self.thumbs = ThumbLoader(library_dir / "thumbs")
         self._closing = False
+        self._last_selection: list[int] = []  # the grid's selection as the map page opens
         self.exit_if_stuck = False  # the app (not a test) exits even if work does not stop
         # Views that follow every change subscribe first: thumbnails are made again before
         # the grids that show them ask.
@@ -120,6 +124,8 @@ class MainWindow(QMainWindow):
         self.act_reveal = act("Show in Folder")
         self.act_copy = act("Copy Path")
         self.act_remove = act("Remove from Library…")
+        self.act_on_map = act("Show on Map", shortcut="Ctrl+M")
+        self.act_map = act("Map", shortcut="Ctrl+Shift+M")
         self.act_back = act("Back", shortcut=Qt.Key.Key_Escape)
         self.act_forward = act("Forward", shortcut="Alt+Right")
         self.act_settings = act("Settings…", self.open_settings, "Ctrl+,")
@@ -135,12 +141,12 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addActions([self.act_settings, self.act_models, self.act_quit])
         m = self.menuBar().addMenu("&Item")
-        m.addActions([self.act_similar, self.act_preview, self.act_view, self.act_open,
-                      self.act_reveal, self.act_copy])
+        m.addActions([self.act_similar, self.act_preview, self.act_view, self.act_on_map,
+                      self.act_open, self.act_reveal, self.act_copy])
         m.addSeparator()
         m.addAction(self.act_remove)
         m = self.menuBar().addMenu("&View")
-        m.addActions([self.act_back, self.act_forward, self.act_problems])
+        m.addActions([self.act_back, self.act_forward, self.act_map, self.act_problems])
 
     def _build_ui(self) -> None:
         tb = QToolBar("Browse")
@@ -198,8 +204,10 @@ class MainWindow(QMainWindow):
             self.lib.store, self.thumbs,
             lambda path: open_paths([path], "open", self.status_text.setText))
         self.tabs.add(Page.DUPLICATES, self.duplicates_page)
-        self.tabs.page_changed.connect(  # the side-by-side cards are the preview there
-            lambda p: self.preview.setVisible(p is not Page.DUPLICATES))
+        self.map_page = MapPage()
+        self.tabs.add(Page.MAP, self.map_page)
+        self.tabs.page_changed.connect(  # the side-by-side cards (the hover card) are the
+            lambda p: self.preview.setVisible(p not in (Page.DUPLICATES, Page.MAP)))  # preview
 
         # welcome panel for an empty library
         self.welcome = QWidget()
@@ -273,9 +281,14 @@ class MainWindow(QMainWindow):
             self.owner, self.tabs, {Page.LIBRARY: self.grid, Page.SIMILAR: self.results},
             self.preview, ItemActionSet(self.act_similar, self.act_preview, self.act_view,
                                         self.act_open, self.act_reveal, self.act_copy,
-                                        self.act_remove),
+                                        self.act_remove, self.act_on_map),
             self.search.find_similar, say, self)
         self.duplicates = DuplicatesController(self.duplicates_page, self.owner, say)
+        self.map = MapRoom(self.owner, self.map_page, self.thumbs, say,
+                           self.search.similar_to_items, self.search.show_items)
+        self.tabs.page_changed.connect(self._page_changed)
+        self.act_on_map.triggered.connect(self.show_on_map)
+        self.act_map.triggered.connect(lambda: self.tabs.show_page(Page.MAP))
         self.indexing.progressed.connect(self.listing.indexing_progressed)
         self.indexing.progressed.connect(self.search.indexing_progressed)
         self.grid.files_dropped.connect(self.indexing.add_paths)
@@ -283,6 +296,24 @@ class MainWindow(QMainWindow):
         self.act_rescan.triggered.connect(self.indexing.rescan)
         self.act_back.triggered.connect(self.search.go_back)
         self.act_forward.triggered.connect(self.search.go_forward)
+
+    def _page_changed(self, page: Page) -> None:
+        if page is Page.MAP:
+            self.map.shown()
+            self.map.link(self._last_selection)
+        else:
+            self._last_selection = self.items.selected_ids()
+
+    def show_on_map(self) -> None:
+        """The selected items on the map: selected there and brought into view."""
+        ids = self.items.selected_ids()
+        if not ids:
+            return
+        self._last_selection = ids
+        self.tabs.show_page(Page.MAP)
+        if not self.map.show_on_map(ids):
+            say = self.status_text.setText
+            say("Not on the map: the item is not analysed yet, or is of another kind")
 
     def _show_library(self, has_items: bool) -> None:
         """The pages, or the welcome panel of an empty library (not while a run fills it)."""
@@ -400,6 +431,7 @@ class MainWindow(QMainWindow):
         if self.indexing.worker is not None:
             self.indexing.worker.cancel()
         self.duplicates.cancel()
+        self.map.cancel()
         if not self.owner.stop(timeout_ms):
             return False
         self.thumbs.close()

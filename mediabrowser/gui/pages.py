@@ -1,4 +1,4 @@
-"""The window's pages (Library, Similar, Duplicates) by name, never by tab position: which one
+"""The window's pages (Library, Similar, Duplicates, Map) by name, never by tab position: which one
 is in front decides what the item actions act on."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ class Page(enum.Enum):
     LIBRARY = "Library"
     SIMILAR = "Similar"
     DUPLICATES = "Duplicates"
+    MAP = "Map"
 
 
 class PageTabs(QTabWidget):

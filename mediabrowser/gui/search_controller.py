@@ -39,6 +39,7 @@ class Query:
     file_id: int | None = None
     text: str | None = None  # a description, for CLIP text search
     examples: list[int] | None = None  # several library items: "more like these"
+    members: list[int] | None = None  # library items shown as they are (a map selection)
 
 
 class SearchRoom(QObject):
@@ -166,6 +167,20 @@ class SearchRoom(QObject):
         self.text_search.setToolTip(f"Find {found} by a description ({models})")
         self.text_search.setPlaceholderText(f"Describe {what}…")
 
+    def show_items(self, ids: list[int], label: str) -> None:
+        """These library items as tiles on the Similar page (a selection on the map)."""
+        if ids:
+            self.run_query(Query("", label, members=list(ids)))
+
+    def similar_to_items(self, ids: list[int], label: str) -> None:
+        """Items like these library items (one: like it; several: like all of them)."""
+        rows = self.lib.store.files_by_ids(ids[:1])
+        if not ids or ids[0] not in rows:
+            return
+        first = rows[ids[0]]
+        self.run_query(Query(first.path, label, first.id) if len(ids) == 1 else
+                       Query(first.path, label, examples=list(ids)))
+
     def search_by_text(self) -> None:
         text = self.text_search.text().strip()
         if text:
@@ -194,6 +209,11 @@ class SearchRoom(QObject):
             self.tabs.show_page(Page.SIMILAR)
             verb = "matching" if query.text is not None else "similar to"
             self.page.title.setText(f"Looking for items {verb} <b>{query.label}</b>…")
+        if query.members is not None:  # a set of items, not a search: shown at once
+            rows = self.lib.store.files_by_ids(query.members)
+            self._results(query, [Match(rows[i].item(), 1.0) for i in query.members
+                                  if i in rows and rows[i].status == "ok"], keep_position)
+            return
         lib = self.search_lib
 
         def search() -> list[Match]:
@@ -224,7 +244,8 @@ class SearchRoom(QObject):
         if self.history_pos < 0 or self.history[self.history_pos] is not query:
             return  # an older search finished after a newer one was asked for
         self.last_matches = matches
-        verb = "Matching" if query.text is not None else "Similar to"
+        verb = "Matching" if query.text is not None else \
+            "Selected:" if query.members is not None else "Similar to"
         self.page.title.setText(f"{verb} <b>{query.label}</b>")
         self.apply_threshold(keep_position=keep_position)
         self.results_ready.emit()
@@ -250,21 +271,22 @@ class SearchRoom(QObject):
         needle = self.filters.name().strip().lower()
         named = [m for m in self.last_matches
                  if not needle or needle in display_name(m.item.path).lower()]
-        kept = [m for m in named if m.score >= t]
+        listing = self.history_pos >= 0 and self.history[self.history_pos].members is not None
+        kept = named if listing else [m for m in named if m.score >= t]
         current = current_id(self.results)
         self.results_model.forget_rows([m.item.id for m in kept])
         self.results_model.set_items(
-            [m.item.id for m in kept], [m.score for m in kept],
+            [m.item.id for m in kept], None if listing else [m.score for m in kept],
             [(m.start, m.end) if m.start is not None and m.end is not None else None
              for m in kept], [list(m.spans) for m in kept])
         hidden = len(named) - len(kept)
-        more = len(self.last_matches) >= self.results_k  # the search stopped at k: more exist
+        more = not listing and len(self.last_matches) >= self.results_k  # stopped at k
         notes = [f"{hidden} below {t:.2f} hidden"] if hidden else []
         if needle and len(named) < len(self.last_matches):
             notes.append(f"{len(self.last_matches) - len(named)} not matching “{needle}”")
         if more:
             notes.append(f"the {len(self.last_matches)} most similar shown")
-        self.page.count_label.setText(count(len(kept), "result")
+        self.page.count_label.setText(count(len(kept), "item" if listing else "result")
                                  + (f" ({'; '.join(notes)})" if notes else ""))
         self.page.more_button.setVisible(more and not hidden)
         if keep_position and current is not None:

@@ -41,23 +41,55 @@ def choose_landmarks(n: int, most: int = LANDMARKS, seed: int = 0) -> np.ndarray
     return np.sort(np.random.default_rng(seed).choice(n, most, replace=False))
 
 
-def place(x: np.ndarray, marks: np.ndarray, marks_xy: np.ndarray, k: int = PLACE_K,
-          chunk: int = 1024, seed: int = 0) -> np.ndarray:
+class NearestMarks:
+    """The k nearest landmarks of some rows: exact for a few rows (adding new items), through
+    an hnswlib graph over the landmarks for many (placing a million after a layout)."""
+
+    GRAPH_FOR = 20_000  # rows at once from which building the graph pays
+
+    def __init__(self, marks: np.ndarray) -> None:
+        self.marks = marks
+        self.sq = np.einsum("ij,ij->i", marks, marks)
+        self.graph: object | None = None
+
+    def _graph(self) -> object:
+        if self.graph is None:
+            import hnswlib
+
+            g = hnswlib.Index(space="l2", dim=self.marks.shape[1])
+            g.init_index(max_elements=len(self.marks), ef_construction=120, M=16)
+            g.add_items(self.marks, np.arange(len(self.marks)))
+            g.set_ef(64)
+            self.graph = g
+        return self.graph
+
+    def query(self, x: np.ndarray, k: int, many: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(indices, distances) of the k nearest landmarks of each row."""
+        if many and len(self.marks) > 4 * k:
+            near, d2 = self._graph().knn_query(x, k=k)  # type: ignore[attr-defined]
+            return near.astype(np.int64), np.sqrt(np.maximum(d2, 0.0))
+        d2 = np.einsum("ij,ij->i", x, x)[:, None] + self.sq[None, :] - 2.0 * (x @ self.marks.T)
+        near = np.argpartition(d2, k - 1, axis=1)[:, :k] if k < len(self.marks) else \
+            np.tile(np.arange(len(self.marks)), (len(x), 1))
+        return near, np.sqrt(np.maximum(np.take_along_axis(d2, near, axis=1), 0.0))
+
+
+def place(x: np.ndarray, marks: np.ndarray | NearestMarks, marks_xy: np.ndarray,
+          k: int = PLACE_K, chunk: int = 1024, seed: int = 0) -> np.ndarray:
     """Positions for rows `x` (reduced vectors) beside their k nearest landmarks: the mean of
     the landmarks' positions weighted by exp(-(d - d_nearest) / spread), plus a little jitter
-    of the size of the landmarks' own spacing so placed items do not stack on one pixel."""
+    of the size of the landmarks' own spacing so placed items do not stack on one pixel.
+    Pass a NearestMarks to keep its graph between calls."""
     out = np.empty((len(x), 2), np.float32)
     if len(x) == 0:
         return out
-    k = min(k, len(marks))
-    sq = np.einsum("ij,ij->i", marks, marks)
+    nearest = marks if isinstance(marks, NearestMarks) else NearestMarks(marks)
+    k = min(k, len(nearest.marks))
+    many = len(x) >= NearestMarks.GRAPH_FOR or nearest.graph is not None
     rng = np.random.default_rng(seed)
     for s in range(0, len(x), chunk):
         block = x[s:s + chunk]
-        d2 = np.einsum("ij,ij->i", block, block)[:, None] + sq[None, :] - 2.0 * (block @ marks.T)
-        near = np.argpartition(d2, k - 1, axis=1)[:, :k] if k < len(marks) else \
-            np.tile(np.arange(len(marks)), (len(block), 1))
-        dist = np.sqrt(np.maximum(np.take_along_axis(d2, near, axis=1), 0.0))
+        near, dist = nearest.query(block, k, many)
         excess = dist - dist.min(axis=1, keepdims=True)
         spread = np.maximum(excess.mean(axis=1, keepdims=True), 1e-6)
         w = np.exp(-excess / spread)

@@ -1,5 +1,5 @@
-"""Names for a map's clusters without a model that reads words: the folder most of a
-cluster's files sit in, else the words their names share ("beach · sunset")."""
+"""Names for a map's clusters without a model that reads words: the folder, or the words of
+their names, that a cluster's files share and the others do not ("beach · sunset")."""
 
 from __future__ import annotations
 
@@ -22,20 +22,36 @@ def _words(stem: str) -> set[str]:
     return {w for w in re.findall(r"[^\W\d_]{3,}", stem.lower()) if w not in NOISE}
 
 
-def from_paths(paths: list[str]) -> str:
-    """The folder that holds at least 40 % of `paths`, else the (at most two) name words at
-    least 30 % of them share, else the most common folder; "" when there is nothing."""
-    if not paths:
-        return ""
-    folders = Counter(os.path.basename(os.path.dirname(p)) for p in paths)
-    folder, n = folders.most_common(1)[0]
-    if folder and n >= 0.4 * len(paths):
-        return folder
-    words = Counter(w for p in paths for w in _words(os.path.splitext(os.path.basename(p))[0]))
-    common = [w for w, c in words.most_common(2) if c >= LEAST_SHARE * len(paths)]
-    if common:
-        return " · ".join(common)
-    return folder
+def _terms(path: str) -> set[str]:
+    """What a file's place and name say: its folder ("/holiday") and its name's words."""
+    folder = os.path.basename(os.path.dirname(path))
+    stem = os.path.splitext(os.path.basename(path))[0]
+    return _words(stem) | ({f"/{folder}"} if folder else set())
+
+
+def from_paths(groups: list[list[str]]) -> list[str]:
+    """A name for each group of paths: the folder or name word(s) shared by at least 30 % of
+    the group and more common in it than in the others (a folder every group shares names
+    none of them); "" when nothing stands out."""
+    counts = [Counter(t for p in paths for t in _terms(p)) for paths in groups]
+    total = Counter[str]()
+    for c in counts:
+        total.update(c)
+    everyone = sum(len(paths) for paths in groups) or 1
+    out = []
+    for paths, c in zip(groups, counts, strict=True):
+        n = len(paths) or 1
+        rest = max(everyone - n, 1)
+        scored = sorted(((c[t] / n - (total[t] - c[t]) / rest, t) for t in c
+                         if c[t] >= LEAST_SHARE * n), reverse=True)
+        picked = [t for score, t in scored[:2] if score > 0.25]
+        if len(picked) == 2 and c[picked[1]] < 0.6 * c[picked[0]]:
+            picked = picked[:1]  # a second word only when about as common as the first
+        if picked and picked[0].startswith("/"):
+            picked = picked[:1]  # a folder names a group on its own
+        out.append(" · ".join(t.lstrip("/") for t in picked if t.startswith("/") == picked[0]
+                              .startswith("/")))
+    return out
 
 
 @lru_cache(maxsize=1)

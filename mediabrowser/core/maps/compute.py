@@ -13,7 +13,7 @@ import numpy as np
 
 from mediabrowser.core.layout import graph_layout as gl
 from mediabrowser.core.layout.clusters import find_clusters, representatives
-from mediabrowser.core.layout.landmarks import Reduction, choose_landmarks, place
+from mediabrowser.core.layout.landmarks import NearestMarks, Reduction, choose_landmarks, place
 from mediabrowser.core.layout.saved import (
     SavedMap,
     drop_partial,
@@ -112,12 +112,13 @@ def compute(lib: Library, space: str, cancel: CancelToken, seed: int = 0
     xy = np.empty((n, 2), np.float32)
     xy[rows] = state.y
     rest = np.setdiff1d(np.arange(n), rows)
+    nearest = NearestMarks(marks)
     rate = _Rate()
     for s in range(0, len(rest), PLACE_CHUNK):
         if cancel.cancelled:
             return None
         part = rest[s:s + PLACE_CHUNK]
-        xy[part] = place(x[part], marks, state.y, seed=seed + s)
+        xy[part] = place(x[part], nearest, state.y, seed=seed + s)
         yield Progress("map", s + len(part), len(rest), rate=rate(s + len(part)),
                        message="placing")
     yield Progress("map", 0, 0, message="finding clusters")

@@ -59,8 +59,8 @@ def name_clusters(lib: Library, m: SavedMap, reps: np.ndarray) -> list[Cluster]:
     found = _by_words(lib, m, samples)
     if found is None:
         paths = lib.store.file_paths(int(f) for rows in samples for f in m.file_ids[rows])
-        found = [names.from_paths([paths[int(f)] for f in m.file_ids[rows]
-                                   if int(f) in paths]) for rows in samples]
+        found = names.from_paths([[paths[int(f)] for f in m.file_ids[rows] if int(f) in paths]
+                                  for rows in samples])
     sizes = np.bincount(m.cluster[m.cluster >= 0], minlength=count)
     labelled = names.distinct([n or f"Group {c + 1}" for c, n in enumerate(found)])
     return [Cluster(id=c, name=labelled[c], size=int(sizes[c]),
