@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path("/tmp/mb-bench-map")
+SPACE = "efficientnet-lite0"
 
 
 def neighbour_share(xy: np.ndarray, labels: list[str], k: int = 10) -> float:
@@ -169,13 +170,236 @@ def main() -> None:
     q.add_argument("--libs", help="folder with umap-learn, openTSNE and PaCMAP installed")
     s = sub.add_parser("scale")
     s.add_argument("--items", type=int, default=1_000_000)
-    s.add_argument("--dim", type=int, default=1280)
+    s.add_argument("--dir", default="/tmp/mb-bench-map-scale")
+    s.add_argument("--stop-at", type=int, default=60,
+                   help="stop the first layout after this many epochs and resume it in a new "
+                        "process (0: one run)")
+    c = sub.add_parser("child")
+    c.add_argument("phase")
+    c.add_argument("folder")
+    c.add_argument("extra", nargs="*")
     args = ap.parse_args()
-    {"quality": quality, "scale": scale}[args.mode](args)
+    {"quality": quality, "scale": scale, "child": child}[args.mode](args)
+
+
+def _rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_layout(folder: Path, stop_at: int) -> dict[str, float]:
+    """Lay out the space (stopping after `stop_at` epochs when > 0, as a closed window
+    would); a later child resumes."""
+    from mediabrowser.core.library import Library
+    from mediabrowser.core.maps.compute import compute
+    from mediabrowser.core.types import CancelToken
+
+    lib = Library(folder)
+    cancel = CancelToken()
+    t0 = time.perf_counter()
+    phases: dict[str, float] = {}
+    last, at = "", t0
+    epochs_seen: list[int] = []
+    for p in compute(lib, SPACE, cancel):
+        now = time.perf_counter()
+        if p.message != last:
+            if last:
+                phases[last] = phases.get(last, 0.0) + now - at
+            last, at = p.message, now
+        if p.message == "laying out":
+            epochs_seen.append(p.done)
+            if stop_at and p.done >= stop_at:
+                cancel.cancel()
+    phases[last] = phases.get(last, 0.0) + time.perf_counter() - at
+    out = {f"{k} s": v for k, v in phases.items()}
+    out.update({"total s": time.perf_counter() - t0, "peak RSS MB": _rss_mb(),
+                "first epoch": float(epochs_seen[0] if epochs_seen else -1)})
+    lib.close()
+    return out
+
+
+def child_open_add(folder: Path) -> dict[str, float]:
+    """Open the saved map (and what the page builds from it), then add 1,000 new items."""
+    from mediabrowser.core.library import Library
+    from mediabrowser.core.maps.current import load, updated
+    from mediabrowser.gui.map import raster
+
+    t0 = time.perf_counter()
+    lib = Library(folder)
+    m = load(lib, SPACE)
+    assert m is not None
+    grid = raster.PointGrid(m.xy)
+    raster.overview(m.xy, raster.colours(m.cluster), grid.lo, grid.hi)
+    opened = time.perf_counter() - t0
+    rng = np.random.default_rng(7)
+    base = lib.store.vectors_by_labels(rng.choice(m.labels, 1000, replace=False), SPACE)
+    with lib.store.transaction() as c:
+        for i, vec in enumerate(base.matrix):
+            fid = lib.store.insert_file(c, path=f"/home/user/Pictures/new/NEW_{i:05d}.JPG",
+                                        kind="image", size=1, mtime=1.0, status="ok")
+            lib.store.put_vector(c, fid, SPACE, SPACE, vec + 0.01 * rng.normal(size=len(vec)))
+    t1 = time.perf_counter()
+    before = len(m)
+    m2 = updated(lib, m)
+    added = time.perf_counter() - t1
+    ok = len(m2) == before + 1000
+    lib.close()
+    return {"open s": opened, "add 1000 s": added, "all 1000 on it": float(ok),
+            "items": float(before)}
+
+
+def child_quality(folder: Path, queries: int = 1000) -> dict[str, float]:
+    """The events are the labels: P@10 of exact search over the stored vectors against the
+    share of the 10 nearest points on the map, for random items."""
+    from mediabrowser.core.library import Library
+    from mediabrowser.core.maps.current import load
+
+    lib = Library(folder)
+    m = load(lib, SPACE)
+    assert m is not None
+    rng = np.random.default_rng(3)
+    rows = rng.choice(len(m), queries, replace=False)
+    qv = lib.store.vectors_by_labels(m.labels[rows], SPACE)
+    order = {int(label): i for i, label in enumerate(qv.labels)}
+    q = qv.matrix[[order[int(label)] for label in m.labels[rows]]]
+    best = np.full((queries, 11), -np.inf, np.float32)
+    best_id = np.zeros((queries, 11), np.int64)
+    for chunk in lib.store.space_chunks(SPACE, 50_000):
+        sims = q @ chunk.matrix.T
+        allv = np.concatenate([best, sims], axis=1)
+        alli = np.concatenate([best_id, np.broadcast_to(chunk.file_ids, sims.shape)], axis=1)
+        top = np.argpartition(-allv, 10, axis=1)[:, :11]
+        best = np.take_along_axis(allv, top, axis=1)
+        best_id = np.take_along_axis(alli, top, axis=1)
+    near2d = []
+    for r in rows:
+        d = ((m.xy - m.xy[r]) ** 2).sum(axis=1)
+        d[r] = np.inf
+        near2d.append(np.argpartition(d, 10)[:10])
+    paths = lib.store.file_paths({int(f) for f in best_id.ravel()}
+                                 | {int(f) for f in m.file_ids[rows]}
+                                 | {int(m.file_ids[j]) for near in near2d for j in near})
+
+    def event(fid: int) -> str:
+        p = paths.get(int(fid), "")
+        return p.split(" Event ")[-1].split("/")[0]
+
+    p10, share = [], []
+    for i, r in enumerate(rows):
+        me = int(m.file_ids[r])
+        found = [int(f) for f in best_id[i][np.argsort(-best[i])] if int(f) != me][:10]
+        p10.append(np.mean([event(f) == event(me) for f in found]))
+        share.append(np.mean([event(int(m.file_ids[j])) == event(me) for j in near2d[i]]))
+    lib.close()
+    return {"P@10": float(np.mean(p10)), "2-D share": float(np.mean(share))}
+
+
+def child_frames(folder: Path) -> dict[str, float]:
+    """Frames/s of the Map page's canvas (offscreen Qt, QPainter only) while panning and
+    zooming: the overview, then zoomed in to points and thumbnails' level."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from mediabrowser.core.library import Library
+    from mediabrowser.core.maps.current import load
+    from mediabrowser.gui.map.canvas import MapCanvas
+
+    app = QApplication.instance() or QApplication([])
+    lib = Library(folder)
+    m = load(lib, SPACE)
+    assert m is not None
+    c = MapCanvas()
+    c.resize(1200, 800)
+    c.show()
+    app.processEvents()
+    t0 = time.perf_counter()
+    c.set_points(m.xy, m.cluster, [])
+    c.repaint()
+    first = time.perf_counter() - t0
+    out: dict[str, float] = {"first paint s": first}
+    for name, zoom in (("overview", 1.0), ("zoomed 20x", 20.0), ("zoomed 400x", 400.0)):
+        c.fit()
+        c.zoom_by(zoom)
+        frames = []
+        for i in range(60):
+            t = time.perf_counter()
+            if i % 2:
+                c.pan_by(7.0, -5.0)
+            else:
+                c.zoom_by(1.02 if (i // 2) % 2 else 1 / 1.02)
+            c.repaint()
+            frames.append(time.perf_counter() - t)
+        out[f"{name} fps"] = len(frames) / sum(frames)
+        out[f"{name} worst ms"] = 1000 * max(frames)
+        out[f"{name} points in view"] = float(c.visible_count)
+    lib.close()
+    return out
+
+
+def run_child(phase: str, folder: Path, *extra: str) -> dict[str, float]:
+    import subprocess
+
+    r = subprocess.run([sys.executable, __file__, "child", phase, str(folder), *extra],
+                       capture_output=True, text=True)
+    if r.returncode:
+        raise SystemExit(f"{phase} failed:\n{r.stderr[-3000:]}")
+    import json
+
+    return dict(json.loads(r.stdout.strip().splitlines()[-1]))
 
 
 def scale(args: argparse.Namespace) -> None:
-    raise SystemExit("scale: see below")
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_scale import build
+
+    folder = Path(args.dir)
+    have = 0
+    if (folder / "library.db").exists():
+        import sqlite3
+
+        have = sqlite3.connect(folder / "library.db").execute(
+            "SELECT COUNT(*) FROM files").fetchone()[0]
+    if have < args.items:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+        t0 = time.perf_counter()
+        build(folder, args.items)
+        print(f"built {args.items:,} items in {time.perf_counter() - t0:.0f} s", flush=True)
+    import shutil
+
+    shutil.rmtree(folder / "maps", ignore_errors=True)
+    results = {}
+    if args.stop_at:
+        results["layout, stopped"] = run_child("layout", folder, str(args.stop_at))
+        print(results, flush=True)
+        results["layout, resumed"] = run_child("layout", folder, "0")
+    else:
+        results["layout"] = run_child("layout", folder, "0")
+    print(results, flush=True)
+    results["quality"] = run_child("quality", folder)
+    print(results["quality"], flush=True)
+    results["frames"] = run_child("frames", folder)
+    print(results["frames"], flush=True)
+    results["open and add"] = run_child("open_add", folder)
+    print(f"\n### The map at {args.items:,} items — {time.strftime('%Y-%m-%d')}\n")
+    for part, r in results.items():
+        print(f"- {part}: " + ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
+                                        for k, v in r.items()))
+
+
+def child(args: argparse.Namespace) -> None:
+    import json
+
+    folder = Path(args.folder)
+    fn = {"layout": lambda: child_layout(folder, int(args.extra[0])),
+          "open_add": lambda: child_open_add(folder),
+          "quality": lambda: child_quality(folder),
+          "frames": lambda: child_frames(folder)}[args.phase]
+    print(json.dumps(fn()))
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ class Action:
 Plan = list[tuple[int, list[int]]]  # (the keeper, the copies to move), per group
 
 
-def _unchanged(row: FileRow) -> str | None:
+def changed_since_compared(row: FileRow) -> str | None:
     """Why a file is not what was compared any more, or None when it is."""
     try:
         st = os.lstat(row.path)
@@ -83,7 +83,7 @@ def _checked(lib: Library, plan: Plan, action: Action) -> list[FileRow]:
     for keeper_id, others in plan:
         keeper = rows.get(keeper_id)
         why = "it is no longer in the library" if keeper is None or keeper.status != "ok" \
-            else _unchanged(keeper)
+            else changed_since_compared(keeper)
         if why is not None:
             for fid in others:
                 if fid in rows:
@@ -103,7 +103,7 @@ def _checked(lib: Library, plan: Plan, action: Action) -> list[FileRow]:
             if fid in keep_ids or under(row.path, folders):
                 action.protected += 1
                 continue
-            why = _unchanged(row)
+            why = changed_since_compared(row)
             if why is None and _same_file(row.path, keeper.path):
                 why = "it is the very file kept, under another name"
             if why is not None:
@@ -143,7 +143,7 @@ def trash_files(lib: Library, plan: Plan) -> Action:
                 f"could not be moved to the trash ({exc})"
             action.problems.append(FileProblem(row.path, reason, "clean-up"))
             continue
-        where, info = _find_in_trash(row.path)
+        where, info = find_in_trash(row.path)
         action.moved.append(Moved(row.id, row.path, where or "", row.size, info))
         with lib.store.transaction() as c:  # one per file: a kill never loses track of one
             lib.store.update_file(c, row.id, status=TRASHED)
@@ -163,7 +163,7 @@ def move_files(lib: Library, plan: Plan, folder: str | Path) -> Action:
         return action
     for row in _checked(lib, plan, action):
         try:
-            dest = _move_no_clobber(row.path, _names(dest_dir / os.path.basename(row.path)))
+            dest = move_no_clobber(row.path, free_names(dest_dir / os.path.basename(row.path)))
         except OSError as exc:
             action.problems.append(FileProblem(row.path, from_os_error(exc), "clean-up"))
             continue
@@ -186,7 +186,7 @@ def undo(lib: Library, action: Action) -> list[FileProblem]:
             continue
         try:
             os.makedirs(os.path.dirname(m.original), exist_ok=True)
-            _move_no_clobber(m.now, iter([Path(m.original)]))
+            move_no_clobber(m.now, iter([Path(m.original)]))
         except FileExistsError:
             problems.append(FileProblem(m.original, "another file is at its old place now",
                                         "undo"))
@@ -210,7 +210,7 @@ def undo(lib: Library, action: Action) -> list[FileProblem]:
     return problems
 
 
-def _names(path: Path) -> Iterator[Path]:
+def free_names(path: Path) -> Iterator[Path]:
     yield path
     n = 2
     while True:
@@ -218,7 +218,7 @@ def _names(path: Path) -> Iterator[Path]:
         n += 1
 
 
-def _move_no_clobber(src: str, candidates: Iterator[Path]) -> Path:
+def move_no_clobber(src: str, candidates: Iterator[Path]) -> Path:
     """Move `src` to the first free name of `candidates`, never over a file: the name is
     taken first (created empty, exclusively), then the file replaces that placeholder."""
     for dest in candidates:
@@ -262,7 +262,7 @@ def _trash_dirs(path: str) -> list[tuple[str, str]]:
     return dirs
 
 
-def _find_in_trash(original: str) -> tuple[str | None, str | None]:
+def find_in_trash(original: str) -> tuple[str | None, str | None]:
     """(the file's path in the freedesktop trash, its .trashinfo) after send2trash put it
     there: the newest entry whose recorded path is `original`."""
     if not can_undo_trash():

@@ -25,11 +25,17 @@ NEGATIVES = 5
 CLIP = 4.0
 
 
-def knn(x: np.ndarray, k: int, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+EXACT_UP_TO = 20_000  # rows whose neighbours are found exactly; more go through hnswlib
+
+
+def knn(x: np.ndarray, k: int, chunk: int = 512) -> tuple[np.ndarray, np.ndarray]:
     """The k nearest other rows of `x` by Euclidean distance: (indices, distances), nearest
-    first, each (n, k). Exact, in chunks of rows (memory: chunk × n floats)."""
+    first, each (n, k). Exact in chunks of rows (memory: a few chunk × n arrays) up to
+    EXACT_UP_TO rows, else from an hnswlib graph (recall about 0.98 at these settings)."""
     n = len(x)
     k = min(k, n - 1)
+    if n > EXACT_UP_TO:
+        return _graph_knn(x, k)
     sq = np.einsum("ij,ij->i", x, x)
     idx = np.empty((n, k), np.int64)
     dist = np.empty((n, k), np.float32)
@@ -44,6 +50,24 @@ def knn(x: np.ndarray, k: int, chunk: int = 2048) -> tuple[np.ndarray, np.ndarra
         order = np.argsort(pd, axis=1)
         idx[s:s + chunk] = np.take_along_axis(part, order, axis=1)
         dist[s:s + chunk] = np.sqrt(np.maximum(np.take_along_axis(pd, order, axis=1), 0))
+    return idx, dist
+
+
+def _graph_knn(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    import hnswlib
+
+    g = hnswlib.Index(space="l2", dim=x.shape[1])
+    g.init_index(max_elements=len(x), ef_construction=100, M=16)
+    g.add_items(x, np.arange(len(x)))
+    g.set_ef(max(64, 2 * k))
+    idx, d2 = g.knn_query(x, k=k + 1)
+    own = idx == np.arange(len(x))[:, None]
+    # drop each row itself (or, where the graph missed it, the farthest found)
+    drop = np.where(own.any(axis=1), own.argmax(axis=1), k)
+    keep = np.ones_like(own)
+    keep[np.arange(len(x)), drop] = False
+    idx = idx[keep].reshape(len(x), k).astype(np.int64)
+    dist = np.sqrt(np.maximum(d2[keep].reshape(len(x), k), 0.0)).astype(np.float32)
     return idx, dist
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-PCA_DIM = 48
-LANDMARKS = 40_000  # the most items laid out by the graph; the rest are placed
+PCA_DIM = 96  # 48 kept 74 % of the right neighbours on the 1M bench library, 96 kept 92 %
+LANDMARKS = 250_000  # the most items laid out by the graph; the rest are placed
 PLACE_K = 8
 
 

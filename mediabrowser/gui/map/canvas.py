@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QWidget
 from mediabrowser.gui.map import raster
 
 THUMBS_AT = 400  # thumbnails once at most this many points are in view
+ROUND_DOTS = 1500  # round dots drawn one by one when at most this many are in view
 THUMB = 64
 HOVER_PX = 8
 SELECTED = np.uint32(0xFFFFFFFF)
@@ -189,9 +190,13 @@ class MapCanvas(QWidget):
             colour = self.colour[marks]
             colour = np.where(self.linked[marks], LINKED, colour)
             colour = np.where(self.selected[marks], SELECTED, colour)
-            dot = 2 if marks is not rows else (5 if len(rows) < 5000 else 3)
-            img = raster.points(px.astype(np.int64), py.astype(np.int64), colour, w, h, dot)
-            p.drawImage(0, 0, QImage(img.data, w, h, 4 * w, QImage.Format.Format_ARGB32))
+            if len(marks) <= ROUND_DOTS:
+                self._draw_round(p, px, py, colour)
+            else:
+                img = raster.points(px.astype(np.int64), py.astype(np.int64), colour, w, h, 3)
+                ih, iw = img.shape
+                p.drawImage(QRectF(0, 0, iw * 3, ih * 3),
+                            QImage(img.data, iw, ih, 4 * iw, QImage.Format.Format_ARGB32))
         if len(rows) <= THUMBS_AT:
             self._draw_thumbs(p, rows)
         if self._hover >= 0:
@@ -199,6 +204,16 @@ class MapCanvas(QWidget):
             p.setPen(QPen(QColor("white"), 2))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawEllipse(QPointF(float(hx), float(hy)), 7, 7)
+
+    def _draw_round(self, p: QPainter, px: np.ndarray, py: np.ndarray,
+                    colour: np.ndarray) -> None:
+        """Few points: each a round dot, drawn one by one."""
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.setPen(QPen(QColor(0, 0, 0, 160), 1))
+        for x, y, c in zip(px.tolist(), py.tolist(), colour.tolist(), strict=True):
+            p.setBrush(QColor.fromRgba(int(c)))
+            p.drawEllipse(QPointF(x, y), 4.0, 4.0)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
 
     def _marked(self, rows: np.ndarray) -> np.ndarray:
         """Of the rows in view, those drawn over the overview (selected or linked)."""

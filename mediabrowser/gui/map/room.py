@@ -25,6 +25,7 @@ from mediabrowser.gui.grid.thumb_loader import ThumbLoader
 from mediabrowser.gui.library_owner import Changes, LibraryOwner
 from mediabrowser.gui.map.canvas import Label
 from mediabrowser.gui.map.page import MapPage
+from mediabrowser.gui.map.selection_files import SelectionFiles
 from mediabrowser.gui.workers import GeneratorWorker
 
 KIND_NAMES = {"image": "Photos", "video": "Videos", "audio": "Sounds"}
@@ -40,8 +41,7 @@ class MapRoom(QObject):
     def __init__(self, owner: LibraryOwner, page: MapPage, thumbs: ThumbLoader,
                  say: Callable[[str], None],
                  find_similar: Callable[[list[int], str], None],
-                 show_items: Callable[[list[int], str], None],
-                 actions: Any = None) -> None:
+                 show_items: Callable[[list[int], str], None]) -> None:
         super().__init__(page)
         self.owner = owner
         self.lib = owner.reader  # GUI thread: the rows of what is hovered and selected
@@ -50,7 +50,6 @@ class MapRoom(QObject):
         self.say = say
         self.find_similar = find_similar
         self.show_items = show_items
-        self.actions = actions  # the selection's file operations (export, trash)
         self.spaces: list[MapSpace] = []
         self.map: SavedMap | None = None
         self.worker: GeneratorWorker | None = None
@@ -62,6 +61,7 @@ class MapRoom(QObject):
         self._play_timer.timeout.connect(self._play_hovered)
         self._hover_row = -1
         self._pending: list[int] | None = None  # "Show on Map" asked before the map was ready
+        self.files = SelectionFiles(owner, page, say, self._selection)
         c = page.canvas
         c.thumb = self._thumb
         c.hovered.connect(self._hovered)
@@ -252,6 +252,9 @@ class MapRoom(QObject):
         return str(self._player.source().toLocalFile())
 
     # ---- the selection ----------------------------------------------------------------------
+    def _selection(self) -> tuple[SavedMap | None, np.ndarray]:
+        return self.map, self.page.canvas.selected_rows()
+
     def selected_ids(self) -> list[int]:
         return self._ids(self.page.canvas.selected_rows())
 
