@@ -57,8 +57,51 @@ def shoot(window: MainWindow, path: Path) -> None:
     print(f"wrote {path}")
 
 
+def map_shots(w: MainWindow, out: Path) -> None:
+    """The map: photos and videos laid out by similarity, a group selected, the sounds."""
+    import numpy as np
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+
+    from mediabrowser.gui.pages import Page
+
+    def ready() -> None:
+        for _ in range(600):
+            if w.map.map is not None and w.map.worker is None:
+                return
+            wait(0.1)
+
+    w.tabs.show_page(Page.MAP)
+    ready()
+    wait(4)  # thumbnails
+    shoot(w, out / "map.png")
+    c = w.map_page.canvas
+    for rect, cluster in c._label_rects:  # noqa: SLF001 - where the names were drawn
+        if "coffee" in next(lb.name for lb in c.labels if lb.cluster == cluster):
+            c.set_selected(c.cluster == cluster)
+    w.map_page.tool_buttons["lasso"].click()
+    wait(1)
+    shoot(w, out / "map-selection.png")
+    box = w.map_page.space_box
+    box.setCurrentIndex(next(i for i in range(box.count()) if "Sounds" in box.itemText(i)))
+    w.map.load()
+    ready()
+    wait(1)
+    row = int(np.argmax(c.xy[:, 0]))
+    x, y = c.to_screen(c.xy[row, 0], c.xy[row, 1])
+    pos = QPointF(float(x), float(y))
+    QApplication.sendEvent(c, QMouseEvent(QEvent.Type.MouseMove, pos, c.mapToGlobal(pos),
+                                          Qt.MouseButton.NoButton, Qt.MouseButton.NoButton,
+                                          Qt.KeyboardModifier.NoModifier))
+    wait(2)
+    shoot(w, out / "map-sounds.png")
+    w.tabs.show_page(Page.LIBRARY)
+
+
 def main() -> int:
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs")
+    only_map = "--map" in sys.argv
+    args = [a for a in sys.argv[1:] if a != "--map"]
+    out = Path(args[0] if args else "docs")
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication(sys.argv[:1])
     media = build_demo(demo_dir())
@@ -68,10 +111,16 @@ def main() -> int:
     w.resize(1360, 860)
     w.move(0, 0)
     w.show()
-    shoot(w, out / "welcome.png")
+    if not only_map:
+        shoot(w, out / "welcome.png")
     w.indexing.add_paths([str(media)])
     wait_signal(w.indexing.finished)
     wait(3)  # thumbnails
+    map_shots(w, out)
+    if only_map:
+        w.close()
+        app.quit()
+        return 0
     select(w.grid, "astronaut.jpg")
     wait(2)
     shoot(w, out / "grid.png")

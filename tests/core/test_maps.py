@@ -207,3 +207,38 @@ def test_cli_map_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert json.loads(capsys.readouterr()[0]) == []
     assert main(["map", "--library", str(tmp_path / "lib")]) == 0
     assert "/m/beach/" in capsys.readouterr()[0]
+
+
+def test_clusters_are_named_with_words_when_the_space_reads_words(
+        library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a CLIP space, each cluster gets the vocabulary word whose sentence lies nearest
+    its vectors (the text tower here is a stand-in that puts "a photo of beach" at the beach
+    group's centre: the choosing is what is tested, not CLIP)."""
+    space = "clip-vit-b-32"
+    rng = np.random.default_rng(0)
+    centres = {name: np.random.default_rng(zlib.crc32(name.encode())).normal(size=64)
+               for name in ("beach", "snow", "forest")}
+    with library.store.transaction() as c:
+        for name, centre in centres.items():
+            for i in range(30):
+                fid = library.store.insert_file(c, path=f"/m/IMG_{name}{i}.jpg", kind="image",
+                                                size=1, mtime=1.0)
+                library.store.put_vector(c, fid, space, space,
+                                         centre + 0.5 * rng.normal(size=64))
+
+    class Words:
+        def embed_text(self, texts: list[str]) -> np.ndarray:
+            out = rng.normal(size=(len(texts), 64)) * 0.01
+            for i, t in enumerate(texts):
+                word = t.removeprefix("a photo of ")
+                if word in centres:
+                    out[i] += centres[word]
+            return out
+
+    monkeypatch.setattr(library, "embedder", lambda _name: Words())
+    m = drive(compute_mod.compute(library, space, CancelToken()))
+    assert m is not None
+    assert sorted(c.name for c in m.clusters) == ["beach", "forest", "snow"]
+    for c in m.clusters:  # each name is its own group's, and the representative one of it
+        rep = library.store.file_by_id(c.representative)
+        assert rep is not None and c.name in rep.path

@@ -148,7 +148,7 @@ def test_sounds_play_on_hover_and_the_selection_is_exported_copied_trashed(
     room.choose_file = lambda: str(tmp_path / "sounds.csv")
     w.map_page.export_button.click()
     assert (tmp_path / "sounds.csv").read_text().startswith("path,kind,x,y,group")
-    room.choose_folder = lambda: str(tmp_path / "copies")
+    room.choose_folder = lambda _verb: str(tmp_path / "copies")
     w.map_page.copy_button.click()
     qtbot.waitUntil(lambda: len(list((tmp_path / "copies").glob("*.wav"))) == 12,  # type: ignore
                     timeout=10_000)
@@ -161,6 +161,15 @@ def test_sounds_play_on_hover_and_the_selection_is_exported_copied_trashed(
     c.set_selected(np.arange(12) < 3)
     w.map_page.trash_button.click()
     qtbot.waitUntil(lambda: len(list(media.glob("*.wav"))) == 9, timeout=10_000)  # type: ignore
+    # moved into a folder: the library follows the files
+    c.set_selected(np.arange(len(c.xy)) >= 7)
+    moving = w.map.selected_ids()
+    room.choose_folder = lambda _verb: str(tmp_path / "moved")
+    w.map_page.move_button.click()
+    qtbot.waitUntil(lambda: len(list((tmp_path / "moved").glob("*.wav"))) == 5,  # type: ignore
+                    timeout=10_000)
+    row = w.lib.store.file_by_id(moving[0])
+    assert row is not None and row.path.startswith(str(tmp_path / "moved"))
     # the map follows: the trashed sounds leave it
     qtbot.waitUntil(lambda: w.map.map is not None and len(w.map.map) == 9,  # type: ignore
                     timeout=20_000)

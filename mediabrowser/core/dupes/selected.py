@@ -1,6 +1,7 @@
 """What a person does with files they selected (on the map, say), not with copies of one
-another: move them to the trash, or copy them into a folder. Each file that cannot be is
-reported and the rest go on; the trash keeps what undo needs."""
+another: move them to the trash or into a folder, or copy them there. Each file that cannot be is
+reported and the rest go on; the trash keeps what undo needs, and the library follows
+every move."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from mediabrowser.core.dupes.actions import (
     changed_since_compared,
     find_in_trash,
     free_names,
+    move_no_clobber,
 )
 from mediabrowser.core.library import Library
 from mediabrowser.core.media.reasons import from_os_error
@@ -90,4 +92,27 @@ def copy_selected(lib: Library, file_ids: list[int], folder: str | Path) -> Acti
                 break
             action.moved.append(Moved(row.id, row.path, str(dest), row.size))
             break
+    return action
+
+
+def move_selected(lib: Library, file_ids: list[int], folder: str | Path) -> Action:
+    """Move these files into `folder` (never over a file there); the library follows."""
+    action = Action("move")
+    dest_dir = Path(folder).expanduser().absolute()
+    try:
+        dest_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        action.problems.append(FileProblem(str(dest_dir), from_os_error(exc), "move"))
+        return action
+    for row in _present(lib, file_ids, action):
+        if Path(row.path).parent == dest_dir:
+            continue  # already there
+        try:
+            dest = move_no_clobber(row.path, free_names(dest_dir / os.path.basename(row.path)))
+        except OSError as exc:
+            action.problems.append(FileProblem(row.path, from_os_error(exc), "move"))
+            continue
+        action.moved.append(Moved(row.id, row.path, str(dest), row.size))
+        with lib.store.transaction() as c:
+            lib.store.update_file(c, row.id, path=str(dest))
     return action

@@ -76,19 +76,22 @@ class MapCanvas(QWidget):
         self.visible_count = 0
 
     # ---- what is shown ----------------------------------------------------------------------
-    def set_points(self, xy: np.ndarray, cluster: np.ndarray, labels: list[Label]) -> None:
-        keep_view = len(self.xy) > 0 and len(xy) >= len(self.xy)
-        self.xy = np.ascontiguousarray(xy, np.float32)
-        self.cluster = cluster
-        self.colour = raster.colours(cluster)
-        self.labels = sorted(labels, key=lambda label: -label.size)
-        self.selected = np.zeros(len(xy), bool)
-        self.linked = np.zeros(len(xy), bool)
-        self.grid = raster.PointGrid(self.xy)
-        lo, hi = self.grid.lo, self.grid.hi
-        pad = 0.02 * np.maximum(hi - lo, 1e-6)
-        self._ov_box = (lo - pad, hi + pad)
-        img = raster.overview(self.xy, self.colour, *self._ov_box)
+    def set_points(self, xy: np.ndarray | raster.Prepared, cluster: np.ndarray | None = None,
+                   labels: list[Label] | None = None) -> None:
+        """Show a map: its points and clusters, or what raster.Prepared made of them on
+        another thread (then nothing heavy runs here)."""
+        ready = xy if isinstance(xy, raster.Prepared) else raster.Prepared(
+            xy, cluster if cluster is not None else np.full(len(xy), -1, np.int32))
+        keep_view = len(self.xy) > 0 and len(ready.xy) >= len(self.xy)
+        self.xy = ready.xy
+        self.cluster = ready.cluster
+        self.colour = ready.colour
+        self.labels = sorted(labels or [], key=lambda label: -label.size)
+        self.selected = np.zeros(len(self.xy), bool)
+        self.linked = np.zeros(len(self.xy), bool)
+        self.grid = ready.grid
+        self._ov_box = ready.box
+        img = ready.overview
         self._overview = QImage(img.data, img.shape[1], img.shape[0], 4 * img.shape[1],
                                 QImage.Format.Format_ARGB32).copy()
         self._hover = -1

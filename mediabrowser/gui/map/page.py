@@ -109,12 +109,15 @@ class MapPage(QWidget):
         self.export_button.setToolTip("Save the selected files' paths (text or CSV)")
         self.copy_button = QPushButton("Copy to Folder…")
         self.copy_button.setToolTip("Copy the selected files into a folder (they stay here too)")
+        self.move_button = QPushButton("Move to Folder…")
+        self.move_button.setToolTip("Move the selected files into a folder (the library follows)")
         self.trash_button = QPushButton("Move to Trash…")
         self.clear_button = QPushButton("Clear")
         bottom = QHBoxLayout()
         bottom.addWidget(self.selection_label, 1)
         for button in (self.similar_button, self.show_button, self.export_button,
-                       self.copy_button, self.trash_button, self.clear_button):
+                       self.copy_button, self.move_button, self.trash_button,
+                       self.clear_button):
             bottom.addWidget(button)
         self.set_selection_count(0)
 
@@ -147,7 +150,7 @@ class MapPage(QWidget):
     def set_selection_count(self, n: int) -> None:
         self.selection_label.setText(f"{n:,} selected" if n else HINT)
         for b in (self.similar_button, self.show_button, self.export_button, self.copy_button,
-                  self.trash_button, self.clear_button):
+                  self.move_button, self.trash_button, self.clear_button):
             b.setEnabled(n > 0)
 
     def say(self, text: str) -> None:

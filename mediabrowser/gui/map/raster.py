@@ -111,3 +111,17 @@ class PointGrid:
         d2 = ((self.xy[rows] - np.array([x, y], np.float32)) ** 2).sum(axis=1)
         best = int(np.argmin(d2))
         return int(rows[best]) if d2[best] <= radius * radius else -1
+
+
+class Prepared:
+    """What the canvas draws a map from, made off the GUI thread (about 0.4 s at 1M points):
+    the colours, the grid of cells and the overview picture over its box."""
+
+    def __init__(self, xy: np.ndarray, cluster: np.ndarray) -> None:
+        self.xy = np.ascontiguousarray(xy, np.float32)
+        self.cluster = cluster
+        self.colour = colours(cluster)
+        self.grid = PointGrid(self.xy)
+        pad = 0.02 * np.maximum(self.grid.hi - self.grid.lo, 1e-6)
+        self.box = (self.grid.lo - pad, self.grid.hi + pad)
+        self.overview = overview(self.xy, self.colour, *self.box)

@@ -25,6 +25,7 @@ from mediabrowser.gui.grid.thumb_loader import ThumbLoader
 from mediabrowser.gui.library_owner import Changes, LibraryOwner
 from mediabrowser.gui.map.canvas import Label
 from mediabrowser.gui.map.page import MapPage
+from mediabrowser.gui.map.raster import Prepared
 from mediabrowser.gui.map.selection_files import SelectionFiles
 from mediabrowser.gui.workers import GeneratorWorker
 
@@ -103,10 +104,18 @@ class MapRoom(QObject):
         if ms is None or self.worker is not None:
             return
         lib = self.owner.mapper
-        space = ms.space
+        space, kinds = ms.space, ms.kinds
 
         def job(token: Any) -> Any:
-            return (yield from current(lib, space, token, recompute))
+            m = yield from current(lib, space, token, recompute)
+            if m is None:
+                return None
+            wanted = np.isin(m.kinds, kinds)
+            if not wanted.all():  # an image model's space also holds the videos' frames
+                m.labels, m.file_ids, m.kinds = (m.labels[wanted], m.file_ids[wanted],
+                                                 m.kinds[wanted])
+                m.xy, m.cluster = m.xy[wanted], m.cluster[wanted]
+            return m, Prepared(m.xy, m.cluster)  # the heavy part of drawing, made here
 
         worker = GeneratorWorker(job)
         worker.signals.progress.connect(self._progress)
@@ -134,24 +143,20 @@ class MapRoom(QObject):
             self.page.say(f"{text}\n\nThe map is laid out once and saved with the library; "
                           "new items are added to it later without starting again.")
 
-    def _loaded(self, m: SavedMap | None) -> None:
+    def _loaded(self, got: tuple[SavedMap, Prepared] | None) -> None:
         self.worker = None
         if self.owner.closing:
             return
         self.page.set_busy(False)
-        if m is None:
+        if got is None:
             self.page.say("Stopped. The layout resumes where it was: choose Recompute, or "
                           "come back to this page.")
             return
+        m, prepared = got
         self.map = m
         self._rows.clear()
-        ms = self.current_space()
-        wanted = np.isin(m.kinds, ms.kinds) if ms is not None else np.ones(len(m), bool)
-        if not wanted.all():  # e.g. an image model's space that also holds videos' frames
-            m.labels, m.file_ids, m.kinds = m.labels[wanted], m.file_ids[wanted], m.kinds[wanted]
-            m.xy, m.cluster = m.xy[wanted], m.cluster[wanted]
         labels = [Label(c.id, c.name, c.x, c.y, c.size) for c in m.clusters if c.size > 0]
-        self.page.canvas.set_points(m.xy, m.cluster, labels)
+        self.page.canvas.set_points(prepared, labels=labels)
         self.page.say("" if len(m) else "This map is empty.")
         groups = count(len(labels), "group")
         self.page.summary.setText(f"{count(len(m), 'item')} · {groups} · "

@@ -30,13 +30,14 @@ class SelectionFiles(QObject):
         self.confirm: Callable[[str, str], bool] = lambda title, text: QMessageBox.question(
             page, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel) == QMessageBox.StandardButton.Yes
-        self.choose_folder: Callable[[], str] = lambda: QFileDialog.getExistingDirectory(
-            page, "Copy the selected files into…")
+        self.choose_folder: Callable[[str], str] = lambda verb: QFileDialog.getExistingDirectory(
+            page, f"{verb} the selected files into…")
         self.choose_file: Callable[[], str] = lambda: QFileDialog.getSaveFileName(
             page, "Export the list", "selection.csv",
             "CSV (*.csv);;Paths, one a line (*.txt);;Playlist (*.m3u)")[0]
         page.export_button.clicked.connect(self.export_selection)
         page.copy_button.clicked.connect(self.copy_selection)
+        page.move_button.clicked.connect(self.move_selection)
         page.trash_button.clicked.connect(self.trash_selection)
 
     def selected_ids(self) -> list[int]:
@@ -66,13 +67,28 @@ class SelectionFiles(QObject):
         from mediabrowser.core.dupes.selected import copy_selected
 
         ids = self.selected_ids()
-        folder = self.choose_folder() if ids else ""
+        folder = self.choose_folder("Copy") if ids else ""
         if not folder:
             return
         self.say(f"Copying {count(len(ids), 'file')} to {folder}…")
         self.owner.write(lambda lib: copy_selected(lib, ids, folder),
                          lambda action: self._done(action, f"Copied {{n}} to {folder}"),
                          lambda reason: self.say(f"Could not copy: {reason}"))
+
+    def move_selection(self) -> None:
+        from mediabrowser.core.dupes.selected import move_selected
+
+        ids = self.selected_ids()
+        folder = self.choose_folder("Move") if ids else ""
+        if not folder:
+            return
+        size = sum(r.size for r in self.lib.store.files_by_ids(ids).values())
+        if not self.confirm("Move to Folder", f"Move {count(len(ids), 'file')} "
+                            f"({format_size(size)}) selected on the map into {folder}?"):
+            return
+        self.owner.write(lambda lib: move_selected(lib, ids, folder),
+                         lambda action: self._done(action, f"Moved {{n}} to {folder}", True),
+                         lambda reason: self.say(f"Could not move: {reason}"))
 
     def trash_selection(self) -> None:
         from mediabrowser.core.dupes.selected import trash_selected
