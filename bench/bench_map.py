@@ -234,9 +234,10 @@ def child_open_add(folder: Path) -> dict[str, float]:
     opened = time.perf_counter() - t0
     rng = np.random.default_rng(7)
     base = lib.store.vectors_by_labels(rng.choice(m.labels, 1000, replace=False), SPACE)
+    folder = f"/home/user/Pictures/new {int(time.time())}"  # a new folder each run
     with lib.store.transaction() as c:
         for i, vec in enumerate(base.matrix):
-            fid = lib.store.insert_file(c, path=f"/home/user/Pictures/new/NEW_{i:05d}.JPG",
+            fid = lib.store.insert_file(c, path=f"{folder}/NEW_{i:05d}.JPG",
                                         kind="image", size=1, mtime=1.0, status="ok")
             lib.store.put_vector(c, fid, SPACE, SPACE, vec + 0.01 * rng.normal(size=len(vec)))
     t1 = time.perf_counter()

@@ -33,7 +33,9 @@ def knn(x: np.ndarray, k: int, chunk: int = 512) -> tuple[np.ndarray, np.ndarray
     first, each (n, k). Exact in chunks of rows (memory: a few chunk × n arrays) up to
     EXACT_UP_TO rows, else from an hnswlib graph (recall about 0.98 at these settings)."""
     n = len(x)
-    k = min(k, n - 1)
+    k = max(min(k, n - 1), 0)
+    if k == 0:
+        return np.zeros((n, 0), np.int64), np.zeros((n, 0), np.float32)
     if n > EXACT_UP_TO:
         return _graph_knn(x, k)
     sq = np.einsum("ij,ij->i", x, x)
@@ -75,6 +77,8 @@ def fuzzy_weights(dist: np.ndarray) -> np.ndarray:
     """UMAP's membership strengths: exp(-(d - rho) / sigma) per row, where rho is the
     nearest distance and sigma makes a row's strengths sum to log2(k)."""
     n, k = dist.shape
+    if k == 0:
+        return np.zeros((n, 0), np.float32)
     rho = dist[:, :1]
     excess = np.maximum(dist - rho, 0.0)
     target = np.log2(max(k, 2))
@@ -95,6 +99,9 @@ def edges(idx: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
     """The symmetric graph (fuzzy union w_ij + w_ji - w_ij w_ji) as directed edges
     (heads, tails, weights), each pair both ways."""
     n, k = idx.shape
+    if n == 0 or k == 0:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, np.zeros(0, np.float32)
     heads = np.repeat(np.arange(n), k)
     tails = idx.ravel()
     weights = w.ravel().astype(np.float64)
@@ -113,9 +120,10 @@ def edges(idx: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
 
 def pca_init(x: np.ndarray, scale: float = 10.0) -> np.ndarray:
     """The first two principal components, scaled so the layout spans about ±scale."""
+    if len(x) < 3:  # one point in the middle, two side by side
+        return np.array([[0.0, 0.0]] if len(x) == 1 else [[-1.0, 0.0], [1.0, 0.0]][:len(x)],
+                        np.float32).reshape(len(x), 2)
     centred = x - x.mean(axis=0)
-    if len(x) < 3:
-        return np.zeros((len(x), 2), np.float32)
     cov = centred.T.astype(np.float64) @ centred.astype(np.float64)
     _vals, vecs = np.linalg.eigh(cov)
     y = centred @ vecs[:, ::-1][:, :2].astype(centred.dtype)

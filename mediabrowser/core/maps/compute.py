@@ -4,7 +4,9 @@ cancelled, and keeps the layout's progress on disk so a stopped run resumes."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import time
 from collections.abc import Generator
 from pathlib import Path
@@ -25,6 +27,7 @@ from mediabrowser.core.library import Library
 from mediabrowser.core.maps.naming import name_clusters
 from mediabrowser.core.types import CancelToken, Progress
 
+log = logging.getLogger(__name__)
 READ_CHUNK = 20_000
 PLACE_CHUNK = 20_000
 SAMPLE = 20_000  # vectors the PCA reduction is fitted on
@@ -69,28 +72,36 @@ def compute(lib: Library, space: str, cancel: CancelToken, seed: int = 0
     sample = _sample(lib, space, seed)
     if not len(sample):
         return None
-    reduction = Reduction.fit(sample)
-    labels, files, kinds, reduced = [], [], [], []
+    reduction = Reduction.fit(np.nan_to_num(sample, nan=0.0, posinf=0.0, neginf=0.0))
+    labels, files, kinds = [], [], []
+    # one array filled chunk by chunk: at a million items of 96 dimensions each copy is
+    # 384 MB, so none is made (BENCHMARKS.md, "The map": peak memory)
+    x = np.empty((total, reduction.components.shape[1]), np.float32)
     done, rate = 0, _Rate()
     for chunk in lib.store.space_chunks(space, READ_CHUNK):
         if cancel.cancelled:
             return None
+        if done + len(chunk) > len(x):  # vectors added while reading
+            x = np.concatenate([x, np.empty((done + len(chunk) - len(x), x.shape[1]),
+                                            np.float32)])
         labels.append(chunk.labels)
         files.append(chunk.file_ids)
         kinds.append(np.array(chunk.kinds, "U5"))
-        reduced.append(reduction.apply(chunk.matrix))
+        x[done:done + len(chunk)] = reduction.apply(
+            np.nan_to_num(chunk.matrix, nan=0.0, posinf=0.0, neginf=0.0))
         done += len(chunk)
         yield Progress("map", done, max(total, done), rate=rate(done),
                        message="reading vectors")
     if not labels:
         return None
+    x = x[:done]
     lab = np.concatenate(labels)
     fid = np.concatenate(files)
-    _, first = np.unique(fid, return_index=True)  # one point per file
-    keep = np.sort(first)
-    lab, fid, kind = lab[keep], fid[keep], np.concatenate(kinds)[keep]
-    x = np.concatenate(reduced)[keep]
-    del reduced
+    kind = np.concatenate(kinds)
+    _, first = np.unique(fid, return_index=True)
+    if len(first) < len(fid):  # one point per file
+        keep = np.sort(first)
+        lab, fid, kind, x = lab[keep], fid[keep], kind[keep], x[keep]
     n = len(lab)
     rows = choose_landmarks(n, seed=seed)
     marks = x[rows]
@@ -103,12 +114,15 @@ def compute(lib: Library, space: str, cancel: CancelToken, seed: int = 0
     rate, first_epoch = _Rate(), state.epoch
     for epoch in gl.optimise(state, heads, tails, weights):
         if cancel.cancelled or epoch % SAVE_EVERY == 0:
-            save_partial(folder, space, {"y": state.y},
-                         {"key": key, "epoch": epoch, "epochs": state.epochs, "seed": seed})
+            with contextlib.suppress(OSError):  # a folder that cannot be written: no resume
+                save_partial(folder, space, {"y": state.y},
+                             {"key": key, "epoch": epoch, "epochs": state.epochs,
+                              "seed": seed})
         if cancel.cancelled:
             return None
         yield Progress("map", epoch, state.epochs, rate=rate(epoch - first_epoch),
                        message="laying out")
+    state.y[~np.isfinite(state.y).all(axis=1)] = 0.0
     xy = np.empty((n, 2), np.float32)
     xy[rows] = state.y
     rest = np.setdiff1d(np.arange(n), rows)
@@ -131,9 +145,20 @@ def compute(lib: Library, space: str, cancel: CancelToken, seed: int = 0
                          "neighbours": gl.NEIGHBOURS, "epochs": state.epochs,
                          "pca": int(reduction.components.shape[1]), "at": time.time()})
     m.clusters = name_clusters(lib, m, reps)
-    save(folder, m)
-    drop_partial(folder, space)
+    save_or_warn(folder, m)
+    with contextlib.suppress(OSError):
+        drop_partial(folder, space)
     return m
+
+
+def save_or_warn(folder: Path, m: SavedMap) -> None:
+    """Save the map; when the library folder cannot be written, the map is still shown (and
+    computed again next time)."""
+    try:
+        save(folder, m)
+    except OSError as exc:
+        log.warning("the map could not be saved in %s (%s); it is computed again next time",
+                    folder, exc.strerror or exc)
 
 
 def _resumed(folder: Path, space: str, key: str, seed: int) -> gl.LayoutState | None:

@@ -14,7 +14,7 @@ from mediabrowser.core.layout import saved
 from mediabrowser.core.layout.landmarks import place
 from mediabrowser.core.layout.saved import SavedMap
 from mediabrowser.core.library import Library
-from mediabrowser.core.maps.compute import compute, maps_folder
+from mediabrowser.core.maps.compute import compute, maps_folder, save_or_warn
 from mediabrowser.core.types import CancelToken, MediaKind, Progress
 
 KINDS = (MediaKind.IMAGE.value, MediaKind.VIDEO.value, MediaKind.AUDIO.value)
@@ -71,7 +71,8 @@ def updated(lib: Library, m: SavedMap) -> SavedMap:
     labels, fid = labels[fresh], fid[fresh]
     kinds = np.array([n[1] for n, f in zip(new, fresh, strict=True) if f], "U5")
     if len(labels):
-        mat = np.stack([n[2] for n, f in zip(new, fresh, strict=True) if f])
+        mat = np.nan_to_num(np.stack([n[2] for n, f in zip(new, fresh, strict=True) if f]),
+                            nan=0.0, posinf=0.0, neginf=0.0)
         mat /= np.maximum(np.linalg.norm(mat, axis=1, keepdims=True), 1e-9)
         xy = place(m.reduction.apply(mat), m.marks.astype(np.float32), m.marks_xy, seed=seq)
     else:
@@ -85,7 +86,7 @@ def updated(lib: Library, m: SavedMap) -> SavedMap:
     for c in m.clusters:
         c.size = int(sizes[c.id]) if c.id < len(sizes) else 0
     m.seq = seq
-    saved.save(maps_folder(lib), m)
+    save_or_warn(maps_folder(lib), m)
     return m
 
 
