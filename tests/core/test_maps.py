@@ -96,6 +96,12 @@ def test_clusters_are_the_islands_and_each_has_a_representative() -> None:
     assert [cluster[r] for r in reps] == [0, 1, 2]
     few, _ = find_clusters(xy[:5])
     assert (few == -1).all()
+    # one wide stretch of many points (many small events side by side) is cut into parts
+    blob = rng.uniform(-10, 10, (20_000, 2)).astype(np.float32)
+    parts, grid = find_clusters(blob)
+    sizes = np.bincount(parts[parts >= 0])
+    assert len(sizes) >= 10 and sizes.max() < 0.2 * len(blob)
+    assert (grid.assign(blob) == parts).all()
 
 
 def test_names_say_what_a_group_shares_and_the_others_do_not() -> None:

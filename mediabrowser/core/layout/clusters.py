@@ -12,6 +12,8 @@ import numpy as np
 
 LEAST_SHARE = 0.004  # a region holding fewer of the points is not a cluster
 LEAST_POINTS = 4
+SPLIT_SHARE = 0.08  # a region holding more of the points than this is cut into parts,
+SPLIT_FROM = 1000  # when it holds more points than this
 
 
 @dataclass
@@ -72,6 +74,49 @@ def _components(mask: np.ndarray) -> np.ndarray:
     return out
 
 
+def _kmeans(points: np.ndarray, weights: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
+    """Weighted k-means (k-means++ start, Lloyd steps): the part of each point."""
+    rng = np.random.default_rng(seed)
+    p = weights / weights.sum()
+    centres = [points[rng.choice(len(points), p=p)]]
+    for _ in range(1, k):
+        d2 = np.min([((points - c) ** 2).sum(axis=1) for c in centres], axis=0)
+        q = p * d2
+        centres.append(points[rng.choice(len(points), p=q / q.sum())] if q.sum() > 0
+                       else points[rng.integers(len(points))])
+    c = np.array(centres, np.float64)
+    part = np.zeros(len(points), np.int64)
+    for _ in range(30):
+        part = np.argmin(((points[:, None, :] - c[None]) ** 2).sum(axis=2), axis=1)
+        w = np.bincount(part, weights, k)
+        moved = np.stack([np.bincount(part, weights * points[:, d], k) for d in (0, 1)], 1)
+        new = np.where(w[:, None] > 0, moved / np.maximum(w, 1e-12)[:, None], c)
+        if np.allclose(new, c):
+            break
+        c = new
+    return part
+
+
+def _split_large(regions: np.ndarray, counts: np.ndarray, n: int) -> np.ndarray:
+    """A region holding more than SPLIT_SHARE of the points, and more than SPLIT_FROM (one
+    dense stretch rather than islands, as a library of many small events makes) is cut into
+    compact parts by k-means over its cells, so a group stays small enough to browse."""
+    out = regions.copy()
+    top = int(regions.max()) + 1 if regions.size else 0
+    for r in range(top):
+        cells = np.argwhere(regions == r)
+        weight = counts[cells[:, 0], cells[:, 1]]
+        size = float(weight.sum())
+        if size <= max(SPLIT_SHARE * n, SPLIT_FROM) or len(cells) < 4:
+            continue
+        k = min(int(np.ceil(size / (SPLIT_SHARE * n))) + 1, len(cells))
+        part = _kmeans(cells.astype(np.float64), np.maximum(weight, 1e-3), k)
+        ids = np.where(part == 0, r, top + part - 1)
+        out[cells[:, 0], cells[:, 1]] = ids
+        top += k - 1
+    return out
+
+
 def find_clusters(xy: np.ndarray) -> tuple[np.ndarray, ClusterGrid]:
     """(cluster of each point, -1 for none; the grid), clusters numbered largest first."""
     n = len(xy)
@@ -88,7 +133,7 @@ def find_clusters(xy: np.ndarray) -> tuple[np.ndarray, ClusterGrid]:
     density = _blur(counts, sigma=max(0.8, g / 96))
     nonzero = density[density > 1e-9]
     mask = density > 0.5 * float(np.mean(nonzero)) if len(nonzero) else density > 0
-    regions = _components(mask)
+    regions = _split_large(_components(mask), counts, n)
     point_region = regions[i, j]
     sizes = np.bincount(point_region[point_region >= 0], minlength=int(regions.max()) + 1)
     least = max(LEAST_POINTS, int(LEAST_SHARE * n))

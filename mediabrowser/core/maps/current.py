@@ -33,7 +33,7 @@ def map_spaces(lib: Library, kind: str | None = None) -> list[MapSpace]:
     for k in ([kind] if kind else KINDS):
         space = get_spec(lib.answering_model(k)).index_space
         by_space.setdefault(space, []).append(k)
-    return [MapSpace(s, ks) for s, ks in by_space.items() if lib.store.space_size(s) > 0]
+    return [MapSpace(s, ks) for s, ks in by_space.items() if lib.store.space_dim(s) is not None]
 
 
 def load(lib: Library, space: str) -> SavedMap | None:

@@ -63,6 +63,7 @@ class MapCanvas(QWidget):
         self.linked = np.zeros(0, bool)  # selected in the grid or the results
         self.grid = raster.PointGrid(self.xy)
         self._overview: QImage | None = None
+        self._overviews: dict[int, QImage] = {}
         self._ov_box = (np.zeros(2), np.ones(2))
         self.cx = self.cy = 0.0
         self.scale = 1.0  # pixels per map unit
@@ -91,9 +92,10 @@ class MapCanvas(QWidget):
         self.linked = np.zeros(len(self.xy), bool)
         self.grid = ready.grid
         self._ov_box = ready.box
-        img = ready.overview
-        self._overview = QImage(img.data, img.shape[1], img.shape[0], 4 * img.shape[1],
-                                QImage.Format.Format_ARGB32).copy()
+        self._overviews = {size: QImage(img.data, size, size, 4 * size,
+                                        QImage.Format.Format_ARGB32).copy()
+                           for size, img in ready.overviews.items()}
+        self._overview = self._overviews[raster.OVERVIEW]
         self._hover = -1
         if not keep_view:
             self.fit()
@@ -178,8 +180,11 @@ class MapCanvas(QWidget):
         rows = self.grid.rows_in(*self.view_box())
         self.visible_count = len(rows)
         if self.scale * texel <= 1.5 and len(rows) > THUMBS_AT:
-            # the overview picture is sharp enough: draw the part of it in view
-            size = raster.OVERVIEW
+            # an overview picture is sharp enough: the part in view of the one whose pixels
+            # are about the screen's (finer ones would lose points when scaled down)
+            size = next((s for s in raster.LEVELS
+                         if self.scale * texel * raster.OVERVIEW / s >= 0.75), raster.LEVELS[-1])
+            overview = self._overviews[size]
             sx = (self.cx - w / 2 / self.scale - lo[0]) / (hi[0] - lo[0]) * size
             sy = (hi[1] - (self.cy + h / 2 / self.scale)) / (hi[1] - lo[1]) * size
             sw = w / self.scale / (hi[0] - lo[0]) * size

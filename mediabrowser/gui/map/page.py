@@ -40,19 +40,21 @@ class HoverCard(QFrame):
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.picture.setFixedSize(160, 120)
         self.name = QLabel()
-        self.name.setMaximumWidth(200)
+        self.name.setFixedWidth(200)
+        self.name.setWordWrap(True)
         lay.addWidget(self.picture)
         lay.addWidget(self.name)
         self.hide()
 
-    def show_item(self, name: str, detail: str, picture: QPixmap | None, at: QPoint) -> None:
+    def show_item(self, name: str, detail: str, picture: QPixmap | None, at: QPoint,
+                  no_picture: bool = False) -> None:
         self.name.setText(f"<b>{name}</b><br><span style='color:#bbb'>{detail}</span>")
         self.name.setToolTip(name)
         if picture is not None and not picture.isNull():
             self.picture.setPixmap(picture.scaled(160, 120, Qt.AspectRatioMode.KeepAspectRatio,
                                                   Qt.TransformationMode.SmoothTransformation))
         else:
-            self.picture.setText("…")
+            self.picture.setText("no preview" if no_picture else "…")
         self.adjustSize()
         parent = self.parentWidget()
         x, y = at.x() + 18, at.y() + 18

@@ -1,7 +1,8 @@
 """Drawing a million points with numpy (no OpenGL: the app runs on software GL too).
 
-Zoomed out, the map is one overview picture made once (2048 px a side: each pixel the colour
-of a point that lands there, brighter where more do); pan and zoom only scale a part of it.
+Zoomed out, the map is an overview picture made once (2048 px a side, and 1024, 512 and 256
+for farther out: each pixel the colour of a point that lands there, brighter where more do);
+pan and zoom only scale a part of the one about as fine as the screen.
 Zoomed in past its resolution, few enough points are in view to draw them afresh each frame:
 a grid of cells finds them without looking at the others (and finds the point under the
 mouse). BENCHMARKS.md "The map" has the frame times at 100k and 1M points."""
@@ -11,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 OVERVIEW = 2048
+LEVELS = (2048, 1024, 512, 256)
 NONE_COLOUR = 0xFF8A8F98
 PALETTE = np.array([0xFF4E79A7, 0xFFF28E2B, 0xFFE15759, 0xFF76B7B2, 0xFF59A14F, 0xFFEDC948,
                     0xFFB07AA1, 0xFFFF9DA7, 0xFF9C755F, 0xFF86BCB6, 0xFFD37295, 0xFFA0CBE8,
@@ -124,4 +126,7 @@ class Prepared:
         self.grid = PointGrid(self.xy)
         pad = 0.02 * np.maximum(self.grid.hi - self.grid.lo, 1e-6)
         self.box = (self.grid.lo - pad, self.grid.hi + pad)
-        self.overview = overview(self.xy, self.colour, *self.box)
+        # a picture per zoom level, each half the last: scaled down, a picture would drop
+        # most points' pixels, so the one about as fine as the screen is drawn
+        self.overviews = {size: overview(self.xy, self.colour, *self.box, size=size)
+                          for size in LEVELS}

@@ -137,7 +137,7 @@ class MapRoom(QObject):
         self.page.progress.setRange(0, max(p.total, 0))
         self.page.progress.setValue(min(p.done, max(p.total, 0)))
         text = progress_text(p)
-        self.page.progress.setFormat(text)
+        self.page.progress.setFormat("%p%")  # the sentence is over the map, or in the tooltip
         self.page.progress.setToolTip(text)
         if self.map is None:
             self.page.say(f"{text}\n\nThe map is laid out once and saved with the library; "
@@ -229,7 +229,7 @@ class MapRoom(QObject):
         c = self.page.canvas
         px, py = c.to_screen(c.xy[row, 0], c.xy[row, 1])
         card.show_item(display_name(r.path), " · ".join(d for d in detail if d),
-                       self._thumb(row), QPoint(int(px), int(py)))
+                       self._thumb(row), QPoint(int(px), int(py)), self.thumbs.failed(r.id))
         if r.kind == MediaKind.AUDIO.value:
             self._play_timer.start(PLAY_AFTER_MS)
 
