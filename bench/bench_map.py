@@ -11,6 +11,8 @@ fast is the Map page to draw.
 
     .venv/bin/python bench/bench_map.py quality [--compare --libs /tmp/maplibs]
     .venv/bin/python bench/bench_map.py scale --items 1000000
+    .venv/bin/python bench/bench_map.py events --dir DIR [--libs /tmp/maplibs]
+           (after scale: our layout against umap-learn on some of the scale library's events)
 """
 
 from __future__ import annotations
@@ -162,6 +164,51 @@ def quality(args: argparse.Namespace) -> None:
           "|---|---|---|---|---|---|---|\n" + "\n".join(rows))
 
 
+def events(args: argparse.Namespace) -> None:
+    """Our layout against umap-learn on a slice of the scale library: `--events` events of
+    `--per` items each (the scale library's labels), reduced as the app reduces them."""
+    from mediabrowser.core.layout import graph_layout as gl
+    from mediabrowser.core.layout.landmarks import PCA_DIM, Reduction
+    from mediabrowser.core.library import Library
+    from mediabrowser.core.maps.current import load
+
+    lib = Library(args.dir)
+    m = load(lib, SPACE)
+    assert m is not None, "run the scale bench on this folder first"
+    rng = np.random.default_rng(1)
+    size = 60  # bench_scale.EVENT: file ids 60 k + 1 ... 60 k + 60 are event k
+    chosen = rng.choice(int(m.file_ids.max()) // size - 1, args.events, replace=False)
+    wanted = np.concatenate([e * size + 1 + rng.choice(size, args.per, replace=False)
+                             for e in chosen])
+    labels = m.labels[np.isin(m.file_ids, wanted)]
+    v = lib.store.vectors_by_labels(labels, SPACE)
+    event = (v.file_ids - 1) // size
+    x = Reduction.fit(v.matrix[:20_000], PCA_DIM).apply(v.matrix)
+
+    def share(y: np.ndarray) -> float:
+        out = []
+        for r in rng.choice(len(y), 1000, replace=False):
+            d = ((y - y[r]) ** 2).sum(axis=1)
+            d[r] = np.inf
+            out.append(float((event[np.argpartition(d, 10)[:10]] == event[r]).mean()))
+        return float(np.mean(out))
+
+    idx, _ = gl.knn(x, 10)
+    print(f"{len(x):,} items, {args.events} events: 10 nearest in {PCA_DIM}-d of the same event "
+          f"{(event[idx] == event[:, None]).mean():.3f}")
+    t0 = time.monotonic()
+    y = gl.layout(x)
+    print(f"mediabrowser map: 2-D share {share(y):.3f} in {time.monotonic() - t0:.0f} s")
+    if args.libs:
+        sys.path.insert(0, args.libs)
+        import umap
+
+        t0 = time.monotonic()
+        yu = umap.UMAP(n_neighbors=15, n_epochs=200, random_state=0).fit_transform(x)
+        print(f"umap-learn: 2-D share {share(yu):.3f} in {time.monotonic() - t0:.0f} s")
+    lib.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="mode", required=True)
@@ -174,12 +221,17 @@ def main() -> None:
     s.add_argument("--stop-at", type=int, default=60,
                    help="stop the first layout after this many epochs and resume it in a new "
                         "process (0: one run)")
+    e = sub.add_parser("events")
+    e.add_argument("--dir", default="/tmp/mb-bench-map-scale")
+    e.add_argument("--events", type=int, default=2000)
+    e.add_argument("--per", type=int, default=15)
+    e.add_argument("--libs", help="folder with umap-learn installed")
     c = sub.add_parser("child")
     c.add_argument("phase")
     c.add_argument("folder")
     c.add_argument("extra", nargs="*")
     args = ap.parse_args()
-    {"quality": quality, "scale": scale, "child": child}[args.mode](args)
+    {"quality": quality, "scale": scale, "events": events, "child": child}[args.mode](args)
 
 
 def _rss_mb() -> float:
@@ -315,7 +367,10 @@ def child_frames(folder: Path) -> dict[str, float]:
     c = MapCanvas()
     c.resize(1200, 800)
     c.show()
-    app.processEvents()
+    until = time.monotonic() + 2.0  # a real X server maps and exposes the window meanwhile
+    while time.monotonic() < until:
+        app.processEvents()
+        time.sleep(0.02)
     from mediabrowser.gui.map.raster import Prepared
 
     t0 = time.perf_counter()

@@ -132,46 +132,67 @@ def _forget_groups(lib: Library, file_ids: list[int], action: Action) -> None:
 def trash_files(lib: Library, plan: Plan) -> Action:
     """Move the copies of `plan` to the system trash; each that cannot go is reported, the
     rest go."""
-    from send2trash import send2trash
-
     action = Action("trash")
-    for row in _checked(lib, plan, action):
-        try:
-            send2trash(row.path)
-        except Exception as exc:  # noqa: BLE001 - OSError, TrashPermissionError, …
-            reason = from_os_error(exc) if isinstance(exc, OSError) and exc.errno else \
-                f"could not be moved to the trash ({exc})"
-            action.problems.append(FileProblem(row.path, reason, "clean-up"))
-            continue
-        where, info = find_in_trash(row.path)
-        action.moved.append(Moved(row.id, row.path, where or "", row.size, info))
-        with lib.store.transaction() as c:  # one per file: a kill never loses track of one
-            lib.store.update_file(c, row.id, status=TRASHED)
+    trash_rows(lib, _checked(lib, plan, action), action, "clean-up")
     _forget_groups(lib, [m.file_id for m in action.moved], action)
     lib.indexes.sync()
     return action
 
 
-def move_files(lib: Library, plan: Plan, folder: str | Path) -> Action:
-    """Move the copies of `plan` into `folder` (a name taken there gets " (2)" and so on)."""
-    action = Action("move")
+def trash_rows(lib: Library, rows: list[FileRow], action: Action, stage: str) -> None:
+    """Move these files to the system trash and mark them trashed in the library (what undo
+    needs is kept in `action`); each that cannot go is reported, the rest go."""
+    from send2trash import send2trash
+
+    for row in rows:
+        try:
+            send2trash(row.path)
+        except Exception as exc:  # noqa: BLE001 - OSError, TrashPermissionError, …
+            reason = from_os_error(exc) if isinstance(exc, OSError) and exc.errno else \
+                f"could not be moved to the trash ({exc})"
+            action.problems.append(FileProblem(row.path, reason, stage))
+            continue
+        where, info = find_in_trash(row.path)
+        action.moved.append(Moved(row.id, row.path, where or "", row.size, info))
+        with lib.store.transaction() as c:  # one per file: a kill never loses track of one
+            lib.store.update_file(c, row.id, status=TRASHED)
+
+
+def target_folder(folder: str | Path, action: Action, stage: str) -> Path | None:
+    """`folder` made if missing; None (and the reason in `action`) when it cannot be."""
     dest_dir = Path(folder).expanduser().absolute()
     try:
         dest_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        action.problems.append(FileProblem(str(dest_dir), from_os_error(exc), "clean-up"))
+        action.problems.append(FileProblem(str(dest_dir), from_os_error(exc), stage))
+        return None
+    return dest_dir
+
+
+def move_files(lib: Library, plan: Plan, folder: str | Path) -> Action:
+    """Move the copies of `plan` into `folder` (a name taken there gets " (2)" and so on)."""
+    action = Action("move")
+    dest_dir = target_folder(folder, action, "clean-up")
+    if dest_dir is None:
         return action
-    for row in _checked(lib, plan, action):
+    move_rows(lib, _checked(lib, plan, action), dest_dir, action, "clean-up")
+    _forget_groups(lib, [m.file_id for m in action.moved], action)
+    return action
+
+
+def move_rows(lib: Library, rows: list[FileRow], dest_dir: Path, action: Action,
+              stage: str) -> None:
+    """Move these files into `dest_dir` (never over a file there); the library follows each
+    one as it goes."""
+    for row in rows:
         try:
             dest = move_no_clobber(row.path, free_names(dest_dir / os.path.basename(row.path)))
         except OSError as exc:
-            action.problems.append(FileProblem(row.path, from_os_error(exc), "clean-up"))
+            action.problems.append(FileProblem(row.path, from_os_error(exc), stage))
             continue
         action.moved.append(Moved(row.id, row.path, str(dest), row.size))
         with lib.store.transaction() as c:
             lib.store.update_file(c, row.id, path=str(dest))
-    _forget_groups(lib, [m.file_id for m in action.moved], action)
-    return action
 
 
 def undo(lib: Library, action: Action) -> list[FileProblem]:

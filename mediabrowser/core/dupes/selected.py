@@ -10,13 +10,13 @@ import shutil
 from pathlib import Path
 
 from mediabrowser.core.dupes.actions import (
-    TRASHED,
     Action,
     Moved,
     changed_since_compared,
-    find_in_trash,
     free_names,
-    move_no_clobber,
+    move_rows,
+    target_folder,
+    trash_rows,
 )
 from mediabrowser.core.library import Library
 from mediabrowser.core.media.reasons import from_os_error
@@ -45,21 +45,8 @@ def _present(lib: Library, file_ids: list[int], action: Action, unchanged: bool 
 def trash_selected(lib: Library, file_ids: list[int]) -> Action:
     """Move these files to the system trash (the library marks them trashed, as clean-up
     does, so undo can bring them back)."""
-    from send2trash import send2trash
-
     action = Action("trash")
-    for row in _present(lib, file_ids, action):
-        try:
-            send2trash(row.path)
-        except Exception as exc:  # noqa: BLE001 - OSError, TrashPermissionError, …
-            reason = from_os_error(exc) if isinstance(exc, OSError) and exc.errno else \
-                f"could not be moved to the trash ({exc})"
-            action.problems.append(FileProblem(row.path, reason, "trash"))
-            continue
-        where, info = find_in_trash(row.path)
-        action.moved.append(Moved(row.id, row.path, where or "", row.size, info))
-        with lib.store.transaction() as c:  # one per file: a kill never loses track of one
-            lib.store.update_file(c, row.id, status=TRASHED)
+    trash_rows(lib, _present(lib, file_ids, action), action, "trash")
     lib.indexes.sync()
     return action
 
@@ -68,11 +55,8 @@ def copy_selected(lib: Library, file_ids: list[int], folder: str | Path) -> Acti
     """Copy these files into `folder` (a name taken there gets " (2)" and so on); the
     originals stay where they are and the library does not change."""
     action = Action("copy")
-    dest_dir = Path(folder).expanduser().absolute()
-    try:
-        dest_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        action.problems.append(FileProblem(str(dest_dir), from_os_error(exc), "copy"))
+    dest_dir = target_folder(folder, action, "copy")
+    if dest_dir is None:
         return action
     for row in _present(lib, file_ids, action, unchanged=False):
         for dest in free_names(dest_dir / os.path.basename(row.path)):
@@ -98,21 +82,9 @@ def copy_selected(lib: Library, file_ids: list[int], folder: str | Path) -> Acti
 def move_selected(lib: Library, file_ids: list[int], folder: str | Path) -> Action:
     """Move these files into `folder` (never over a file there); the library follows."""
     action = Action("move")
-    dest_dir = Path(folder).expanduser().absolute()
-    try:
-        dest_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        action.problems.append(FileProblem(str(dest_dir), from_os_error(exc), "move"))
+    dest_dir = target_folder(folder, action, "move")
+    if dest_dir is None:
         return action
-    for row in _present(lib, file_ids, action):
-        if Path(row.path).parent == dest_dir:
-            continue  # already there
-        try:
-            dest = move_no_clobber(row.path, free_names(dest_dir / os.path.basename(row.path)))
-        except OSError as exc:
-            action.problems.append(FileProblem(row.path, from_os_error(exc), "move"))
-            continue
-        action.moved.append(Moved(row.id, row.path, str(dest), row.size))
-        with lib.store.transaction() as c:
-            lib.store.update_file(c, row.id, path=str(dest))
+    rows = [r for r in _present(lib, file_ids, action) if Path(r.path).parent != dest_dir]
+    move_rows(lib, rows, dest_dir, action, "move")  # those already there stay
     return action

@@ -146,19 +146,22 @@ def find_clusters(xy: np.ndarray) -> tuple[np.ndarray, ClusterGrid]:
     return grid.assign(xy), grid
 
 
-def representatives(cluster: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """For each cluster 0..m-1, the row whose vector is nearest its cluster's mean vector."""
+def representatives(cluster: np.ndarray, x: np.ndarray, chunk: int = 65_536) -> np.ndarray:
+    """For each cluster 0..m-1, the row whose vector is nearest its cluster's mean vector.
+    Column by column and chunk by chunk: a copy of a million rows would cost gigabytes."""
     m = int(cluster.max()) + 1 if len(cluster) else 0
     if m == 0:
         return np.zeros(0, np.int64)
-    inside = cluster >= 0
-    c = cluster[inside]
-    rows = np.flatnonzero(inside)
-    xs = x[inside].astype(np.float64)
-    sizes = np.bincount(c, minlength=m).astype(np.float64)
-    sums = np.stack([np.bincount(c, xs[:, d], m) for d in range(x.shape[1])], 1)
-    means = sums / np.maximum(sizes, 1)[:, None]
-    dist = ((xs - means[c]) ** 2).sum(axis=1)
-    order = np.lexsort((dist, c))  # by cluster, then nearest first
-    first = np.searchsorted(c[order], np.arange(m))
-    return rows[order[np.minimum(first, len(order) - 1)]]
+    lab = np.where(cluster >= 0, cluster, m)  # the points in no cluster count in bin m
+    sizes = np.bincount(lab, minlength=m + 1)[:m].astype(np.float64)
+    means = np.stack([np.bincount(lab, x[:, d], m + 1)[:m] for d in range(x.shape[1])], 1)
+    means = (means / np.maximum(sizes, 1)[:, None]).astype(np.float32)
+    dist = np.full(len(x), np.inf, np.float32)
+    for s in range(0, len(x), chunk):
+        part = lab[s:s + chunk]
+        inside = part < m
+        diff = x[s:s + chunk][inside] - means[part[inside]]
+        dist[s:s + chunk][inside] = np.einsum("ij,ij->i", diff, diff)
+    order = np.lexsort((dist, lab))  # by cluster, then nearest first
+    first = np.searchsorted(lab[order], np.arange(m))
+    return order[np.minimum(first, len(order) - 1)]
