@@ -64,13 +64,13 @@ def progress_text(p: Progress, paused: bool = False) -> str:
     if p.stage == "download":
         total = format_size(p.total) if p.total else "?"
         parts = [f"{verb} {format_size(p.done)} of {total}"]
-        if p.rate:
+        if p.rate and not paused:
             parts.append(f"{format_size(int(p.rate))}/s")
     else:
         parts = [f"{verb} {p.done} of {p.total}"]
-        if p.rate:
+        if p.rate and not paused:
             parts.append(f"{p.rate:.1f}/s")
-    if p.eta is not None:
+    if p.eta is not None and not paused:  # a paused run has no rate and nothing left to wait
         parts.append(f"about {format_duration(p.eta)} left")
     if p.stage in ("compare", "verify") and p.message:
         parts.append(p.message)

@@ -47,6 +47,7 @@ class IndexingRoom(QObject):
         self.status_text = status_text
         self.progress = progress
         self.pause_button = pause_button
+        self._last_progress: Progress | None = None
         self.cancel_button = cancel_button
         self.problems = problems
         self.started = started
@@ -117,6 +118,7 @@ class IndexingRoom(QObject):
             self.progress.setValue(p.done)
             paused = bool(self.worker and self.worker.paused)
             self.status_text.setText(progress_text(p, paused))
+            self._last_progress = p
         self.progressed.emit(p)
 
     def _on_finished(self, report: Any) -> None:
@@ -163,7 +165,10 @@ class IndexingRoom(QObject):
         else:
             self.worker.pause()
             self.pause_button.setText("Resume")
-            self.status_text.setText(self.status_text.text() + " (paused)")
+            last = self._last_progress
+            # paused: the counts stay, the rate and the time left go (nothing is moving)
+            self.status_text.setText(progress_text(last, True) if last is not None
+                                     else self.status_text.text() + " (paused)")
 
     def cancel_indexing(self) -> None:
         if self.worker is not None:

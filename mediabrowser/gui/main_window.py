@@ -15,7 +15,6 @@ from PySide6.QtGui import (
     QKeySequence,
 )
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -25,7 +24,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QToolBar,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -47,6 +45,7 @@ from mediabrowser.gui.preview.panel import PreviewPanel
 from mediabrowser.gui.problems_dock import ProblemsDock
 from mediabrowser.gui.results_page import ResultsPage
 from mediabrowser.gui.search_controller import RESULTS_K, Query, SearchRoom
+from mediabrowser.gui.welcome import WelcomePanel
 
 CLOSE_TIMEOUT_MS = 8000  # how long closing waits for background work to stop
 __all__ = ["MainWindow", "Query", "start_folder"]
@@ -82,6 +81,7 @@ class MainWindow(QMainWindow):
         self.thumbs = ThumbLoader(library_dir / "thumbs")
         self._closing = False
         self._last_selection: list[int] = []  # the grid's selection as the map page opens
+        self._help: Any = None  # the Help dialog shown (kept so it stays open)
         self.exit_if_stuck = False  # the app (not a test) exits even if work does not stop
         # Views that follow every change subscribe first: thumbnails are made again before
         # the grids that show them ask.
@@ -133,6 +133,9 @@ class MainWindow(QMainWindow):
         self.act_rescan = act("Rescan Library", shortcut="F5")
         self.act_quit = act("Quit", self.close, QKeySequence.StandardKey.Quit)
         self.act_problems = act("Problems", lambda: self.problems_dock.toggle(), "Ctrl+Shift+P")
+        self.act_shortcuts = act("Keyboard Shortcuts", self.show_shortcuts,
+                                 QKeySequence.StandardKey.HelpContents)
+        self.act_about = act("About mediabrowser", self.show_about)
         self.act_back.setEnabled(False)
         self.act_forward.setEnabled(False)
 
@@ -147,6 +150,8 @@ class MainWindow(QMainWindow):
         m.addAction(self.act_remove)
         m = self.menuBar().addMenu("&View")
         m.addActions([self.act_back, self.act_forward, self.act_map, self.act_problems])
+        m = self.menuBar().addMenu("&Help")
+        m.addActions([self.act_shortcuts, self.act_about])
 
     def _build_ui(self) -> None:
         tb = QToolBar("Browse")
@@ -210,28 +215,7 @@ class MainWindow(QMainWindow):
             lambda p: self.preview.setVisible(p not in (Page.DUPLICATES, Page.MAP)))  # preview
 
         # welcome panel for an empty library
-        self.welcome = QWidget()
-        wl = QVBoxLayout(self.welcome)
-        big = QLabel("Drop a folder here")
-        big.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        font = big.font()
-        font.setPointSizeF(font.pointSizeF() * 2.2)
-        big.setFont(font)
-        hint = QLabel("Photos, videos and sound files are indexed on this computer, offline.\n"
-                      "Then right-click anything and choose “Find Similar”.")
-        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        hint.setStyleSheet("color: gray;")
-        add = QPushButton("Add Folder…")
-        add.clicked.connect(self.act_add.trigger)
-        wl.addStretch(1)
-        wl.addWidget(big)
-        wl.addWidget(hint)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(add)
-        row.addStretch(1)
-        wl.addLayout(row)
-        wl.addStretch(2)
+        self.welcome = WelcomePanel(self.act_add.trigger)
 
         self.center = QStackedWidget()
         self.center.addWidget(self.welcome)
@@ -297,7 +281,25 @@ class MainWindow(QMainWindow):
         self.act_back.triggered.connect(self.search.go_back)
         self.act_forward.triggered.connect(self.search.go_forward)
 
+    def show_shortcuts(self) -> None:
+        from mediabrowser.gui.dialogs.about import shortcuts_dialog
+
+        self._help = shortcuts_dialog(self)
+        self._help.show()
+
+    def show_about(self) -> None:
+        from mediabrowser.gui.dialogs.about import about_dialog
+
+        self._help = about_dialog(self.library_dir, self.lib.models_dir, self)
+        self._help.show()
+
     def _page_changed(self, page: Page) -> None:
+        # The toolbar's kind, sort, name and size act on the grids; on Duplicates and the Map
+        # they would do nothing, so they are off there (sorting is the library's alone).
+        grids = page in (Page.LIBRARY, Page.SIMILAR)
+        for w in (self.kind_box, self.name_filter, self.zoom):
+            w.setEnabled(grids)
+        self.sort_box.setEnabled(page is Page.LIBRARY)
         if page is Page.MAP:
             self.map.shown()
             self.map.link(self._last_selection)

@@ -295,6 +295,8 @@ class SearchRoom(QObject):
                 self.results.setCurrentIndex(self.results_model.index(row))
 
     def go_back(self) -> None:
+        if not self._browsing():
+            return
         if self.tabs.page() is Page.SIMILAR and self.history_pos <= 0:
             self.tabs.show_page(Page.LIBRARY)  # Esc from the first result set: back to the library
             return
@@ -306,6 +308,8 @@ class SearchRoom(QObject):
     def go_forward(self) -> None:
         """Like a browser's: from the library (the page before the first result set) to the
         result set it was left at, then on through the later ones."""
+        if not self._browsing():
+            return
         if self.tabs.page() is Page.LIBRARY and self.history_pos >= 0:
             self.rerun_query()
             self._update_history_actions()
@@ -315,8 +319,14 @@ class SearchRoom(QObject):
             self._update_history_actions()
             self.rerun_query()
 
+    def _browsing(self) -> bool:
+        """Back and Forward move through result sets from the Library and Similar pages only:
+        on Duplicates or the Map, Esc must not jump to an old result set."""
+        return self.tabs.page() in (Page.LIBRARY, Page.SIMILAR)
+
     def _update_history_actions(self) -> None:
         on_library = self.tabs.page() is Page.LIBRARY
-        self.act_back.setEnabled(self.history_pos > 0 or not on_library)
-        self.act_forward.setEnabled(self.history_pos < len(self.history) - 1
-                                    or (on_library and self.history_pos >= 0))
+        browsing = self._browsing()
+        self.act_back.setEnabled(browsing and (self.history_pos > 0 or not on_library))
+        self.act_forward.setEnabled(browsing and (self.history_pos < len(self.history) - 1
+                                                  or (on_library and self.history_pos >= 0)))

@@ -52,6 +52,8 @@ class FullScreenViewer(QWidget):
         self.panel.show_item(item, index.data(ScoreRole), self.model_name(item.kind),
                              index.data(MomentRole), index.data(SpansRole))
         self.setWindowTitle(f"{display_name(item.path)} — {row + 1} of {self.model.rowCount()}")
+        plays = "" if item.kind == "image" else " · Space play / pause"  # a photo does not play
+        self.hint.setText(f"← → previous / next{plays} · Esc back")
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()

@@ -42,6 +42,10 @@ def test_progress_text_is_the_same_words_everywhere() -> None:
     assert progress_text(p) == ("Analysing 120 of 300 · 30.0/s · about 0:06 left · 1 problem "
                                 "— IMG_0042.jpg")
     assert progress_text(Progress("scan", 42)) == "Looking for media… 42 files found"
-    assert "(paused)" in progress_text(p, paused=True)
+    paused = progress_text(p, paused=True)
+    assert "(paused)" in paused  # and, paused, no rate and no time left
+    assert "/s" not in paused and "left" not in paused
+    assert progress_text(Progress("map", 40, 200, rate=10.0, message="laying out")) == \
+        "Map: laying out 40 of 200 · about 0:16 left"
     d = progress_text(Progress("download", 5 << 20, 20 << 20, rate=1 << 20))
     assert d.startswith("Downloading 5.0 MB of 20.0 MB · 1.0 MB/s")

@@ -137,7 +137,8 @@ def test_interrupted_download_resumes_with_a_range_request(server: WeightsServer
     part = models / "resnet18-f37072fd.pth.part"
     assert part.stat().st_size == 300_000
     assert not (models / "resnet18-f37072fd.pth").exists()  # never a half file in place
-    assert manager.status(spec, models).state == manager.ModelState.FAILED
+    st = manager.status(spec, models)  # still "weights missing", saying why
+    assert st.state == manager.ModelState.MISSING and "last download stopped" in st.detail
     run_to_end(manager.download_job(spec, models))
     assert server.ranges[-1] == "bytes=300000-"
     assert (models / "resnet18-f37072fd.pth").read_bytes() == server.payload

@@ -217,10 +217,10 @@ def test_models_dialog_offline_and_garbage_in_words(qtbot: Any, tmp_path: Path,
         monkeypatch.setattr(QMessageBox, "question",
                             lambda *a, **k: QMessageBox.StandardButton.Yes)
         dlg.download_selected()
-        qtbot.waitUntil(lambda: manager.status(offline, models).state
-                        == manager.ModelState.FAILED and dlg.worker is None, timeout=60_000)
+        qtbot.waitUntil(lambda: "last download stopped" in manager.status(offline, models)
+                        .detail and dlg.worker is None, timeout=60_000)
         st = manager.status(offline, models)
-        assert st.state == manager.ModelState.FAILED
+        assert st.state == manager.ModelState.MISSING  # not "failed": the weights are missing
         assert "could not be found" in st.detail and "Errno" not in st.detail
         assert offline.weights.filename in st.detail  # the offline hint stays
         assert "Errno" not in dlg.message.text() and "Import File" in dlg.message.text()

@@ -32,7 +32,6 @@ class ModelState(enum.StrEnum):
     READY = "ready"
     MISSING = "weights missing"
     DOWNLOADING = "downloading"
-    FAILED = "failed"
 
 
 class ChecksumMismatch(BadInput):
@@ -64,9 +63,11 @@ def status(spec: ModelSpec, models_dir: Path | None = None) -> ModelStatus:
     if lock.exists() and _lock_held(lock):
         return ModelStatus(ModelState.DOWNLOADING, f"{partial} bytes so far", partial)
     if failed.exists():
-        # Why the last try failed, and still what to do without a network.
+        # The weights are still missing (that is the state); why the last try stopped, and
+        # what to do without a network, are the detail.
         why = failed.read_text().strip().rstrip(".")
-        return ModelStatus(ModelState.FAILED, f"{why}. {found.reason}", partial)
+        return ModelStatus(ModelState.MISSING, f"the last download stopped: {why}. "
+                           f"{found.reason}", partial)
     return ModelStatus(ModelState.MISSING, found.reason, partial)
 
 

@@ -168,7 +168,7 @@ class ModelsDialog(QDialog):
 
     def _ask_then_download(self, spec: ModelSpec, size: int | None) -> None:
         self._selection_changed()
-        what = format_size(size) if size else "size unknown: the server did not say (offline?)"
+        what = format_size(size) if size else "size not known: the server did not say; offline?"
         answer = QMessageBox.question(
             self, "Download model weights",
             f"Download the weights of {spec.name} ({what}) from\n{spec.weights.url}?\n\n"

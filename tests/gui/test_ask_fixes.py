@@ -1,0 +1,90 @@
+"""Issue 25's defects, each as a person met it: a paused run that still showed its rate, the
+viewer offering to play a photo, Esc on Duplicates jumping to an old result set, toolbar
+controls that did nothing there, no Help and F1 doing nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from mediabrowser import mediamaker
+from mediabrowser.core.types import Progress
+from mediabrowser.gui.pages import Page
+from tests.gui.test_window import INDEX_TIMEOUT, index_by_drop, select
+
+
+def test_a_paused_run_shows_no_rate_and_no_time_left(qtbot: Any, make_window: Any,
+                                                     photo_dir: Path) -> None:
+    w = make_window()
+    paused: list[str] = []
+
+    def pause_once(p: Progress) -> None:
+        if p.stage == "embed" and not paused and w.indexing.worker is not None:
+            w.indexing.toggle_pause()
+            paused.append(w.status_text.text())
+            w.indexing.toggle_pause()  # and on it goes
+
+    w.indexing.progressed.connect(pause_once)
+    with qtbot.waitSignal(w.indexing.finished, timeout=INDEX_TIMEOUT):
+        w.indexing.add_paths([str(photo_dir)])
+    assert paused and "(paused)" in paused[0]
+    assert "/s" not in paused[0] and "left" not in paused[0]
+
+
+def test_viewer_hint_offers_play_only_for_what_plays(qtbot: Any, make_window: Any,
+                                                     tmp_path: Path) -> None:
+    media = tmp_path / "media"
+    media.mkdir()
+    mediamaker.sample_photo("coffee").save(media / "coffee.jpg")
+    mediamaker.tone(media / "beep.wav", "sine=frequency=440", seconds=1)
+    w = make_window()
+    index_by_drop(qtbot, w, media)
+    select(w, w.grid, "coffee.jpg")
+    w.items.open_viewer()
+    viewer = w.items.viewer
+    assert viewer is not None and "Space" not in viewer.hint.text()
+    select(w, w.grid, "beep.wav")
+    viewer.show_row(w.grid.currentIndex().row())
+    assert "Space play / pause" in viewer.hint.text()
+    viewer.close()
+
+
+def test_esc_and_the_toolbar_on_duplicates_and_the_map(qtbot: Any, make_window: Any,
+                                                       photo_dir: Path) -> None:
+    w = make_window()
+    index_by_drop(qtbot, w, photo_dir)
+    for name in ("chelsea.jpg", "coffee.jpg"):  # two result sets in the history
+        select(w, w.grid, name)
+        with qtbot.waitSignal(w.search.results_ready, timeout=30_000):
+            w.act_similar.trigger()
+        w.tabs.show_page(Page.LIBRARY)
+    w.tabs.show_page(Page.SIMILAR)
+    title = w.results_title.text()
+    for page in (Page.DUPLICATES, Page.MAP):
+        w.tabs.show_page(page)
+        assert not w.act_back.isEnabled() and not w.act_forward.isEnabled()
+        QTest.keyClick(w, Qt.Key.Key_Escape)
+        w.act_back.trigger()
+        assert w.tabs.page() is page and w.results_title.text() == title
+        assert not w.kind_box.isEnabled() and not w.sort_box.isEnabled()
+        assert not w.name_filter.isEnabled() and not w.zoom.isEnabled()
+    w.tabs.show_page(Page.SIMILAR)
+    assert w.act_back.isEnabled() and w.kind_box.isEnabled() and not w.sort_box.isEnabled()
+    w.tabs.show_page(Page.LIBRARY)
+    assert w.sort_box.isEnabled()
+
+
+def test_help_lists_the_shortcuts_and_about_says_what_this_is(make_window: Any) -> None:
+    w = make_window()
+    assert w.act_shortcuts.shortcut().toString() == "F1"
+    w.act_shortcuts.trigger()
+    assert w._help is not None and "Ctrl+F" in w._help.text.text()  # noqa: SLF001
+    w._help.close()  # noqa: SLF001
+    w.act_about.trigger()
+    assert "mediabrowser 0." in w._help.text.text()  # noqa: SLF001
+    assert str(w.library_dir) in w._help.text.text()  # noqa: SLF001
+    w._help.close()  # noqa: SLF001
+    assert [a.text() for a in w.menuBar().actions()][-1] == "&Help"
