@@ -103,3 +103,13 @@ class ListingRoom(QObject):
             n = self.store.listing_count(model.query["kind"])
             self.count_text.setText(f"{count(n, 'item')}")
         self.show_library(bool(n) or self.filters.any_set())
+        self.grid.set_empty_text("" if n else self._why_empty())
+
+    def _why_empty(self) -> str:
+        """Why the grid shows nothing, in words (a blank grid says nothing)."""
+        kinds = {"image": "photos", "video": "videos", "audio": "sounds"}
+        what = kinds.get(self.model.query["kind"] or "", "items")
+        needle = self.model.query["name_filter"].strip()
+        if needle:
+            return f"No {what} have “{needle}” in their name. Clear the name filter to see all."
+        return f"No {what} in the library yet."

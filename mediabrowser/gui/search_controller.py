@@ -284,11 +284,20 @@ class SearchRoom(QObject):
         notes = [f"{hidden} below {t:.2f} hidden"] if hidden else []
         if needle and len(named) < len(self.last_matches):
             notes.append(f"{len(self.last_matches) - len(named)} not matching “{needle}”")
-        if more:
+        if more and kept:
             notes.append(f"the {len(self.last_matches)} most similar shown")
         self.page.count_label.setText(count(len(kept), "item" if listing else "result")
                                  + (f" ({'; '.join(notes)})" if notes else ""))
         self.page.more_button.setVisible(more and not hidden)
+        if kept or not self.last_matches:
+            self.results.set_empty_text("")
+        elif needle and not named:  # the name filter hides every result: say so
+            self.results.set_empty_text(
+                f"None of the {len(self.last_matches)} most similar has “{needle}” in its "
+                "name. Clear the name filter to see them.")
+        else:
+            self.results.set_empty_text(f"Every result scores below {t:.2f}: lower the "
+                                        "threshold to see them.")
         if keep_position and current is not None:
             row = self.results_model.row_of(current)
             if row is not None:

@@ -88,3 +88,22 @@ def test_help_lists_the_shortcuts_and_about_says_what_this_is(make_window: Any) 
     assert str(w.library_dir) in w._help.text.text()  # noqa: SLF001
     w._help.close()  # noqa: SLF001
     assert [a.text() for a in w.menuBar().actions()][-1] == "&Help"
+
+
+def test_an_empty_grid_says_why(qtbot: Any, make_window: Any, photo_dir: Path) -> None:
+    w = make_window()
+    index_by_drop(qtbot, w, photo_dir)
+    select(w, w.grid, "chelsea.jpg")
+    with qtbot.waitSignal(w.search.results_ready, timeout=30_000):
+        w.act_similar.trigger()
+    assert w.results_model.rowCount() > 0 and w.results.empty_text == ""
+    w.name_filter.setText("zzz-no-such-name")
+    qtbot.waitUntil(lambda: w.results_model.rowCount() == 0, timeout=5000)
+    assert "Clear the name filter" in w.results.empty_text
+    assert "most similar shown" not in w.count_label.text()  # "0 results … shown" no more
+    w.tabs.show_page(Page.LIBRARY)
+    qtbot.waitUntil(lambda: "zzz-no-such-name" in w.grid.empty_text, timeout=5000)
+    w.grid.repaint()  # the sentence is drawn over the empty grid
+    w.name_filter.setText("")
+    qtbot.waitUntil(lambda: w.library_model.rowCount() > 0 and w.grid.empty_text == "",
+                    timeout=5000)

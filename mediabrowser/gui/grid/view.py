@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+)
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from mediabrowser.gui.grid.delegate import TEXT_HEIGHT, TileDelegate
@@ -52,7 +59,24 @@ class GridView(QListView):
         self.viewport().setAcceptDrops(True)  # drops land on the viewport, not the view
         self.setDragEnabled(False)
         self.setDropIndicatorShown(False)
+        self.empty_text = ""
         self.set_tile_size(160)
+
+    def set_empty_text(self, text: str) -> None:
+        """What the grid says when it shows nothing (a filter that matches no item)."""
+        self.empty_text = text
+        self.viewport().update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        model = self.model()
+        if self.empty_text and (model is None or model.rowCount() == 0):
+            p = QPainter(self.viewport())
+            p.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            p.drawText(self.viewport().rect().adjusted(24, 24, -24, -24),
+                       int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
+                       self.empty_text)
+            p.end()
 
     def set_tile_size(self, px: int) -> None:
         self.delegate.set_tile_size(px)
