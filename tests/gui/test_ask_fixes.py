@@ -107,3 +107,38 @@ def test_an_empty_grid_says_why(qtbot: Any, make_window: Any, photo_dir: Path) -
     w.name_filter.setText("")
     qtbot.waitUntil(lambda: w.library_model.rowCount() > 0 and w.grid.empty_text == "",
                     timeout=5000)
+
+
+def test_the_preview_lets_go_of_a_removed_item(qtbot: Any, make_window: Any, photo_dir: Path,
+                                               monkeypatch: Any) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    w = make_window()
+    index_by_drop(qtbot, w, photo_dir)
+    select(w, w.grid, "chelsea.jpg")
+    qtbot.waitUntil(lambda: w.preview.current is not None
+                    and w.preview.current.path.endswith("chelsea.jpg"), timeout=5000)
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+    w.act_remove.trigger()
+    qtbot.waitUntil(lambda: w.preview.current is None
+                    or not w.preview.current.path.endswith("chelsea.jpg"), timeout=10_000)
+
+
+def test_a_tiny_picture_is_shown_at_its_size_not_blown_up(qtbot: Any) -> None:
+    from PySide6.QtGui import QColor, QImage
+
+    from mediabrowser.gui.preview.image import ImageView
+
+    view = ImageView()
+    qtbot.addWidget(view)
+    view.resize(800, 600)
+    view.show()
+    tiny = QImage(32, 24, QImage.Format.Format_RGB32)
+    tiny.fill(QColor("red"))
+    view.set_image(tiny, "/m/icon.png")
+    assert view.zoom == 1.0
+    big = QImage(3200, 2400, QImage.Format.Format_RGB32)
+    big.fill(QColor("blue"))
+    view.set_image(big, "/m/photo.jpg")
+    assert view.zoom < 0.3  # a large one still fits the pane

@@ -1,4 +1,5 @@
-"""A photo fitted to the pane, with mouse-wheel zoom (double-click fits again)."""
+"""A photo fitted to the pane (a small one at its own size), with mouse-wheel zoom
+(double-click fits again)."""
 
 from __future__ import annotations
 
@@ -33,8 +34,13 @@ class ImageView(QGraphicsView):
         self._item.setPixmap(QPixmap())
 
     def fit(self) -> None:
+        """Fit the pane, but never larger than the picture itself: an icon blown up to the
+        screen is only a blur (the wheel still zooms in on purpose)."""
         if not self._item.pixmap().isNull():
             self.fitInView(self._item, Qt.AspectRatioMode.KeepAspectRatio)
+            if self.transform().m11() > 1.0:
+                self.resetTransform()
+                self.centerOn(self._item)
 
     @property
     def zoom(self) -> float:
