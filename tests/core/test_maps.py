@@ -248,3 +248,50 @@ def test_clusters_are_named_with_words_when_the_space_reads_words(
     for c in m.clusters:  # each name is its own group's, and the representative one of it
         rep = library.store.file_by_id(c.representative)
         assert rep is not None and c.name in rep.path
+
+
+def test_what_the_review_found(library: Library) -> None:
+    """A space whose labels lie far apart, a file with two new labels in one space, a map laid
+    out from a few items, damaged map files."""
+    fill(library, {"early": 5}, dim=32, kind="audio")
+    fill(library, {"photos": 200})
+    fill(library, {"late": 5}, dim=32, kind="audio", start=5)
+    labels = library.store.sample_labels("sounds-voices", 100)
+    assert len(labels) == 10  # this space's own labels only
+    rows = drive(plane(library, "audio", CancelToken()))
+    assert len(rows) == 10
+
+    # a map laid out from 3 items is laid out again once it has grown well past them
+    tiny_lib = Library(library.folder.parent / "tiny")
+    fill(tiny_lib, {"a": 3})
+    drive(plane(tiny_lib, None, CancelToken()))
+    fill(tiny_lib, {"a": 30, "b": 30}, start=3)
+    steps: list = []
+    m = drive(current(tiny_lib, SPACE, CancelToken()), steps.append)
+    assert m is not None and len(m) == 63 and len(m.marks) == 63
+    assert any(p.message == "laying out" for p in steps)
+
+    # one new file with two labels in the space: one point
+    with tiny_lib.store.transaction() as c:
+        fid = tiny_lib.store.insert_file(c, path="/m/a/two.jpg", kind="image", size=1,
+                                         mtime=1.0)
+        for model in (SPACE, f"frames:{SPACE}"):
+            tiny_lib.store.put_vector(c, fid, model, SPACE, np.ones(64, np.float32))
+    m = drive(current(tiny_lib, SPACE, CancelToken()))
+    assert m is not None and list(m.file_ids).count(fid) == 1
+
+    # damaged files: the map is made again
+    folder = tiny_lib.folder / "maps"
+    (folder / f"{SPACE}.npz").write_bytes(b"PK\x03\x04 not a zip")
+    (folder / f"{SPACE}.partial.npz").write_bytes(b"")
+    assert len(drive(plane(tiny_lib, None, CancelToken()))) == 64
+    tiny_lib.close()
+
+
+def test_every_cluster_on_the_grid_has_members() -> None:
+    rng = np.random.default_rng(3)
+    xy = np.concatenate([rng.normal(size=(2000, 2)), rng.normal(size=(9, 2)) * 0.1 + 40])
+    cluster, grid = find_clusters(xy.astype(np.float32))
+    used = set(int(c) for c in np.unique(grid.cells)) - {-1}
+    members = set(int(c) for c in np.unique(cluster)) - {-1}
+    assert used <= members and members == set(range(int(cluster.max()) + 1))

@@ -142,3 +142,12 @@ def test_a_tiny_picture_is_shown_at_its_size_not_blown_up(qtbot: Any) -> None:
     big.fill(QColor("blue"))
     view.set_image(big, "/m/photo.jpg")
     assert view.zoom < 0.3  # a large one still fits the pane
+
+
+def test_the_window_fits_half_a_1920_px_screen(make_window: Any) -> None:
+    w = make_window()
+    for page in (Page.LIBRARY, Page.SIMILAR, Page.DUPLICATES, Page.MAP):
+        w.tabs.show_page(page)
+        assert w.minimumSizeHint().width() <= 960, page
+    w.resize(950, 800)
+    assert w.width() == 950

@@ -134,7 +134,10 @@ def find_clusters(xy: np.ndarray) -> tuple[np.ndarray, ClusterGrid]:
     nonzero = density[density > 1e-9]
     mask = density > 0.5 * float(np.mean(nonzero)) if len(nonzero) else density > 0
     regions = _split_large(_components(mask), counts, n)
-    point_region = regions[i, j]
+    # only the points inside the box count (those outside were clipped into the edge cells,
+    # and assign() gives them none): a region is a cluster by the points it will hold
+    inside = np.all((xy >= lo) & (xy <= hi), axis=1)
+    point_region = np.where(inside, regions[i, j], -1)
     sizes = np.bincount(point_region[point_region >= 0], minlength=int(regions.max()) + 1)
     least = max(LEAST_POINTS, int(LEAST_SHARE * n))
     order = np.argsort(-sizes, kind="stable")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,7 +69,8 @@ def partial_path(folder: Path, space: str) -> Path:
 
 def _write(path: Path, arrays: dict[str, np.ndarray]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    # a name of its own: the window and a command may write the same map at once
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     with open(tmp, "wb") as f:
         np.savez(f, **arrays)  # type: ignore[arg-type]
         f.flush()
@@ -107,8 +110,9 @@ def load(folder: Path, space: str) -> SavedMap | None:
                 grid=ClusterGrid(z["grid"], box[0], box[1]),
                 clusters=[Cluster(**c) for c in meta["clusters"]], seq=int(meta["seq"]),
                 library_id=meta.get("library_id", ""), method=meta.get("method", {}))
-    except (OSError, ValueError, KeyError, json.JSONDecodeError, TypeError):
-        return None
+    except (OSError, ValueError, KeyError, json.JSONDecodeError, TypeError, EOFError,
+            zipfile.BadZipFile):
+        return None  # damaged (a disk that filled up, say): it is computed again
 
 
 def save_partial(folder: Path, space: str, arrays: dict[str, np.ndarray],
@@ -125,7 +129,8 @@ def load_partial(folder: Path, space: str) -> tuple[dict[str, np.ndarray], dict[
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files if k != "meta"}
             return arrays, json.loads(bytes(z["meta"]).decode())
-    except (OSError, ValueError, KeyError, json.JSONDecodeError):
+    except (OSError, ValueError, KeyError, json.JSONDecodeError, EOFError, zipfile.BadZipFile):
+        path.unlink(missing_ok=True)  # damaged: the layout starts again
         return None
 
 

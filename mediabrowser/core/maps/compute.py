@@ -38,15 +38,10 @@ def maps_folder(lib: Library) -> Path:
     return lib.folder / "maps"
 
 
-def _sample(lib: Library, space: str, seed: int) -> np.ndarray:
-    """Up to SAMPLE vectors of `space` at random labels (the reduction's fitting set)."""
-    span = lib.store.label_range(space)
-    if span is None:
-        return np.zeros((0, 0), np.float32)
-    lo, hi = span
-    want = np.random.default_rng(seed).integers(lo, hi + 1, min(3 * SAMPLE, hi - lo + 1))
-    got = lib.store.vectors_by_labels(np.unique(want)[:3 * SAMPLE], space).matrix
-    return got[:SAMPLE]
+def _sample(lib: Library, space: str) -> np.ndarray:
+    """Up to SAMPLE vectors of `space`, at random (the reduction's fitting set)."""
+    labels = lib.store.sample_labels(space, SAMPLE)
+    return lib.store.vectors_by_labels(labels, space).matrix
 
 
 def _marks_key(labels: np.ndarray) -> str:
@@ -69,9 +64,9 @@ def compute(lib: Library, space: str, cancel: CancelToken, seed: int = 0
     seq = lib.store.last_change()
     total = lib.store.space_size(space)
     yield Progress("map", 0, total, message="reading vectors")
-    sample = _sample(lib, space, seed)
-    if not len(sample):
-        return None
+    sample = _sample(lib, space)
+    if not len(sample):  # no present file has a vector here (all trashed, say)
+        return _empty(lib, space, seq)
     reduction = Reduction.fit(np.nan_to_num(sample, nan=0.0, posinf=0.0, neginf=0.0))
     labels, files, kinds = [], [], []
     # one array filled chunk by chunk: at a million items of 96 dimensions each copy is
@@ -93,7 +88,7 @@ def compute(lib: Library, space: str, cancel: CancelToken, seed: int = 0
         yield Progress("map", done, max(total, done), rate=rate(done),
                        message="reading vectors")
     if not labels:
-        return None
+        return _empty(lib, space, seq)
     x = x[:done]
     lab = np.concatenate(labels)
     fid = np.concatenate(files)
@@ -148,6 +143,21 @@ def compute(lib: Library, space: str, cancel: CancelToken, seed: int = 0
     save_or_warn(folder, m)
     with contextlib.suppress(OSError):
         drop_partial(folder, space)
+    return m
+
+
+def _empty(lib: Library, space: str, seq: int) -> SavedMap:
+    """The map of a space that holds no present item (saved: it is caught up like any)."""
+    from mediabrowser.core.layout.clusters import ClusterGrid
+
+    zero = np.zeros(0, np.int64)
+    m = SavedMap(space=space, labels=zero, file_ids=zero, kinds=np.zeros(0, "U5"),
+                 xy=np.zeros((0, 2), np.float32), cluster=np.zeros(0, np.int32),
+                 reduction=Reduction(np.zeros(1, np.float32), np.zeros((1, 1), np.float32)),
+                 marks=np.zeros((0, 1), np.float16), marks_xy=np.zeros((0, 2), np.float32),
+                 grid=ClusterGrid(np.full((16, 16), -1, np.int32), np.zeros(2), np.ones(2)),
+                 seq=seq, library_id=lib.store.library_id(), method={"name": "empty"})
+    save_or_warn(maps_folder(lib), m)
     return m
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from mediabrowser.core.embed.registry import get_spec
 from mediabrowser.core.layout import saved
-from mediabrowser.core.layout.landmarks import place
+from mediabrowser.core.layout.landmarks import LANDMARKS, place
 from mediabrowser.core.layout.saved import SavedMap
 from mediabrowser.core.library import Library
 from mediabrowser.core.maps.compute import compute, maps_folder, save_or_warn
@@ -61,6 +61,10 @@ def updated(lib: Library, m: SavedMap) -> SavedMap:
     if not changed:
         return m
     now = lib.store.label_states(changed)  # the present ones
+    mine = np.isin(np.asarray(changed, np.int64), m.labels)
+    if not mine.any() and not any(space == m.space for space, _k, _v in now.values()):
+        m.seq = seq  # nothing of this space changed: the saved map stands as it is
+        return m
     new = [(label, kind, vec) for label, (space, kind, vec) in now.items() if space == m.space]
     keep = ~np.isin(m.labels, np.asarray(changed, np.int64))
     labels = np.array([n[0] for n in new], np.int64)
@@ -68,6 +72,10 @@ def updated(lib: Library, m: SavedMap) -> SavedMap:
     fid = np.array([files_of.get(int(label), -1) for label in labels], np.int64)
     # a file already on the map under another label of this space keeps its old point
     fresh = ~np.isin(fid, m.file_ids[keep]) & (fid >= 0)
+    _, first = np.unique(fid, return_index=True)  # a file with two new labels: one point
+    once = np.zeros(len(fid), bool)
+    once[first] = True
+    fresh &= once
     labels, fid = labels[fresh], fid[fresh]
     kinds = np.array([n[1] for n, f in zip(new, fresh, strict=True) if f], "U5")
     if len(labels):
@@ -97,9 +105,20 @@ def current(lib: Library, space: str, cancel: CancelToken, recompute: bool = Fal
     if m is None:
         return (yield from compute(lib, space, cancel))
     if behind(lib, m):
+        if not len(m.marks):  # an empty map has nothing to place new items beside
+            return (yield from compute(lib, space, cancel))
         yield Progress("map", 0, 0, message="adding new items")
         m = updated(lib, m)
+    if outgrown(m):  # laid out from a few items: the many added since deserve a layout
+        return (yield from compute(lib, space, cancel))
     return m
+
+
+def outgrown(m: SavedMap) -> bool:
+    """Whether the map has grown well past what it was laid out from: new items are placed
+    beside the laid-out ones, which is only as good as they are many (a map opened during
+    the first import would otherwise keep the layout of its first few items)."""
+    return len(m.marks) < min(LANDMARKS, len(m) // 2)
 
 
 def plane(lib: Library, kind: str | None, cancel: CancelToken, recompute: bool = False

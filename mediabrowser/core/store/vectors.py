@@ -184,6 +184,14 @@ class VectorRepo:
                 return
             after = rows[-1][0]
 
+    def sample_labels(self, space: str, n: int) -> list[int]:
+        """Up to n labels of `space`, spread over it (its labels only: other spaces' labels
+        may lie between them). The same ones every time (a hash of the label orders them, so
+        a stopped map resumes on the same reduction); reads the space's index only."""
+        return [r[0] for r in self._conn.execute(
+            "SELECT label FROM vectors WHERE space = ? "
+            "ORDER BY (label * 2654435761) % 4294967291 LIMIT ?", (space, n))]
+
     def label_range(self, space: str) -> tuple[int, int] | None:
         """(lowest, highest) label of `space`'s vectors; None when it holds none."""
         lo, hi = self._conn.execute(

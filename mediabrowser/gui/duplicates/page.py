@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QListView,
@@ -72,14 +73,22 @@ class DuplicatesPage(QWidget):
         self.undo_button = QPushButton("Undo")
         self.undo_button.setToolTip("Put back the files of the last clean-up, or take back the "
                                     "last \"not duplicates\" (Ctrl+Z)")
+        # Narrow windows (half a 1920 px screen): the boxes shrink to a short text and the
+        # summary wraps on a line of its own, so no row is wider than the buttons it holds.
+        for box in (self.tier_box, self.scope_box):
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(12)
         head = QHBoxLayout()
         for w in (self.find_button, self.tier_box, self.scope_box, self.reference_button,
                   self.progress,
                   self.cancel_button):
             head.addWidget(w)
-        head.addWidget(self.summary, 1)
-        head.addWidget(self.undo_button)
-        head.addWidget(self.trash_all_button)
+        head.addStretch(1)
+        said = QHBoxLayout()  # what was found, and what to do with all of it
+        said.addWidget(self.summary, 1)
+        said.addWidget(self.undo_button)
+        said.addWidget(self.trash_all_button)
 
         self.groups_model = GroupListModel(store, thumbs, self)
         self.groups = QListView()
@@ -87,7 +96,7 @@ class DuplicatesPage(QWidget):
         self.groups.setIconSize(_size(ICON))
         self.groups.setUniformItemSizes(True)
         self.groups.setSpacing(2)
-        self.groups.setMinimumWidth(300)
+        self.groups.setMinimumWidth(220)
         self.groups.setWordWrap(False)
         self.groups.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.groups.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -102,13 +111,15 @@ class DuplicatesPage(QWidget):
         self.not_dup_button.setToolTip("These files are not copies: never group them again")
         self.skip_button = QPushButton("Leave as They Are")
         self.skip_button.setToolTip("Go on to the next group; nothing is changed")
-        actions = QHBoxLayout()
-        actions.addWidget(self.group_title, 1)
-        for b in (self.skip_button, self.not_dup_button, self.move_button, self.trash_button):
-            actions.addWidget(b)
+        actions = QGridLayout()  # two by two: the four fit a narrow window
+        actions.setColumnStretch(0, 1)
+        for i, b in enumerate((self.skip_button, self.not_dup_button, self.move_button,
+                               self.trash_button)):
+            actions.addWidget(b, i // 2, 1 + i % 2)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(self.group_title)
         rl.addLayout(actions)
         rl.addWidget(self.compare, 1)
 
@@ -124,6 +135,7 @@ class DuplicatesPage(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(head)
+        lay.addLayout(said)
         lay.addWidget(self.splitter, 1)
         self.undo_shortcut = QShortcut(QKeySequence.StandardKey.Undo, self)
         self.set_group_buttons(False)

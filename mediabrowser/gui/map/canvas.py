@@ -78,12 +78,12 @@ class MapCanvas(QWidget):
 
     # ---- what is shown ----------------------------------------------------------------------
     def set_points(self, xy: np.ndarray | raster.Prepared, cluster: np.ndarray | None = None,
-                   labels: list[Label] | None = None) -> None:
+                   labels: list[Label] | None = None, keep_view: bool = False) -> None:
         """Show a map: its points and clusters, or what raster.Prepared made of them on
         another thread (then nothing heavy runs here)."""
         ready = xy if isinstance(xy, raster.Prepared) else raster.Prepared(
             xy, cluster if cluster is not None else np.full(len(xy), -1, np.int32))
-        keep_view = len(self.xy) > 0 and len(ready.xy) >= len(self.xy)
+        keep_view = keep_view and len(self.xy) > 0  # the same map, updated: stay where it is
         self.xy = ready.xy
         self.cluster = ready.cluster
         self.colour = ready.colour

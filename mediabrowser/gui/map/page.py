@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -72,6 +73,9 @@ class MapPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.space_box = QComboBox()
+        self.space_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.space_box.setMinimumContentsLength(14)
         self.space_box.setToolTip("Which map: each kind of model has its own")
         self.tool_group = QButtonGroup(self)
         self.tool_buttons: dict[str, QToolButton] = {}
@@ -81,8 +85,10 @@ class MapPage(QWidget):
         self.recompute_button.setToolTip("Lay the map out afresh (new items are added to the "
                                          "saved map without this)")
         self.summary = QLabel()
+        self.summary.setMinimumWidth(40)  # elided by the layout, never widening the window
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.progress = QProgressBar()
-        self.progress.setMaximumWidth(200)
+        self.progress.setMaximumWidth(160)
         self.cancel_button = QPushButton("Stop")
         self.cancel_button.setToolTip("Stop laying out; it resumes from here next time")
         top = QHBoxLayout()
@@ -103,17 +109,21 @@ class MapPage(QWidget):
         top.addWidget(self.recompute_button)
 
         self.selection_label = QLabel(HINT)
+        self.selection_label.setSizePolicy(QSizePolicy.Policy.Ignored,
+                                           QSizePolicy.Policy.Preferred)
         self.similar_button = QPushButton("Find Similar")
         self.similar_button.setToolTip("Items like the selected ones")
-        self.show_button = QPushButton("Show as List")
+        self.show_button = QPushButton("As List")
         self.show_button.setToolTip("The selected items as tiles, on the Similar page")
-        self.export_button = QPushButton("Export List…")
-        self.export_button.setToolTip("Save the selected files' paths (text or CSV)")
-        self.copy_button = QPushButton("Copy to Folder…")
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Save the selected files' list: CSV with their place and "
+                                      "group, one path a line, or an M3U playlist")
+        self.copy_button = QPushButton("Copy…")
         self.copy_button.setToolTip("Copy the selected files into a folder (they stay here too)")
-        self.move_button = QPushButton("Move to Folder…")
+        self.move_button = QPushButton("Move…")
         self.move_button.setToolTip("Move the selected files into a folder (the library follows)")
-        self.trash_button = QPushButton("Move to Trash…")
+        self.trash_button = QPushButton("Trash…")
+        self.trash_button.setToolTip("Move the selected files to the trash (asks first)")
         self.clear_button = QPushButton("Clear")
         bottom = QHBoxLayout()
         bottom.addWidget(self.selection_label, 1)

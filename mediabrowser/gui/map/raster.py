@@ -124,8 +124,11 @@ class Prepared:
         self.cluster = cluster
         self.colour = colours(cluster)
         self.grid = PointGrid(self.xy)
-        pad = 0.02 * np.maximum(self.grid.hi - self.grid.lo, 1e-6)
-        self.box = (self.grid.lo - pad, self.grid.hi + pad)
+        # a square box (the pictures are square: a long thin map would be sampled finer
+        # across than the screen, and drop rows), never of zero size (identical points)
+        centre = (self.grid.lo + self.grid.hi) / 2
+        half = 0.51 * max(float(np.max(self.grid.hi - self.grid.lo)), 1e-3)
+        self.box = (centre - half, centre + half)
         # a picture per zoom level, each half the last: scaled down, a picture would drop
         # most points' pixels, so the one about as fine as the screen is drawn
         self.overviews = {size: overview(self.xy, self.colour, *self.box, size=size)

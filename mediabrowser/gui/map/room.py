@@ -62,6 +62,7 @@ class MapRoom(QObject):
         self._play_timer.timeout.connect(self._play_hovered)
         self._hover_row = -1
         self._pending: list[int] | None = None  # "Show on Map" asked before the map was ready
+        self._again = False  # a map asked for while another was being made
         self.files = SelectionFiles(owner, page, say, self._selection)
         c = page.canvas
         c.thumb = self._thumb
@@ -101,7 +102,10 @@ class MapRoom(QObject):
 
     def load(self, recompute: bool = False) -> None:
         ms = self.current_space()
-        if ms is None or self.worker is not None:
+        if ms is None:
+            return
+        if self.worker is not None:  # asked again while one runs: once it ends
+            self._again = True
             return
         lib = self.owner.mapper
         space, kinds = ms.space, ms.kinds
@@ -115,6 +119,9 @@ class MapRoom(QObject):
                 m.labels, m.file_ids, m.kinds = (m.labels[wanted], m.file_ids[wanted],
                                                  m.kinds[wanted])
                 m.xy, m.cluster = m.xy[wanted], m.cluster[wanted]
+                sizes = np.bincount(m.cluster[m.cluster >= 0], minlength=len(m.clusters))
+                for c in m.clusters:  # the groups count only what this map shows
+                    c.size = int(sizes[c.id]) if c.id < len(sizes) else 0
             return m, Prepared(m.xy, m.cluster)  # the heavy part of drawing, made here
 
         worker = GeneratorWorker(job)
@@ -148,15 +155,27 @@ class MapRoom(QObject):
         if self.owner.closing:
             return
         self.page.set_busy(False)
+        ms = self.current_space()
+        if self._again or (got is not None and ms is not None and got[0].space != ms.space):
+            # another map was chosen, or the library changed, while this one was made
+            self._again = False
+            if got is not None:
+                self._show(got)
+            self.load()
+            return
+        self._show(got)
+
+    def _show(self, got: tuple[SavedMap, Prepared] | None) -> None:
         if got is None:
             self.page.say("Stopped. The layout resumes where it was: choose Recompute, or "
                           "come back to this page.")
             return
         m, prepared = got
+        same = self.map is not None and self.map.space == m.space
         self.map = m
         self._rows.clear()
         labels = [Label(c.id, c.name, c.x, c.y, c.size) for c in m.clusters if c.size > 0]
-        self.page.canvas.set_points(prepared, labels=labels)
+        self.page.canvas.set_points(prepared, labels=labels, keep_view=same)
         self.page.say("" if len(m) else "This map is empty.")
         groups = count(len(labels), "group")
         self.page.summary.setText(f"{count(len(m), 'item')} · {groups} · "
