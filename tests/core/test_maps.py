@@ -295,3 +295,22 @@ def test_every_cluster_on_the_grid_has_members() -> None:
     used = set(int(c) for c in np.unique(grid.cells)) - {-1}
     members = set(int(c) for c in np.unique(cluster)) - {-1}
     assert used <= members and members == set(range(int(cluster.max()) + 1))
+
+
+def test_while_a_model_switch_embeds_new_files_are_on_the_map_once(library: Library) -> None:
+    fill(library, {"old": 20})
+    library.switch_model("image", "efficientnet-lite1")
+    assert library.answering_model("image") == SPACE  # the old model answers until done
+    with library.store.transaction() as c:  # files added since: only the new model's vector
+        for i in range(5):
+            fid = library.store.insert_file(c, path=f"/m/new/n{i}.jpg", kind="image", size=1,
+                                            mtime=1.0)
+            library.store.put_vector(c, fid, "efficientnet-lite1", "efficientnet-lite1",
+                                     np.random.default_rng(i).normal(size=48))
+        first = library.store.file_by_path("/m/old/old_0.jpg")
+        assert first is not None  # and one old file already embedded by both
+        library.store.put_vector(c, first.id, "efficientnet-lite1", "efficientnet-lite1",
+                                 np.ones(48, np.float32))
+    rows = drive(plane(library, None, CancelToken()))
+    paths = [r["path"] for r in rows]
+    assert len(paths) == 25 and len(set(paths)) == 25

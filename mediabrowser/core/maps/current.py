@@ -29,10 +29,15 @@ class MapSpace:
 
 
 def map_spaces(lib: Library, kind: str | None = None) -> list[MapSpace]:
+    """The spaces to map: each kind's answering model's, and while a switch of model is
+    still embedding, the new model's after it (files added since are only there)."""
     by_space: dict[str, list[str]] = {}
-    for k in ([kind] if kind else KINDS):
-        space = get_spec(lib.answering_model(k)).index_space
-        by_space.setdefault(space, []).append(k)
+    for answering in (True, False):
+        for k in ([kind] if kind else KINDS):
+            model = lib.answering_model(k) if answering else lib.model_for(k)
+            by_space.setdefault(get_spec(model).index_space, [])
+            if k not in by_space[get_spec(model).index_space]:
+                by_space[get_spec(model).index_space].append(k)
     return [MapSpace(s, ks) for s, ks in by_space.items() if lib.store.space_dim(s) is not None]
 
 
@@ -128,11 +133,15 @@ def plane(lib: Library, kind: str | None, cancel: CancelToken, recompute: bool =
     out: list[dict] = []
     right = None
     clusters_before = 0
+    shown: list[np.ndarray] = []  # file ids already printed (a file mapped in two spaces)
     for ms in map_spaces(lib, kind):
         m = yield from current(lib, ms.space, cancel, recompute)
         if m is None:
             continue
         wanted = np.isin(m.kinds, ms.kinds)
+        if shown:
+            wanted &= ~np.isin(m.file_ids, np.concatenate(shown))
+        shown.append(m.file_ids[wanted])
         xy = m.xy.astype(np.float64)
         if right is not None and len(xy):  # beside the previous island, a tenth apart
             lo, hi = xy[:, 0].min(), xy[:, 0].max()
