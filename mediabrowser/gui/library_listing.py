@@ -101,7 +101,10 @@ class ListingRoom(QObject):
             self.count_text.setText(f"{n:,}{more} {plural(2 if more else n, 'item')}")
         else:
             n = self.store.listing_count(model.query["kind"])
-            self.count_text.setText(f"{count(n, 'item')}")
+            # files that could not be used are shown (marked), but are not items to count
+            bad = self.store.listing_count(model.query["kind"], ("error",))
+            self.count_text.setText(count(n - bad, "item") + (f" · {bad} unusable (see "
+                                                              "Problems)" if bad else ""))
         self.show_library(bool(n) or self.filters.any_set())
         self.grid.set_empty_text("" if n else self._why_empty())
 

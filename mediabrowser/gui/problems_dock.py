@@ -87,6 +87,10 @@ class ProblemsDock(QDockWidget):
 
     def _update(self) -> None:
         n = len(self.problems)
+        if n and n <= 2000:  # names whole, up to half the panel (the full path on hover)
+            self.table.resizeColumnToContents(0)
+            most = max(200, self.table.viewport().width() // 2)
+            self.table.setColumnWidth(0, min(self.table.columnWidth(0) + 12, most))
         self.button.setVisible(n > 0)
         self.button.setText(f"⚠ {count(n, 'problem')}")
         self.setWindowTitle(f"Problems ({n})")

@@ -151,3 +151,21 @@ def test_the_window_fits_half_a_1920_px_screen(make_window: Any) -> None:
         assert w.minimumSizeHint().width() <= 960, page
     w.resize(950, 800)
     assert w.width() == 950
+
+
+def test_unusable_files_are_not_counted_as_items_and_problem_names_are_whole(
+        qtbot: Any, make_window: Any, tmp_path: Path) -> None:
+    media = tmp_path / "media"
+    media.mkdir()
+    mediamaker.sample_photo("coffee").save(media / "coffee.jpg")
+    long_name = "a holiday picture with a rather long name that was saved badly.jpg"
+    (media / long_name).write_text("<html>not a picture</html>")
+    w = make_window()
+    index_by_drop(qtbot, w, media)
+    qtbot.waitUntil(lambda: "1 unusable" in w.count_text.text(), timeout=10_000)
+    assert w.count_text.text().startswith("1 item")
+    w.problems_dock.show()
+    w.problems_dock.resize(900, 200)
+    table = w.problems_dock.table
+    w.problems_dock._update()  # noqa: SLF001 - sized as the panel shows
+    assert table.columnWidth(0) >= table.fontMetrics().horizontalAdvance(long_name)

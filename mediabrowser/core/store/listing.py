@@ -77,11 +77,12 @@ class ListingRepo:
                               (file_id,)).fetchone()
         return tuple(r) if r else None
 
-    def listing_count(self, kind: str | None = None) -> int:
-        """Browsable items (of `kind`), from the counts the triggers keep."""
-        marks = ",".join("?" * len(SHOWN))
+    def listing_count(self, kind: str | None = None,
+                      statuses: tuple[str, ...] = SHOWN) -> int:
+        """Browsable items (of `kind`; of these statuses), from the counts the triggers keep."""
+        marks = ",".join("?" * len(statuses))
         sql = f"SELECT COALESCE(SUM(n), 0) FROM file_counts WHERE status IN ({marks})"
-        args: list[Any] = list(SHOWN)
+        args: list[Any] = list(statuses)
         if kind:
             sql += " AND kind = ?"
             args.append(kind)
