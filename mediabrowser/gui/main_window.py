@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from mediabrowser.gui.browse_filters import BrowseFilters
+from mediabrowser.gui.dialogs.about import HelpRoom
 from mediabrowser.gui.duplicates.controller import DuplicatesController
 from mediabrowser.gui.duplicates.page import DuplicatesPage
 from mediabrowser.gui.grid.listing_model import ListingModel
@@ -46,6 +47,7 @@ from mediabrowser.gui.problems_dock import ProblemsDock
 from mediabrowser.gui.results_page import ResultsPage
 from mediabrowser.gui.search_controller import RESULTS_K, Query, SearchRoom
 from mediabrowser.gui.welcome import WelcomePanel
+from mediabrowser.gui.window_settings import restore_window, save_window
 
 CLOSE_TIMEOUT_MS = 8000  # how long closing waits for background work to stop
 __all__ = ["MainWindow", "Query", "start_folder"]
@@ -81,7 +83,6 @@ class MainWindow(QMainWindow):
         self.thumbs = ThumbLoader(library_dir / "thumbs")
         self._closing = False
         self._last_selection: list[int] = []  # the grid's selection as the map page opens
-        self._help: Any = None  # the Help dialog shown (kept so it stays open)
         self.exit_if_stuck = False  # the app (not a test) exits even if work does not stop
         # Views that follow every change subscribe first: thumbnails are made again before
         # the grids that show them ask.
@@ -95,7 +96,7 @@ class MainWindow(QMainWindow):
                  self.grid, self.results, self.threshold, self.preview]
         for a, b in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(a, b)
-        self._restore_settings()
+        restore_window(self)
         self.listing.refresh()
         self.problems_dock.show_library(self.lib.store)
         self.search.update_text_search()
@@ -133,9 +134,7 @@ class MainWindow(QMainWindow):
         self.act_rescan = act("Rescan Library", shortcut="F5")
         self.act_quit = act("Quit", self.close, QKeySequence.StandardKey.Quit)
         self.act_problems = act("Problems", lambda: self.problems_dock.toggle(), "Ctrl+Shift+P")
-        self.act_shortcuts = act("Keyboard Shortcuts", self.show_shortcuts,
-                                 QKeySequence.StandardKey.HelpContents)
-        self.act_about = act("About mediabrowser", self.show_about)
+
         self.act_back.setEnabled(False)
         self.act_forward.setEnabled(False)
 
@@ -150,8 +149,7 @@ class MainWindow(QMainWindow):
         m.addAction(self.act_remove)
         m = self.menuBar().addMenu("&View")
         m.addActions([self.act_back, self.act_forward, self.act_map, self.act_problems])
-        m = self.menuBar().addMenu("&Help")
-        m.addActions([self.act_shortcuts, self.act_about])
+        self.help = HelpRoom(self, self.library_dir, self.lib.models_dir)
 
     def _build_ui(self) -> None:
         tb = QToolBar("Browse")
@@ -281,18 +279,6 @@ class MainWindow(QMainWindow):
         self.act_back.triggered.connect(self.search.go_back)
         self.act_forward.triggered.connect(self.search.go_forward)
 
-    def show_shortcuts(self) -> None:
-        from mediabrowser.gui.dialogs.about import shortcuts_dialog
-
-        self._help = shortcuts_dialog(self)
-        self._help.show()
-
-    def show_about(self) -> None:
-        from mediabrowser.gui.dialogs.about import about_dialog
-
-        self._help = about_dialog(self.library_dir, self.lib.models_dir, self)
-        self._help.show()
-
     def _page_changed(self, page: Page) -> None:
         # The toolbar's kind, sort, name and size act on the grids; on Duplicates and the Map
         # they would do nothing, so they are off there (sorting is the library's alone).
@@ -332,44 +318,6 @@ class MainWindow(QMainWindow):
         if changes.files or changes.vectors:
             # What the library holds that cannot be used, whichever run found it.
             self.problems_dock.show_library(self.lib.store, changes.problems)
-
-    def _restore_settings(self) -> None:
-        s = self.settings
-        geometry = s.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            # First start: most of the screen, centred (the grid wants room).
-            screen = self.screen().availableGeometry() if self.screen() else None
-            if screen is not None and screen.width() > 0:
-                w, h = int(screen.width() * 0.9), int(screen.height() * 0.9)
-                self.setGeometry(screen.x() + (screen.width() - w) // 2,
-                                 screen.y() + (screen.height() - h) // 2, w, h)
-            else:
-                self.resize(1280, 800)
-        state = s.value("window/state")
-        if state is not None:
-            self.restoreState(state)
-        split = s.value("window/splitter")
-        if split is not None:
-            self.splitter.restoreState(split)
-        else:
-            self.splitter.setSizes([800, 480])
-        self.zoom.setValue(int(str(s.value("view/tile", 160))))
-        self.threshold.setValue(int(str(s.value("view/threshold", 50))))
-        self.sort_box.setCurrentIndex(int(str(s.value("view/sort", 0))))
-        self.search.apply_threshold()
-
-    def _save_settings(self) -> None:
-        s = self.settings
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState())
-        s.setValue("window/splitter", self.splitter.saveState())
-        s.setValue("view/tile", self.zoom.value())
-        s.setValue("view/threshold", self.threshold.value())
-        s.setValue("view/sort", self.sort_box.currentIndex())
-        s.setValue("library", str(self.library_dir))
-        s.sync()
 
     def _zoom_changed(self, px: int) -> None:
         self.grid.set_tile_size(px)
@@ -427,7 +375,7 @@ class MainWindow(QMainWindow):
         if self._closing:
             return True
         self._closing = self.owner.closing = True
-        self._save_settings()
+        save_window(self)
         if self.items.viewer is not None and self.items.viewer.isVisible():
             self.items.viewer.close()
         if self.indexing.worker is not None:

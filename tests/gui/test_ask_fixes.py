@@ -79,14 +79,14 @@ def test_esc_and_the_toolbar_on_duplicates_and_the_map(qtbot: Any, make_window: 
 
 def test_help_lists_the_shortcuts_and_about_says_what_this_is(make_window: Any) -> None:
     w = make_window()
-    assert w.act_shortcuts.shortcut().toString() == "F1"
-    w.act_shortcuts.trigger()
-    assert w._help is not None and "Ctrl+F" in w._help.text.text()  # noqa: SLF001
-    w._help.close()  # noqa: SLF001
-    w.act_about.trigger()
-    assert "mediabrowser 0." in w._help.text.text()  # noqa: SLF001
-    assert str(w.library_dir) in w._help.text.text()  # noqa: SLF001
-    w._help.close()  # noqa: SLF001
+    assert w.help.shortcuts.shortcut().toString() == "F1"
+    w.help.shortcuts.trigger()
+    assert w.help.dialog is not None and "Ctrl+F" in w.help.dialog.text.text()
+    w.help.dialog.close()
+    w.help.about.trigger()
+    assert "mediabrowser 0." in w.help.dialog.text.text()
+    assert str(w.library_dir) in w.help.dialog.text.text()
+    w.help.dialog.close()
     assert [a.text() for a in w.menuBar().actions()][-1] == "&Help"
 
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QMainWindow,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mediabrowser import __version__
 
@@ -54,3 +63,28 @@ def about_dialog(library: Path, models: Path | None, parent: QWidget | None = No
         "<p>Open source (MIT). Each model keeps its own licence: Settings → Models lists "
         "them.</p>"
         f"<p>Library: {library}<br>Models: {models or 'the default folder'}</p>"), parent)
+
+
+class HelpRoom(QObject):
+    """The Help menu: its two actions, and the dialog open now (kept so it stays open)."""
+
+    def __init__(self, window: QMainWindow, library: Path, models: Path | None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.library = library
+        self.models = models
+        self.dialog: QDialog | None = None
+        self.shortcuts = QAction("Keyboard Shortcuts", window)
+        self.shortcuts.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
+        self.shortcuts.triggered.connect(
+            lambda: self._show(shortcuts_dialog(self.window)))
+        self.about = QAction("About mediabrowser", window)
+        self.about.triggered.connect(
+            lambda: self._show(about_dialog(self.library, self.models, self.window)))
+        window.addAction(self.shortcuts)
+        menu = window.menuBar().addMenu("&Help")
+        menu.addActions([self.shortcuts, self.about])
+
+    def _show(self, dialog: QDialog) -> None:
+        self.dialog = dialog
+        dialog.show()
