@@ -169,3 +169,17 @@ def test_unusable_files_are_not_counted_as_items_and_problem_names_are_whole(
     table = w.problems_dock.table
     w.problems_dock._update()  # noqa: SLF001 - sized as the panel shows
     assert table.columnWidth(0) >= table.fontMetrics().horizontalAdvance(long_name)
+
+
+def test_the_grid_spreads_its_columns_over_the_width(qtbot: Any) -> None:
+    from mediabrowser.gui.grid.view import GridView
+
+    view = GridView()
+    qtbot.addWidget(view)
+    view.resize(790, 500)
+    view.show()
+    for tile in (120, 160, 240):
+        view.set_tile_size(tile)
+        cell = view.gridSize().width()
+        left = view.viewport().width() - (view.viewport().width() // cell) * cell
+        assert cell >= tile + 8 and left < view.viewport().width() // cell  # no empty strip

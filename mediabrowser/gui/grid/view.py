@@ -10,6 +10,7 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPalette,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
@@ -60,6 +61,7 @@ class GridView(QListView):
         self.setDragEnabled(False)
         self.setDropIndicatorShown(False)
         self.empty_text = ""
+        self._tile = 160
         self.set_tile_size(160)
 
     def set_empty_text(self, text: str) -> None:
@@ -80,9 +82,25 @@ class GridView(QListView):
 
     def set_tile_size(self, px: int) -> None:
         self.delegate.set_tile_size(px)
-        self.setGridSize(QSize(px + 8, px + TEXT_HEIGHT + 8))
+        self._tile = px
+        self._fit_columns()
         self.verticalScrollBar().setSingleStep(max(20, px // 4))
         self.scheduleDelayedItemsLayout()
+
+    def _fit_columns(self) -> None:
+        """Cells share the width out: as many columns as fit, and what is left over spread
+        between them rather than left as an empty strip on the right."""
+        base = self._tile + 8
+        width = self.viewport().width()
+        cols = max(1, width // base)
+        cell = max(base, width // cols) if width >= base else base
+        size = QSize(cell, self._tile + TEXT_HEIGHT + 8)
+        if size != self.gridSize():
+            self.setGridSize(size)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_columns()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if local_paths(event):
