@@ -36,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     sm.add_argument("files", nargs="+", metavar="FILE")
     sm.add_argument("-k", type=int, default=10, help="how many results per query (default 10)")
     sm.add_argument("--kind", choices=("image", "video", "audio"), help="only results of a kind")
+    sm.add_argument("--not", dest="negatives", nargs="+", metavar="FILE", default=[],
+                    help="less like these: with --not, all FILEs make one query (more like "
+                         "them, less like these), and each FILE maps to its results")
+    sm.add_argument("--in", dest="folder", metavar="DIR",
+                    help="only results in this folder or below it")
     sm.add_argument("--model", help="vector space to search (default: the library's model "
                                     "for the query's kind)")
 

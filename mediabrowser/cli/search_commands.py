@@ -30,8 +30,6 @@ def item_json(m: Any) -> dict[str, Any]:
 
 
 def cmd_similar(args: argparse.Namespace) -> int:
-    from mediabrowser.core.search import find_similar
-
     if args.k < 1:
         print("mediabrowser: -k must be at least 1", file=sys.stderr)
         return 2
@@ -39,9 +37,11 @@ def cmd_similar(args: argparse.Namespace) -> int:
     out: dict[str, list[dict[str, Any]]] = {}
     failed = 0
     try:
-        for q in args.files:
+        if args.negatives:
+            failed = _together(lib, args, out)
+        for q in [] if args.negatives else args.files:
             try:
-                matches = find_similar(lib, q, k=args.k, kind=args.kind, model=args.model)
+                matches = _similar_in(lib, q, args)
             except Exception as exc:  # noqa: BLE001 - report this query, answer the others
                 failed += 1
                 out[q] = []
@@ -61,6 +61,39 @@ def cmd_similar(args: argparse.Namespace) -> int:
             for r in rows:
                 print(f"  {r['score']:.3f}  {r.get('tier', ''):12}  {r['kind']:5}  {r['path']}")
     return 1 if failed else 0
+
+
+def _similar_in(lib: Any, q: str, args: argparse.Namespace) -> list[Any]:
+    """One query's results, only those under --in when given (asking for more until k are
+    left there, or there are no more)."""
+    from mediabrowser.core.search import MOST_ASKED, find_similar, under
+
+    k = args.k
+    while True:
+        matches = find_similar(lib, q, k=k, kind=args.kind, model=args.model)
+        kept = [m for m in matches if under(m.item.path, args.folder)]
+        if not args.folder or len(kept) >= args.k or len(matches) < k or k >= MOST_ASKED:
+            return kept[:args.k]
+        k = min(4 * k, MOST_ASKED)
+
+
+def _together(lib: Any, args: argparse.Namespace, out: dict[str, list[dict[str, Any]]]) -> int:
+    """All FILEs as one query, less like the --not ones: each FILE maps to the one result
+    list (so a script reading any of them gets it). 1 when the query could not be made."""
+    from mediabrowser.core.search import find_similar_to_all
+
+    try:
+        matches = find_similar_to_all(lib, list(args.files), k=args.k, kind=args.kind,
+                                      negatives=list(args.negatives), folder=args.folder)
+    except Exception as exc:  # noqa: BLE001 - one query: say why it could not be made
+        print(f"mediabrowser: {exc}", file=sys.stderr)
+        for q in args.files:
+            out[q] = []
+        return 1
+    rows = [item_json(m) for m in matches]
+    for q in args.files:
+        out[q] = rows
+    return 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:

@@ -26,7 +26,17 @@ from mediabrowser.core.media.decode import check_readable
 from mediabrowser.core.media.probe import detect_kind
 from mediabrowser.core.moments import described_moments, with_moments
 from mediabrowser.core.ranking import Kinds, kinds_of, ranked
-from mediabrowser.core.types import BadInput, Match, MediaError, MediaItem, MediaKind
+from mediabrowser.core.types import (
+    BadInput,
+    Match,
+    MediaError,
+    MediaItem,
+    MediaKind,
+    UserError,
+)
+
+NEGATIVE_WEIGHT = 0.5  # how far "less like this" turns the query (Rocchio's gamma)
+MOST_ASKED = 4096  # the most results asked for to find k under a folder
 
 
 class QueryError(BadInput):
@@ -178,39 +188,66 @@ def _turned_vectors(lib: Library, path: str, space: str, model: str | None
     return lib.turned_cache[key]
 
 
+def under(path: str, folder: str | None) -> bool:
+    """Whether `path` lies in `folder` or below it (any path when there is no folder)."""
+    if not folder:
+        return True
+    top = os.path.abspath(folder).rstrip(os.sep)
+    return path == top or path.startswith(top + os.sep)
+
+
 def find_similar_to_all(lib: Library, queries: list[str | Path | int], k: int = 10,
-                        kind: MediaKind | str | None = None) -> list[Match]:
+                        kind: MediaKind | str | None = None,
+                        negatives: list[str | Path | int] | None = None,
+                        folder: str | None = None) -> list[Match]:
     """One result set for several examples ("more like these"): per vector space, the
     examples' mean direction is searched; the sets of different spaces (photos and sounds,
     say) are merged by score. The examples themselves are left out.
 
     An item's score is that of its *average* cosine to the examples (the cosine to their mean
-    direction times the mean's length), so it is on the same scale as a one-example query."""
+    direction times the mean's length), so it is on the same scale as a one-example query.
+    `negatives` ("less like these") move the direction away from their own mean (Rocchio's
+    rule, weight NEGATIVE_WEIGHT) and are left out too; `folder` keeps results under it."""
     by_space: dict[str, list[np.ndarray]] = {}
+    away: dict[str, list[np.ndarray]] = {}
     exclude_ids: set[int] = set()
     exclude_paths: set[str] = set()
     examples: list[tuple[str, int | None]] = []
-    for q in queries:
-        if isinstance(q, int):
-            row = lib.store.file_by_id(q)
-            if row is None:
-                raise QueryError(f"no library item with id {q}")
-            q = row.path
-        vec, space, self_id = query_vector(lib, q)
-        examples.append((os.path.abspath(str(q)), self_id))
-        by_space.setdefault(space, []).append(vec / (np.linalg.norm(vec) or 1.0))
-        if self_id is not None:
-            exclude_ids.add(self_id)
-        exclude_paths.add(os.path.abspath(str(q)))
+    for negative, group in ((False, queries), (True, negatives or [])):
+        for q in group:
+            if isinstance(q, int):
+                row = lib.store.file_by_id(q)
+                if row is None:
+                    raise QueryError(f"no library item with id {q}")
+                q = row.path
+            try:
+                vec, space, self_id = query_vector(lib, q)
+            except UserError as exc:  # several files: say which one could not be read
+                raise QueryError(f"{q}: {exc}") from exc
+            if not negative:
+                examples.append((os.path.abspath(str(q)), self_id))
+            (away if negative else by_space).setdefault(space, []).append(
+                vec / (np.linalg.norm(vec) or 1.0))
+            if self_id is not None:
+                exclude_ids.add(self_id)
+            exclude_paths.add(os.path.abspath(str(q)))
     kinds = kinds_of(kind)
     merged: dict[int, Match] = {}
     for space, vecs in by_space.items():
         mean = np.mean(vecs, axis=0)
+        if space in away:
+            mean = mean - NEGATIVE_WEIGHT * np.mean(away[space], axis=0)
         length = float(np.linalg.norm(mean)) or 1.0
-        for m in ranked(lib, space, (mean / length).astype(np.float32), k + len(exclude_ids),
-                         kinds, scale=length):
-            if m.item.id in exclude_ids or m.item.path in exclude_paths:
-                continue
+        want = k + len(exclude_ids)
+        while True:  # a folder keeps only some: ask for more until k are left, or all are
+            found = ranked(lib, space, (mean / length).astype(np.float32), want, kinds,
+                           scale=min(length, 1.0))
+            kept = [m for m in found if m.item.id not in exclude_ids
+                    and m.item.path not in exclude_paths and under(m.item.path, folder)]
+            if len(kept) >= k or len(found) < want or want >= MOST_ASKED:
+                break
+            want = min(4 * want, MOST_ASKED)
+        for m in kept:
             if m.item.id not in merged or merged[m.item.id].score < m.score:
                 merged[m.item.id] = m
     found = sorted(merged.values(), key=lambda m: -m.score)[:k]

@@ -190,3 +190,34 @@ def test_smoke_test_passes_from_the_checkout() -> None:
     r = mb("--smoke-test", env={"QT_QPA_PLATFORM": "offscreen"})
     assert r.returncode == 0, r.stderr
     assert "smoke test: OK" in r.stdout and "chelsea_crop.jpg" in r.stdout
+
+
+def test_several_examples_less_like_others_and_a_folder(photo_dir: Path, tmp_path: Path
+                                                        ) -> None:
+    """`similar A B --not C --in DIR`: one query from several examples, turned away from the
+    --not ones, with results only under DIR."""
+    lib = str(tmp_path / "lib")
+    assert mb("index", str(photo_dir), "--library", lib).returncode == 0
+    cat, coffee = str(photo_dir / "chelsea.jpg"), str(photo_dir / "coffee.jpg")
+    copies = photo_dir / "copies"
+    r = mb("similar", cat, coffee, "--library", lib, "-k", "20", "--json")
+    alone = json.loads(r.stdout)[cat]
+    cat_copy = str(copies / "chelsea_resized.jpg")
+    assert alone[0]["path"] == cat_copy  # the cat's copy is the nearest, alone
+    r = mb("similar", cat, coffee, "--not", cat_copy, "--library", lib, "-k", "5", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert list(out) == [cat, coffee] and out[cat] == out[coffee]  # one query, each key
+    paths = [x["path"] for x in out[cat]]
+    assert cat_copy not in paths and cat not in paths and coffee not in paths
+    assert Path(paths[0]).name == "coffee_recompressed.jpg"  # turned towards the coffee
+    # --in: only results under the folder, as many as asked when there are
+    r = mb("similar", cat, "--in", str(copies), "--library", lib, "-k", "2", "--json")
+    inside = json.loads(r.stdout)[cat]
+    assert len(inside) == 2 and all(x["path"].startswith(str(copies) + os.sep) for x in inside)
+    r = mb("similar", cat, coffee, "--not", str(photo_dir / "moon.jpg"), "--in", str(copies),
+           "--library", lib, "-k", "10", "--json")
+    both = json.loads(r.stdout)[cat]
+    assert 1 <= len(both) <= 3 and all(str(copies) in x["path"] for x in both)
+    r = mb("similar", cat, "--not", str(tmp_path / "missing.jpg"), "--library", lib, "--json")
+    assert r.returncode == 1 and "missing.jpg" in r.stderr and json.loads(r.stdout) == {cat: []}
