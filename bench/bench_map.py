@@ -42,10 +42,10 @@ def app_layout(vecs: np.ndarray) -> np.ndarray:
     """What `mediabrowser map` computes for a space this size (core/maps/compute.py): the
     PCA reduction, the landmarks (all of them at this size) and the graph layout."""
     from mediabrowser.core.layout import graph_layout as gl
-    from mediabrowser.core.layout.landmarks import Reduction, choose_landmarks, place
+    from mediabrowser.core.layout.landmarks import choose_landmarks, place, reduction
 
     unit = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
-    x = Reduction.fit(unit).apply(unit)
+    x = reduction(unit).apply(unit)
     rows = choose_landmarks(len(x))
     xy = np.empty((len(x), 2), np.float32)
     xy[rows] = gl.layout(x[rows])
@@ -168,7 +168,7 @@ def events(args: argparse.Namespace) -> None:
     """Our layout against umap-learn on a slice of the scale library: `--events` events of
     `--per` items each (the scale library's labels), reduced as the app reduces them."""
     from mediabrowser.core.layout import graph_layout as gl
-    from mediabrowser.core.layout.landmarks import PCA_DIM, Reduction
+    from mediabrowser.core.layout.landmarks import PCA_DIM, reduction
     from mediabrowser.core.library import Library
     from mediabrowser.core.maps.current import load
 
@@ -183,7 +183,7 @@ def events(args: argparse.Namespace) -> None:
     labels = m.labels[np.isin(m.file_ids, wanted)]
     v = lib.store.vectors_by_labels(labels, SPACE)
     event = (v.file_ids - 1) // size
-    x = Reduction.fit(v.matrix[:20_000], PCA_DIM).apply(v.matrix)
+    x = reduction(v.matrix[:20_000]).apply(v.matrix)
 
     def share(y: np.ndarray) -> float:
         out = []

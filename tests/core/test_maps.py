@@ -14,7 +14,7 @@ from mediabrowser.core.driver import drive
 from mediabrowser.core.layout import graph_layout as gl
 from mediabrowser.core.layout import names
 from mediabrowser.core.layout.clusters import find_clusters, representatives
-from mediabrowser.core.layout.landmarks import NearestMarks, Reduction, place
+from mediabrowser.core.layout.landmarks import NearestMarks, place, reduction
 from mediabrowser.core.library import Library
 from mediabrowser.core.maps import compute as compute_mod
 from mediabrowser.core.maps.current import current, load, plane
@@ -59,7 +59,7 @@ def fill(lib: Library, groups: dict[str, int], dim: int = 64, seed: int = 0,
 
 def test_the_layout_keeps_neighbours() -> None:
     x, labels = blobs(12, 30, spread=2.0)
-    y = gl.layout(Reduction.fit(x).apply(x))
+    y = gl.layout(reduction(x).apply(x))
     assert y.shape == (360, 2) and np.isfinite(y).all()
     vec_share = share_of_10(x, labels)
     assert 0.5 < vec_share < 1.0  # a set where neighbours are not trivial

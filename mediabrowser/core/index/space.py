@@ -48,8 +48,9 @@ class Projection:
     @classmethod
     def fit(cls, sample: np.ndarray, dim: int = ANN_DIM) -> Projection:
         mean = sample.mean(axis=0)
-        cov = np.cov((sample - mean).T.astype(np.float64))
-        _vals, vecs = np.linalg.eigh(cov)  # ascending
+        centred = (sample - mean).astype(np.float64)
+        # the scatter matrix: the covariance's directions, and defined for a single row too
+        _vals, vecs = np.linalg.eigh(centred.T @ centred)  # ascending
         comps = vecs[:, ::-1][:, :dim]
         return cls(mean.astype(np.float32), np.ascontiguousarray(comps, dtype=np.float32))
 

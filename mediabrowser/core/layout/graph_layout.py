@@ -16,8 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+from mediabrowser.core.index.space import Projection
 
 A, B = 1.577, 0.895  # the curve 1 / (1 + a d^2b) that UMAP fits for min_dist 0.1, spread 1
 NEIGHBOURS = 15
@@ -55,14 +58,19 @@ def knn(x: np.ndarray, k: int, chunk: int = 512) -> tuple[np.ndarray, np.ndarray
     return idx, dist
 
 
-def _graph_knn(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def l2_graph(x: np.ndarray, ef: int, ef_construction: int = 100) -> Any:
+    """An hnswlib graph of the rows of `x` by Euclidean distance, labelled by row number."""
     import hnswlib
 
     g = hnswlib.Index(space="l2", dim=x.shape[1])
-    g.init_index(max_elements=len(x), ef_construction=100, M=16)
+    g.init_index(max_elements=len(x), ef_construction=ef_construction, M=16)
     g.add_items(x, np.arange(len(x)))
-    g.set_ef(max(64, 2 * k))
-    idx, d2 = g.knn_query(x, k=k + 1)
+    g.set_ef(ef)
+    return g
+
+
+def _graph_knn(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    idx, d2 = l2_graph(x, max(64, 2 * k)).knn_query(x, k=k + 1)
     own = idx == np.arange(len(x))[:, None]
     # drop each row itself (or, where the graph missed it, the farthest found)
     drop = np.where(own.any(axis=1), own.argmax(axis=1), k)
@@ -123,10 +131,7 @@ def pca_init(x: np.ndarray, scale: float = 10.0) -> np.ndarray:
     if len(x) < 3:  # one point in the middle, two side by side
         return np.array([[0.0, 0.0]] if len(x) == 1 else [[-1.0, 0.0], [1.0, 0.0]][:len(x)],
                         np.float32).reshape(len(x), 2)
-    centred = x - x.mean(axis=0)
-    cov = centred.T.astype(np.float64) @ centred.astype(np.float64)
-    _vals, vecs = np.linalg.eigh(cov)
-    y = centred @ vecs[:, ::-1][:, :2].astype(centred.dtype)
+    y = Projection.fit(x, 2).apply(x)
     spread = float(np.abs(y).max()) or 1.0
     return (y * (scale / spread)).astype(np.float32)
 

@@ -8,30 +8,19 @@ cheaper and no less faithful on unit vectors of a few hundred dimensions."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
+
+from mediabrowser.core.index.space import Projection
+from mediabrowser.core.layout.graph_layout import l2_graph
 
 PCA_DIM = 96  # 48 kept 74 % of the right neighbours on the 1M bench library, 96 kept 92 %
 LANDMARKS = 250_000  # the most items laid out by the graph; the rest are placed
 PLACE_K = 8
 
 
-@dataclass
-class Reduction:
-    mean: np.ndarray  # (dim,)
-    components: np.ndarray  # (dim, PCA_DIM)
-
-    @classmethod
-    def fit(cls, sample: np.ndarray, dim: int = PCA_DIM) -> Reduction:
-        mean = sample.mean(axis=0)
-        centred = (sample - mean).astype(np.float64)
-        _vals, vecs = np.linalg.eigh(centred.T @ centred)
-        comps = vecs[:, ::-1][:, :min(dim, sample.shape[1])]
-        return cls(mean.astype(np.float32), np.ascontiguousarray(comps, np.float32))
-
-    def apply(self, mat: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray((mat - self.mean) @ self.components, np.float32)
+def reduction(sample: np.ndarray) -> Projection:
+    """The PCA the map's vectors are reduced by (the index's projection, PCA_DIM wide)."""
+    return Projection.fit(sample, PCA_DIM)
 
 
 def choose_landmarks(n: int, most: int = LANDMARKS, seed: int = 0) -> np.ndarray:
@@ -54,13 +43,7 @@ class NearestMarks:
 
     def _graph(self) -> object:
         if self.graph is None:
-            import hnswlib
-
-            g = hnswlib.Index(space="l2", dim=self.marks.shape[1])
-            g.init_index(max_elements=len(self.marks), ef_construction=120, M=16)
-            g.add_items(self.marks, np.arange(len(self.marks)))
-            g.set_ef(64)
-            self.graph = g
+            self.graph = l2_graph(self.marks, ef=64, ef_construction=120)
         return self.graph
 
     def query(self, x: np.ndarray, k: int, many: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from mediabrowser.core.index.space import Projection
 from mediabrowser.core.layout.clusters import ClusterGrid
-from mediabrowser.core.layout.landmarks import Reduction
 
 FORMAT = 1
 
@@ -42,7 +42,7 @@ class SavedMap:
     kinds: np.ndarray  # (n,) "image" | "video" | "audio"
     xy: np.ndarray  # (n, 2) float32
     cluster: np.ndarray  # (n,) int32, -1: none
-    reduction: Reduction
+    reduction: Projection
     marks: np.ndarray  # (m, d) the landmarks' reduced vectors (float16)
     marks_xy: np.ndarray  # (m, 2)
     grid: ClusterGrid
@@ -105,7 +105,7 @@ def load(folder: Path, space: str) -> SavedMap | None:
             return SavedMap(
                 space=meta["space"], labels=z["labels"], file_ids=z["file_ids"],
                 kinds=z["kinds"], xy=z["xy"], cluster=z["cluster"],
-                reduction=Reduction(z["pca_mean"], z["pca_components"]),
+                reduction=Projection(z["pca_mean"], z["pca_components"]),
                 marks=z["marks"], marks_xy=z["marks_xy"],
                 grid=ClusterGrid(z["grid"], box[0], box[1]),
                 clusters=[Cluster(**c) for c in meta["clusters"]], seq=int(meta["seq"]),

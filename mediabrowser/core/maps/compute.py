@@ -13,9 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
+from mediabrowser.core.index.space import Projection
+from mediabrowser.core.jobs.progress import Meter
 from mediabrowser.core.layout import graph_layout as gl
 from mediabrowser.core.layout.clusters import find_clusters, representatives
-from mediabrowser.core.layout.landmarks import NearestMarks, Reduction, choose_landmarks, place
+from mediabrowser.core.layout.landmarks import NearestMarks, choose_landmarks, place, reduction
 from mediabrowser.core.layout.saved import (
     SavedMap,
     drop_partial,
@@ -48,15 +50,6 @@ def _marks_key(labels: np.ndarray) -> str:
     return hashlib.sha1(np.ascontiguousarray(labels, np.int64).tobytes()).hexdigest()
 
 
-class _Rate:
-    def __init__(self) -> None:
-        self.t0 = time.monotonic()
-
-    def __call__(self, done: int) -> float:
-        took = time.monotonic() - self.t0
-        return done / took if took > 0 and done else 0.0
-
-
 def compute(lib: Library, space: str, cancel: CancelToken, seed: int = 0
             ) -> Generator[Progress, None, SavedMap | None]:
     """The map of `space`, computed and saved; None when cancelled (progress is kept)."""
@@ -67,12 +60,12 @@ def compute(lib: Library, space: str, cancel: CancelToken, seed: int = 0
     sample = _sample(lib, space)
     if not len(sample):  # no present file has a vector here (all trashed, say)
         return _empty(lib, space, seq)
-    reduction = Reduction.fit(np.nan_to_num(sample, nan=0.0, posinf=0.0, neginf=0.0))
+    projection = reduction(np.nan_to_num(sample, nan=0.0, posinf=0.0, neginf=0.0))
     labels, files, kinds = [], [], []
     # one array filled chunk by chunk: at a million items of 96 dimensions each copy is
     # 384 MB, so none is made (BENCHMARKS.md, "The map": peak memory)
-    x = np.empty((total, reduction.components.shape[1]), np.float32)
-    done, rate = 0, _Rate()
+    x = np.empty((total, projection.components.shape[1]), np.float32)
+    done, meter = 0, Meter("map", total)
     for chunk in lib.store.space_chunks(space, READ_CHUNK):
         if cancel.cancelled:
             return None
@@ -82,10 +75,11 @@ def compute(lib: Library, space: str, cancel: CancelToken, seed: int = 0
         labels.append(chunk.labels)
         files.append(chunk.file_ids)
         kinds.append(np.array(chunk.kinds, "U5"))
-        x[done:done + len(chunk)] = reduction.apply(
+        x[done:done + len(chunk)] = projection.apply(
             np.nan_to_num(chunk.matrix, nan=0.0, posinf=0.0, neginf=0.0))
         done += len(chunk)
-        yield Progress("map", done, max(total, done), rate=rate(done),
+        meter.done = done
+        yield Progress("map", done, max(total, done), rate=meter.rate,
                        message="reading vectors")
     if not labels:
         return _empty(lib, space, seq)
@@ -106,7 +100,7 @@ def compute(lib: Library, space: str, cancel: CancelToken, seed: int = 0
     idx, dist = gl.knn(marks, gl.NEIGHBOURS)
     heads, tails, weights = gl.edges(idx, gl.fuzzy_weights(dist))
     del idx, dist
-    rate, first_epoch = _Rate(), state.epoch
+    meter = Meter("map", state.epochs)
     for epoch in gl.optimise(state, heads, tails, weights):
         if cancel.cancelled or epoch % SAVE_EVERY == 0:
             with contextlib.suppress(OSError):  # a folder that cannot be written: no resume
@@ -115,30 +109,30 @@ def compute(lib: Library, space: str, cancel: CancelToken, seed: int = 0
                               "seed": seed})
         if cancel.cancelled:
             return None
-        yield Progress("map", epoch, state.epochs, rate=rate(epoch - first_epoch),
-                       message="laying out")
+        meter.step()  # the rate of this run's epochs (a resumed run starts past zero)
+        yield Progress("map", epoch, state.epochs, rate=meter.rate, message="laying out")
     state.y[~np.isfinite(state.y).all(axis=1)] = 0.0
     xy = np.empty((n, 2), np.float32)
     xy[rows] = state.y
     rest = np.setdiff1d(np.arange(n), rows)
     nearest = NearestMarks(marks)
-    rate = _Rate()
+    meter = Meter("map", len(rest))
     for s in range(0, len(rest), PLACE_CHUNK):
         if cancel.cancelled:
             return None
         part = rest[s:s + PLACE_CHUNK]
         xy[part] = place(x[part], nearest, state.y, seed=seed + s)
-        yield Progress("map", s + len(part), len(rest), rate=rate(s + len(part)),
-                       message="placing")
+        meter.step(len(part))
+        yield Progress("map", s + len(part), len(rest), rate=meter.rate, message="placing")
     yield Progress("map", 0, 0, message="finding clusters")
     cluster, grid = find_clusters(xy)
     reps = representatives(cluster, x)
     m = SavedMap(space=space, labels=lab, file_ids=fid, kinds=kind, xy=xy, cluster=cluster,
-                 reduction=reduction, marks=marks.astype(np.float16), marks_xy=state.y,
+                 reduction=projection, marks=marks.astype(np.float16), marks_xy=state.y,
                  grid=grid, seq=seq, library_id=lib.store.library_id(),
                  method={"name": "umap-style graph layout (numpy)", "landmarks": len(rows),
                          "neighbours": gl.NEIGHBOURS, "epochs": state.epochs,
-                         "pca": int(reduction.components.shape[1]), "at": time.time()})
+                         "pca": int(projection.components.shape[1]), "at": time.time()})
     m.clusters = name_clusters(lib, m, reps)
     save_or_warn(folder, m)
     with contextlib.suppress(OSError):
@@ -153,7 +147,7 @@ def _empty(lib: Library, space: str, seq: int) -> SavedMap:
     zero = np.zeros(0, np.int64)
     m = SavedMap(space=space, labels=zero, file_ids=zero, kinds=np.zeros(0, "U5"),
                  xy=np.zeros((0, 2), np.float32), cluster=np.zeros(0, np.int32),
-                 reduction=Reduction(np.zeros(1, np.float32), np.zeros((1, 1), np.float32)),
+                 reduction=Projection(np.zeros(1, np.float32), np.zeros((1, 1), np.float32)),
                  marks=np.zeros((0, 1), np.float16), marks_xy=np.zeros((0, 2), np.float32),
                  grid=ClusterGrid(np.full((16, 16), -1, np.int32), np.zeros(2), np.ones(2)),
                  seq=seq, library_id=lib.store.library_id(), method={"name": "empty"})
