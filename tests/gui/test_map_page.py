@@ -101,6 +101,10 @@ def test_map_page_selects_and_acts(qtbot: object, make_window: object, tmp_path:
     w.act_on_map.trigger()
     assert w.tabs.page() is Page.MAP
     assert c.selected.sum() == 1 and int(w.map.map.file_ids[c.selected_rows()[0]]) == fid
+    shown = c.selected_rows()[0]  # centred on it, zoomed in
+    assert (c.cx, c.cy) == (float(c.xy[shown, 0]), float(c.xy[shown, 1]))
+    x0, y0, x1, y1 = c.view_box()
+    assert (x1 - x0) < 0.5 * float(np.ptp(c.xy[:, 0]))
     assert c.linked.sum() == 1  # and marked as the grid's selection
 
     # hover: a card with the name

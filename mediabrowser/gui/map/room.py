@@ -32,6 +32,7 @@ from mediabrowser.gui.workers import GeneratorWorker
 KIND_NAMES = {"image": "Photos", "video": "Videos", "audio": "Sounds"}
 PLAY_AFTER_MS = 250  # a sound plays once the mouse rests on it this long
 ROWS_KEPT = 2000
+ZOOM_ON_ONE = 6.0  # "Show on Map" of one item: this much closer than the whole map
 
 
 def space_title(ms: MapSpace) -> str:
@@ -313,9 +314,13 @@ class MapRoom(QObject):
             return False
         c = self.page.canvas
         c.set_selected(mask)
-        c.fit(np.flatnonzero(mask))
-        if mask.sum() == 1:
-            c.scale = max(c.scale, 40.0)
+        rows = np.flatnonzero(mask)
+        if len(rows) == 1:  # one item: centred, close enough to see its neighbours' pictures
+            c.fit()
+            c.cx, c.cy = float(c.xy[rows[0], 0]), float(c.xy[rows[0], 1])
+            c.scale *= ZOOM_ON_ONE
+        else:
+            c.fit(rows)
         c.update()
         return True
 
