@@ -118,11 +118,20 @@ def search_child(folder: Path) -> dict[str, float]:
     queries = rng.choice(np.arange(1, n + 1), QUERIES, replace=False).tolist()
     lib.calibration(SPACE)
     found: dict[str, dict] = {}
-    for name, kind in (("nofilter", None), ("filter_1pct", "video"), ("filter_99pct", "image")):
+    t = time.perf_counter()
+    facets = lib.facets(SPACE)
+    out["facets_load_s"] = time.perf_counter() - t
+    filters = _filters(facets)
+    runs: list[tuple[str, str | None, object]] = [
+        ("nofilter", None, None), ("filter_1pct", "video", None),
+        ("filter_99pct", "image", None), *[(name, None, f) for name, f in filters.items()]]
+    for name, kind, flt in runs:
         times, found[name] = [], {}
+        if flt is not None:
+            out[f"share_{name}"] = facets.count(flt) / max(1, int(facets.present.sum()))
         for q in queries:
             t = time.perf_counter()
-            found[name][q] = find_similar(lib, q, k=10, kind=kind, turns=False)
+            found[name][q] = find_similar(lib, q, k=10, kind=kind, turns=False, filters=flt)
             times.append(time.perf_counter() - t)
         out[f"p50_ms_{name}"], out[f"p99_ms_{name}"] = _pcts(times)
     times = []
@@ -147,32 +156,65 @@ def search_child(folder: Path) -> dict[str, float]:
     from bench_scale_gui import peak_rss_mb
 
     out["rss_mb"] = peak_rss_mb()
-    for name, kind in (("nofilter", None), ("filter_1pct", "video")):  # not in the RSS
-        out[f"recall_{name}"] = _recall(lib, queries, found[name], kind)
+    # not in the RSS: exact search over the same items, every run in one pass of the store
+    masks = {name: lib.allowed(SPACE, flt) for name, _k, flt in runs if flt is not None}
+    kinds = {name: kind for name, kind, _f in runs}
+    out.update(_recalls(lib, queries, found, kinds, masks))
     lib.close()
     return out
 
 
-def _recall(lib: object, queries: list[int], found: dict, kind: str | None) -> float:
-    """Share of the exact top 10 (full vectors, same kind filter) that the search returned."""
+def _filters(facets: object) -> dict[str, object]:
+    """Filters keeping about 1 %, 10 % and 50 % of the items: by size (uncorrelated with what
+    the items look like) and by date (a span of events: whole clusters in or out)."""
+    from mediabrowser.core.filters import Filters
+
+    dates = np.sort(facets.date[facets.present])  # type: ignore[attr-defined]
+    out: dict[str, object] = {}
+    for pct in (1, 10, 50):
+        out[f"size_{pct}pct"] = Filters(max_size=3_000_000 + int(997 * pct / 100) - 1)
+        lo, hi = np.quantile(dates, [0.5 - pct / 200, 0.5 + pct / 200])
+        out[f"date_{pct}pct"] = Filters(after=float(lo), before=float(hi))
+    return out
+
+
+def _recalls(lib: object, queries: list[int], found: dict, kinds: dict, masks: dict
+             ) -> dict[str, float]:
+    """Per run, the share of the exact top 10 (full vectors, same kind and filter) that the
+    search returned."""
+    from mediabrowser.core.index.hnsw import allowed_among
+
     store = lib.store  # type: ignore[attr-defined]
     qvec = np.stack([store.vector(q, SPACE) for q in queries]).astype(np.float32)
     qvec /= np.linalg.norm(qvec, axis=1, keepdims=True)
-    best = np.full((len(queries), 11), -2.0, np.float32)
-    best_ids = np.zeros((len(queries), 11), np.int64)
-    for chunk in store.space_chunks(SPACE, 50_000, kind=kind):
+    names = [n for n in found if n in masks or n in ("nofilter", "filter_1pct")]
+    best = {n: np.full((len(queries), 11), -2.0, np.float32) for n in names}
+    best_ids = {n: np.zeros((len(queries), 11), np.int64) for n in names}
+    for chunk in store.space_chunks(SPACE, 50_000):
         sims = qvec @ chunk.matrix.T
-        both = np.concatenate([best, sims], axis=1)
-        ids = np.concatenate([best_ids, np.broadcast_to(chunk.file_ids, sims.shape)], axis=1)
-        top = np.argpartition(-both, 10, axis=1)[:, :11]
-        best = np.take_along_axis(both, top, 1)
-        best_ids = np.take_along_axis(ids, top, 1)
-    hits = 0
-    for i, q in enumerate(queries):
-        order = np.argsort(-best[i])
-        truth = [int(x) for x in best_ids[i][order] if int(x) != q][:10]
-        hits += len(set(truth) & {m.item.id for m in found[q]})
-    return hits / (10 * len(queries))
+        for n in names:
+            keep = np.ones(len(chunk), bool)
+            if kinds.get(n):
+                keep &= np.asarray(chunk.kinds) == kinds[n]
+            if n in masks:
+                keep &= allowed_among(masks[n], chunk.labels)
+            s = np.where(keep[None, :], sims, -2.0)
+            both = np.concatenate([best[n], s], axis=1)
+            ids = np.concatenate([best_ids[n], np.broadcast_to(chunk.file_ids, s.shape)], 1)
+            top = np.argpartition(-both, 10, axis=1)[:, :11]
+            best[n] = np.take_along_axis(both, top, 1)
+            best_ids[n] = np.take_along_axis(ids, top, 1)
+    out = {}
+    for n in names:
+        hits = total = 0
+        for i, q in enumerate(queries):
+            order = np.argsort(-best[n][i])
+            truth = [int(x) for x, v in zip(best_ids[n][i][order], best[n][i][order],
+                                            strict=True) if int(x) != q and v > -2][:10]
+            hits += len(set(truth) & {m.item.id for m in found[n][q]})
+            total += len(truth)
+        out[f"recall_{n}"] = hits / max(1, total)
+    return out
 
 
 def cli_child(folder: Path, runs: int = 3) -> dict[str, float]:
@@ -221,6 +263,9 @@ def main() -> int:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--dir", type=Path)
     ap.add_argument("--write", metavar="FILE")
+    ap.add_argument("--phases", default="search,cli,gui",
+                    help="child phases to run (a kept --dir keeps its index: no rebuild "
+                         "when the gui or cli phase is left out and one is there)")
     ap.add_argument("--phase", choices=["search", "cli", "gui"], help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.phase:
@@ -240,14 +285,16 @@ def main() -> int:
     if have != args.items:
         shutil.rmtree(folder, ignore_errors=True)
         res.update(build(folder, args.items))
-    res.update(index_build(folder))
+    phases = args.phases.split(",")
+    if set(phases) != {"search"} or not (folder / "index").exists():
+        res.update(index_build(folder))
     res.update(sizes(folder))
-    for phase in ("search", "cli", "gui"):
+    for phase in phases:
         print(f"  {phase}…", file=sys.stderr, flush=True)
         res.update(child(phase, folder))
     res["peak_rss_mb"] = max(res["rss_mb"], res.get("gui_rss_mb", 0.0))
     res["recall_at_10"] = res["recall_nofilter"]
-    if args.json:
+    if args.json or set(phases) != {"search", "cli", "gui"}:
         print(json.dumps(res))
     else:
         print(report(res))
@@ -278,6 +325,13 @@ def report(r: dict[str, float]) -> str:
          "p99 < 5 / 10 ms"),
         ("recall@10 against exact search: no filter / videos",
          f"{r['recall_nofilter']:.3f} / {r['recall_filter_1pct']:.3f}", "≥ 0.95"),
+        *[(f"filtered by {how}, keeping {r[f'share_{how}_{p}pct'] * 100:.1f} % "
+           "(p50 / p99; recall@10)",
+           f"{r[f'p50_ms_{how}_{p}pct']:.2f} / {r[f'p99_ms_{how}_{p}pct']:.2f} ms; "
+           f"{r[f'recall_{how}_{p}pct']:.3f}", "p99 < 10 ms; ≥ 0.95")
+          for how in ("size", "date") for p in (1, 10, 50) if f"share_{how}_{p}pct" in r],
+        ("filters' columns loaded (once per session)", f"{r.get('facets_load_s', 0):.2f} s",
+         ""),
         ("sync with nothing changed (p50 / p99)",
          f"{r['p50_ms_sync']:.3f} / {r['p99_ms_sync']:.3f} ms", ""),
         ("grid page of 512 by name / date / folder (p99)",

@@ -6,6 +6,7 @@ import argparse
 
 from mediabrowser import __version__
 from mediabrowser.cli.duplicates import add_parser as add_duplicates
+from mediabrowser.cli.filter_args import add_filter_options
 
 COMMANDS = ("index", "similar", "search", "duplicates", "map", "models", "status", "demo")
 
@@ -32,17 +33,26 @@ def build_parser() -> argparse.ArgumentParser:
     ix.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                     help="wait this long for another process indexing the same library")
 
-    sm = sub.add_parser("similar", parents=[common], help="files most similar to each FILE")
-    sm.add_argument("files", nargs="+", metavar="FILE")
+    sm = sub.add_parser(
+        "similar", parents=[common], help="files most similar to each FILE",
+        description="Files most similar to each FILE. With --not, --text, --together or a "
+                    "weight, all examples make one query (more like these, less like those) "
+                    "and each example given maps to that one result list. A weight goes "
+                    "before an example: 2:photo.jpg, 0.5:'red car'.")
+    sm.add_argument("files", nargs="*", metavar="FILE")
     sm.add_argument("-k", type=int, default=10, help="how many results per query (default 10)")
     sm.add_argument("--kind", choices=("image", "video", "audio"), help="only results of a kind")
     sm.add_argument("--not", dest="negatives", nargs="+", metavar="FILE", default=[],
-                    help="less like these: with --not, all FILEs make one query (more like "
-                         "them, less like these), and each FILE maps to its results")
-    sm.add_argument("--in", dest="folder", metavar="DIR",
-                    help="only results in this folder or below it")
+                    help="less like these files")
+    sm.add_argument("--text", dest="texts", action="append", default=[], metavar="WORDS",
+                    help="more like these words (needs a CLIP or CLAP model); repeatable")
+    sm.add_argument("--not-text", dest="not_texts", action="append", default=[],
+                    metavar="WORDS", help="less like these words; repeatable")
+    sm.add_argument("--together", action="store_true",
+                    help="all FILEs make one query, instead of one query each")
     sm.add_argument("--model", help="vector space to search (default: the library's model "
                                     "for the query's kind)")
+    add_filter_options(sm)
 
     st = sub.add_parser("search", parents=[common], help="photos and videos (a CLIP model) or "
                                                          "sounds (a CLAP model) matching a text")
@@ -50,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("-k", type=int, default=10, help="how many results (default 10)")
     st.add_argument("--kind", choices=("image", "video", "audio"),
                     help="only photos, only videos (CLIP) or only sounds (a CLAP sound model)")
+    add_filter_options(st)
 
     add_duplicates(sub, common)
     mp = sub.add_parser("map", parents=[common],

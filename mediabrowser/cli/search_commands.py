@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from mediabrowser.cli.common import open_library
+from mediabrowser.cli.filter_args import filters_from
 
 
 def item_json(m: Any) -> dict[str, Any]:
@@ -30,18 +31,33 @@ def item_json(m: Any) -> dict[str, Any]:
 
 
 def cmd_similar(args: argparse.Namespace) -> int:
+    from mediabrowser.core.search import find_similar
+    from mediabrowser.core.types import UserError
+
     if args.k < 1:
         print("mediabrowser: -k must be at least 1", file=sys.stderr)
+        return 2
+    if not args.files and not args.texts:
+        print("mediabrowser: similar needs at least one FILE or --text WORDS", file=sys.stderr)
+        return 2
+    try:
+        filters = filters_from(args)
+        examples = _examples(args)
+    except UserError as exc:
+        print(f"mediabrowser: {exc}", file=sys.stderr)
         return 2
     lib = open_library(args, queries=True)
     out: dict[str, list[dict[str, Any]]] = {}
     failed = 0
+    together = bool(args.negatives or args.texts or args.not_texts or args.together
+                    or any(e.weight != 1.0 for e in examples))
     try:
-        if args.negatives:
-            failed = _together(lib, args, out)
-        for q in [] if args.negatives else args.files:
+        if together:
+            failed = _together(lib, args, examples, filters, out)
+        for q in [] if together else args.files:
             try:
-                matches = _similar_in(lib, q, args)
+                matches = find_similar(lib, q, k=args.k, kind=args.kind, model=args.model,
+                                       filters=filters or None)
             except Exception as exc:  # noqa: BLE001 - report this query, answer the others
                 failed += 1
                 out[q] = []
@@ -63,46 +79,59 @@ def cmd_similar(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _similar_in(lib: Any, q: str, args: argparse.Namespace) -> list[Any]:
-    """One query's results, only those under --in when given (asking for more until k are
-    left there, or there are no more)."""
-    from mediabrowser.core.search import MOST_ASKED, find_similar, under
+def _examples(args: argparse.Namespace) -> list[Any]:
+    """The examples given, in order: FILEs, --text, --not, --not-text (weights read off)."""
+    from mediabrowser.core.examples import Example, weighted
 
-    k = args.k
-    while True:
-        matches = find_similar(lib, q, k=k, kind=args.kind, model=args.model)
-        kept = [m for m in matches if under(m.item.path, args.folder)]
-        if not args.folder or len(kept) >= args.k or len(matches) < k or k >= MOST_ASKED:
-            return kept[:args.k]
-        k = min(4 * k, MOST_ASKED)
+    out = []
+    for given in args.files:
+        name, w = weighted(given)
+        out.append(Example(file=name, weight=w))
+    for given in args.texts:
+        words, w = weighted(given, is_file=False)
+        out.append(Example(text=words, weight=w))
+    for given in args.negatives:
+        name, w = weighted(given)
+        out.append(Example(file=name, weight=w, negative=True))
+    for given in args.not_texts:
+        words, w = weighted(given, is_file=False)
+        out.append(Example(text=words, weight=w, negative=True))
+    return out
 
 
-def _together(lib: Any, args: argparse.Namespace, out: dict[str, list[dict[str, Any]]]) -> int:
-    """All FILEs as one query, less like the --not ones: each FILE maps to the one result
+def _together(lib: Any, args: argparse.Namespace, examples: list[Any], filters: Any,
+              out: dict[str, list[dict[str, Any]]]) -> int:
+    """All examples as one query: each FILE and each --text given maps to the one result
     list (so a script reading any of them gets it). 1 when the query could not be made."""
-    from mediabrowser.core.search import find_similar_to_all
+    from mediabrowser.core.examples import find_like
 
+    keys = [*args.files, *args.texts]
     try:
-        matches = find_similar_to_all(lib, list(args.files), k=args.k, kind=args.kind,
-                                      negatives=list(args.negatives), folder=args.folder)
+        matches = find_like(lib, examples, k=args.k, kind=args.kind, filters=filters or None)
     except Exception as exc:  # noqa: BLE001 - one query: say why it could not be made
         print(f"mediabrowser: {exc}", file=sys.stderr)
-        for q in args.files:
+        for q in keys:
             out[q] = []
         return 1
     rows = [item_json(m) for m in matches]
-    for q in args.files:
+    for q in keys:
         out[q] = rows
     return 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:
     from mediabrowser.core.search import search_text
+    from mediabrowser.core.types import UserError
 
     text = " ".join(args.text)
+    try:
+        filters = filters_from(args)
+    except UserError as exc:
+        print(f"mediabrowser: {exc}", file=sys.stderr)
+        return 2
     lib = open_library(args, queries=True)
     try:
-        matches = search_text(lib, text, k=args.k, kind=args.kind)
+        matches = search_text(lib, text, k=args.k, kind=args.kind, filters=filters or None)
     finally:
         lib.close()
     rows = [item_json(m) for m in matches]

@@ -9,9 +9,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from mediabrowser.core.calibration import Calibration
 from mediabrowser.core.embed.base import Embedder, PoolsFrames
 from mediabrowser.core.embed.registry import DEFAULT_MODELS, get_spec, load_embedder
+from mediabrowser.core.filters import Filters
+from mediabrowser.core.index.facets import Facets
 from mediabrowser.core.index.manager import IndexManager
 from mediabrowser.core.media.copies.check import CopyCheck
 from mediabrowser.core.store.repo import Store
@@ -158,6 +162,7 @@ class Library:
         self.copies = CopyCheck()  # "same" results looked at closely, each pair once
         self._answering: dict[tuple[str, str, str, int], str] = {}
         self._device: str | None = None
+        self._facets: dict[str, Facets] = {}
 
     # ---- writer lock ------------------------------------------------------------------------
     def lock_for_writing(self, timeout: float = 0.0) -> None:
@@ -301,6 +306,19 @@ class Library:
             index.calibration = {"n": max(n, 1), **asdict(result)}
         self._calibrations[space] = (max(n, 1), result)
         return result
+
+    def facets(self, space: str) -> Facets:
+        """The filterable facts of a space's files, following the store (loaded once)."""
+        got = self._facets.get(space)
+        if got is None:
+            got = self._facets[space] = Facets.load(self.store, space)
+        else:
+            got.sync(self.store)
+        return got
+
+    def allowed(self, space: str, filters: Filters | None) -> np.ndarray | None:
+        """The labels of `space` these filters keep, as a mask by label (None: no filter)."""
+        return self.facets(space).mask(filters) if filters else None
 
     def model_in_space(self, space: str, kind: MediaKind) -> str | None:
         """The model that embeds files of `kind` into `space` (the configured one when it fits)."""

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from mediabrowser.core.embed.base import EmbedsMoments, EmbedsTimeline, moments_space
+from mediabrowser.core.filters import Filters
 from mediabrowser.core.index.align import AS_WELL, LEAST_VOTES, align
 from mediabrowser.core.library import Library
 from mediabrowser.core.media.probe import detect_kind
@@ -29,7 +30,8 @@ ALIGNED_FILES = 2  # files aligned per result asked for (those most frames reach
 
 
 def with_moments(lib: Library, space: str, vec: np.ndarray, found: list[Match], k: int,
-                 kinds: Kinds, self_id: int | None, path: str) -> list[Match]:
+                 kinds: Kinds, self_id: int | None, path: str,
+                 filters: Filters | None = None) -> list[Match]:
     """`found`, with files whose best-matching moment beats their whole-file vector: that
     moment's score, with its start and end. Moments are scored with the whole-file space's
     calibration (one vector space)."""
@@ -53,14 +55,14 @@ def with_moments(lib: Library, space: str, vec: np.ndarray, found: list[Match], 
                 times = (starts + ends) / 2
             else:
                 times, frames = embedder.timeline(path)
-            parts = aligned(lib, space, times, frames, k, kinds, self_id)
+            parts = aligned(lib, space, times, frames, k, kinds, self_id, filters)
         elif isinstance(embedder, EmbedsMoments):
             vec = embedder.moment_query(path)
     if kind is not MediaKind.VIDEO or not parts:
         # Neighbouring moments of one file are alike: ask for more, so other files are reached.
         parts += with_spans(lib, moments, vec, ranked(
             lib, moments, vec, k, kinds, self_id, path, calibration=lib.calibration(space),
-            spread=MOMENTS_PER_FILE))
+            spread=MOMENTS_PER_FILE, filters=filters))
     best = {m.item.id: m for m in found}
     for m in parts:
         had = best.get(m.item.id)
@@ -81,7 +83,8 @@ def _a_part(m: Match) -> bool:
 
 
 def described_moments(lib: Library, space: str, vec: np.ndarray, found: list[Match], k: int,
-                      kinds: Kinds, calibration: Any) -> list[Match]:
+                      kinds: Kinds, calibration: Any, filters: Filters | None = None
+                      ) -> list[Match]:
     """Words → moments: each video among `found` (or reached through its moments) with the
     moment that fits the description best, its start and end; a video scores by the better
     of its whole vector and that moment."""
@@ -92,7 +95,7 @@ def described_moments(lib: Library, space: str, vec: np.ndarray, found: list[Mat
         return found
     parts = with_spans(lib, moments, vec, ranked(lib, moments, vec, k, [MediaKind.VIDEO.value],
                                                  calibration=calibration,
-                                                 spread=MOMENTS_PER_FILE))
+                                                 spread=MOMENTS_PER_FILE, filters=filters))
     best = {m.item.id: m for m in found}
     for m in parts:
         had = best.get(m.item.id)
@@ -125,7 +128,7 @@ def with_spans(lib: Library, moments: str, vec: np.ndarray, found: list[Match]
 
 
 def aligned(lib: Library, space: str, times: np.ndarray, frames: np.ndarray, k: int,
-            kinds: Kinds, self_id: int | None) -> list[Match]:
+            kinds: Kinds, self_id: int | None, filters: Filters | None = None) -> list[Match]:
     """The videos that hold the query clip (frames at `times`), each at its best offset."""
     moments = moments_space(space)
     index = lib.indexes.get(moments)
@@ -133,8 +136,9 @@ def aligned(lib: Library, space: str, times: np.ndarray, frames: np.ndarray, k: 
         return []
     asking = np.unique(np.linspace(0, len(times) - 1, min(ASKING_FRAMES, len(times))).astype(int))
     asked: list[tuple[int, int]] = []  # (query frame, label among its nearest)
+    allowed = lib.allowed(moments, filters)
     for i in asking:
-        got = index.candidates(frames[i], HITS_PER_FRAME, kinds)
+        got = index.candidates(frames[i], HITS_PER_FRAME, kinds, allowed)
         asked += [(int(i), label) for label in got[:VOTING_HITS]]
     # Only the labels that vote are looked up: each lookup may be a disk read in a library
     # of millions of moments.

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from mediabrowser.core import calibration as cal
+from mediabrowser.core.filters import Filters
+from mediabrowser.core.index.hnsw import allowed_among
 from mediabrowser.core.library import Library
 from mediabrowser.core.store.vectors import Vectors
 from mediabrowser.core.types import Match, MediaKind
@@ -21,20 +23,24 @@ def kinds_of(kind: MediaKind | str | None) -> Kinds:
 def ranked(lib: Library, space: str, vec: np.ndarray, k: int, kinds: Kinds = None,
             exclude_id: int | None = None, exclude_path: str | None = None,
             calibration: cal.Calibration | None = None, scale: float = 1.0,
-            spread: int = 1) -> list[Match]:
+            spread: int = 1, filters: Filters | None = None) -> list[Match]:
     """The k present files nearest to `vec` in `space` of these kinds, best first, without
     the query itself; a file with several vectors (segments) counts once, by its nearest.
     Scores are the calibrated `scale` × cosine, computed exactly from the stored vectors of
-    the index's candidates (so a reduced graph only proposes), and only those rows are read."""
+    the index's candidates (so a reduced graph only proposes), and only those rows are read.
+    `filters` keep only the files they match (core/index/facets.py), inside the index's walk."""
     unit = np.asarray(vec, np.float32) / (float(np.linalg.norm(vec)) or 1.0)
+    allowed = lib.allowed(space, filters) if filters else None
     index = lib.indexes.get(space)
     if index is not None:
         # Two extra hits leave room to drop the query itself and a copy at its path. The
         # graphs hold present files of their kind; the rows kept are checked below.
-        got = lib.store.vectors_by_labels(index.candidates(unit, spread * k + 2, kinds), space,
-                                          present=False)
+        got = lib.store.vectors_by_labels(index.candidates(unit, spread * k + 2, kinds, allowed),
+                                          space, present=False)
     else:  # while its index is being rebuilt
-        got = exact(lib, space, unit, spread * k + 2, kinds)
+        got = exact(lib, space, unit, spread * k + 2, kinds, allowed)
+    if allowed is not None and len(got):
+        got = got.where(allowed_among(allowed, got.labels))  # changed since the mask was made
     if not len(got):
         return []
     cosines = got.matrix @ unit
@@ -62,12 +68,17 @@ def ranked(lib: Library, space: str, vec: np.ndarray, k: int, kinds: Kinds = Non
     return out
 
 
-def exact(lib: Library, space: str, unit: np.ndarray, k: int, kinds: Kinds) -> Vectors:
+def exact(lib: Library, space: str, unit: np.ndarray, k: int, kinds: Kinds,
+          allowed: np.ndarray | None = None) -> Vectors:
     """The k nearest stored vectors by a scan of the store (slower, exact)."""
     keep_labels: list[np.ndarray] = []
     keep_cos: list[np.ndarray] = []
     for kind in kinds if kinds is not None else [None]:
         for chunk in lib.store.space_chunks(space, kind=kind):
+            if allowed is not None:
+                chunk = chunk.where(allowed_among(allowed, chunk.labels))
+                if not len(chunk):
+                    continue
             cos = chunk.matrix @ unit
             top = np.argsort(-cos)[: 4 * k]
             keep_labels.append(chunk.labels[top])

@@ -21,6 +21,7 @@ from mediabrowser.core.embed.base import (
     EmbedsTurned,
 )
 from mediabrowser.core.embed.registry import get_spec
+from mediabrowser.core.filters import Filters
 from mediabrowser.core.library import Library
 from mediabrowser.core.media.decode import check_readable
 from mediabrowser.core.media.probe import detect_kind
@@ -32,11 +33,7 @@ from mediabrowser.core.types import (
     MediaError,
     MediaItem,
     MediaKind,
-    UserError,
 )
-
-NEGATIVE_WEIGHT = 0.5  # how far "less like this" turns the query (Rocchio's gamma)
-MOST_ASKED = 4096  # the most results asked for to find k under a folder
 
 
 class QueryError(BadInput):
@@ -80,12 +77,13 @@ def _model_for_query(lib: Library, kind: MediaKind, model: str | None) -> str:
 
 def find_similar(lib: Library, query: str | Path | int, k: int = 10,
                  kind: MediaKind | str | None = None, model: str | None = None,
-                 turns: bool = True) -> list[Match]:
+                 turns: bool = True, filters: Filters | None = None) -> list[Match]:
     """The k most similar present items, best first, the query itself excluded.
 
     `query` is a library id or a path (inside the library or not). `kind` keeps only items of
     that kind; `model` picks the vector space (default: the configured model for the query's kind).
     `turns` also finds turned and mirrored copies of a photo or video (it decodes the query).
+    `filters` keep only the items they match (folder, date, size, …), inside the index's walk.
     """
     if isinstance(query, int):
         row = lib.store.file_by_id(query)
@@ -95,11 +93,12 @@ def find_similar(lib: Library, query: str | Path | int, k: int = 10,
     vec, space, self_id = query_vector(lib, query, model)
     kinds = kinds_of(kind)
     path = os.path.abspath(str(query))
-    found = with_moments(lib, space, vec, ranked(lib, space, vec, k, kinds, self_id, path),
-                          k, kinds, self_id, path)
+    found = with_moments(lib, space, vec, ranked(lib, space, vec, k, kinds, self_id, path,
+                                                 filters=filters),
+                         k, kinds, self_id, path, filters)
     if turns and kind in (None, MediaKind.IMAGE, MediaKind.VIDEO, "image", "video") \
             and not lib.indexes.building(space):  # each turn would scan the store meanwhile
-        found = _with_turned_copies(lib, path, space, found, k, kinds, self_id, model)
+        found = _with_turned_copies(lib, path, space, found, k, kinds, self_id, model, filters)
     return only_copies_same(lib, [(path, self_id)], found)
 
 
@@ -142,7 +141,8 @@ def only_copies_same(lib: Library, queries: list[tuple[str, int | None]],
 
 
 def _with_turned_copies(lib: Library, path: str, space: str, found: list[Match], k: int,
-                        kinds: Kinds, self_id: int | None, model: str | None) -> list[Match]:
+                        kinds: Kinds, self_id: int | None, model: str | None,
+                        filters: Filters | None = None) -> list[Match]:
     """`found`, with items that a turned or mirrored query finds as the same content raised to
     that score (and added when they were not among the k)."""
     vectors = _turned_vectors(lib, path, space, model)
@@ -151,7 +151,7 @@ def _with_turned_copies(lib: Library, path: str, space: str, found: list[Match],
     same = lib.calibration(space).cosine_for(tiers.SAME)
     best = {m.item.id: m for m in found}
     for vec in vectors:
-        for m in ranked(lib, space, vec, k, kinds, self_id, path):
+        for m in ranked(lib, space, vec, k, kinds, self_id, path, filters=filters):
             if m.cosine is not None and m.cosine >= same and (
                     m.item.id not in best or best[m.item.id].score < m.score):
                 best[m.item.id] = m
@@ -188,72 +188,6 @@ def _turned_vectors(lib: Library, path: str, space: str, model: str | None
     return lib.turned_cache[key]
 
 
-def under(path: str, folder: str | None) -> bool:
-    """Whether `path` lies in `folder` or below it (any path when there is no folder)."""
-    if not folder:
-        return True
-    top = os.path.abspath(folder).rstrip(os.sep)
-    return path == top or path.startswith(top + os.sep)
-
-
-def find_similar_to_all(lib: Library, queries: list[str | Path | int], k: int = 10,
-                        kind: MediaKind | str | None = None,
-                        negatives: list[str | Path | int] | None = None,
-                        folder: str | None = None) -> list[Match]:
-    """One result set for several examples ("more like these"): per vector space, the
-    examples' mean direction is searched; the sets of different spaces (photos and sounds,
-    say) are merged by score. The examples themselves are left out.
-
-    An item's score is that of its *average* cosine to the examples (the cosine to their mean
-    direction times the mean's length), so it is on the same scale as a one-example query.
-    `negatives` ("less like these") move the direction away from their own mean (Rocchio's
-    rule, weight NEGATIVE_WEIGHT) and are left out too; `folder` keeps results under it."""
-    by_space: dict[str, list[np.ndarray]] = {}
-    away: dict[str, list[np.ndarray]] = {}
-    exclude_ids: set[int] = set()
-    exclude_paths: set[str] = set()
-    examples: list[tuple[str, int | None]] = []
-    for negative, group in ((False, queries), (True, negatives or [])):
-        for q in group:
-            if isinstance(q, int):
-                row = lib.store.file_by_id(q)
-                if row is None:
-                    raise QueryError(f"no library item with id {q}")
-                q = row.path
-            try:
-                vec, space, self_id = query_vector(lib, q)
-            except UserError as exc:  # several files: say which one could not be read
-                raise QueryError(f"{q}: {exc}") from exc
-            if not negative:
-                examples.append((os.path.abspath(str(q)), self_id))
-            (away if negative else by_space).setdefault(space, []).append(
-                vec / (np.linalg.norm(vec) or 1.0))
-            if self_id is not None:
-                exclude_ids.add(self_id)
-            exclude_paths.add(os.path.abspath(str(q)))
-    kinds = kinds_of(kind)
-    merged: dict[int, Match] = {}
-    for space, vecs in by_space.items():
-        mean = np.mean(vecs, axis=0)
-        if space in away:
-            mean = mean - NEGATIVE_WEIGHT * np.mean(away[space], axis=0)
-        length = float(np.linalg.norm(mean)) or 1.0
-        want = k + len(exclude_ids)
-        while True:  # a folder keeps only some: ask for more until k are left, or all are
-            found = ranked(lib, space, (mean / length).astype(np.float32), want, kinds,
-                           scale=min(length, 1.0))
-            kept = [m for m in found if m.item.id not in exclude_ids
-                    and m.item.path not in exclude_paths and under(m.item.path, folder)]
-            if len(kept) >= k or len(found) < want or want >= MOST_ASKED:
-                break
-            want = min(4 * want, MOST_ASKED)
-        for m in kept:
-            if m.item.id not in merged or merged[m.item.id].score < m.score:
-                merged[m.item.id] = m
-    found = sorted(merged.values(), key=lambda m: -m.score)[:k]
-    return only_copies_same(lib, examples, found)
-
-
 def text_model(lib: Library, kind: MediaKind | str | None = None) -> str:
     """The model that reads words for results of `kind`: the sound model (CLAP) for sounds,
     else the image model (CLIP, whose space the videos share); QueryError saying why not."""
@@ -284,8 +218,8 @@ def text_kinds(lib: Library) -> list[MediaKind]:
     return kinds
 
 
-def search_text(lib: Library, text: str, k: int = 10, kind: MediaKind | str | None = None
-                ) -> list[Match]:
+def search_text(lib: Library, text: str, k: int = 10, kind: MediaKind | str | None = None,
+                filters: Filters | None = None) -> list[Match]:
     """Files that match a description: photos and videos through CLIP (videos pool frames
     through the same CLIP), sounds through CLAP; with no kind asked, every kind a model here
     reads words for, merged by calibrated score."""
@@ -304,18 +238,23 @@ def search_text(lib: Library, text: str, k: int = 10, kind: MediaKind | str | No
                              "CLIP or CLAP model (Settings → Models)")
         vec = embedder.embed_text([text])[0]
         space = get_spec(name).index_space
-        # Text and pictures score on another scale than picture and picture: calibrate by how
-        # this description scores against random items of the library.
-        index = lib.indexes.get(space)
-        sample = lib.store.vectors_by_labels(
-            index.sample_labels(cal.LIBRARY_SAMPLE) if index is not None else [], space).matrix
-        if not len(sample):
-            sample = np.zeros((0, len(vec)), np.float32)
-        calibration = cal.for_query(vec, sample, cal.TEXT)
+        calibration = text_calibration(lib, space, vec)
         kinds = kinds_of(kind) if kind or len(names) == 1 else (
             [MediaKind.AUDIO.value] if get_spec(name).modality is MediaKind.AUDIO
             else [MediaKind.IMAGE.value, MediaKind.VIDEO.value])
         found += described_moments(lib, space, vec, ranked(lib, space, vec, k, kinds,
-                                                           calibration=calibration),
-                                   k, kinds, calibration)
+                                                           calibration=calibration,
+                                                           filters=filters),
+                                   k, kinds, calibration, filters)
     return sorted(found, key=lambda m: -m.score)[:k]
+
+
+def text_calibration(lib: Library, space: str, vec: np.ndarray) -> cal.Calibration:
+    """Text and pictures score on another scale than picture and picture: calibrate by how
+    this description scores against random items of the library."""
+    index = lib.indexes.get(space)
+    sample = lib.store.vectors_by_labels(
+        index.sample_labels(cal.LIBRARY_SAMPLE) if index is not None else [], space).matrix
+    if not len(sample):
+        sample = np.zeros((0, len(vec)), np.float32)
+    return cal.for_query(vec, sample, cal.TEXT)

@@ -222,7 +222,7 @@ class SearchRoom(QObject):
             lib.indexes.sync()
             lib.indexes.reduce_in_background()  # a space that outgrew its graphs
             if query.examples:
-                from mediabrowser.core.search import find_similar_to_all
+                from mediabrowser.core.examples import find_similar_to_all
 
                 return find_similar_to_all(lib, list(query.examples), k=k, kind=kind)
             if query.text is not None:

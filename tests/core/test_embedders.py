@@ -201,5 +201,23 @@ def test_open_clip_loads_a_local_checkpoint_and_searches_by_text(
         assert [m.item.kind.value for m in videos] == ["video"]
         assert videos[0].start is not None and videos[0].end is not None
         assert 0 <= videos[0].start < videos[0].end <= 8.5
+
+        # words with a picture, weighted (issue 25): one direction, the picture left out
+        from mediabrowser.core.examples import Example, find_like
+
+        cat = str(photos / "copies" / "chelsea_resized.jpg")
+        mixed = find_like(lib, [Example(cat), Example(text="a rocket", weight=2.0)], k=3,
+                          kind="image")
+        assert cat not in [m.item.path for m in mixed] and len(mixed) == 2
+        img = lib.store.vector(lib.store.file_by_path(cat).id, "clip-vit-b-32")
+        words = emb.embed_text(["a rocket"])[0]  # type: ignore[attr-defined]
+        want = img / np.linalg.norm(img) + 2 * words / np.linalg.norm(words)
+        want /= np.linalg.norm(want)
+        others = [c for c in lib.store.space_chunks("clip-vit-b-32", kind="image")][0]
+        order = [int(f) for f in others.file_ids[np.argsort(-(others.matrix @ want))]]
+        expect = [f for f in order if f != lib.store.file_by_path(cat).id][:2]
+        assert [m.item.id for m in mixed] == expect
+        words_only = find_like(lib, [Example(text="a rocket on a launch pad")], k=4)
+        assert [m.item.path for m in words_only] == [m.item.path for m in first]
     finally:
         lib.close()

@@ -228,7 +228,7 @@ def test_a_file_that_could_not_be_read_is_tried_again(library: Library, photo_di
 
 
 def test_one_result_set_for_several_examples(library: Library, photo_dir: Path) -> None:
-    from mediabrowser.core.search import find_similar_to_all
+    from mediabrowser.core.examples import find_similar_to_all
 
     index_paths(library, [photo_dir])
     examples = [photo_dir / "chelsea.jpg", photo_dir / "coffee.jpg"]

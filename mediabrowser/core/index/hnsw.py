@@ -7,6 +7,7 @@ stays a true metric for the reduced (projected) vectors of a large space (core/i
 
 from __future__ import annotations
 
+import struct
 import threading
 from pathlib import Path
 
@@ -17,6 +18,38 @@ import numpy as np
 M = 16
 EF_CONSTRUCTION = 100
 EF_SEARCH = 96
+# A filter keeping at most this many of a graph's items is answered by an exact scan of their
+# vectors (mapped from the saved graph); above it, by the graph walk skipping the others
+# (hnswlib's filter), which at this share of the graph still finds k within ef. Chosen with
+# bench/bench_scale.py's filtered queries at 1M (BENCHMARKS.md).
+EXACT_UNDER = 50_000
+
+
+def allowed_among(allowed: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """allowed[labels], False for labels past its end."""
+    inside = labels < len(allowed)
+    out = np.zeros(len(labels), bool)
+    out[inside] = allowed[labels[inside]]
+    return out
+
+
+HEADER = struct.Struct("<6Q i I 3Q d Q")  # offsetLevel0 … ef_construction
+
+
+def map_graph(path: Path, dim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(labels, vectors, alive) of a saved hnswlib graph, mapped from its file."""
+    with open(path, "rb") as f:
+        head = HEADER.unpack(f.read(HEADER.size))
+    offset0, _max, count, size, label_at, data_at = head[:6]
+    if offset0 != 0 or data_at + 4 * dim != label_at or label_at + 8 != size \
+            or path.stat().st_size < HEADER.size + count * size:
+        raise ValueError(f"{path.name}: not the graph layout this version reads")
+    rows = np.memmap(path, dtype=np.uint8, mode="r", offset=HEADER.size, shape=(count, size))
+    labels = np.ascontiguousarray(rows[:, label_at:size]).view(np.uint64)[:, 0]
+    alive = (np.asarray(rows[:, 2]) & 1) == 0
+    return labels.astype(np.int64), rows[:, data_at:label_at].view(np.float32), alive
+
+
 
 
 class HnswIndex:
@@ -31,6 +64,12 @@ class HnswIndex:
         self._live = np.zeros(0, dtype=bool)
         self._count = 0
         self._lock = threading.RLock()
+        self._file: Path | None = None  # the saved graph it was loaded from
+        self._mapped: tuple[np.ndarray, np.ndarray] | None = None  # row of label, vectors
+        self._fresh = np.zeros(0, dtype=bool)  # labels (re)added since the load
+        # the vectors a filter keeps, gathered once: the same filter asks query after query
+        self._kept: tuple[np.ndarray, int, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._version = 0
 
     # ---- membership -------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -69,6 +108,13 @@ class HnswIndex:
             self._grow(int(lab.max()))
             self._count += int(np.count_nonzero(~self._live[lab]))
             self._live[lab] = True
+            self._version += 1
+            if self._file is not None:
+                if len(self._fresh) <= int(lab.max()):
+                    grown = np.zeros(len(self._live), dtype=bool)
+                    grown[:len(self._fresh)] = self._fresh
+                    self._fresh = grown
+                self._fresh[lab] = True
 
     def remove(self, labels: np.ndarray | list[int]) -> int:
         """Delete these labels where live; how many were."""
@@ -79,6 +125,7 @@ class HnswIndex:
                     self.index.mark_deleted(label)
                     self._live[label] = False
                     gone += 1
+                    self._version += 1
             self._count -= gone
         return gone
 
@@ -101,11 +148,94 @@ class HnswIndex:
                         return []
         return [(int(lbl), float(d)) for lbl, d in zip(labels[0], dists[0], strict=True)]
 
+    def query_among(self, vector: np.ndarray, k: int, allowed: np.ndarray
+                    ) -> list[tuple[int, float]]:
+        """The k nearest live labels that `allowed` (indexed by label) marks: an exact scan of
+        their vectors when they are few, else the graph walk that skips the others."""
+        with self._lock:
+            n = min(len(self._live), len(allowed))
+            keep = self._live[:n] & allowed[:n]
+            count = int(np.count_nonzero(keep))
+            if count == 0:
+                return []
+            q = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
+            if count <= EXACT_UNDER and (self._file is not None or count <= 512):
+                labels, vecs, sq = self._kept_vectors(allowed, keep)
+                d = sq - 2.0 * (vecs @ q[0])
+                top = np.argpartition(d, k)[:k] if len(d) > k else np.arange(len(d))
+                top = top[np.argsort(d[top])]
+                return [(int(labels[i]), float(d[i])) for i in top]
+            self.index.set_ef(max(EF_SEARCH, k))
+            k = min(k, count)
+            while True:
+                try:
+                    got, dists = self.index.knn_query(q, k=k, num_threads=1,
+                                                      filter=lambda label: bool(
+                                                          label < n and keep[label]))
+                    break
+                except RuntimeError:
+                    k //= 2
+                    if k == 0:
+                        return []
+        return [(int(lbl), float(d)) for lbl, d in zip(got[0], dists[0], strict=True)]
+
+    def _kept_vectors(self, allowed: np.ndarray, keep: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(labels, vectors, squared norms) that a filter keeps, gathered once per filter
+        (its mask is the same object while the filter and the library stay the same)."""
+        got = self._kept
+        if got is not None and got[0] is allowed and got[1] == self._version:
+            return got[2], got[3], got[4]
+        labels = np.flatnonzero(keep)
+        vecs = self._vectors_of(labels)
+        sq = np.einsum("ij,ij->i", vecs, vecs)
+        self._kept = (allowed, self._version, labels, vecs, sq)
+        return labels, vecs, sq
+
+    def _vectors_of(self, labels: np.ndarray) -> np.ndarray:
+        """The graph's vectors of these live labels: from the saved file, mapped, except for
+        those added since (asked of hnswlib, 15 µs each)."""
+        out = np.empty((len(labels), self.dim), np.float32)
+        todo = np.ones(len(labels), dtype=bool)
+        mapped = self._map()
+        if mapped is not None:
+            row_of, vecs = mapped
+            inside = labels < len(row_of)
+            rows = np.full(len(labels), -1, np.int64)
+            rows[inside] = row_of[labels[inside]]
+            fresh = allowed_among(self._fresh, labels)
+            ok = (rows >= 0) & ~fresh
+            if ok.any():
+                picked = np.flatnonzero(ok)
+                order = np.argsort(rows[picked])  # read the file forward
+                out[picked[order]] = vecs[rows[picked[order]]]
+                todo[picked] = False
+        if todo.any():
+            missing = np.flatnonzero(todo)
+            out[missing] = np.asarray(self.index.get_items(labels[missing].tolist(),
+                                                           return_type="numpy"), np.float32)
+        return out
+
+    def _map(self) -> tuple[np.ndarray, np.ndarray] | None:
+        if self._mapped is None and self._file is not None:
+            try:
+                labels, vecs, _alive = map_graph(self._file, self.dim)
+            except (OSError, ValueError):
+                self._file = None  # gone or of another layout: the graph answers instead
+                return None
+            row_of = np.full(int(labels.max()) + 1 if len(labels) else 0, -1, np.int64)
+            row_of[labels] = np.arange(len(labels))
+            self._mapped = (row_of, vecs)
+        return self._mapped
+
     # ---- persistence ------------------------------------------------------------------------
     def save(self, graph: Path, live: Path) -> None:
         with self._lock:
             self.index.save_index(str(graph))
             labels = np.flatnonzero(self._live).astype(np.int64)
+            self._file, self._mapped = graph, None  # every vector is in this file now
+            self._fresh = np.zeros(0, dtype=bool)
+            self._kept = None
         with open(live, "wb") as f:
             np.save(f, labels)
 
@@ -124,4 +254,9 @@ class HnswIndex:
         self._live[labels] = True
         self._count = len(labels)
         self._lock = threading.RLock()
+        self._file = graph
+        self._mapped = None
+        self._fresh = np.zeros(0, dtype=bool)
+        self._kept = None
+        self._version = 0
         return self

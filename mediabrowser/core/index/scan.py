@@ -15,31 +15,14 @@ takes the store's later changes in memory; it is never saved.
 
 from __future__ import annotations
 
-import struct
 from pathlib import Path
 
 import numpy as np
 
+from mediabrowser.core.index.hnsw import allowed_among, map_graph
 from mediabrowser.core.index.space import FORMAT, IndexBase, Projection, read_meta, safe_name
 
 CHUNK = 131_072
-
-
-HEADER = struct.Struct("<6Q i I 3Q d Q")  # offsetLevel0 … ef_construction
-
-
-def map_graph(path: Path, dim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(labels, vectors, alive) of a saved hnswlib graph, mapped from its file."""
-    with open(path, "rb") as f:
-        head = HEADER.unpack(f.read(HEADER.size))
-    offset0, _max, count, size, label_at, data_at = head[:6]
-    if offset0 != 0 or data_at + 4 * dim != label_at or label_at + 8 != size \
-            or path.stat().st_size < HEADER.size + count * size:
-        raise ValueError(f"{path.name}: not the graph layout this version reads")
-    rows = np.memmap(path, dtype=np.uint8, mode="r", offset=HEADER.size, shape=(count, size))
-    labels = np.ascontiguousarray(rows[:, label_at:size]).view(np.uint64)[:, 0]
-    alive = (np.asarray(rows[:, 2]) & 1) == 0
-    return labels.astype(np.int64), rows[:, data_at:label_at].view(np.float32), alive
 
 
 class _Part:
@@ -60,17 +43,31 @@ class _Part:
             gone += self.extra.pop(label, None) is not None
         return gone
 
-    def query(self, q: np.ndarray, want: int) -> list[tuple[int, float]]:
+    def query(self, q: np.ndarray, want: int, allowed: np.ndarray | None = None
+              ) -> list[tuple[int, float]]:
+        """The `want` nearest live labels; only those `allowed` marks (by label) when given."""
         best_l: list[np.ndarray] = []
         best_d: list[np.ndarray] = []
         for start in range(0, len(self.labels), CHUNK):
-            block = np.asarray(self.vecs[start:start + CHUNK], dtype=np.float32)
-            d = np.einsum("ij,ij->i", block, block) - 2.0 * (block @ q)
-            d[~self.alive[start:start + CHUNK]] = np.inf
+            labels = self.labels[start:start + CHUNK]
+            ok = self.alive[start:start + CHUNK]
+            if allowed is not None:
+                ok = ok & allowed_among(allowed, labels)
+                rows = np.flatnonzero(ok)
+                if not len(rows):
+                    continue
+                block = np.asarray(self.vecs[start:start + CHUNK][rows], dtype=np.float32)
+                labels = labels[rows]
+                d = np.einsum("ij,ij->i", block, block) - 2.0 * (block @ q)
+            else:
+                block = np.asarray(self.vecs[start:start + CHUNK], dtype=np.float32)
+                d = np.einsum("ij,ij->i", block, block) - 2.0 * (block @ q)
+                d[~ok] = np.inf
             top = np.argpartition(d, want)[:want] if len(d) > want else np.arange(len(d))
-            best_l.append(self.labels[start:start + CHUNK][top])
+            best_l.append(labels[top])
             best_d.append(d[top])
-        extra = list(self.extra.items())  # a snapshot: a catch-up may add meanwhile
+        extra = [(label, vec) for label, vec in list(self.extra.items())  # a snapshot
+                 if allowed is None or allowed_among(allowed, np.array([label]))[0]]
         if extra:
             ex = np.stack([vec for _, vec in extra])
             best_l.append(np.array([label for label, _ in extra], np.int64))
@@ -80,6 +77,11 @@ class _Part:
         labels, dists = np.concatenate(best_l), np.concatenate(best_d)
         order = np.argsort(dists)[:want]
         return [(int(labels[i]), float(dists[i])) for i in order if np.isfinite(dists[i])]
+
+
+    def query_among(self, q: np.ndarray, want: int, allowed: np.ndarray
+                    ) -> list[tuple[int, float]]:
+        return self.query(q, want, allowed)
 
 
 class ScanIndex(IndexBase[_Part]):

@@ -284,7 +284,7 @@ def _apply(lib: Library, c: Any, job_id: int, report: IndexReport, work: list[Wo
     fields = dict(kind=result.kind.value, size=result.size, mtime=result.mtime, hash=result.hash,
                   full_hash=None, width=result.width, height=result.height,
                   duration=result.duration, sample_rate=result.sample_rate, status="ok",
-                  error=None)
+                  error=None, taken=result.taken, camera=result.camera)
     model = lib.model_for(result.kind)
     if row is not None and row.hash == result.hash and _same_shape(row, result):
         # Touched, or back after going missing, with the same content: keep the vectors.

@@ -24,6 +24,7 @@ from mediabrowser.core.media import reasons
 from mediabrowser.core.media.decoder_registry import decoder_for, register_decoder
 from mediabrowser.core.media.files import check_readable, native_path
 from mediabrowser.core.media.sniff import RAW_EXTS
+from mediabrowser.core.media.taken import photo_facts
 from mediabrowser.core.types import MediaError
 
 # Our own guard replaces Pillow's (which refuses a 200-megapixel panorama outright): decoded
@@ -67,23 +68,33 @@ def is_raw(path: str | Path) -> bool:
 
 def image_size(path: str | Path) -> tuple[int, int]:
     """(width, height) as shown, EXIF orientation applied; reads only the header."""
+    w, h, _taken, _camera = image_header(path)
+    return w, h
+
+
+def image_header(path: str | Path) -> tuple[int, int, float | None, str | None]:
+    """(width, height as shown, when taken, camera) from the header (core/media/taken.py)."""
     check_readable(path)
     if is_raw(path):
         im = _raw_preview(path)
-        return im.size
+        return (*im.size, None, None)
     _register_plugins()
     try:
         with Image.open(path) as im:
             w, h = im.size
             _check_header(w, h)
             orientation = _orientation(im)
+            try:
+                taken, camera = photo_facts(im.getexif())
+            except Exception:  # noqa: BLE001 - a broken EXIF block is not fatal
+                taken, camera = None, None
     except MediaError:
         raise
     except Exception as exc:  # noqa: BLE001 - any decoder failure is this file's problem
         raise image_error(exc, path) from None
     if orientation in (5, 6, 7, 8):  # turned on its side
         w, h = h, w
-    return w, h
+    return w, h, taken, camera
 
 
 def load_image(path: str | Path, min_side: int | None = None) -> Image.Image:

@@ -11,11 +11,12 @@ from mediabrowser.core.media.decode import (
     NoVideoStream,
     audio_info,
     check_readable,
-    image_size,
-    video_info,
+    image_header,
+    video_details,
 )
 from mediabrowser.core.media.hashing import fast_hash
 from mediabrowser.core.media.sniff import kind_from_extension, sniff_file
+from mediabrowser.core.media.taken import video_facts
 from mediabrowser.core.types import MediaError, MediaKind
 
 
@@ -29,6 +30,8 @@ class ProbeResult:
     height: int | None = None
     duration: float | None = None
     sample_rate: int | None = None
+    taken: float | None = None  # when the photo was taken / the video recorded, if it says
+    camera: str | None = None
 
 
 def detect_kind(path: str | Path) -> MediaKind | None:
@@ -48,12 +51,14 @@ def probe(path: str | Path) -> ProbeResult | None:
     if kind is None:
         return None
     width = height = sample_rate = None
-    duration = None
+    duration = taken = None
+    camera = None
     if kind is MediaKind.IMAGE:
-        width, height = image_size(path)
+        width, height, taken, camera = image_header(path)
     elif kind is MediaKind.VIDEO:
         try:
-            width, height, duration, _ = video_info(path)
+            width, height, duration, _, tags = video_details(path)
+            taken, camera = video_facts(tags)
         except NoVideoStream as no_picture:
             # An MP4 or MKV holding only sound (an iPhone voice memo, a podcast): audio.
             try:
@@ -67,4 +72,5 @@ def probe(path: str | Path) -> ProbeResult | None:
         digest = fast_hash(path, size)
     except OSError as exc:
         raise MediaError(reasons.from_os_error(exc)) from None
-    return ProbeResult(kind, size, st.st_mtime, digest, width, height, duration, sample_rate)
+    return ProbeResult(kind, size, st.st_mtime, digest, width, height, duration, sample_rate,
+                       taken, camera)

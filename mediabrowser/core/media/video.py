@@ -27,11 +27,18 @@ from mediabrowser.core.media.frames import (
 from mediabrowser.core.types import MediaError
 
 MAX_READ_SECONDS = 300.0  # a video of unknown length: its first 5 minutes
-__all__ = ["NoVideoStream", "frames_every", "video_frames", "video_info", "video_poster"]
+__all__ = ["NoVideoStream", "frames_every", "video_details", "video_frames", "video_info",
+           "video_poster"]
 
 
 def video_info(path: str | Path) -> tuple[int, int, float, int]:
     """(width, height as shown, duration in seconds, frame count or 0 when unknown)."""
+    w, h, duration, count, _tags = video_details(path)
+    return w, h, duration, count
+
+
+def video_details(path: str | Path) -> tuple[int, int, float, int, dict[str, str]]:
+    """video_info's values and the container's tags (creation time, camera)."""
     f, container, stream = open_video(path)
     with f, container:
         if not stream.width or not stream.height:
@@ -43,7 +50,11 @@ def video_info(path: str | Path) -> tuple[int, int, float, int]:
         first = _first_frame(container, stream)
         turn = int(getattr(first, "rotation", 0) or 0) % 180
         w, h = (first.height, first.width) if turn == 90 else (first.width, first.height)
-        return w, h, duration, count
+        try:
+            tags = {str(k): str(v) for k, v in dict(container.metadata or {}).items()}
+        except Exception:  # noqa: BLE001 - odd tags are not the video's problem
+            tags = {}
+        return w, h, duration, count, tags
 
 
 def _first_frame(container: Any, stream: Any) -> Any:

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from mediabrowser.core.filenames import from_db, to_db
 from mediabrowser.core.store.db import connect, name_key, rows_in
 from mediabrowser.core.store.duplicates import DuplicateRepo
+from mediabrowser.core.store.facets import FacetRepo
 from mediabrowser.core.store.listing import ListingRepo
 from mediabrowser.core.store.pixels import PixelRepo
 from mediabrowser.core.store.tx import Tx, conn_of
@@ -55,7 +56,7 @@ class QueryTooSlow(Exception):
     """A read given a time limit (Store.within) ran past it and was interrupted."""
 
 
-class Store(VectorRepo, ListingRepo, DuplicateRepo, PixelRepo):
+class Store(VectorRepo, ListingRepo, DuplicateRepo, PixelRepo, FacetRepo):
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db = connect(path)

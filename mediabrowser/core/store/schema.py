@@ -170,6 +170,20 @@ MIGRATIONS: list[str] = [
     ALTER TABLE dup_members ADD COLUMN start_s REAL;
     ALTER TABLE dup_members ADD COLUMN end_s REAL;
     """,
+    # 6: filters. When a photo was taken (EXIF) or a video recorded, and the camera; a file
+    # indexed before this has NULL (its modification time stands in until it is read again).
+    """
+    ALTER TABLE files ADD COLUMN taken REAL;
+    ALTER TABLE files ADD COLUMN camera TEXT;
+    CREATE TRIGGER files_facets AFTER UPDATE OF path, size, mtime, taken, camera, width, height,
+        duration ON files
+    WHEN OLD.path IS NOT NEW.path OR OLD.size IS NOT NEW.size OR OLD.mtime IS NOT NEW.mtime
+        OR OLD.taken IS NOT NEW.taken OR OLD.camera IS NOT NEW.camera
+        OR OLD.width IS NOT NEW.width OR OLD.height IS NOT NEW.height
+        OR OLD.duration IS NOT NEW.duration BEGIN
+        INSERT INTO changes (label) SELECT label FROM vectors WHERE file_id = NEW.id;
+    END
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -32,6 +32,12 @@ class Vectors:
     def __len__(self) -> int:
         return len(self.labels)
 
+    def where(self, keep: np.ndarray) -> Vectors:
+        """Only the rows `keep` marks."""
+        rows = np.flatnonzero(keep)
+        return Vectors(self.labels[rows], self.file_ids[rows], [self.kinds[i] for i in rows],
+                       self.matrix[rows])
+
 
 def encode(vec: np.ndarray) -> bytes:
     """A vector as stored: unit length in float16 (half the bytes of float32, and small

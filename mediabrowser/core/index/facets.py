@@ -1,0 +1,206 @@
+"""A space's filterable facts as columns indexed by label, so a filter becomes a mask over a
+million labels in a few milliseconds, and the index searches only what the mask keeps
+(core/index/hnsw.py `query_among`).
+
+Folders, cameras and file types are held as codes into short lists of names; a folder filter
+picks the codes of that folder and those below it (a scan of the distinct folders, not of the
+files). The columns follow the store's change log, like the graphs: a filter asked after an
+import or a move sees it. At 1M items they take about 40 MB and load in a few seconds, once.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections.abc import Iterable
+
+import numpy as np
+
+from mediabrowser.core.filenames import from_db
+from mediabrowser.core.filters import Filters, extension
+from mediabrowser.core.store.facets import FacetRow
+from mediabrowser.core.store.repo import Store
+
+KINDS = ("image", "video", "audio")
+_MASKS_KEPT = 8
+
+
+class _Names:
+    """Distinct names and their codes (folders, cameras, file types)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.codes: dict[str, int] = {}
+
+    def code(self, name: str) -> int:
+        got = self.codes.get(name)
+        if got is None:
+            got = self.codes[name] = len(self.names)
+            self.names.append(name)
+        return got
+
+    def lookup(self, matches: np.ndarray) -> np.ndarray:
+        """A table from code to "kept", for `kept = table[codes]` (code -1: never kept)."""
+        table = np.zeros(len(self.names) + 1, dtype=bool)
+        table[:len(matches)] = matches
+        return table
+
+
+class Facets:
+    """The columns of one vector space; `mask(filters)` gives the labels a filter keeps."""
+
+    def __init__(self, space: str) -> None:
+        self.space = space
+        self.seq = 0  # the last change of the store's log applied
+        self.present = np.zeros(0, dtype=bool)
+        self.kind = np.zeros(0, dtype=np.int8)
+        self.size = np.zeros(0, dtype=np.int64)
+        self.date = np.zeros(0, dtype=np.float64)
+        self.width = np.zeros(0, dtype=np.int32)
+        self.height = np.zeros(0, dtype=np.int32)
+        self.duration = np.zeros(0, dtype=np.float32)
+        self.camera = np.zeros(0, dtype=np.int32)
+        self.ext = np.zeros(0, dtype=np.int32)
+        self.folder = np.zeros(0, dtype=np.int32)
+        self.folders, self.cameras, self.exts = _Names(), _Names(), _Names()
+        self._masks: dict[Filters, np.ndarray] = {}
+        self.lock = threading.RLock()
+
+    # ---- loading and following the store ----------------------------------------------------
+    @classmethod
+    def load(cls, store: Store, space: str) -> Facets:
+        self = cls(space)
+        with self.lock:
+            self.seq = store.last_change()
+            for rows in store.facet_rows(space):
+                self._put(rows)
+        return self
+
+    def sync(self, store: Store) -> None:
+        """Apply the store's changes logged since the last look (one query when none)."""
+        with self.lock:
+            while True:
+                labels, last = store.changes_since(self.seq)
+                if not labels:
+                    return
+                self._forget(labels)
+                self._put(store.facet_rows_of(self.space, labels))
+                self.seq = last
+                self._masks.clear()
+
+    def _forget(self, labels: Iterable[int]) -> None:
+        arr = np.asarray(list(labels), np.int64)
+        arr = arr[arr < len(self.present)]
+        self.present[arr] = False
+
+    def _grow(self, top: int) -> None:
+        if top < len(self.present):
+            return
+        n = max(top + 1, int(len(self.present) * 1.25) + 1024)
+        for name in ("present", "kind", "size", "date", "width", "height", "duration",
+                     "camera", "ext", "folder"):
+            old = getattr(self, name)
+            new = np.zeros(n, dtype=old.dtype)
+            if name in ("camera", "ext", "folder"):
+                new[:] = -1
+            elif name == "duration":
+                new[:] = np.nan
+            new[:len(old)] = old
+            setattr(self, name, new)
+
+    def _put(self, rows: list[FacetRow]) -> None:
+        if not rows:
+            return
+        labels, kinds, sizes, dates, widths, heights, durations, cameras, paths = zip(
+            *rows, strict=True)
+        lab = np.asarray(labels, np.int64)
+        self._grow(int(lab.max()))
+        kind_code = {k: i for i, k in enumerate(KINDS)}
+        self.kind[lab] = [kind_code.get(k, -1) for k in kinds]
+        self.size[lab] = sizes
+        self.date[lab] = [d if d is not None else 0.0 for d in dates]
+        self.width[lab] = [w or 0 for w in widths]
+        self.height[lab] = [h or 0 for h in heights]
+        self.duration[lab] = [d if d is not None else math.nan for d in durations]
+        cam = self.cameras.code
+        self.camera[lab] = [cam(c) if c else -1 for c in cameras]
+        names = [from_db(p) for p in paths]
+        folder, ext = self.folders.code, self.exts.code
+        self.folder[lab] = [folder(n.rpartition(os.sep)[0]) for n in names]
+        self.ext[lab] = [ext(extension(n)) for n in names]
+        self.present[lab] = True
+
+    # ---- masks ------------------------------------------------------------------------------
+    def mask(self, filters: Filters) -> np.ndarray:
+        """A bool per label: present and kept by every filter. Kept for the last few filters
+        (the window asks with the same filters query after query)."""
+        with self.lock:
+            got = self._masks.get(filters)
+            if got is None:
+                got = self._compute(filters)
+                self._masks[filters] = got
+                while len(self._masks) > _MASKS_KEPT:
+                    self._masks.pop(next(iter(self._masks)))
+            return got
+
+    def _compute(self, f: Filters) -> np.ndarray:
+        keep = self.present.copy()
+        if f.folder:
+            top = os.path.abspath(f.folder).rstrip(os.sep) or os.sep
+            inside = top + os.sep if top != os.sep else os.sep
+            hits = np.array([n == top or n.startswith(inside)
+                             for n in self.folders.names], dtype=bool) if top != os.sep else \
+                np.ones(len(self.folders.names), dtype=bool)
+            keep &= self.folders.lookup(hits)[self.folder]
+        if f.after is not None:
+            keep &= self.date >= f.after
+        if f.before is not None:
+            keep &= self.date < f.before
+        if f.min_size is not None:
+            keep &= self.size >= f.min_size
+        if f.max_size is not None:
+            keep &= self.size <= f.max_size
+        if f.min_width:
+            keep &= self.width >= f.min_width
+        if f.min_height:
+            keep &= self.height >= f.min_height
+        if f.orientation:
+            w, h = self.width, self.height
+            known = (w > 0) & (h > 0)
+            if f.orientation == "landscape":
+                keep &= known & (w > h)
+            elif f.orientation == "portrait":
+                keep &= known & (h > w)
+            else:
+                keep &= known & (np.abs(w - h) <= 0.02 * np.maximum(w, h))
+        if f.min_duration is not None:
+            keep &= self.duration >= f.min_duration  # NaN (a photo) compares False
+        if f.max_duration is not None:
+            keep &= self.duration <= f.max_duration
+        if f.camera:
+            needle = f.camera.lower()
+            hits = np.array([needle in n.lower() for n in self.cameras.names], dtype=bool)
+            keep &= self.cameras.lookup(hits)[self.camera]
+        if f.types:
+            wanted = set(f.types)
+            hits = np.array([n in wanted for n in self.exts.names], dtype=bool)
+            keep &= self.exts.lookup(hits)[self.ext]
+        return keep
+
+    def count(self, filters: Filters) -> int:
+        return int(np.count_nonzero(self.mask(filters)))
+
+    def camera_names(self) -> list[str]:
+        """Cameras some present item was taken with, most items first (for the window)."""
+        with self.lock:
+            codes = self.camera[self.present]
+            counts = np.bincount(codes[codes >= 0], minlength=len(self.cameras.names))
+            return [self.cameras.names[i] for i in np.argsort(-counts) if counts[i] > 0]
+
+    def type_names(self) -> list[str]:
+        with self.lock:
+            codes = self.ext[self.present]
+            counts = np.bincount(codes[codes >= 0], minlength=len(self.exts.names))
+            return [self.exts.names[i] for i in np.argsort(-counts) if counts[i] > 0 and
+                    self.exts.names[i]]
