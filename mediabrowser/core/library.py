@@ -17,6 +17,7 @@ from mediabrowser.core.embed.registry import DEFAULT_MODELS, get_spec, load_embe
 from mediabrowser.core.filters import Filters
 from mediabrowser.core.index.facets import Facets
 from mediabrowser.core.index.manager import IndexManager
+from mediabrowser.core.index.space import safe_name
 from mediabrowser.core.media.copies.check import CopyCheck
 from mediabrowser.core.store.repo import Store
 from mediabrowser.core.types import BadInput, MediaKind, UserError
@@ -311,7 +312,8 @@ class Library:
         """The filterable facts of a space's files, following the store (loaded once)."""
         got = self._facets.get(space)
         if got is None:
-            got = self._facets[space] = Facets.load(self.store, space)
+            got = self._facets[space] = Facets.load(
+                self.store, space, self.folder / "index" / f"{safe_name(space)}.facets.npz")
         else:
             got.sync(self.store)
         return got

@@ -35,6 +35,7 @@ class ItemActionSet:
     copy: QAction
     remove: QAction
     on_map: QAction | None = None  # "Show on Map"
+    less: QAction | None = None  # "Less Like This", on results
 
     def all(self) -> tuple[QAction, ...]:
         return (self.similar, self.preview, self.view, self.open, self.reveal, self.copy,
@@ -214,7 +215,10 @@ class ItemsRoom(QObject):
             view.setCurrentIndex(idx)
         a = self.actions
         menu = QMenu(self.window)
-        menu.addActions([a.similar, a.preview, a.view])
+        menu.addAction(a.similar)
+        if a.less is not None and a.less.isEnabled() and view is self.views.get(Page.SIMILAR):
+            menu.addAction(a.less)
+        menu.addActions([a.preview, a.view])
         if a.on_map is not None:
             menu.addAction(a.on_map)
         menu.addSeparator()

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLa
 
 from mediabrowser.gui.grid.model import ItemsModel
 from mediabrowser.gui.grid.view import GridView
+from mediabrowser.gui.query_bar import QueryBar
 
 
 class ResultsPage(QWidget):
@@ -48,4 +49,6 @@ class ResultsPage(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(head)
+        self.query_bar = QueryBar(self)
+        lay.addWidget(self.query_bar)
         lay.addWidget(self.view, 1)

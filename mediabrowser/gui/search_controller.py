@@ -14,7 +14,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLineEdit
 
+from mediabrowser.core.examples import Example
 from mediabrowser.core.filenames import display_name
+from mediabrowser.core.filters import Filters
 from mediabrowser.core.format import count
 from mediabrowser.core.tiers import tier
 from mediabrowser.core.types import Match, Progress
@@ -40,6 +42,19 @@ class Query:
     text: str | None = None  # a description, for CLIP text search
     examples: list[int] | None = None  # several library items: "more like these"
     members: list[int] | None = None  # library items shown as they are (a map selection)
+    parts: list[Example] | None = None  # files and words, weighted, some "less like"
+
+    def as_examples(self) -> list[Example]:
+        """What was asked, as the query bar's chips (none for a set of items)."""
+        if self.parts is not None:
+            return list(self.parts)
+        if self.members is not None:
+            return []
+        if self.text is not None:
+            return [Example(text=self.text)]
+        if self.examples:
+            return [Example(file=i) for i in self.examples]
+        return [Example(file=self.file_id if self.file_id is not None else self.path)]
 
 
 class SearchRoom(QObject):
@@ -49,7 +64,7 @@ class SearchRoom(QObject):
 
     def __init__(self, owner: LibraryOwner, page: ResultsPage, tabs: PageTabs,
                  filters: BrowseFilters, text_search: QLineEdit, back: QAction,
-                 forward: QAction, say: Callable[[str], None],
+                 forward: QAction, less: QAction, say: Callable[[str], None],
                  status: Callable[[], str]) -> None:
         super().__init__(page)
         self.owner = owner
@@ -70,6 +85,14 @@ class SearchRoom(QObject):
         self.results_k = RESULTS_K  # how many results the current search asks for
         self.last_matches: list[Match] = []
         self._last_refresh = 0.0
+        self.bar = page.query_bar
+        self.act_less = less
+        less.setEnabled(False)
+        less.triggered.connect(self.less_like_selected)
+        self.bar.examples_changed.connect(self._examples_changed)
+        self.bar.filters_changed.connect(lambda _f: self.rerun_query())
+        self._choices_asked = False
+        self.bar.filter_menu.aboutToShow.connect(self._ask_choices)
         page.view.files_dropped.connect(self.query_outside_files)
         page.threshold.valueChanged.connect(lambda _v: self.apply_threshold())
         page.more_button.clicked.connect(self.load_more)
@@ -191,6 +214,49 @@ class SearchRoom(QObject):
         if files:
             self.run_query(Query(files[0], f"{display_name(files[0])} (dropped file)"))
 
+    def _ask_choices(self) -> None:
+        """The cameras and file types the library holds, for the filter menu: read once on
+        the search thread (a million items take seconds), in the menu from then on."""
+        if self._choices_asked:
+            return
+        self._choices_asked = True
+        lib = self.search_lib
+
+        def gather() -> tuple[list[str], list[str]]:
+            cams: dict[str, None] = {}
+            types: dict[str, None] = {}
+            for space in lib.store.spaces():
+                if "@" not in space:  # a space of moments holds the same files again
+                    facets = lib.facets(space)
+                    cams.update(dict.fromkeys(facets.camera_names()))
+                    types.update(dict.fromkeys(facets.type_names()))
+            return list(cams), list(types)
+
+        call_later(self.owner.search_pool, gather,
+                   lambda got: self.bar.filter_menu.set_choices(*got),
+                   lambda _e: setattr(self, "_choices_asked", False))
+
+    def _examples_changed(self, examples: list[Example]) -> None:
+        names = self.lib.store.files_by_ids([e.file for e in examples
+                                             if isinstance(e.file, int)])
+        labels = [display_name(names[e.file].path) if isinstance(e.file, int) and
+                  e.file in names else e.label() for e in examples if not e.negative]
+        label = labels[0] if len(labels) == 1 else f"{len(labels)} examples"
+        less = sum(e.negative for e in examples)
+        self.run_query(Query("", label + (f", less like {less}" if less else ""),
+                             parts=examples))
+
+    def less_like_selected(self) -> None:
+        """The selected results become "less like this" examples of the query shown."""
+        if self.history_pos < 0:
+            return
+        examples = self.history[self.history_pos].as_examples()
+        ids = [i.data(IdRole) for i in self.results.selectionModel().selectedIndexes()]
+        new = [Example(file=i, negative=True) for i in ids
+               if Example(file=i, negative=True) not in examples]
+        if examples and new:
+            self._examples_changed([*examples, *new])
+
     def run_query(self, query: Query) -> None:
         self.results_k = RESULTS_K
         del self.history[self.history_pos + 1:]
@@ -205,6 +271,9 @@ class SearchRoom(QObject):
         query = self.history[self.history_pos]
         kind = self.filters.kind()
         k = self.results_k
+        flt: Filters | None = self.bar.filters or None
+        self.bar.show_query(query.as_examples(), bool(self.text_search.isEnabled()))
+        self.act_less.setEnabled(query.members is None)
         if not keep_position:  # a search the user asked for; background refreshes stay quiet
             self.tabs.show_page(Page.SIMILAR)
             verb = "matching" if query.text is not None else "similar to"
@@ -221,14 +290,14 @@ class SearchRoom(QObject):
 
             lib.indexes.sync()
             lib.indexes.reduce_in_background()  # a space that outgrew its graphs
-            if query.examples:
-                from mediabrowser.core.examples import find_similar_to_all
+            if query.parts is not None or query.examples:
+                from mediabrowser.core.examples import find_like
 
-                return find_similar_to_all(lib, list(query.examples), k=k, kind=kind)
+                return find_like(lib, query.as_examples(), k=k, kind=kind, filters=flt)
             if query.text is not None:
-                return search_text(lib, query.text, k=k, kind=kind)
+                return search_text(lib, query.text, k=k, kind=kind, filters=flt)
             return find_similar(lib, query.file_id if query.file_id is not None else query.path,
-                                k=k, kind=kind)
+                                k=k, kind=kind, filters=flt)
 
         def done(matches: list[Match]) -> None:
             self._results(query, matches, keep_position)
@@ -289,8 +358,11 @@ class SearchRoom(QObject):
         self.page.count_label.setText(count(len(kept), "item" if listing else "result")
                                  + (f" ({'; '.join(notes)})" if notes else ""))
         self.page.more_button.setVisible(more and not hidden)
-        if kept or not self.last_matches:
+        if kept or (not self.last_matches and not self.bar.filters):
             self.results.set_empty_text("")
+        elif not self.last_matches:  # the filters keep nothing: say which
+            self.results.set_empty_text("No item matches the filters (" + ", ".join(
+                self.bar.filters.describe()) + "). Remove one to see more.")
         elif needle and not named:  # the name filter hides every result: say so
             self.results.set_empty_text(
                 f"None of the {len(self.last_matches)} most similar has “{needle}” in its "

@@ -193,5 +193,36 @@ def test_a_filtered_walk_matches_exact_search_over_kept_items(
             truth = set(alll[np.argsort(d)[:10]].tolist())
             got = loaded.query_among(q, 10, allowed)
             assert all(allowed[label] for label, _ in got)
+            # distances on hnswlib's scale (squared L2), so parts of other kinds merge truly
+            for label, dist in got:
+                assert dist == pytest.approx(float(d[label - 5]), rel=1e-3, abs=1e-3)
             hit = len(truth & {label for label, _ in got}) / 10
             assert hit >= (1.0 if share < 0.05 else 0.8), (share, hit)
+
+
+def test_the_columns_are_kept_on_disk_and_follow_changes(
+        filtered_lib: tuple[Any, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    from mediabrowser.core.index import facets as facets_mod
+    from mediabrowser.core.index.facets import Facets
+    from mediabrowser.core.library import Library
+
+    lib, root = filtered_lib
+    monkeypatch.setattr(facets_mod, "SAVE_FROM", 1)
+    space = lib.store.spaces()[0]
+    saved = lib.folder / "index" / f"{space}.facets.npz"
+    first = Facets.load(lib.store, space, saved)
+    assert saved.exists()
+    f = Filters(camera="iphone 15")
+    assert first.count(f) == 4
+    (root / "2023" / "rocket_2023.jpg").unlink()
+    index_paths(lib, [root])
+    again = Facets.load(lib.store, space, saved)  # read from the file, then the change log
+    assert again.count(f) == 3 and again.camera_names()[:1] != []
+    assert np.array_equal(again.mask(f), Facets.load(lib.store, space).mask(f))
+    saved.write_bytes(b"not a zip")  # damaged: read from the store again
+    assert Facets.load(lib.store, space, saved).count(f) == 3
+    other = Library(lib.folder.parent / "other")  # another database: not trusted
+    try:
+        assert Facets.read(saved, space, other.store.library_id()) is None
+    finally:
+        other.close()

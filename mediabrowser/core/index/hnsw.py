@@ -161,7 +161,8 @@ class HnswIndex:
             q = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
             if count <= EXACT_UNDER and (self._file is not None or count <= 512):
                 labels, vecs, sq = self._kept_vectors(allowed, keep)
-                d = sq - 2.0 * (vecs @ q[0])
+                # squared L2 as hnswlib gives it: another kind's part merges on the same scale
+                d = sq - 2.0 * (vecs @ q[0]) + float(q[0] @ q[0])
                 top = np.argpartition(d, k)[:k] if len(d) > k else np.arange(len(d))
                 top = top[np.argsort(d[top])]
                 return [(int(labels[i]), float(d[i])) for i in top]

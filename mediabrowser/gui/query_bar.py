@@ -1,0 +1,163 @@
+"""Above the results: what was asked, as chips (each example with its weight; "less like"
+ones marked), words to add, and the filters, also as chips. Changing any of them asks again.
+
+The bar holds values only; the search room turns them into a query."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QToolButton,
+    QWidget,
+)
+
+from mediabrowser.core.examples import Example
+from mediabrowser.core.filters import Filters
+from mediabrowser.gui.filter_menu import FilterMenu
+
+WEIGHTS = (0.5, 1.0, 2.0, 3.0)
+MORE_STYLE = "QToolButton { border: 1px solid #6a8fc7; border-radius: 9px; padding: 1px 6px; }"
+LESS_STYLE = "QToolButton { border: 1px dashed #c76a6a; border-radius: 9px; padding: 1px 6px; }"
+FILTER_STYLE = "QToolButton { border: 1px solid #8a8a8a; border-radius: 9px; padding: 1px 6px; }"
+
+
+def chip_text(e: Example) -> str:
+    weight = "" if e.weight == 1.0 else f" ×{e.weight:g}"
+    return f"{'− ' if e.negative else ''}{e.label()}{weight}"
+
+
+class QueryBar(QWidget):
+    examples_changed = Signal(list)  # list[Example]: the examples as the person left them
+    filters_changed = Signal(object)  # Filters
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.examples: list[Example] = []
+        self.filters = Filters()
+        self.words_allowed = False
+        self._chips: list[QWidget] = []
+        self.like_label = QLabel("Like:")
+        self.words = QLineEdit()
+        self.words.setPlaceholderText("+ words")
+        self.words.setMaximumWidth(130)
+        self.words.setToolTip("Add words to the query (a CLIP model reads them); write "
+                              "“-words” for less like them")
+        self.words.returnPressed.connect(self._add_words)
+        self.filter_label = QLabel("Filters:")
+        self.filter_menu = FilterMenu(self)
+        self.filter_menu.changed.connect(self.set_filters_and_ask)
+        self.add_filter = QToolButton()
+        self.add_filter.setText("+ Filter")
+        self.add_filter.setToolTip("Keep only results taken in a date range, in a folder, of "
+                                   "a size, shape, length, camera or file type")
+        self.add_filter.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.add_filter.setMenu(self.filter_menu)
+        self.row = QHBoxLayout(self)
+        self.row.setContentsMargins(0, 0, 0, 0)
+        self.row.setSpacing(4)
+        self._redraw()
+
+    # ---- what the search room sets ---------------------------------------------------------
+    def show_query(self, examples: list[Example], words_allowed: bool) -> None:
+        """The chips of the query now shown (no signal)."""
+        self.examples = list(examples)
+        self.words_allowed = words_allowed
+        self._redraw()
+
+    def set_filters_and_ask(self, filters: Filters) -> None:
+        self.filters = filters
+        self._redraw()
+        self.filters_changed.emit(filters)
+
+    # ---- chips ------------------------------------------------------------------------------
+    def _redraw(self) -> None:
+        for w in self._chips:
+            self.row.removeWidget(w)
+            w.deleteLater()
+        self._chips = []
+        while self.row.count():
+            self.row.takeAt(0)
+        if self.examples:
+            self.row.addWidget(self.like_label)
+            for i, e in enumerate(self.examples):
+                self._add_chip(self._example_chip(i, e))
+            self.row.addWidget(self.words)
+        self.like_label.setVisible(bool(self.examples))
+        self.words.setVisible(bool(self.examples) and self.words_allowed)
+        self.row.addSpacing(8)
+        self.row.addWidget(self.filter_label)
+        for text, cleared in self.filter_menu.chips(self.filters):
+            self._add_chip(self._filter_chip(text, cleared))
+        self.row.addWidget(self.add_filter)
+        self.row.addStretch(1)
+
+    def _add_chip(self, chip: QWidget) -> None:
+        self._chips.append(chip)
+        self.row.addWidget(chip)
+
+    def _example_chip(self, i: int, e: Example) -> QToolButton:
+        b = QToolButton()
+        b.setText(chip_text(e))
+        b.setStyleSheet(LESS_STYLE if e.negative else MORE_STYLE)
+        b.setToolTip(("Less like" if e.negative else "More like") + f" {e.label()}; click to "
+                     "change its weight, turn it around or remove it")
+        b.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(b)
+        group = QActionGroup(menu)
+        for w in WEIGHTS:
+            a = QAction(f"Weight ×{w:g}", menu, checkable=True, checked=(w == e.weight))
+            a.triggered.connect(lambda _c=False, w=w: self._change(i, replace(e, weight=w)))
+            group.addAction(a)
+            menu.addAction(a)
+        menu.addSeparator()
+        flip = menu.addAction("More Like This" if e.negative else "Less Like This")
+        flip.triggered.connect(lambda: self._change(i, replace(e, negative=not e.negative)))
+        gone = menu.addAction("Remove from the Query")
+        gone.setEnabled(sum(not x.negative for x in self.examples) > 1 or e.negative)
+        gone.triggered.connect(lambda: self._change(i, None))
+        b.setMenu(menu)
+        return b
+
+    def _filter_chip(self, text: str, cleared: Filters) -> QToolButton:
+        b = QToolButton()
+        b.setText(f"{text}  ✕")
+        b.setStyleSheet(FILTER_STYLE)
+        b.setToolTip(f"Results {text}; click to remove this filter")
+        b.clicked.connect(lambda: self.set_filters_and_ask(cleared))
+        return b
+
+    def _change(self, i: int, e: Example | None) -> None:
+        examples = list(self.examples)
+        if e is None:
+            del examples[i]
+        else:
+            examples[i] = e
+        if any(not x.negative for x in examples):
+            self.examples_changed.emit(examples)
+
+    def _add_words(self) -> None:
+        text = self.words.text().strip()
+        if not text or not self.examples:
+            return
+        negative = text.startswith("-")
+        words = text.lstrip("-").strip()
+        if words:
+            self.words.clear()
+            self.examples_changed.emit([*self.examples, Example(text=words,
+                                                                negative=negative)])
+
+    def add_example(self, e: Example) -> None:
+        """Another example for the query shown ("Less Like This" on a result)."""
+        if self.examples and e not in self.examples:
+            self.examples_changed.emit([*self.examples, e])
+
+    def clear_filters(self) -> None:
+        if self.filters:
+            self.set_filters_and_ask(Filters())
