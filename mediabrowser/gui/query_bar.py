@@ -28,9 +28,9 @@ LESS_STYLE = "QToolButton { border: 1px dashed #c76a6a; border-radius: 9px; padd
 FILTER_STYLE = "QToolButton { border: 1px solid #8a8a8a; border-radius: 9px; padding: 1px 6px; }"
 
 
-def chip_text(e: Example) -> str:
+def chip_text(e: Example, name: str | None = None) -> str:
     weight = "" if e.weight == 1.0 else f" ×{e.weight:g}"
-    return f"{'− ' if e.negative else ''}{e.label()}{weight}"
+    return f"{'− ' if e.negative else ''}{name or e.label()}{weight}"
 
 
 class QueryBar(QWidget):
@@ -42,6 +42,7 @@ class QueryBar(QWidget):
         self.examples: list[Example] = []
         self.filters = Filters()
         self.words_allowed = False
+        self.names: dict[int, str] = {}  # library id → file name, for the chips
         self._chips: list[QWidget] = []
         self.like_label = QLabel("Like:")
         self.words = QLineEdit()
@@ -65,10 +66,12 @@ class QueryBar(QWidget):
         self._redraw()
 
     # ---- what the search room sets ---------------------------------------------------------
-    def show_query(self, examples: list[Example], words_allowed: bool) -> None:
-        """The chips of the query now shown (no signal)."""
+    def show_query(self, examples: list[Example], words_allowed: bool,
+                   names: dict[int, str]) -> None:
+        """The chips of the query now shown (no signal); `names` of its library items."""
         self.examples = list(examples)
         self.words_allowed = words_allowed
+        self.names = names
         self._redraw()
 
     def set_filters_and_ask(self, filters: Filters) -> None:
@@ -104,10 +107,11 @@ class QueryBar(QWidget):
 
     def _example_chip(self, i: int, e: Example) -> QToolButton:
         b = QToolButton()
-        b.setText(chip_text(e))
+        name = self.names.get(e.file) if isinstance(e.file, int) else None
+        b.setText(chip_text(e, name))
         b.setStyleSheet(LESS_STYLE if e.negative else MORE_STYLE)
-        b.setToolTip(("Less like" if e.negative else "More like") + f" {e.label()}; click to "
-                     "change its weight, turn it around or remove it")
+        b.setToolTip(("Less like" if e.negative else "More like") + f" {name or e.label()}; "
+                     "click to change its weight, turn it around or remove it")
         b.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(b)
         group = QActionGroup(menu)

@@ -237,10 +237,9 @@ class SearchRoom(QObject):
                    lambda _e: setattr(self, "_choices_asked", False))
 
     def _examples_changed(self, examples: list[Example]) -> None:
-        names = self.lib.store.files_by_ids([e.file for e in examples
-                                             if isinstance(e.file, int)])
-        labels = [display_name(names[e.file].path) if isinstance(e.file, int) and
-                  e.file in names else e.label() for e in examples if not e.negative]
+        names = self.bar.names
+        labels = [names.get(e.file, e.label()) if isinstance(e.file, int) else e.label()
+                  for e in examples if not e.negative]
         label = labels[0] if len(labels) == 1 else f"{len(labels)} examples"
         less = sum(e.negative for e in examples)
         self.run_query(Query("", label + (f", less like {less}" if less else ""),
@@ -272,7 +271,10 @@ class SearchRoom(QObject):
         kind = self.filters.kind()
         k = self.results_k
         flt: Filters | None = self.bar.filters or None
-        self.bar.show_query(query.as_examples(), bool(self.text_search.isEnabled()))
+        examples = query.as_examples()
+        rows = self.lib.store.files_by_ids([e.file for e in examples if isinstance(e.file, int)])
+        self.bar.show_query(examples, bool(self.text_search.isEnabled()),
+                            {i: display_name(r.path) for i, r in rows.items()})
         self.act_less.setEnabled(query.members is None)
         if not keep_position:  # a search the user asked for; background refreshes stay quiet
             self.tabs.show_page(Page.SIMILAR)

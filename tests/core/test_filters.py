@@ -182,7 +182,7 @@ def test_a_filtered_walk_matches_exact_search_over_kept_items(
     loaded.add(np.arange(n + 5, n + 55), extra)  # added after the load: not in the file
     allv = np.vstack([vecs, extra])
     alll = np.arange(5, n + 55)
-    for share, scan_under in ((0.01, 60_000), (0.3, 100)):  # scanned, then walked
+    for share, scan_under in ((0.01, 60_000), (0.1, 100), (0.5, 100)):  # scan, walk, wide
         monkeypatch.setattr(hnsw, "EXACT_UNDER", scan_under)
         allowed = np.zeros(n + 60, bool)
         allowed[alll[rng.random(len(alll)) < share]] = True

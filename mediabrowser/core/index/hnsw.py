@@ -19,10 +19,14 @@ M = 16
 EF_CONSTRUCTION = 100
 EF_SEARCH = 96
 # A filter keeping at most this many of a graph's items is answered by an exact scan of their
-# vectors (mapped from the saved graph); above it, by the graph walk skipping the others
-# (hnswlib's filter), which at this share of the graph still finds k within ef. Chosen with
-# bench/bench_scale.py's filtered queries at 1M (BENCHMARKS.md).
-EXACT_UNDER = 50_000
+# vectors (mapped from the saved graph, gathered once per filter: 77 MB at 100k); above it, by
+# the graph walk skipping the others (hnswlib's filter, a Python call per step: 6 ms at 10 %
+# of 1M against 4 ms for the scan). Chosen with bench/bench_scale.py at 1M (BENCHMARKS.md).
+EXACT_UNDER = 120_000
+# A filter keeping at least this share is first answered by asking the graph for k / share
+# items without the filter (no Python call per step); the walk runs only when too few of
+# them are kept (a filter that leaves out the query's whole neighbourhood).
+OVERFETCH_FROM = 0.2
 
 
 def allowed_among(allowed: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -69,6 +73,7 @@ class HnswIndex:
         self._fresh = np.zeros(0, dtype=bool)  # labels (re)added since the load
         # the vectors a filter keeps, gathered once: the same filter asks query after query
         self._kept: tuple[np.ndarray, int, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._mask: tuple[np.ndarray, int, np.ndarray, int] | None = None
         self._version = 0
 
     # ---- membership -------------------------------------------------------------------------
@@ -150,16 +155,29 @@ class HnswIndex:
 
     def query_among(self, vector: np.ndarray, k: int, allowed: np.ndarray
                     ) -> list[tuple[int, float]]:
-        """The k nearest live labels that `allowed` (indexed by label) marks: an exact scan of
-        their vectors when they are few, else the graph walk that skips the others."""
+        """The k nearest live labels that `allowed` (indexed by label) marks. Most kept: the
+        graph asked for more, the kept ones taken; few kept: an exact scan of their vectors;
+        else (or when asking for more found too few) the graph walk skipping the others."""
         with self._lock:
-            n = min(len(self._live), len(allowed))
-            keep = self._live[:n] & allowed[:n]
-            count = int(np.count_nonzero(keep))
+            keep, count = self._kept_mask(allowed)
             if count == 0:
                 return []
+            n = len(keep)
             q = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
-            if count <= EXACT_UNDER and (self._file is not None or count <= 512):
+            share = count / max(1, self._count)
+            if share >= OVERFETCH_FROM:
+                wide = min(self._count, int(k / share * 1.3) + 8)
+                self.index.set_ef(max(EF_SEARCH, wide))
+                try:
+                    got, dists = self.index.knn_query(q, k=wide, num_threads=1)
+                    hits = [(int(lbl), float(d)) for lbl, d in zip(got[0], dists[0],
+                                                                   strict=True)
+                            if lbl < n and keep[lbl]]
+                    if len(hits) >= min(k, count):
+                        return hits[:k]
+                except RuntimeError:
+                    pass  # a graph thinned by deletes: the walk below
+            elif count <= EXACT_UNDER and (self._file is not None or count <= 512):
                 labels, vecs, sq = self._kept_vectors(allowed, keep)
                 # squared L2 as hnswlib gives it: another kind's part merges on the same scale
                 d = sq - 2.0 * (vecs @ q[0]) + float(q[0] @ q[0])
@@ -179,6 +197,17 @@ class HnswIndex:
                     if k == 0:
                         return []
         return [(int(lbl), float(d)) for lbl, d in zip(got[0], dists[0], strict=True)]
+
+    def _kept_mask(self, allowed: np.ndarray) -> tuple[np.ndarray, int]:
+        """(live and allowed, by label; how many), worked out once per filter and change."""
+        got = self._mask
+        if got is not None and got[0] is allowed and got[1] == self._version:
+            return got[2], got[3]
+        n = min(len(self._live), len(allowed))
+        keep = self._live[:n] & allowed[:n]
+        count = int(np.count_nonzero(keep))
+        self._mask = (allowed, self._version, keep, count)
+        return keep, count
 
     def _kept_vectors(self, allowed: np.ndarray, keep: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -259,5 +288,6 @@ class HnswIndex:
         self._mapped = None
         self._fresh = np.zeros(0, dtype=bool)
         self._kept = None
+        self._mask = None
         self._version = 0
         return self

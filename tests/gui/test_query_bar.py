@@ -1,0 +1,89 @@
+"""Issue 25 in the window: the query shown as chips (weights, less like, remove), "Less Like
+This" on a result, and filters as chips that search again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QToolButton
+
+from mediabrowser.core.examples import Example
+from mediabrowser.core.filters import Filters
+from mediabrowser.gui.filter_menu import FilterMenu
+from tests.core.test_filters import exif_photo
+from tests.gui.test_window import index_by_drop, names, select
+
+
+def _wait(qtbot: Any, w: Any, action: Any) -> None:
+    with qtbot.waitSignal(w.search.results_ready, timeout=30_000):
+        action()
+
+
+def chips(w: Any) -> list[str]:
+    return [b.text() for b in w.results_page.query_bar.findChildren(QToolButton)
+            if not b.isHidden() and b.text() != "+ Filter"]
+
+
+def test_chips_less_like_this_and_filters(qtbot: Any, make_window: Any, photo_dir: Path,
+                                          photos: Path) -> None:
+    dated = photo_dir / "dated"
+    dated.mkdir()
+    exif_photo(photos / "chelsea.jpg", dated / "cat_2012.jpg", "2012:05:01 10:00:00",
+               "Canon", "Canon EOS 5D")
+    w = make_window()
+    index_by_drop(qtbot, w, photo_dir)
+    select(w, w.grid, "chelsea.jpg")
+    _wait(qtbot, w, w.act_similar.trigger)
+    bar = w.results_page.query_bar
+    assert chips(w) == ["chelsea.jpg"]
+    first = names(w.results_model)
+    assert first[0] in ("chelsea_resized.jpg", "cat_2012.jpg")
+    assert w.act_less.isEnabled()
+
+    # Less Like This on the top result: it leaves, and the query says so
+    select(w, w.results, first[0])
+    _wait(qtbot, w, w.act_less.trigger)
+    assert chips(w) == ["chelsea.jpg", f"− {first[0]}"]
+    assert "less like 1" in w.results_title.text()
+    assert first[0] not in names(w.results_model)
+
+    # a weight on an example, then removing the "less like" one: the first result is back
+    _wait(qtbot, w, lambda: bar._change(0, Example(bar.examples[0].file, weight=2.0)))
+    assert chips(w)[0] == "chelsea.jpg ×2"
+    _wait(qtbot, w, lambda: bar._change(1, None))
+    assert chips(w) == ["chelsea.jpg ×2"] and names(w.results_model)[0] == first[0]
+    # Back goes to the query before
+    _wait(qtbot, w, w.act_back.trigger)
+    assert chips(w) == ["chelsea.jpg ×2", f"− {first[0]}"]
+    _wait(qtbot, w, w.act_forward.trigger)
+    assert chips(w) == ["chelsea.jpg ×2"]
+
+    # a filter: only what it keeps, shown as a chip that removes it
+    _wait(qtbot, w, lambda: bar.set_filters_and_ask(Filters(camera="canon")))
+    assert names(w.results_model) == ["cat_2012.jpg"]
+    assert "camera “canon”  ✕" in chips(w)
+    _wait(qtbot, w, lambda: bar.set_filters_and_ask(Filters(camera="hasselblad")))
+    assert names(w.results_model) == []
+    assert "No item matches the filters (camera “hasselblad”)" in w.results.empty_text
+    chip = next(b for b in bar.findChildren(QToolButton) if "hasselblad" in b.text())
+    _wait(qtbot, w, chip.click)
+    assert not bar.filters and len(w.search.last_matches) > 5
+
+    # the menu offers the cameras the library holds, once read on the search thread
+    bar.filter_menu.aboutToShow.emit()
+    qtbot.waitUntil(lambda: bar.filter_menu.cameras == ["Canon EOS 5D"], timeout=10_000)
+    assert "jpg" in bar.filter_menu.types
+
+
+def test_filter_chips_say_what_each_keeps() -> None:
+    from mediabrowser.core.filters import parse_date
+
+    f = Filters(folder="/home/a/Pictures/Trip", after=parse_date("2019"),
+                before=parse_date("2019", end=True), min_size=2_000_000, orientation="portrait",
+                max_duration=30.0, types=("jpg", "jpeg"))
+    texts = [t for t, _ in FilterMenu.chips(f)]
+    assert texts == ["in Trip", "taken 2019-01-01 – 2019-12-31", "≥ 2 MB", "portrait",
+                     "≤ 30 s", "JPG"]
+    for _text, rest in FilterMenu.chips(f):  # each chip's removal leaves the others
+        assert len(FilterMenu.chips(rest)) == len(texts) - 1
