@@ -6,7 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mediabrowser.gui.grid.model import ItemsModel
 from mediabrowser.gui.grid.view import GridView
@@ -36,6 +44,10 @@ class ResultsPage(QWidget):
         self.threshold_label.setMinimumWidth(  # the slider stays put as the number changes
             self.threshold_label.fontMetrics().horizontalAdvance("score ≥ 0.00 very similar")
             + 6)
+        self.collapse = QCheckBox("Fold copies")
+        self.collapse.setChecked(True)
+        self.collapse.setToolTip("Show copies of one file (identical, or the same content "
+                                 "found by Duplicates) as one tile with a count")
         self.count_label = QLabel()
         self.more_button = QPushButton("Load more")
         self.more_button.setToolTip(f"Show the next {page_size} most similar items")
@@ -44,6 +56,7 @@ class ResultsPage(QWidget):
         head.addWidget(self.title, 1)
         head.addWidget(self.threshold_label)
         head.addWidget(self.threshold)
+        head.addWidget(self.collapse)
         head.addWidget(self.count_label)
         head.addWidget(self.more_button)
         lay = QVBoxLayout(self)

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLineEdit
 
+from mediabrowser.core.dupes.collapsed import Shown, collapse_copies
 from mediabrowser.core.examples import Example
 from mediabrowser.core.filenames import display_name
 from mediabrowser.core.filters import Filters
@@ -95,6 +96,7 @@ class SearchRoom(QObject):
         self.bar.filter_menu.aboutToShow.connect(self._ask_choices)
         page.view.files_dropped.connect(self.query_outside_files)
         page.threshold.valueChanged.connect(lambda _v: self.apply_threshold())
+        page.collapse.toggled.connect(lambda _on: self.apply_threshold(keep_position=True))
         page.more_button.clicked.connect(self.load_more)
         text_search.returnPressed.connect(self.search_by_text)
         filters.kind_changed.connect(lambda: self.rerun_query(keep_position=True))
@@ -343,16 +345,23 @@ class SearchRoom(QObject):
         named = [m for m in self.last_matches
                  if not needle or needle in display_name(m.item.path).lower()]
         listing = self.history_pos >= 0 and self.history[self.history_pos].members is not None
-        kept = named if listing else [m for m in named if m.score >= t]
+        above = named if listing else [m for m in named if m.score >= t]
         current = current_id(self.results)
+        shown = collapse_copies(self.lib, above) if self.page.collapse.isChecked() \
+            and not listing else [Shown(m) for m in above]
+        kept = [x.match for x in shown]
         self.results_model.forget_rows([m.item.id for m in kept])
         self.results_model.set_items(
             [m.item.id for m in kept], None if listing else [m.score for m in kept],
             [(m.start, m.end) if m.start is not None and m.end is not None else None
-             for m in kept], [list(m.spans) for m in kept])
-        hidden = len(named) - len(kept)
+             for m in kept], [list(m.spans) for m in kept],
+            [[display_name(c.item.path) for c in x.copies] for x in shown])
+        hidden = len(named) - len(above)
+        folded = len(above) - len(kept)
         more = not listing and len(self.last_matches) >= self.results_k  # stopped at k
         notes = [f"{hidden} below {t:.2f} hidden"] if hidden else []
+        if folded:
+            notes.append(f"{folded} cop{'y' if folded == 1 else 'ies'} folded")
         if needle and len(named) < len(self.last_matches):
             notes.append(f"{len(self.last_matches) - len(named)} not matching “{needle}”")
         if more and kept:

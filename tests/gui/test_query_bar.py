@@ -87,3 +87,28 @@ def test_filter_chips_say_what_each_keeps() -> None:
                      "≤ 30 s", "JPG"]
     for _text, rest in FilterMenu.chips(f):  # each chip's removal leaves the others
         assert len(FilterMenu.chips(rest)) == len(texts) - 1
+
+
+def test_copies_fold_into_one_tile(qtbot: Any, make_window: Any, photo_dir: Path) -> None:
+    import shutil
+
+    from mediabrowser.gui.grid.model import CopiesRole
+
+    for i in range(3):  # byte-for-byte copies of the coffee's recompressed copy
+        shutil.copy(photo_dir / "copies" / "coffee_recompressed.jpg",
+                    photo_dir / f"coffee_copy{i}.jpg")
+    w = make_window()
+    index_by_drop(qtbot, w, photo_dir)
+    select(w, w.grid, "coffee.jpg")
+    _wait(qtbot, w, w.act_similar.trigger)
+    shown = names(w.results_model)
+    copies = {"coffee_recompressed.jpg", "coffee_copy0.jpg", "coffee_copy1.jpg",
+              "coffee_copy2.jpg"}
+    assert len(copies & set(shown)) == 1  # one tile for the four
+    lead = w.results_model.index(shown.index(next(iter(copies & set(shown)))))
+    assert lead.data(CopiesRole) == 3 and "also stands for 3 copies" in lead.data(3)
+    assert "3 copies folded" in w.count_label.text()
+    w.results_page.collapse.setChecked(False)
+    assert copies <= set(names(w.results_model))
+    assert all(w.results_model.index(r).data(CopiesRole) == 0
+               for r in range(w.results_model.rowCount()))

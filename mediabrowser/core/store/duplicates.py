@@ -197,3 +197,11 @@ class DuplicateRepo:
         r = self._conn.execute("SELECT group_id FROM dup_members WHERE file_id = ?",
                                (file_id,)).fetchone()
         return int(r[0]) if r else None
+
+    def copy_groups_of(self, file_ids: Iterable[int]) -> dict[int, int]:
+        """file id → its group in the last duplicates listing, for groups of copies
+        (identical or same content; not similar shots)."""
+        return dict(rows_in(self._conn, "SELECT m.file_id, m.group_id FROM dup_members m "
+                            "JOIN dup_groups g ON g.id = m.group_id WHERE g.tier IN "
+                            "('identical', 'same') AND m.file_id IN",
+                            [int(x) for x in file_ids]))

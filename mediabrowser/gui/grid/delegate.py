@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPixm
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from mediabrowser.core.format import format_duration, format_score
-from mediabrowser.gui.grid.model import MomentRole, RowRole, ScoreRole, ThumbRole
+from mediabrowser.gui.grid.model import CopiesRole, MomentRole, RowRole, ScoreRole, ThumbRole
 
 KIND_LABEL = {"image": "PHOTO", "video": "VIDEO", "audio": "AUDIO"}
 KIND_COLOUR = {"image": QColor(70, 130, 90), "video": QColor(170, 80, 60),
@@ -102,6 +102,9 @@ class TileDelegate(QStyledItemDelegate):
         score = index.data(ScoreRole)
         if score is not None:
             self._score(painter, thumb, float(score))
+        copies = index.data(CopiesRole)
+        if copies:
+            self._copies(painter, thumb, int(copies))
         painter.setFont(option.font)
         painter.setPen(pal.color(QPalette.ColorRole.HighlightedText if selected
                                  else QPalette.ColorRole.Text))
@@ -125,6 +128,19 @@ class TileDelegate(QStyledItemDelegate):
         rect = QRectF(thumb.x() + 4, thumb.bottom() - h - 3, w, h)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(KIND_COLOUR.get(kind, QColor(90, 90, 90)))
+        painter.drawRoundedRect(rect, 4, 4)
+        painter.setPen(QColor(255, 255, 255))
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _copies(self, painter: QPainter, thumb: QRect, n: int) -> None:
+        """The copies a result tile stands for, top left: "+2 copies"."""
+        text = f"+{n} cop{'y' if n == 1 else 'ies'}"
+        painter.setFont(self._small)
+        fm = painter.fontMetrics()
+        w, h = fm.horizontalAdvance(text) + 10, fm.height() + 2
+        rect = QRectF(thumb.x() + 3, thumb.y() + 3, w, h)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(40, 90, 160, 220))
         painter.drawRoundedRect(rect, 4, 4)
         painter.setPen(QColor(255, 255, 255))
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)

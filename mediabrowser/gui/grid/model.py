@@ -20,6 +20,7 @@ ScoreRole = Qt.ItemDataRole.UserRole + 3
 ThumbRole = Qt.ItemDataRole.UserRole + 4  # QPixmap or None (still coming) or "" (failed)
 MomentRole = Qt.ItemDataRole.UserRole + 5  # (start, end) of the part that matched, or None
 SpansRole = Qt.ItemDataRole.UserRole + 6  # every part that matches about as well: [(start, end)]
+CopiesRole = Qt.ItemDataRole.UserRole + 7  # how many copies this result tile stands for
 
 PAGE = 256
 ROW_CACHE = 20_000
@@ -36,6 +37,7 @@ class ItemsModel(QAbstractListModel):
         self._scores: list[float] | None = None
         self._moments: list[tuple[float, float] | None] | None = None
         self._spans: list[list[tuple[float, float]]] | None = None
+        self._copies: list[list[str]] | None = None  # names of the copies a tile folds in
         self._pos: dict[int, int] = {}
         self._rows: OrderedDict[int, FileRow] = OrderedDict()
         thumbs.changed.connect(self._thumb_changed)
@@ -43,10 +45,12 @@ class ItemsModel(QAbstractListModel):
     # ---- contents ---------------------------------------------------------------------------
     def set_items(self, ids: list[int], scores: list[float] | None = None,
                   moments: list[tuple[float, float] | None] | None = None,
-                  spans: list[list[tuple[float, float]]] | None = None) -> None:
-        """Show these files (with their scores, the moment of each that matched, and every
-        part of it that matches about as well)."""
+                  spans: list[list[tuple[float, float]]] | None = None,
+                  copies: list[list[str]] | None = None) -> None:
+        """Show these files (with their scores, the moment of each that matched, every part
+        of it that matches about as well, and the names of copies each tile stands for)."""
         self.beginResetModel()
+        self._copies = list(copies) if copies is not None else None
         self._ids = list(ids)
         self._scores = list(scores) if scores is not None else None
         self._moments = list(moments) if moments is not None else None
@@ -105,6 +109,8 @@ class ItemsModel(QAbstractListModel):
             return self._moments[index.row()] if self._moments is not None else None
         if role == SpansRole:
             return self._spans[index.row()] if self._spans is not None else []
+        if role == CopiesRole:
+            return len(self._copies[index.row()]) if self._copies is not None else 0
         row = self.file_row(fid)
         if row is None:
             return None
@@ -121,6 +127,10 @@ class ItemsModel(QAbstractListModel):
                 if moment is not None:
                     tip += (f"\nthe part from {format_duration(moment[0])} to "
                             f"{format_duration(moment[1])} matched")
+            folded = self._copies[index.row()] if self._copies is not None else []
+            if folded:
+                tip += f"\nalso stands for {len(folded)} cop{'y' if len(folded) == 1 else 'ies'}" \
+                       ": " + ", ".join(folded[:5]) + (" …" if len(folded) > 5 else "")
             if row.status == "error":
                 tip += f"\n⚠ {row.error}"
             elif row.status == "offline":
