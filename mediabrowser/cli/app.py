@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from mediabrowser.cli.collections_command import cmd_collections
 from mediabrowser.cli.duplicates import cmd_duplicates
 from mediabrowser.cli.library_commands import cmd_demo, cmd_index, cmd_status
 from mediabrowser.cli.map_command import cmd_map
@@ -30,7 +31,8 @@ def main(argv: Sequence[str], open_window: Callable[[list[str]], int] | None = N
     args.open_window = open_window
     handler = {"index": cmd_index, "similar": cmd_similar, "search": cmd_search,
                "duplicates": cmd_duplicates, "map": cmd_map,
-               "models": cmd_models, "status": cmd_status, "demo": cmd_demo}[args.command]
+               "models": cmd_models, "status": cmd_status, "demo": cmd_demo,
+               "collections": cmd_collections}[args.command]
     try:
         return int(handler(args))
     except KeyboardInterrupt:

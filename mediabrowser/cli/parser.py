@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 
 from mediabrowser import __version__
+from mediabrowser.cli.collections_command import add_parser as add_collections
 from mediabrowser.cli.duplicates import add_parser as add_duplicates
 from mediabrowser.cli.filter_args import add_filter_options
 
-COMMANDS = ("index", "similar", "search", "duplicates", "map", "models", "status", "demo")
+COMMANDS = ("index", "similar", "search", "duplicates", "map", "collections", "models", "status",
+            "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="all FILEs make one query, instead of one query each")
     sm.add_argument("--model", help="vector space to search (default: the library's model "
                                     "for the query's kind)")
+    sm.add_argument("--save", metavar="NAME", help="keep the results as a collection "
+                                                   "(see: mediabrowser collections)")
     add_filter_options(sm)
 
     st = sub.add_parser("search", parents=[common], help="photos and videos (a CLIP model) or "
@@ -60,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("-k", type=int, default=10, help="how many results (default 10)")
     st.add_argument("--kind", choices=("image", "video", "audio"),
                     help="only photos, only videos (CLIP) or only sounds (a CLAP sound model)")
+    st.add_argument("--save", metavar="NAME", help="keep the results as a collection")
     add_filter_options(st)
 
     add_duplicates(sub, common)
@@ -68,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     mp.add_argument("--kind", choices=("image", "video", "audio"), help="only files of a kind")
     mp.add_argument("--recompute", action="store_true",
                     help="lay the map out afresh instead of adding new items to the saved one")
+    add_collections(sub, common)
     md = sub.add_parser("models", parents=[common],
                         help="list models; download, import or remove their weights")
     md.add_argument("action", nargs="?", default="list",

@@ -51,9 +51,10 @@ def cmd_similar(args: argparse.Namespace) -> int:
     failed = 0
     together = bool(args.negatives or args.texts or args.not_texts or args.together
                     or any(e.weight != 1.0 for e in examples))
+    kept: list[Any] = []  # every result, for --save
     try:
         if together:
-            failed = _together(lib, args, examples, filters, out)
+            failed = _together(lib, args, examples, filters, out, kept)
         for q in [] if together else args.files:
             try:
                 matches = find_similar(lib, q, k=args.k, kind=args.kind, model=args.model,
@@ -64,6 +65,10 @@ def cmd_similar(args: argparse.Namespace) -> int:
                 print(f"mediabrowser: {q}: {exc}", file=sys.stderr)
                 continue
             out[q] = [item_json(m) for m in matches]
+            kept += matches
+        if args.save and not _save(lib, args.save, kept, "similar to " + ", ".join(
+                [*args.files, *args.texts])):
+            failed += 1
     finally:
         lib.close()
     if args.json:
@@ -99,8 +104,21 @@ def _examples(args: argparse.Namespace) -> list[Any]:
     return out
 
 
+def _save(lib: Any, name: str, matches: list[Any], query: str) -> bool:
+    """Keep these results as the collection `name`; False (said on stderr) when it cannot."""
+    from mediabrowser.core import collections as col
+
+    try:
+        saved = col.save(lib, name, [(m.item.id, m.score) for m in matches], query)
+    except col.CollectionError as exc:
+        print(f"mediabrowser: cannot save the collection: {exc}", file=sys.stderr)
+        return False
+    print(f"saved {saved.items} results as “{saved.name}”", file=sys.stderr)
+    return True
+
+
 def _together(lib: Any, args: argparse.Namespace, examples: list[Any], filters: Any,
-              out: dict[str, list[dict[str, Any]]]) -> int:
+              out: dict[str, list[dict[str, Any]]], kept: list[Any]) -> int:
     """All examples as one query: each FILE and each --text given maps to the one result
     list (so a script reading any of them gets it). 1 when the query could not be made."""
     from mediabrowser.core.examples import find_like
@@ -116,6 +134,7 @@ def _together(lib: Any, args: argparse.Namespace, examples: list[Any], filters: 
     rows = [item_json(m) for m in matches]
     for q in keys:
         out[q] = rows
+    kept += matches
     return 0
 
 
@@ -132,6 +151,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     lib = open_library(args, queries=True)
     try:
         matches = search_text(lib, text, k=args.k, kind=args.kind, filters=filters or None)
+        saved = not args.save or _save(lib, args.save, matches, f"matching “{text}”")
     finally:
         lib.close()
     rows = [item_json(m) for m in matches]
@@ -141,4 +161,4 @@ def cmd_search(args: argparse.Namespace) -> int:
     else:
         for r in rows or [{"score": 0, "kind": "", "path": "(no results)"}]:
             print(f"  {r['score']:.3f}  {r['kind']:5}  {r['path']}")
-    return 0
+    return 0 if saved else 1

@@ -271,3 +271,48 @@ def test_filters_words_and_weights_on_the_command_line(photo_dir: Path, photos: 
     for opt in ("--in", "--after", "--before", "--min-size", "--max-size", "--min-width",
                 "--orientation", "--min-duration", "--camera", "--type", "--text", "--not"):
         assert opt in helped
+
+
+def test_collections_saved_listed_exported_and_deleted(photo_dir: Path, tmp_path: Path
+                                                       ) -> None:
+    """Issue 25, point 4: `similar --save NAME` keeps the results; `collections` lists,
+    shows, exports (CSV, JSON, M3U, text) and deletes them; a removed file leaves them."""
+    import csv
+
+    lib = str(tmp_path / "lib")
+    assert mb("index", str(photo_dir), "--library", lib).returncode == 0
+    cat = str(photo_dir / "chelsea.jpg")
+    r = mb("similar", cat, "-k", "4", "--save", "  Cats  and co ", "--library", lib, "--json")
+    assert r.returncode == 0 and "saved 4 results as “Cats and co”" in r.stderr
+    results = json.loads(r.stdout)[cat]
+    listed = json.loads(mb("collections", "--library", lib, "--json").stdout)
+    assert [(c["name"], c["items"]) for c in listed] == [("Cats and co", 4)]
+    assert cat in listed[0]["query"]
+    shown = json.loads(mb("collections", "show", "Cats and co", "--library", lib,
+                          "--json").stdout)
+    assert [x["path"] for x in shown] == [x["path"] for x in results]
+    assert [x["score"] for x in shown] == [x["score"] for x in results]
+    for suffix in ("csv", "json", "m3u", "txt"):
+        target = tmp_path / f"out.{suffix}"
+        r = mb("collections", "export", "Cats and co", str(target), "--library", lib)
+        assert r.returncode == 0, r.stderr
+        text = target.read_text()
+        assert all(x["path"] in text for x in results)
+    assert target.read_text().splitlines() == [x["path"] for x in results]
+    assert (tmp_path / "out.m3u").read_text().startswith("#EXTM3U\n#EXTINF:")
+    with open(tmp_path / "out.csv", newline="") as f:
+        head = next(csv.reader(f))
+    assert head[:3] == ["path", "kind", "score"]
+    # saving again under the name replaces it; a file removed from disk leaves it
+    Path(results[0]["path"]).unlink()
+    assert mb("index", str(photo_dir), "--library", lib).returncode == 0
+    after = json.loads(mb("collections", "show", "Cats and co", "--library", lib,
+                          "--json").stdout)
+    assert [x["path"] for x in after] == [x["path"] for x in results[1:]]
+    r = mb("collections", "show", "Dogs", "--library", lib)
+    assert r.returncode == 1 and "no collection named “Dogs” (collections: Cats and co)" \
+        in r.stderr
+    r = mb("similar", cat, "--save", "  ", "--library", lib, "--json")
+    assert r.returncode == 1 and "needs a name" in r.stderr
+    assert mb("collections", "delete", "Cats and co", "--library", lib).returncode == 0
+    assert json.loads(mb("collections", "--library", lib, "--json").stdout) == []

@@ -27,6 +27,7 @@ EXACT_UNDER = 120_000
 # items without the filter (no Python call per step); the walk runs only when too few of
 # them are kept (a filter that leaves out the query's whole neighbourhood).
 OVERFETCH_FROM = 0.2
+OVERFETCH_FACTOR = 2.0  # margin over k / share (recall@10 at 50 %: 0.96 with 1.3)
 
 
 def allowed_among(allowed: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -166,7 +167,7 @@ class HnswIndex:
             q = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
             share = count / max(1, self._count)
             if share >= OVERFETCH_FROM:
-                wide = min(self._count, int(k / share * 1.3) + 8)
+                wide = min(self._count, int(k / share * OVERFETCH_FACTOR) + 8)
                 self.index.set_ef(max(EF_SEARCH, wide))
                 try:
                     got, dists = self.index.knn_query(q, k=wide, num_threads=1)

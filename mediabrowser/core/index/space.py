@@ -35,7 +35,7 @@ RERANK = 4  # a reduced graph proposes RERANK × k candidates (at least RERANK_M
 RERANK_MIN = 48
 # Filtered: the kept items are farther from the query, where reduced distances rank less
 # truly, so more candidates are re-ranked (bench_scale's filtered recall@10).
-RERANK_FILTERED = 6
+RERANK_FILTERED = 8
 FORMAT = 3  # labels are vector labels (schema 3), not file ids
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from mediabrowser.core.filenames import from_db, to_db
+from mediabrowser.core.store.collections import CollectionRepo
 from mediabrowser.core.store.db import connect, name_key, rows_in
 from mediabrowser.core.store.duplicates import DuplicateRepo
 from mediabrowser.core.store.facets import FacetRepo
@@ -56,7 +57,7 @@ class QueryTooSlow(Exception):
     """A read given a time limit (Store.within) ran past it and was interrupted."""
 
 
-class Store(VectorRepo, ListingRepo, DuplicateRepo, PixelRepo, FacetRepo):
+class Store(VectorRepo, ListingRepo, DuplicateRepo, PixelRepo, FacetRepo, CollectionRepo):
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db = connect(path)

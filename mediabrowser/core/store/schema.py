@@ -184,6 +184,24 @@ MIGRATIONS: list[str] = [
         INSERT INTO changes (label) SELECT label FROM vectors WHERE file_id = NEW.id;
     END
     """,
+    # 7: collections: result sets and selections saved under a name, in their order
+    """
+    CREATE TABLE collections (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        query TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE collection_items (
+        collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+        file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        score REAL,
+        PRIMARY KEY (collection_id, file_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX collection_items_file ON collection_items(file_id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
