@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from mediabrowser.gui.browse_filters import BrowseFilters
+from mediabrowser.gui.collections_room import CollectionsRoom
 from mediabrowser.gui.dialogs.about import HelpRoom
 from mediabrowser.gui.duplicates.controller import DuplicatesController
 from mediabrowser.gui.duplicates.page import DuplicatesPage
@@ -44,8 +45,9 @@ from mediabrowser.gui.opening import open_paths
 from mediabrowser.gui.pages import Page, PageTabs
 from mediabrowser.gui.preview.panel import PreviewPanel
 from mediabrowser.gui.problems_dock import ProblemsDock
+from mediabrowser.gui.query import Query
 from mediabrowser.gui.results_page import ResultsPage
-from mediabrowser.gui.search_controller import RESULTS_K, Query, SearchRoom
+from mediabrowser.gui.search_controller import RESULTS_K, SearchRoom
 from mediabrowser.gui.welcome import WelcomePanel
 from mediabrowser.gui.window_settings import restore_window, save_window
 
@@ -150,6 +152,7 @@ class MainWindow(QMainWindow):
         m.addAction(self.act_remove)
         m = self.menuBar().addMenu("&View")
         m.addActions([self.act_back, self.act_forward, self.act_map, self.act_problems])
+        self.collections_menu = self.menuBar().addMenu("&Collections")
         self.help = HelpRoom(self, self.library_dir, self.lib.models_dir)
 
     def _build_ui(self) -> None:
@@ -266,6 +269,8 @@ class MainWindow(QMainWindow):
                                         self.act_open, self.act_reveal, self.act_copy,
                                         self.act_remove, self.act_on_map, self.act_less),
             self.search.find_similar, say, self)
+        self.collections = CollectionsRoom(self.owner, self.search, self.collections_menu, say,
+                                           self)
         self.duplicates = DuplicatesController(self.duplicates_page, self.owner, say)
         self.map = MapRoom(self.owner, self.map_page, self.thumbs, say,
                            self.search.similar_to_items, self.search.show_items)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -26,36 +25,12 @@ from mediabrowser.gui.grid.model import IdRole, ItemsModel
 from mediabrowser.gui.grid.view import GridView, current_id
 from mediabrowser.gui.library_owner import Changes, LibraryOwner
 from mediabrowser.gui.pages import Page, PageTabs
+from mediabrowser.gui.query import Query, library_choices, set_text_search
 from mediabrowser.gui.results_page import ResultsPage
 from mediabrowser.gui.workers import call_later
 
 RESULTS_K = 200  # results asked for at a time; "Load more" asks for as many again
 REFRESH_SECONDS = 4.5  # how often results are asked again while indexing embeds
-
-
-@dataclass
-class Query:
-    """One "Find similar" request: a library item or an outside file."""
-
-    path: str
-    label: str
-    file_id: int | None = None
-    text: str | None = None  # a description, for CLIP text search
-    examples: list[int] | None = None  # several library items: "more like these"
-    members: list[int] | None = None  # library items shown as they are (a map selection)
-    parts: list[Example] | None = None  # files and words, weighted, some "less like"
-
-    def as_examples(self) -> list[Example]:
-        """What was asked, as the query bar's chips (none for a set of items)."""
-        if self.parts is not None:
-            return list(self.parts)
-        if self.members is not None:
-            return []
-        if self.text is not None:
-            return [Example(text=self.text)]
-        if self.examples:
-            return [Example(file=i) for i in self.examples]
-        return [Example(file=self.file_id if self.file_id is not None else self.path)]
 
 
 class SearchRoom(QObject):
@@ -170,32 +145,24 @@ class SearchRoom(QObject):
     def update_text_search(self) -> None:
         """Words find photos and videos with a CLIP image model and sounds with a CLAP sound
         model; without either the box says why it is off."""
-        from mediabrowser.core.search import QueryError, text_kinds, text_model
-        from mediabrowser.core.types import MediaKind
+        set_text_search(self.lib, self.text_search)
 
-        kinds = text_kinds(self.lib)
-        if not kinds:
-            try:
-                text_model(self.lib)
-            except QueryError as exc:
-                self.text_search.setToolTip(f"{exc}; for sounds, a CLAP model")
-            self.text_search.setEnabled(False)
-            self.text_search.setPlaceholderText("Text search needs a CLIP model")
-            return
-        pictures, sounds = MediaKind.IMAGE in kinds, MediaKind.AUDIO in kinds
-        what = ("a photo, video or sound" if pictures and sounds
-                else "a photo or video" if pictures else "a sound")
-        models = " and ".join(n for n, ok in (("CLIP", pictures), ("CLAP", sounds)) if ok)
-        self.text_search.setEnabled(True)
-        found = ("photos, videos and sounds" if pictures and sounds
-                 else "photos and videos" if pictures else "sounds")
-        self.text_search.setToolTip(f"Find {found} by a description ({models})")
-        self.text_search.setPlaceholderText(f"Describe {what}…")
-
-    def show_items(self, ids: list[int], label: str) -> None:
-        """These library items as tiles on the Similar page (a selection on the map)."""
+    def show_items(self, ids: list[int], label: str, collection: str | None = None) -> None:
+        """These library items as tiles on the Similar page (a selection on the map, a
+        collection)."""
         if ids:
-            self.run_query(Query("", label, members=list(ids)))
+            self.run_query(Query("", label, members=list(ids), collection=collection))
+
+    def current_query(self) -> Query | None:
+        return self.history[self.history_pos] if self.history_pos >= 0 else None
+
+    def shown_matches(self) -> list[Match]:
+        """The results on the Similar page, in their order (those the threshold keeps)."""
+        pos = {m.item.id: m for m in self.last_matches}
+        return [pos[i] for i in self.results_model.ids() if i in pos]
+
+    def selected_result_ids(self) -> list[int]:
+        return [i.data(IdRole) for i in self.results.selectionModel().selectedIndexes()]
 
     def similar_to_items(self, ids: list[int], label: str) -> None:
         """Items like these library items (one: like it; several: like all of them)."""
@@ -223,18 +190,7 @@ class SearchRoom(QObject):
             return
         self._choices_asked = True
         lib = self.search_lib
-
-        def gather() -> tuple[list[str], list[str]]:
-            cams: dict[str, None] = {}
-            types: dict[str, None] = {}
-            for space in lib.store.spaces():
-                if "@" not in space:  # a space of moments holds the same files again
-                    facets = lib.facets(space)
-                    cams.update(dict.fromkeys(facets.camera_names()))
-                    types.update(dict.fromkeys(facets.type_names()))
-            return list(cams), list(types)
-
-        call_later(self.owner.search_pool, gather,
+        call_later(self.owner.search_pool, lambda: library_choices(lib),
                    lambda got: self.bar.filter_menu.set_choices(*got),
                    lambda _e: setattr(self, "_choices_asked", False))
 

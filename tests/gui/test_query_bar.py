@@ -112,3 +112,37 @@ def test_copies_fold_into_one_tile(qtbot: Any, make_window: Any, photo_dir: Path
     assert copies <= set(names(w.results_model))
     assert all(w.results_model.index(r).data(CopiesRole) == 0
                for r in range(w.results_model.rowCount()))
+
+
+def test_collections_save_open_export_and_delete(qtbot: Any, make_window: Any,
+                                                 photo_dir: Path, tmp_path: Path) -> None:
+    import json
+
+    w = make_window()
+    index_by_drop(qtbot, w, photo_dir)
+    select(w, w.grid, "chelsea.jpg")
+    _wait(qtbot, w, w.act_similar.trigger)
+    room = w.collections
+    shown = names(w.results_model)
+    assert shown and room.save_action.isEnabled() and not room.export_action.isEnabled()
+    room.ask_name = lambda suggested: f"Cats ({suggested})"
+    room.save_shown()
+    qtbot.waitUntil(lambda: w.lib.store.collections() != [], timeout=10_000)
+    (saved,) = w.lib.store.collections()
+    assert saved.name == "Cats (chelsea.jpg)" and saved.items == len(shown)
+    room.open_menu.aboutToShow.emit()
+    (entry,) = room.open_menu.actions()
+    assert entry.text() == f"Cats (chelsea.jpg)  ({len(shown)})"
+    _wait(qtbot, w, entry.trigger)
+    assert names(w.results_model) == shown  # in the saved order
+    assert "collection “Cats (chelsea.jpg)”" in w.results_title.text()
+    room.update_actions()
+    assert room.export_action.isEnabled()
+    target = tmp_path / "cats.json"
+    room.ask_file = lambda name: str(target)
+    room.export_shown()
+    assert [Path(x["path"]).name for x in json.loads(target.read_text())] == shown
+    room.confirm = lambda text: "files stay where they are" in text
+    room.delete_shown()
+    qtbot.waitUntil(lambda: w.lib.store.collections() == [], timeout=10_000)
+    assert all((photo_dir / n).exists() or list(photo_dir.rglob(n)) for n in shown)
