@@ -16,6 +16,7 @@ from mediabrowser.core.driver import progress_text
 from mediabrowser.core.format import count
 from mediabrowser.core.jobs.runner import Failure
 from mediabrowser.core.types import Progress
+from mediabrowser.gui.folder_watch import FolderWatch
 from mediabrowser.gui.library_owner import Changes, LibraryOwner
 from mediabrowser.gui.problems_dock import ProblemsDock
 from mediabrowser.gui.workers import GeneratorWorker
@@ -54,7 +55,9 @@ class IndexingRoom(QObject):
         self.window = window
         self.worker: GeneratorWorker | None = None
         self.pending_paths: list[str] = []
+        self.pending_changed: set[str] = set()  # watched folders whose contents changed
         self._problems_seen = 0  # how many of the running job's problems are listed
+        self.watch = FolderWatch(owner, self.index_changed, self)
         pause_button.clicked.connect(self.toggle_pause)
         cancel_button.clicked.connect(self.cancel_indexing)
         self._set_busy(False)
@@ -76,28 +79,39 @@ class IndexingRoom(QObject):
             return
         self.start_indexing(paths)
 
+    def index_changed(self, folders: list[str]) -> None:
+        """Folders inside the library whose contents changed (the folder watch): indexed
+        again, quietly, after any run going on."""
+        if self.worker is not None:
+            self.pending_changed.update(folders)
+            return
+        self.start_indexing(folders, add_roots=False)
+
     def rescan(self) -> None:
         roots = self.lib.store.roots()
         if roots:
             self.add_paths(roots)
 
-    def start_indexing(self, paths: list[str]) -> None:
+    def start_indexing(self, paths: list[str], add_roots: bool = True) -> None:
         from mediabrowser.core.jobs.runner import index_library_job
 
         folder = self.library_dir
-        worker = GeneratorWorker(lambda token: index_library_job(folder, paths, token))
+        worker = GeneratorWorker(lambda token: index_library_job(folder, paths, token,
+                                                                 add_roots=add_roots))
         worker.signals.progress.connect(self._on_progress)
         worker.signals.finished.connect(self._on_finished)
         worker.signals.failed.connect(self._on_failed)
         self.worker = worker
         self._problems_seen = 0  # the files listed already stay listed
         self._set_busy(True)
-        self.status_text.setText("Looking for media…")
+        self.status_text.setText("Looking for media…" if add_roots else
+                                 f"Picking up changes in {count(len(paths), 'folder')}…")
         self.started()
         self.owner.jobs_pool.start(worker)
 
     def resume_interrupted(self) -> None:
         """A run that was cancelled or cut short (window closed, app killed) goes on."""
+        self.watch.refresh()  # the window opens: its library folders are watched from now
         job = self.lib.store.last_job()
         roots = self.lib.store.roots()
         if job and job["state"] != "done" and roots:
@@ -138,9 +152,19 @@ class IndexingRoom(QObject):
                               problems=tuple(report.problems))
         self.owner.announce(changes)
         self.finished.emit(report)
-        if self.pending_paths and not self.owner.closing:
+        self.watch.refresh()  # folders added or made by the run
+        self._next()
+
+    def _next(self) -> None:
+        """The queued work after a run: folders added, then folders the watch saw change."""
+        if self.owner.closing or self.worker is not None:
+            return
+        if self.pending_paths:
             paths, self.pending_paths = self.pending_paths, []
             self.start_indexing(paths)
+        elif self.pending_changed:
+            changed, self.pending_changed = sorted(self.pending_changed), set()
+            self.start_indexing(changed, add_roots=False)
 
     def _on_failed(self, reason: Failure) -> None:
         if self.owner.closing:
@@ -151,10 +175,9 @@ class IndexingRoom(QObject):
         self.owner.announce(Changes(files=True, vectors=True))
         self.finished.emit(None)
         if self.pending_paths:
-            paths, self.pending_paths = self.pending_paths, []
             self.status_text.setText(f"Indexing stopped: {reason}; going on with the queued "
-                                     f"{count(len(paths), 'item')}")
-            self.start_indexing(paths)
+                                     f"{count(len(self.pending_paths), 'item')}")
+        self._next()
 
     def toggle_pause(self) -> None:
         if self.worker is None:
@@ -173,6 +196,7 @@ class IndexingRoom(QObject):
     def cancel_indexing(self) -> None:
         if self.worker is not None:
             self.pending_paths.clear()
+            self.pending_changed.clear()
             self.worker.cancel()
             self.status_text.setText("Stopping… what was done is kept.")
 

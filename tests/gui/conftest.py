@@ -9,6 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Folders are watched only in the tests of watching (a change made by a test would start a
+# run of its own in every other one).
+os.environ["MEDIABROWSER_WATCH"] = "0"
 
 import pytest  # noqa: E402
 from PySide6.QtCore import QSettings, QThreadPool  # noqa: E402

@@ -40,21 +40,25 @@ __all__ = ["IndexReport", "index_job", "index_paths", "run_to_end", "summary"]
 
 
 def index_job(
-    lib: Library, paths: Sequence[str | Path], cancel: CancelToken | None = None
+    lib: Library, paths: Sequence[str | Path], cancel: CancelToken | None = None,
+    add_roots: bool = True,
 ) -> Generator[Progress, None, IndexReport]:
-    """Index files and folders into `lib`. The caller holds the library's writer lock."""
+    """Index files and folders into `lib`. The caller holds the library's writer lock.
+    `add_roots`: folders given become library folders (not for folders inside them that a
+    watch saw change)."""
     cancel = cancel or CancelToken()
     report = IndexReport()
     t0 = time.monotonic()
     job_id = lib.store.start_job("index")
     roots = [str(Path(p).expanduser().absolute()) for p in paths]
     known_roots = set(lib.store.roots())
-    for r in roots:
+    for r in roots if add_roots else []:
         if os.path.isdir(r) and r not in known_roots:
             # A folder added (again) by the user: items taken out with it come back.
             lib.restore_items([row.id for row in lib.store.files_under(r)
                                if row.status == "removed"])
-    lib.store.add_roots(r for r in roots if os.path.isdir(r))
+    if add_roots:
+        lib.store.add_roots(r for r in roots if os.path.isdir(r))
     lib.store.close_interrupted_jobs()
     state = "done"
     try:

@@ -19,12 +19,12 @@ from mediabrowser.core.types import Cancelled, CancelToken, Progress, UserError
 
 
 def index_library_job(folder: Path, paths: Sequence[str | Path], cancel: CancelToken,
-                      device: str | None = None, wait: float = 0.0
+                      device: str | None = None, wait: float = 0.0, add_roots: bool = True
                       ) -> Generator[Progress, None, IndexReport]:
     lib = Library(folder, device=device)
     try:
         lib.lock_for_writing(timeout=wait)
-        report = yield from index_job(lib, paths, cancel)
+        report = yield from index_job(lib, paths, cancel, add_roots)
         return report
     finally:
         lib.close()
