@@ -8,13 +8,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QPoint, QTimer
 from PySide6.QtWidgets import QLabel
 
 from mediabrowser.core.format import count, plural
 from mediabrowser.core.types import Progress
 from mediabrowser.gui.browse_filters import BrowseFilters
 from mediabrowser.gui.grid.listing_model import ListingModel
+from mediabrowser.gui.grid.model import IdRole
 from mediabrowser.gui.grid.thumb_loader import ThumbLoader
 from mediabrowser.gui.grid.view import GridView, current_id
 from mediabrowser.gui.library_owner import Changes, LibraryOwner
@@ -58,7 +59,9 @@ class ListingRoom(QObject):
         if if_count_changed and query == model.query and not (
                 model.exhausted() and not query["name_filter"].strip()
                 and self.store.listing_count(query["kind"]) < model.rowCount()):
-            model.append_new()  # (items that left the listing make it read the rows again)
+            anchor = self._anchor()
+            if model.append_new():  # (items that left the listing make it read rows again)
+                self._hold(anchor)  # rows slotted in above: the tiles in view stay put
             self._show_count()
             self._last_refresh = time.monotonic()
             return
@@ -69,6 +72,35 @@ class ListingRoom(QObject):
         else:
             model.set_query(**query)
         self._last_refresh = time.monotonic()
+
+    def _anchor(self) -> tuple[int, int] | None:
+        """(id, y) of the first tile in view: what the person is looking at."""
+        view = self.grid
+        if view.verticalScrollBar().value() == 0:
+            return None  # at the top new rows may push down: nothing was scrolled to
+        for y in range(2, min(200, view.viewport().height()), 12):  # past gaps between tiles
+            for x in range(2, view.viewport().width(), 24):
+                idx = view.indexAt(QPoint(x, y))
+                if idx.isValid():
+                    return int(idx.data(IdRole)), view.visualRect(idx).y()
+        return None
+
+    def _hold(self, anchor: tuple[int, int] | None) -> None:
+        """Scroll so that the anchor tile is where it was before rows were slotted in."""
+        if anchor is None:
+            return
+        fid, y = anchor
+
+        def settle() -> None:
+            row = self.model.row_of(fid)
+            if row is None:
+                return
+            now = self.grid.visualRect(self.model.index(row)).y()
+            bar = self.grid.verticalScrollBar()
+            bar.setValue(bar.value() + now - y)
+
+        settle()
+        QTimer.singleShot(0, self, settle)  # again once the grid has laid the rows out
 
     def indexing_progressed(self, _p: Progress) -> None:
         """New items appear while a run goes on, every REFRESH_SECONDS at most."""

@@ -1,0 +1,64 @@
+"""Issue 25, point 6: the library grid does not reshuffle under the person while an import
+slots new items in above what they look at."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from mediabrowser.core.store.repo import Store
+from mediabrowser.gui.grid.model import IdRole
+
+
+def fill(store: Store, names: list[str]) -> None:
+    now = time.time()
+    with store.transaction() as c:
+        for n in names:
+            store.insert_file(c, path=f"/nowhere/{n}", kind="image", size=1000, mtime=now,
+                              hash=n, width=10, height=10, status="ok")
+
+
+def test_rows_slotted_in_above_keep_the_tiles_in_view(qtbot: Any, make_window: Any,
+                                                      tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    store = Store(lib / "library.db")
+    fill(store, [f"m{i:04d}.jpg" for i in range(600)])
+    w = make_window(lib)
+    grid, bar = w.grid, w.grid.verticalScrollBar()
+    qtbot.waitUntil(lambda: w.library_model.rowCount() >= 256, timeout=10_000)
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=10_000)
+    bar.setValue(bar.maximum() // 3)
+    qtbot.wait(50)
+    anchor = w.listing._anchor()
+    assert anchor is not None
+    fid, y = anchor
+    fill(store, [f"a{i:03d}.jpg" for i in range(37)])  # sort before every row shown
+    w.listing.refresh(if_count_changed=True)
+    qtbot.wait(100)
+    row = w.library_model.row_of(fid)
+    assert row is not None and row > 37  # the rows did move down in the list…
+    assert abs(grid.visualRect(w.library_model.index(row)).y() - y) <= 2  # …not on screen
+    # without holding the view, the same slotting in moves the tiles (what people saw)
+    fid, y = w.listing._anchor()
+    w.listing._hold = lambda _anchor: None
+    fill(store, [f"b{i:03d}.jpg" for i in range(37)])
+    w.listing.refresh(if_count_changed=True)
+    qtbot.wait(100)
+    moved = grid.visualRect(w.library_model.index(w.library_model.row_of(fid))).y()
+    assert abs(moved - y) > 50
+    assert w.library_model.index(0).data(IdRole) is not None
+    store.close()
+
+
+def test_the_threshold_slider_stays_put_as_its_label_changes(qtbot: Any, make_window: Any
+                                                            ) -> None:
+    w = make_window()
+    label, slider = w.threshold_label, w.threshold
+    xs = set()
+    for v in range(0, 101, 5):
+        slider.setValue(v)
+        assert label.sizeHint().width() <= label.minimumWidth(), label.text()
+        xs.add(slider.geometry().x())
+    assert len(xs) == 1  # the slider never moved sideways
