@@ -6,6 +6,7 @@ The bar holds values only; the search room turns them into a query."""
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QActionGroup
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QSizePolicy,
     QToolButton,
     QWidget,
 )
@@ -23,6 +25,7 @@ from mediabrowser.core.filters import Filters
 from mediabrowser.gui.filter_menu import FilterMenu
 
 WEIGHTS = (0.5, 1.0, 2.0, 3.0)
+MAX_CHIPS = 5  # examples shown as chips; the rest behind "+N more" (a map selection: 256)
 MORE_STYLE = "QToolButton { border: 1px solid #6a8fc7; border-radius: 9px; padding: 1px 6px; }"
 LESS_STYLE = "QToolButton { border: 1px dashed #c76a6a; border-radius: 9px; padding: 1px 6px; }"
 FILTER_STYLE = "QToolButton { border: 1px solid #8a8a8a; border-radius: 9px; padding: 1px 6px; }"
@@ -60,6 +63,8 @@ class QueryBar(QWidget):
                                    "a size, shape, length, camera or file type")
         self.add_filter.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.add_filter.setMenu(self.filter_menu)
+        # the chips never make the window wider: what does not fit is cut at the right
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.row = QHBoxLayout(self)
         self.row.setContentsMargins(0, 0, 0, 0)
         self.row.setSpacing(4)
@@ -89,8 +94,10 @@ class QueryBar(QWidget):
             self.row.takeAt(0)
         if self.examples:
             self.row.addWidget(self.like_label)
-            for i, e in enumerate(self.examples):
+            for i, e in enumerate(self.examples[:MAX_CHIPS]):
                 self._add_chip(self._example_chip(i, e))
+            if len(self.examples) > MAX_CHIPS:
+                self._add_chip(self._more_chip())
             self.row.addWidget(self.words)
         self.like_label.setVisible(bool(self.examples))
         self.words.setVisible(bool(self.examples) and self.words_allowed)
@@ -126,6 +133,21 @@ class QueryBar(QWidget):
         gone = menu.addAction("Remove from the Query")
         gone.setEnabled(sum(not x.negative for x in self.examples) > 1 or e.negative)
         gone.triggered.connect(lambda: self._change(i, None))
+        b.setMenu(menu)
+        return b
+
+    def _more_chip(self) -> QToolButton:
+        """The examples past MAX_CHIPS, in a menu: each can be taken out of the query."""
+        b = QToolButton()
+        rest = self.examples[MAX_CHIPS:]
+        b.setText(f"+{len(rest)} more")
+        b.setStyleSheet(MORE_STYLE)
+        b.setToolTip("The other examples of this query; choose one to take it out")
+        b.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(b)
+        for i, e in enumerate(rest[:200], start=MAX_CHIPS):
+            name = self.names.get(e.file) if isinstance(e.file, int) else None
+            menu.addAction(f"Remove {chip_text(e, name)}", partial(self._change, i, None))
         b.setMenu(menu)
         return b
 

@@ -146,3 +146,20 @@ def test_collections_save_open_export_and_delete(qtbot: Any, make_window: Any,
     room.delete_shown()
     qtbot.waitUntil(lambda: w.lib.store.collections() == [], timeout=10_000)
     assert all((photo_dir / n).exists() or list(photo_dir.rglob(n)) for n in shown)
+
+
+def test_many_examples_never_widen_the_window(qtbot: Any) -> None:
+    from mediabrowser.gui.query_bar import QueryBar
+
+    bar = QueryBar()
+    qtbot.addWidget(bar)
+    bar.show_query([Example(file=i) for i in range(40)], False, {i: f"p{i}.jpg"
+                                                                 for i in range(40)})
+    texts = [b.text() for b in bar.findChildren(QToolButton) if not b.isHidden()]
+    assert texts[:6] == ["p0.jpg", "p1.jpg", "p2.jpg", "p3.jpg", "p4.jpg", "+35 more"]
+    assert bar.sizePolicy().horizontalPolicy().name == "Ignored"
+    more = next(b for b in bar.findChildren(QToolButton) if b.text() == "+35 more")
+    got: list[list[Example]] = []
+    bar.examples_changed.connect(got.append)
+    more.menu().actions()[0].trigger()  # take p5 out
+    assert len(got[0]) == 39 and Example(file=5) not in got[0]
