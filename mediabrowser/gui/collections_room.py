@@ -110,8 +110,7 @@ class CollectionsRoom(QObject):
         if not rows:
             self.say(f"The collection “{name}” is empty: its files are not in the library now")
             return
-        self.search.show_items([r.id for r, _s in rows], f"collection “{name}”",
-                               collection=name)
+        self.search.show_items([r.id for r, _s in rows], f"“{name}”", collection=name)
 
     def export_shown(self) -> None:
         from mediabrowser.core import collections as col

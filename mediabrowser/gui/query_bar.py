@@ -26,8 +26,10 @@ from mediabrowser.gui.filter_menu import FilterMenu
 
 WEIGHTS = (0.5, 1.0, 2.0, 3.0)
 MAX_CHIPS = 5  # examples shown as chips; the rest behind "+N more" (a map selection: 256)
-MORE_STYLE = "QToolButton { border: 1px solid #6a8fc7; border-radius: 9px; padding: 1px 6px; }"
-LESS_STYLE = "QToolButton { border: 1px dashed #c76a6a; border-radius: 9px; padding: 1px 6px; }"
+MORE_STYLE = ("QToolButton { border: 1px solid #6a8fc7; border-radius: 9px; "
+              "padding: 1px 14px 1px 6px; }")  # room on the right for the menu's arrow
+LESS_STYLE = ("QToolButton { border: 1px dashed #c76a6a; border-radius: 9px; "
+              "padding: 1px 14px 1px 6px; }")
 FILTER_STYLE = "QToolButton { border: 1px solid #8a8a8a; border-radius: 9px; padding: 1px 6px; }"
 
 
@@ -45,6 +47,7 @@ class QueryBar(QWidget):
         self.examples: list[Example] = []
         self.filters = Filters()
         self.words_allowed = False
+        self.filtering = True
         self.names: dict[int, str] = {}  # library id → file name, for the chips
         self._chips: list[QWidget] = []
         self.like_label = QLabel("Like:")
@@ -72,11 +75,13 @@ class QueryBar(QWidget):
 
     # ---- what the search room sets ---------------------------------------------------------
     def show_query(self, examples: list[Example], words_allowed: bool,
-                   names: dict[int, str]) -> None:
-        """The chips of the query now shown (no signal); `names` of its library items."""
+                   names: dict[int, str], filtering: bool = True) -> None:
+        """The chips of the query now shown (no signal); `names` of its library items;
+        `filtering`: whether the filters apply (not to a set of items shown as it is)."""
         self.examples = list(examples)
         self.words_allowed = words_allowed
         self.names = names
+        self.filtering = filtering
         self._redraw()
 
     def set_filters_and_ask(self, filters: Filters) -> None:
@@ -88,6 +93,7 @@ class QueryBar(QWidget):
     def _redraw(self) -> None:
         for w in self._chips:
             self.row.removeWidget(w)
+            w.hide()  # at once: deleteLater waits for the event loop
             w.deleteLater()
         self._chips = []
         while self.row.count():
@@ -103,10 +109,12 @@ class QueryBar(QWidget):
         self.words.setVisible(bool(self.examples) and self.words_allowed)
         self.row.addSpacing(8)
         self.row.addWidget(self.filter_label)
-        for text, cleared in self.filter_menu.chips(self.filters):
+        for text, cleared in self.filter_menu.chips(self.filters) if self.filtering else []:
             self._add_chip(self._filter_chip(text, cleared))
         self.row.addWidget(self.add_filter)
         self.row.addStretch(1)
+        self.filter_label.setVisible(self.filtering)
+        self.add_filter.setVisible(self.filtering)
 
     def _add_chip(self, chip: QWidget) -> None:
         self._chips.append(chip)

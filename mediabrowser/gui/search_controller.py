@@ -232,7 +232,8 @@ class SearchRoom(QObject):
         examples = query.as_examples()
         rows = self.lib.store.files_by_ids([e.file for e in examples if isinstance(e.file, int)])
         self.bar.show_query(examples, bool(self.text_search.isEnabled()),
-                            {i: display_name(r.path) for i, r in rows.items()})
+                            {i: display_name(r.path) for i, r in rows.items()},
+                            filtering=query.members is None)
         self.act_less.setEnabled(query.members is None)
         if not keep_position:  # a search the user asked for; background refreshes stay quiet
             self.tabs.show_page(Page.SIMILAR)
@@ -273,8 +274,8 @@ class SearchRoom(QObject):
         if self.history_pos < 0 or self.history[self.history_pos] is not query:
             return  # an older search finished after a newer one was asked for
         self.last_matches = matches
-        verb = "Matching" if query.text is not None else \
-            "Selected:" if query.members is not None else "Similar to"
+        verb = "Matching" if query.text is not None else "Collection" if query.collection \
+            else "Selected:" if query.members is not None else "Similar to"
         self.page.title.setText(f"{verb} <b>{query.label}</b>")
         self.apply_threshold(keep_position=keep_position)
         self.results_ready.emit()

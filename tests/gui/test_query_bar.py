@@ -135,7 +135,8 @@ def test_collections_save_open_export_and_delete(qtbot: Any, make_window: Any,
     assert entry.text() == f"Cats (chelsea.jpg)  ({len(shown)})"
     _wait(qtbot, w, entry.trigger)
     assert names(w.results_model) == shown  # in the saved order
-    assert "collection “Cats (chelsea.jpg)”" in w.results_title.text()
+    assert "Collection <b>“Cats (chelsea.jpg)”</b>" in w.results_title.text()
+    assert w.results_page.query_bar.add_filter.isHidden()  # filters are for searches
     room.update_actions()
     assert room.export_action.isEnabled()
     target = tmp_path / "cats.json"
