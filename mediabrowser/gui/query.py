@@ -64,12 +64,11 @@ def set_text_search(lib: Library, box: QLineEdit) -> None:
 
 
 def library_choices(lib: Library) -> tuple[list[str], list[str]]:
-    """(cameras, file types) the library's items have, most items first."""
-    cams: dict[str, None] = {}
-    types: dict[str, None] = {}
-    for space in lib.store.spaces():
-        if "@" not in space:  # a space of moments holds the same files again
-            facets = lib.facets(space)
-            cams.update(dict.fromkeys(facets.camera_names()))
-            types.update(dict.fromkeys(facets.type_names()))
-    return list(cams), list(types)
+    """(cameras, file types) the library's items have, most items first: from SQL and a
+    sample of names, never a pass over a million rows in Python."""
+    from collections import Counter
+
+    from mediabrowser.core.filters import extension
+
+    types = Counter(extension(p) for p in lib.store.sample_paths())
+    return lib.store.camera_names(), [t for t, _n in types.most_common(20) if t]

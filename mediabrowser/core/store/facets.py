@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from mediabrowser.core.filenames import from_db
 from mediabrowser.core.store.db import rows_in
 
 # label, kind, size, date (taken, else modified), width, height, duration, camera, path
@@ -36,3 +37,16 @@ class FacetRepo:
         return rows_in(self._conn, f"SELECT {_COLS} FROM vectors v JOIN files f ON "
                        "f.id = v.file_id WHERE v.space = ? AND +f.status = 'ok' AND v.label IN",
                        [int(x) for x in labels], before=(space,))
+
+    def camera_names(self, limit: int = 50) -> list[str]:
+        """Cameras of present files, most files first."""
+        return [r[0] for r in self._conn.execute(
+            "SELECT camera FROM files WHERE camera IS NOT NULL AND +status = 'ok' "
+            "GROUP BY camera ORDER BY COUNT(*) DESC, camera LIMIT ?", (limit,))]
+
+    def sample_paths(self, n: int = 5000) -> list[str]:
+        """About n paths of present files spread over the table (file types to offer)."""
+        top = self._conn.execute("SELECT MAX(id) FROM files").fetchone()[0] or 0
+        step = max(1, top // n)
+        return [from_db(r[0]) for r in self._conn.execute(
+            "SELECT path FROM files WHERE id % ? = 0 AND +status = 'ok' LIMIT ?", (step, 2 * n))]

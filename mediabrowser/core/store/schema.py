@@ -202,6 +202,10 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     CREATE INDEX collection_items_file ON collection_items(file_id);
     """,
+    # 8: the cameras a library holds, for the filter menu, without reading every row
+    """
+    CREATE INDEX files_camera ON files(camera) WHERE camera IS NOT NULL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
