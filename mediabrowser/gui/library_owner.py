@@ -12,6 +12,7 @@ and redraw what they show, so an operation never has to know which views show it
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,12 @@ from typing import Any
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from mediabrowser.core.library import Library, LibraryConfig
+from mediabrowser.core.search_service import SearchService, run
 from mediabrowser.gui.workers import call_later
+
+# From this many items the window searches in a process of its own: loading a saved graph
+# holds Python's GIL (0.16 s at 100k, 1–2 s at 1M), which would freeze the window.
+SEARCH_PROCESS_FROM = 50_000
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,20 @@ class LibraryOwner(QObject):
         self.jobs_pool = self._thread()  # indexing: one run at a time
         self.write_pool = self._thread()  # duplicates: finding, decisions, moves, undo
         self.map_pool = self._thread()  # laying out and updating maps
+        # MEDIABROWSER_SEARCH_PROCESS: 1 always, 0 never, else from SEARCH_PROCESS_FROM items
+        mode = os.environ.get("MEDIABROWSER_SEARCH_PROCESS", "auto")
+        self.search_service: SearchService | None = None
+        if mode == "1" or (mode != "0" and
+                           self.reader.store.listing_count() >= SEARCH_PROCESS_FROM):
+            self.search_service = SearchService(folder, self.reader.models_dir,
+                                                self.reader.device_override)
+
+    def search(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """A search (core/search_service.py CALLS), on the search thread: in the search
+        process when there is one, else with the search thread's Library."""
+        if self.search_service is not None:
+            return self.search_service.call(name, *args, **kwargs)
+        return run(self.searcher, name, *args, **kwargs)
 
     def _thread(self) -> QThreadPool:
         pool = QThreadPool(self)
@@ -80,6 +100,9 @@ class LibraryOwner(QObject):
                 lib.forget_embedders()
 
             call_later(pool, apply, lambda _r: None, lambda _e: None)
+        if self.search_service is not None:
+            call_later(self.search_pool, lambda: self.search("config"), lambda _r: None,
+                       lambda _e: None)
         self.announce(Changes(config=True))
 
     def write(self, fn: Callable[[Library], Any], then: Callable[[Any], None],
@@ -98,7 +121,10 @@ class LibraryOwner(QObject):
         stopped = self.write_pool.waitForDone(timeout_ms)
         stopped = self.jobs_pool.waitForDone(timeout_ms) and stopped
         stopped = self.map_pool.waitForDone(timeout_ms) and stopped
-        return self.search_pool.waitForDone(max(1000, timeout_ms // 2)) and stopped
+        stopped = self.search_pool.waitForDone(max(1000, timeout_ms // 2)) and stopped
+        if self.search_service is not None:
+            self.search_service.close()
+        return stopped
 
     def close(self) -> None:
         from mediabrowser.core.jobs.decode_pool import close_shared_pools

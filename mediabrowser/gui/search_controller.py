@@ -97,27 +97,27 @@ class SearchRoom(QObject):
     def open_indexes(self) -> None:
         """Ready the search indexes on the search thread as the window opens: small saved ones
         load, missing ones rebuild (in the background when large); see IndexManager.prepare."""
-        lib = self.search_lib
-
-        def open_all() -> bool:
-            for space in lib.store.spaces():
-                lib.indexes.prepare(space)
-            return lib.indexes.building()
-
-        call_later(self.owner.search_pool, open_all, self._index_building, lambda _e: None)
+        call_later(self.owner.search_pool, lambda: self.owner.search("prepare"),
+                   self._index_building, lambda _e: None)
 
     def _index_building(self, building: bool) -> None:
         if self.owner.closing:
             return
         if building:
             self.say("Rebuilding the search index in the background; searches "
-                                     "answer exactly, a little slower, until it is ready.")
-            QTimer.singleShot(2000, self, lambda: self._index_building(
-                self.search_lib.indexes.building()))
+                     "answer exactly, a little slower, until it is ready.")
+            QTimer.singleShot(2000, self, lambda: call_later(
+                self.owner.search_pool, lambda: self.owner.search("building"),
+                self._index_building, lambda _e: None))
         elif self.status().startswith("Rebuilding the search index"):
-            failure = self.search_lib.indexes.failure()
-            self.say(f"{failure[0].upper()}{failure[1:]}; searches stay exact "
-                                     "(slower)." if failure else "The search index is ready.")
+            call_later(self.owner.search_pool, lambda: self.owner.search("failure"),
+                       self._index_ready, lambda _e: None)
+
+    def _index_ready(self, failure: str | None) -> None:
+        if self.owner.closing:
+            return
+        self.say(f"{failure[0].upper()}{failure[1:]}; searches stay exact (slower)."
+                 if failure else "The search index is ready.")
 
     def find_similar(self, view: GridView | None) -> None:
         """Items like the view's selected one; with several selected, one result set like all
@@ -244,21 +244,18 @@ class SearchRoom(QObject):
             self._results(query, [Match(rows[i].item(), 1.0) for i in query.members
                                   if i in rows and rows[i].status == "ok"], keep_position)
             return
-        lib = self.search_lib
 
         def search() -> list[Match]:
-            from mediabrowser.core.search import find_similar, search_text
-
-            lib.indexes.sync()
-            lib.indexes.reduce_in_background()  # a space that outgrew its graphs
+            search = self.owner.search  # in the search process on a large library
             if query.parts is not None or query.examples:
-                from mediabrowser.core.examples import find_like
-
-                return find_like(lib, query.as_examples(), k=k, kind=kind, filters=flt)
-            if query.text is not None:
-                return search_text(lib, query.text, k=k, kind=kind, filters=flt)
-            return find_similar(lib, query.file_id if query.file_id is not None else query.path,
-                                k=k, kind=kind, filters=flt)
+                found = search("find_like", query.as_examples(), k=k, kind=kind, filters=flt)
+            elif query.text is not None:
+                found = search("search_text", query.text, k=k, kind=kind, filters=flt)
+            else:
+                found = search("find_similar",
+                               query.file_id if query.file_id is not None else query.path,
+                               k=k, kind=kind, filters=flt)
+            return list(found)
 
         def done(matches: list[Match]) -> None:
             self._results(query, matches, keep_position)

@@ -165,3 +165,22 @@ def test_many_examples_never_widen_the_window(qtbot: Any) -> None:
     bar.examples_changed.connect(got.append)
     more.menu().actions()[0].trigger()  # take p5 out
     assert len(got[0]) == 39 and Example(file=5) not in got[0]
+
+
+def test_a_large_library_searches_in_a_process_of_its_own(
+        qtbot: Any, make_window: Any, photo_dir: Path, monkeypatch: Any) -> None:
+    import multiprocessing
+
+    monkeypatch.setenv("MEDIABROWSER_SEARCH_PROCESS", "1")  # as from 50,000 items
+    w = make_window()
+    assert w.owner.search_service is not None
+    index_by_drop(qtbot, w, photo_dir)
+    select(w, w.grid, "chelsea.jpg")
+    _wait(qtbot, w, w.act_similar.trigger)
+    assert names(w.results_model)[0] == "chelsea_resized.jpg"
+    assert w.owner.search_service._proc.is_alive()
+    _wait(qtbot, w, lambda: w.results_page.query_bar.set_filters_and_ask(
+        Filters(types=("png",))))
+    assert [Path(m.item.path).name for m in w.search.last_matches] == ["rocket_cropped.png"]
+    w.shutdown()
+    assert not [p for p in multiprocessing.active_children() if p.name == "search-service"]
