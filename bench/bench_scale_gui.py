@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident memory (VmHWM: unlike ru_maxrss, not inherited across
-    exec from a parent that was larger)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
+def peak_rss_mb(pid: int | None = None) -> float:
+    """A process's peak resident memory, this one's by default (VmHWM: unlike ru_maxrss,
+    not inherited across exec from a parent that was larger)."""
+    for line in Path(f"/proc/{pid or 'self'}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -68,6 +68,9 @@ def run_window(folder: Path, pages: int = 150) -> dict[str, float]:
             result["max_stall_ms"] = max(browsing) * 1000
             result["p99_stall_ms"] = sorted(browsing)[int(len(browsing) * 0.99)] * 1000
             result["gui_rss_mb"] = peak_rss_mb()
+            svc = w.owner.search_service  # the window's search process, on a large library
+            if svc is not None and svc._proc is not None:
+                result["search_process_rss_mb"] = peak_rss_mb(svc._proc.pid)
             w.shutdown()
             app.quit()
             return
