@@ -109,9 +109,9 @@ class QueryBar(QWidget):
         self.words.setVisible(bool(self.examples) and self.words_allowed)
         self.row.addSpacing(8)
         self.row.addWidget(self.filter_label)
+        self.row.addWidget(self.add_filter)  # first: never the one cut off at the right
         for text, cleared in self.filter_menu.chips(self.filters) if self.filtering else []:
             self._add_chip(self._filter_chip(text, cleared))
-        self.row.addWidget(self.add_filter)
         self.row.addStretch(1)
         self.filter_label.setVisible(self.filtering)
         self.add_filter.setVisible(self.filtering)
