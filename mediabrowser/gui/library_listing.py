@@ -103,13 +103,16 @@ class ListingRoom(QObject):
         QTimer.singleShot(0, self, settle)  # again once the grid has laid the rows out
 
     def indexing_progressed(self, _p: Progress) -> None:
-        """New items appear while a run goes on, every REFRESH_SECONDS at most."""
+        """New items appear while a run goes on, every REFRESH_SECONDS at most (the grid's
+        far rows wait for the run's end: every row would shift)."""
+        self.model.far_allowed = False
         if time.monotonic() - self._last_refresh > REFRESH_SECONDS:
             self.refresh(if_count_changed=True)
 
     def _library_changed(self, changes: Changes) -> None:
         if self.owner.closing or not (changes.files or changes.vectors):
             return
+        self.model.far_allowed = True
         self.thumbs.retry_failed()
         self.model.forget_rows()
         self.refresh()

@@ -9,6 +9,7 @@ from typing import Any
 
 from mediabrowser.core.store.repo import Store
 from mediabrowser.gui.grid.model import IdRole
+from mediabrowser.gui.library_owner import Changes
 
 
 def fill(store: Store, names: list[str]) -> None:
@@ -62,3 +63,38 @@ def test_the_threshold_slider_stays_put_as_its_label_changes(qtbot: Any, make_wi
         assert label.sizeHint().width() <= label.minimumWidth(), label.text()
         xs.add(slider.geometry().x())
     assert len(xs) == 1  # the slider never moved sideways
+
+
+def test_the_scrollbar_reaches_any_row_of_the_listing(qtbot: Any, make_window: Any,
+                                                      tmp_path: Path) -> None:
+    """Issue 25, point 5: every row is counted once the listing's marks are read; a jump
+    reads only the block it lands in."""
+    from mediabrowser.gui.grid.far_rows import BLOCK
+    from mediabrowser.gui.grid.model import RowRole
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    store = Store(lib / "library.db")
+    names = [f"n{i:05d}.jpg" for i in range(6 * BLOCK + 77)]
+    fill(store, names[::-1])  # ids not in name order
+    w = make_window(lib)
+    model, bar = w.library_model, w.grid.verticalScrollBar()
+    qtbot.waitUntil(lambda: model.rowCount() == len(names), timeout=20_000)
+    assert len(model._ids) < len(names)  # only the first page was read…
+    bar.setValue(bar.maximum())  # …and the scrollbar goes to the end at once
+    last = model.index(len(names) - 1)
+    qtbot.waitUntil(lambda: last.data(RowRole) is not None, timeout=10_000)
+    assert Path(last.data(RowRole).path).name == names[-1]
+    middle = model.index(3 * BLOCK + 5)
+    qtbot.waitUntil(lambda: middle.data(RowRole) is not None, timeout=10_000)
+    assert Path(middle.data(RowRole).path).name == names[3 * BLOCK + 5]
+    assert 1 not in model._blocks  # a block not looked at is not read
+    assert model.row_of(middle.data(IdRole)) == 3 * BLOCK + 5
+    # an import slots rows in: the far rows are dropped (they would all shift), read again after
+    w.listing.indexing_progressed(None)
+    fill(store, ["a0000.jpg"])
+    w.listing.refresh(if_count_changed=True)
+    assert model.rowCount() < len(names)
+    w.listing._library_changed(Changes(files=True))
+    qtbot.waitUntil(lambda: model.rowCount() == len(names) + 1, timeout=20_000)
+    store.close()

@@ -77,6 +77,20 @@ class ListingRepo:
                               (file_id,)).fetchone()
         return tuple(r) if r else None
 
+    def listing_marks(self, kind: str | None, sort: str, every: int) -> list[tuple[Any, ...]]:
+        """The sort key of every `every`-th row of the listing (rows every-1, 2·every-1, …):
+        where to start reading to show any part of it (the grid's scrollbar jumps there).
+        One pass over the order's index: about a second for a million rows."""
+        order, cols = SORTS.get(sort, SORTS["name"])
+        sql = (f"SELECT {', '.join(cols)} FROM (SELECT {', '.join(cols)}, row_number() OVER "
+               f"(ORDER BY {order}) AS rn FROM files WHERE {_SHOWN_SQL}")
+        args: list[Any] = []
+        if kind:
+            sql += " AND kind = ?"
+            args.append(kind)
+        sql += ") WHERE rn % ? = 0"
+        return [tuple(r) for r in self._conn.execute(sql, [*args, every])]
+
     def listing_count(self, kind: str | None = None,
                       statuses: tuple[str, ...] = SHOWN) -> int:
         """Browsable items (of `kind`; of these statuses), from the counts the triggers keep."""

@@ -8,11 +8,12 @@ from __future__ import annotations
 import bisect
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 
 from mediabrowser.core.store.db import name_key
 from mediabrowser.core.store.listing import SHOWN, Page
 from mediabrowser.core.store.repo import QueryTooSlow, Store
+from mediabrowser.gui.grid.far_rows import BLOCK, MarksReader
 from mediabrowser.gui.grid.model import ItemsModel, _Index
 from mediabrowser.gui.grid.page_fetcher import GUI_BUDGET_S, PageFetcher
 from mediabrowser.gui.grid.thumb_loader import ThumbLoader
@@ -46,6 +47,91 @@ class ListingModel(ItemsModel):
         self._newest_id = 0  # rows added after this are looked at by append_new()
         self.fetcher = PageFetcher(store.path, self)
         self.fetcher.page_ready.connect(self._arrived)
+        # far rows (far_rows.py): every row counted once the marks are known
+        self._total: int | None = None
+        self._marks: list[tuple[Any, ...]] = []
+        self._blocks: dict[int, list[int]] = {}
+        self._asked: set[int] = set()
+        self._marks_gen = -1
+        self.far_allowed = True  # off while an import slots rows in
+        self.marks = MarksReader(store.path, self)
+        self.marks.ready.connect(self._marks_arrived)
+
+    # ---- far rows ---------------------------------------------------------------------------
+    def _count(self) -> int:
+        return self._total if self._total is not None else len(self._ids)
+
+    def _id_at(self, row: int) -> int | None:
+        if row < len(self._ids):
+            return self._ids[row] if row >= 0 else None
+        if self._total is None or row >= self._total:
+            return None
+        b = row // BLOCK
+        block = self._blocks.get(b)
+        if block is None:
+            self._want(b)
+            return None
+        i = row - b * BLOCK
+        return block[i] if i < len(block) else None
+
+    def _ids_around(self, row: int, n: int) -> list[int]:
+        if row < len(self._ids):
+            return super()._ids_around(row, n)
+        return list(self._blocks.get(row // BLOCK, []))
+
+    def _want(self, b: int) -> None:
+        """Read block b soon (not inside data(): the model must not change while asked)."""
+        if b not in self._asked and b >= 1 and b - 1 < len(self._marks):
+            self._asked.add(b)
+            QTimer.singleShot(0, self, lambda: self._read_block(b, self._marks_gen))
+
+    def _read_block(self, b: int, gen: int) -> None:
+        if gen != self._marks_gen or self._total is None:
+            return
+        args = {**self.query, "after": self._marks[b - 1], "limit": BLOCK}
+        try:
+            page = self.store.within(GUI_BUDGET_S * 5, lambda: self.store.listing_page(**args))
+        except QueryTooSlow:
+            self._asked.discard(b)  # asked again when the row is painted again
+            return
+        first = b * BLOCK
+        ids = page.ids[:max(0, self._total - first)]
+        self._blocks[b] = ids
+        for i, fid in enumerate(ids):
+            self._pos.setdefault(fid, first + i)
+        if ids:
+            self.dataChanged.emit(self.index(first), self.index(first + len(ids) - 1))
+
+    def _ask_marks(self) -> None:
+        """Count every row and find where each block starts (after the first page)."""
+        if self.far_allowed and not self._done and not self.query["name_filter"].strip():
+            self._marks_gen = self._gen
+            self.marks.request(self._gen, self.query["kind"], self.query["sort"])
+
+    def _marks_arrived(self, gen: int, marks: list[tuple[Any, ...]], total: int) -> None:
+        if gen != self._gen or not self.far_allowed or self._total is not None:
+            return  # the listing changed meanwhile: asked again after its next page
+        if total <= len(self._ids) or len(marks) < (total - 1) // BLOCK:
+            return
+        self._marks, self._blocks, self._asked = marks, {}, set()
+        self.beginInsertRows(self.index(0).parent(), len(self._ids), total - 1)
+        self._total = total
+        self.endInsertRows()
+
+    def drop_far_rows(self) -> None:
+        """Back to the rows read from the start (before rows are slotted in)."""
+        self._marks_gen = -1
+        if self._total is None:
+            return
+        far = self._total
+        self._total = None
+        self.beginRemoveRows(self.index(0).parent(), len(self._ids), far - 1)
+        for block in self._blocks.values():
+            for fid in block:
+                if self._pos.get(fid, -1) >= len(self._ids):
+                    del self._pos[fid]
+        self._blocks, self._asked, self._marks = {}, set(), []
+        self.endRemoveRows()
 
     # ---- what is shown ----------------------------------------------------------------------
     def set_query(self, kind: str | None, sort: str, name_filter: str) -> None:
@@ -82,6 +168,7 @@ class ListingModel(ItemsModel):
             return
         keys = [_order_key(self.query["sort"], k) for k in page.keys]
         if self._reload:
+            self._total, self._marks, self._blocks, self._asked = None, [], {}, set()
             self.forget_rows()
             self._keys = keys
             self.set_items(page.ids)
@@ -101,11 +188,14 @@ class ListingModel(ItemsModel):
         elif self._reload:
             self._raw_last = None
         self._done = page.done
+        if self._reload and self._total is None:
+            self._ask_marks()
         self.rows_arrived.emit()
 
     # ---- Qt's incremental loading -----------------------------------------------------------
     def canFetchMore(self, parent: _Index) -> bool:
-        return not parent.isValid() and not self._done and not self._pending
+        return not parent.isValid() and not self._done and not self._pending \
+            and self._total is None
 
     def fetchMore(self, parent: _Index) -> None:
         if self.canFetchMore(parent):
@@ -118,6 +208,8 @@ class ListingModel(ItemsModel):
         kind, sort = self.query["kind"], self.query["sort"]
         needle = self.query["name_filter"].strip().lower()
         new: list[tuple[tuple[Any, ...], int]] = []
+        if self._total is not None and self.store.max_file_id() > self._newest_id:
+            self.drop_far_rows()  # they would all shift: read from the start again
         while not self._pending:
             rows = self.store.rows_added_after(self._newest_id, 2000)
             if not rows:
@@ -157,3 +249,4 @@ class ListingModel(ItemsModel):
 
     def close(self) -> None:
         self.fetcher.close()
+        self.marks.close()

@@ -70,7 +70,18 @@ class ItemsModel(QAbstractListModel):
         return list(self._ids)
 
     def id_at(self, row: int) -> int:
-        return self._ids[row]
+        fid = self._id_at(row)
+        assert fid is not None
+        return fid
+
+    def _id_at(self, row: int) -> int | None:
+        """The id shown at `row`; None for a row not read yet (the listing's far rows)."""
+        return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def _ids_around(self, row: int, n: int) -> list[int]:
+        """The ids of the rows near `row` (whose details are read together)."""
+        start = max(0, row - n // 2)
+        return self._ids[start:start + n]
 
     def row_of(self, file_id: int) -> int | None:
         return self._pos.get(file_id)
@@ -84,8 +95,7 @@ class ItemsModel(QAbstractListModel):
 
     def _fetch_page_around(self, file_id: int) -> None:
         at = self._pos.get(file_id, 0)
-        start = max(0, at - PAGE // 2)
-        want = [fid for fid in self._ids[start:start + PAGE] if fid not in self._rows]
+        want = [fid for fid in self._ids_around(at, PAGE) if fid not in self._rows]
         if file_id not in want:
             want.append(file_id)
         for fid, r in self.store.files_by_ids(want).items():
@@ -95,12 +105,17 @@ class ItemsModel(QAbstractListModel):
 
     # ---- Qt model API -----------------------------------------------------------------------
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._ids)
+        return 0 if parent.isValid() else self._count()
+
+    def _count(self) -> int:
+        return len(self._ids)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._ids):
+        if not index.isValid():
             return None
-        fid = self._ids[index.row()]
+        fid = self._id_at(index.row())
+        if fid is None:
+            return None
         if role == IdRole:
             return fid
         if role == ScoreRole:

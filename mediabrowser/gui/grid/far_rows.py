@@ -1,0 +1,54 @@
+"""The library grid's far rows: the scrollbar spans the whole listing (a million rows), and a
+block of rows is read where the person jumps to, not every page before it.
+
+The listing is read a page at a time from its start (listing_model.py). Once the reader
+thread has found the sort key at every BLOCK-th row (`Store.listing_marks`, one pass over the
+order's index), the model counts every row; a row past those read shows an empty tile until
+its block is read, starting after the mark before it (a seek by key: a few milliseconds).
+While an import slots new rows in, the far rows are dropped (they would all shift), and
+marked again once it is over."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from mediabrowser.core.store.repo import Store
+
+BLOCK = 512
+
+
+class MarksReader(QObject):
+    """Reads the listing's marks on a thread of its own (a second at a million rows)."""
+
+    ready = Signal(int, object, int)  # request generation, marks, row count
+
+    def __init__(self, db_path: Path, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._path = db_path
+        self._threads: list[threading.Thread] = []
+
+    def request(self, gen: int, kind: str | None, sort: str) -> None:
+        def read() -> None:
+            store = Store(self._path)
+            try:
+                marks = store.listing_marks(kind, sort, BLOCK)
+                total = store.listing_count(kind)
+            except Exception:  # noqa: BLE001 - a busy or damaged database: no far rows
+                marks, total = [], 0
+            finally:
+                store.close()
+            self.ready.emit(gen, marks, total)
+
+        self._threads = [t for t in self._threads if t.is_alive()]
+        t = threading.Thread(target=read, name="listing-marks", daemon=True)
+        self._threads.append(t)
+        t.start()
+
+    def close(self) -> None:
+        for t in self._threads:
+            t.join(timeout=30)
+        self._threads = []
