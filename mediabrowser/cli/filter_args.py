@@ -6,6 +6,7 @@ import argparse
 import os
 
 from mediabrowser.core.filters import (
+    FilterError,
     Filters,
     parse_date,
     parse_duration,
@@ -41,8 +42,12 @@ def add_filter_options(p: argparse.ArgumentParser) -> None:
 
 def filters_from(args: argparse.Namespace) -> Filters:
     """Raises FilterError (a BadInput with the value's problem) on a value it cannot read."""
+    folder = os.path.abspath(os.path.expanduser(args.folder)) if args.folder else None
+    if folder is not None and not os.path.isdir(folder):
+        raise FilterError(f"--in {args.folder}: " + (
+            "a file, not a folder" if os.path.exists(folder) else "no such folder"))
     return Filters(
-        folder=os.path.abspath(os.path.expanduser(args.folder)) if args.folder else None,
+        folder=folder,
         after=parse_date(args.after) if args.after else None,
         before=parse_date(args.before, end=False) if args.before else None,
         min_size=parse_size(args.min_size) if args.min_size else None,

@@ -40,12 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Files most similar to each FILE. With --not, --text, --together or a "
                     "weight, all examples make one query (more like these, less like those) "
                     "and each example given maps to that one result list. A weight goes "
-                    "before an example: 2:photo.jpg, 0.5:'red car'.")
+                    "before an example: 2:photo.jpg, --text 0.5:'red car'.")
     sm.add_argument("files", nargs="*", metavar="FILE")
     sm.add_argument("-k", type=int, default=10, help="how many results per query (default 10)")
     sm.add_argument("--kind", choices=("image", "video", "audio"), help="only results of a kind")
-    sm.add_argument("--not", dest="negatives", nargs="+", metavar="FILE", default=[],
-                    help="less like these files")
+    sm.add_argument("--not", dest="negatives", nargs="+", action="extend", metavar="FILE",
+                    default=[], help="less like these files (repeatable)")
     sm.add_argument("--text", dest="texts", action="append", default=[], metavar="WORDS",
                     help="more like these words (needs a CLIP or CLAP model); repeatable")
     sm.add_argument("--not-text", dest="not_texts", action="append", default=[],

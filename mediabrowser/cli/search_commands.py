@@ -43,6 +43,10 @@ def cmd_similar(args: argparse.Namespace) -> int:
     try:
         filters = filters_from(args)
         examples = _examples(args)
+        if args.save is not None:
+            from mediabrowser.core.collections import clean_name
+
+            args.save = clean_name(args.save)  # before searching, not after
     except UserError as exc:
         print(f"mediabrowser: {exc}", file=sys.stderr)
         return 2
@@ -66,7 +70,7 @@ def cmd_similar(args: argparse.Namespace) -> int:
                 continue
             out[q] = [item_json(m) for m in matches]
             kept += matches
-        if args.save and not _save(lib, args.save, kept, "similar to " + ", ".join(
+        if args.save is not None and not _save(lib, args.save, kept, "similar to " + ", ".join(
                 [*args.files, *args.texts])):
             failed += 1
     finally:
@@ -108,8 +112,12 @@ def _save(lib: Any, name: str, matches: list[Any], query: str) -> bool:
     """Keep these results as the collection `name`; False (said on stderr) when it cannot."""
     from mediabrowser.core import collections as col
 
+    best: dict[int, float] = {}  # several queries: each item once, at its best score
+    for m in matches:
+        best[m.item.id] = max(best.get(m.item.id, m.score), m.score)
     try:
-        saved = col.save(lib, name, [(m.item.id, m.score) for m in matches], query)
+        order = sorted(best, key=lambda fid: -best[fid])
+        saved = col.save(lib, name, [(fid, best[fid]) for fid in order], query)
     except col.CollectionError as exc:
         print(f"mediabrowser: cannot save the collection: {exc}", file=sys.stderr)
         return False
@@ -145,13 +153,17 @@ def cmd_search(args: argparse.Namespace) -> int:
     text = " ".join(args.text)
     try:
         filters = filters_from(args)
+        if args.save is not None:
+            from mediabrowser.core.collections import clean_name
+
+            args.save = clean_name(args.save)
     except UserError as exc:
         print(f"mediabrowser: {exc}", file=sys.stderr)
         return 2
     lib = open_library(args, queries=True)
     try:
         matches = search_text(lib, text, k=args.k, kind=args.kind, filters=filters or None)
-        saved = not args.save or _save(lib, args.save, matches, f"matching “{text}”")
+        saved = args.save is None or _save(lib, args.save, matches, f"matching “{text}”")
     finally:
         lib.close()
     rows = [item_json(m) for m in matches]

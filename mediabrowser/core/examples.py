@@ -21,7 +21,7 @@ from mediabrowser.core.embed.base import EmbedsText
 from mediabrowser.core.embed.registry import get_spec
 from mediabrowser.core.filters import Filters
 from mediabrowser.core.library import Library
-from mediabrowser.core.ranking import kinds_of, ranked
+from mediabrowser.core.ranking import kinds_of, ranked, same_file
 from mediabrowser.core.search import (
     QueryError,
     only_copies_same,
@@ -124,7 +124,8 @@ def find_like(lib: Library, examples: list[Example], k: int = 10,
                        calibration=calibration, scale=1.0 if calibration else min(length, 1.0),
                        filters=filters)
         for m in found:
-            if m.item.id in exclude_ids or m.item.path in exclude_paths:
+            if m.item.id in exclude_ids or any(same_file(m.item.path, p)
+                                               for p in exclude_paths):
                 continue
             if m.item.id not in merged or merged[m.item.id].score < m.score:
                 merged[m.item.id] = m

@@ -8,6 +8,8 @@ write them."""
 
 from __future__ import annotations
 
+import calendar
+import math
 import os
 import re
 import time
@@ -87,6 +89,11 @@ def parse_date(text: str, end: bool = False) -> float:
                           "YYYY-MM-DD HH:MM")
     parts = [int(g) if g else None for g in m.groups()]
     y, mo, d, h, mi, s = parts
+    days = calendar.monthrange(y or 2000, mo)[1] if mo and 1 <= mo <= 12 else 31
+    if (mo is not None and not 1 <= mo <= 12) or (d is not None and not 1 <= d <= days) \
+            or (h is not None and h > 23) or (mi is not None and mi > 59) \
+            or (s is not None and s > 59):
+        raise FilterError(f"cannot read the date {text!r}: no such day or time")
     start: list[int] = [y or 0, mo or 1, d or 1, h or 0, mi or 0, s or 0]
     if end:  # step the last given part on by one
         given = max(i for i, v in enumerate(parts) if v is not None)
@@ -117,19 +124,26 @@ def parse_size(text: str) -> int:
 def parse_duration(text: str) -> float:
     """'90', '90s', '1:30', '1:02:03' or '2m' → seconds."""
     t = text.strip().lower()
+    secs = math.nan
     try:
         if ":" in t:
             secs = 0.0
             for part in t.split(":"):
                 secs = secs * 60 + float(part)
-            return secs
-        for suffix, mult in (("ms", 0.001), ("s", 1), ("min", 60), ("m", 60), ("h", 3600)):
-            if t.endswith(suffix):
-                return float(t[: -len(suffix)]) * mult
-        return float(t)
+        else:
+            for suffix, mult in (("ms", 0.001), ("s", 1), ("min", 60), ("m", 60),
+                                 ("h", 3600)):
+                if t.endswith(suffix):
+                    secs = float(t[: -len(suffix)]) * mult
+                    break
+            else:
+                secs = float(t)
     except ValueError:
+        pass
+    if not math.isfinite(secs) or secs < 0:
         raise FilterError(f"cannot read the duration {text!r}: write seconds (90), "
-                          "minutes:seconds (1:30) or 2m") from None
+                          "minutes:seconds (1:30) or 2m")
+    return secs
 
 
 def parse_types(text: str) -> tuple[str, ...]:

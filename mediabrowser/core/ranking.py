@@ -3,6 +3,8 @@ vectors decide (exact cosines, calibrated scores), one result per file."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from mediabrowser.core import calibration as cal
@@ -56,7 +58,7 @@ def ranked(lib: Library, space: str, vec: np.ndarray, k: int, kinds: Kinds = Non
             break
     rows = lib.store.files_by_ids(best)
     kept = [(rows[fid], cos) for fid, cos in best.items() if fid in rows
-            and rows[fid].status == "ok" and rows[fid].path != exclude_path
+            and rows[fid].status == "ok" and not same_file(rows[fid].path, exclude_path)
             and (kinds is None or rows[fid].kind in kinds)][:k]
     times = lib.store.segment_times(label_of[r.id] for r, _ in kept)
     calibration = calibration or lib.calibration(space)
@@ -66,6 +68,21 @@ def ranked(lib: Library, space: str, vec: np.ndarray, k: int, kinds: Kinds = Non
         start, end = times.get(label_of[r.id], (None, None))
         out.append(Match(r.item(), float(s), scale * cos, start, end))
     return out
+
+
+def same_file(path: str, query: str | None) -> bool:
+    """Whether `path` is the query's file, also through a link to it or to its folder (a
+    library indexed through a link, a query given by the real path, or the other way)."""
+    if query is None:
+        return False
+    if path == query:
+        return True
+    if os.path.basename(path) != os.path.basename(query):
+        return False  # links to folders keep names: only those are looked at closely
+    try:
+        return os.path.realpath(path) == os.path.realpath(query)
+    except (OSError, ValueError):
+        return False
 
 
 def exact(lib: Library, space: str, unit: np.ndarray, k: int, kinds: Kinds,

@@ -45,6 +45,8 @@ def query_vector(lib: Library, path: str | Path, model: str | None = None
     """(vector, space, library id or None) for a file; uses the stored vector when there is one."""
     abspath = str(Path(path).expanduser().absolute())
     row = lib.store.file_by_path(abspath)
+    if row is None and os.path.realpath(abspath) != abspath:  # asked through a link
+        row = lib.store.file_by_path(os.path.realpath(abspath))
     # A file whose drive is away can still ask: its vector is kept.
     if row is not None and row.status in ("ok", "offline"):
         kind = MediaKind(row.kind)

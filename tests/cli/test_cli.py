@@ -313,6 +313,34 @@ def test_collections_saved_listed_exported_and_deleted(photo_dir: Path, tmp_path
     assert r.returncode == 1 and "no collection named “Dogs” (collections: Cats and co)" \
         in r.stderr
     r = mb("similar", cat, "--save", "  ", "--library", lib, "--json")
-    assert r.returncode == 1 and "needs a name" in r.stderr
+    assert r.returncode == 2 and "needs a name" in r.stderr and r.stdout == ""  # before searching
     assert mb("collections", "delete", "Cats and co", "--library", lib).returncode == 0
     assert json.loads(mb("collections", "--library", lib, "--json").stdout) == []
+
+
+def test_links_repeated_nots_and_folders_that_are_not_there(photo_dir: Path, tmp_path: Path
+                                                            ) -> None:
+    """Found by a review: a second --not dropped the first; the query came back as a result
+    through a link to its folder, and --in through a link found nothing; --in a missing
+    folder or a file answered an empty list."""
+    lib = str(tmp_path / "lib")
+    link = tmp_path / "link"
+    link.symlink_to(photo_dir)
+    assert mb("index", str(link), "--library", lib).returncode == 0
+    real_cat = str(photo_dir / "chelsea.jpg")
+    r = mb("similar", real_cat, "--library", lib, "-k", "30", "--json")
+    paths = [x["path"] for x in json.loads(r.stdout)[real_cat]]
+    assert str(link / "chelsea.jpg") not in paths and paths  # not the query itself
+    r = mb("similar", real_cat, "--in", str(photo_dir / "copies"), "--library", lib, "--json")
+    inside = [Path(x["path"]).name for x in json.loads(r.stdout)[real_cat]]
+    assert inside and inside[0] == "chelsea_resized.jpg"  # --in the real folder of the link
+    cat, coffee = str(link / "chelsea.jpg"), str(link / "coffee.jpg")
+    copy = str(link / "copies" / "chelsea_resized.jpg")
+    other = str(link / "copies" / "coffee_recompressed.jpg")
+    r = mb("similar", cat, coffee, "--not", copy, "--not", other, "--library", lib, "-k", "30",
+           "--json")
+    paths = [x["path"] for x in json.loads(r.stdout)[cat]]
+    assert copy not in paths and other not in paths  # both --not, not the last one only
+    for where, says in ((tmp_path / "nope", "no such folder"), (link / "moon.jpg", "a file")):
+        r = mb("similar", cat, "--in", str(where), "--library", lib, "--json")
+        assert r.returncode == 2 and says in r.stderr

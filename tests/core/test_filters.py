@@ -43,6 +43,9 @@ def test_what_people_type_is_read() -> None:
     assert parse_types(".JPG, png") == ("jpg", "jpeg", "png")
     assert extension("/a/b.c/IMG_1.HEIC") == "heic" and extension("/a/.hidden") == ""
     for bad, fn in (("last year", parse_date), ("2020-13-45x", parse_date),
+                    ("2020-02-30", parse_date), ("2020-13", parse_date),
+                    ("2015-07-15 25:00", parse_date), ("nan", parse_duration),
+                    ("inf", parse_duration), ("-5", parse_duration),
                     ("big", parse_size), ("3 parsecs", parse_size), ("soon", parse_duration),
                     ("j/pg", parse_types)):
         with pytest.raises(FilterError):

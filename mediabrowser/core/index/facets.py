@@ -72,6 +72,7 @@ class Facets:
         self._masks: dict[Filters, np.ndarray] = {}
         self.lock = threading.RLock()
         self._saved: tuple[Path, str] | None = None  # where it is kept, for which database
+        self._real: list[str] = []  # the folders with links resolved, as asked
 
     # ---- loading and following the store ----------------------------------------------------
     @classmethod
@@ -204,11 +205,18 @@ class Facets:
     def _compute(self, f: Filters) -> np.ndarray:
         keep = self.present.copy()
         if f.folder:
-            top = os.path.abspath(f.folder).rstrip(os.sep) or os.sep
-            inside = top + os.sep if top != os.sep else os.sep
-            hits = np.array([n == top or n.startswith(inside)
-                             for n in self.folders.names], dtype=bool) if top != os.sep else \
-                np.ones(len(self.folders.names), dtype=bool)
+            # the folder as given and as it really is (a link to it, or a library indexed
+            # through a link): files under either are under it
+            tops = {os.path.abspath(f.folder).rstrip(os.sep) or os.sep,
+                    os.path.realpath(f.folder).rstrip(os.sep) or os.sep}
+            if os.sep in tops:
+                hits = np.ones(len(self.folders.names), dtype=bool)
+            else:
+                real = self._real_folders()
+                hits = np.array([any(n == t or n.startswith(t + os.sep) for t in tops)
+                                 or any(r == t or r.startswith(t + os.sep) for t in tops)
+                                 for n, r in zip(self.folders.names, real, strict=True)],
+                                dtype=bool)
             keep &= self.folders.lookup(hits)[self.folder]
         if f.after is not None:
             keep &= self.date >= f.after
@@ -244,6 +252,17 @@ class Facets:
             hits = np.array([n in wanted for n in self.exts.names], dtype=bool)
             keep &= self.exts.lookup(hits)[self.ext]
         return keep
+
+    def _real_folders(self) -> list[str]:
+        """Each folder as it really is (links resolved), worked out once per folder."""
+        names = self.folders.names
+        while len(self._real) < len(names):
+            n = names[len(self._real)]
+            try:
+                self._real.append(os.path.realpath(n) if n else n)
+            except (OSError, ValueError):
+                self._real.append(n)
+        return self._real[:len(names)]
 
     def count(self, filters: Filters) -> int:
         return int(np.count_nonzero(self.mask(filters)))
