@@ -53,6 +53,7 @@ class ListingModel(ItemsModel):
         self._blocks: dict[int, list[int]] = {}
         self._asked: set[int] = set()
         self._marks_gen = -1
+        self._listing_gen = 0  # changes when the rows are read again from the start
         self.far_allowed = True  # off while an import slots rows in
         self.marks = MarksReader(store.path, self)
         self.marks.ready.connect(self._marks_arrived)
@@ -105,11 +106,11 @@ class ListingModel(ItemsModel):
     def _ask_marks(self) -> None:
         """Count every row and find where each block starts (after the first page)."""
         if self.far_allowed and not self._done and not self.query["name_filter"].strip():
-            self._marks_gen = self._gen
-            self.marks.request(self._gen, self.query["kind"], self.query["sort"])
+            self._marks_gen = self._listing_gen
+            self.marks.request(self._listing_gen, self.query["kind"], self.query["sort"])
 
     def _marks_arrived(self, gen: int, marks: list[tuple[Any, ...]], total: int) -> None:
-        if gen != self._gen or not self.far_allowed or self._total is not None:
+        if gen != self._listing_gen or not self.far_allowed or self._total is not None:
             return  # the listing changed meanwhile: asked again after its next page
         if total <= len(self._ids) or len(marks) < (total - 1) // BLOCK:
             return
@@ -168,6 +169,7 @@ class ListingModel(ItemsModel):
             return
         keys = [_order_key(self.query["sort"], k) for k in page.keys]
         if self._reload:
+            self._listing_gen += 1
             self._total, self._marks, self._blocks, self._asked = None, [], {}, set()
             self.forget_rows()
             self._keys = keys
