@@ -36,6 +36,7 @@ class ItemActionSet:
     remove: QAction
     on_map: QAction | None = None  # "Show on Map"
     less: QAction | None = None  # "Less Like This", on results
+    more: QAction | None = None  # "More Like This": a result joins the query
 
     def all(self) -> tuple[QAction, ...]:
         return (self.similar, self.preview, self.view, self.open, self.reveal, self.copy,
@@ -216,8 +217,8 @@ class ItemsRoom(QObject):
         a = self.actions
         menu = QMenu(self.window)
         menu.addAction(a.similar)
-        if a.less is not None and a.less.isEnabled() and view is self.views.get(Page.SIMILAR):
-            menu.addAction(a.less)
+        if view is self.views.get(Page.SIMILAR):
+            menu.addActions([x for x in (a.more, a.less) if x is not None and x.isEnabled()])
         menu.addActions([a.preview, a.view])
         if a.on_map is not None:
             menu.addAction(a.on_map)

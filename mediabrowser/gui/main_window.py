@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
         self.act_remove = act("Remove from Library…")
         self.act_on_map = act("Show on Map", shortcut="Ctrl+M")
         self.act_less = act("Less Like This", shortcut="Ctrl+Shift+F")
+        self.act_more = act("More Like This", shortcut="Ctrl+Shift+G")
         self.act_map = act("Map", shortcut="Ctrl+Shift+M")
         self.act_back = act("Back", shortcut=Qt.Key.Key_Escape)
         self.act_forward = act("Forward", shortcut="Alt+Right")
@@ -146,7 +147,8 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addActions([self.act_settings, self.act_models, self.act_quit])
         m = self.menuBar().addMenu("&Item")
-        m.addActions([self.act_similar, self.act_less, self.act_preview, self.act_view,
+        m.addActions([self.act_similar, self.act_more, self.act_less, self.act_preview,
+                      self.act_view,
                       self.act_on_map, self.act_open, self.act_reveal, self.act_copy])
         m.addSeparator()
         m.addAction(self.act_remove)
@@ -262,12 +264,13 @@ class MainWindow(QMainWindow):
                                      lambda: self.center.setCurrentWidget(self.tabs), self)
         self.search = SearchRoom(self.owner, self.results_page, self.tabs, self.filters,
                                  self.text_search, self.act_back, self.act_forward,
-                                 self.act_less, say, self.status_text.text)
+                                 self.act_less, self.act_more, say, self.status_text.text)
         self.items = ItemsRoom(
             self.owner, self.tabs, {Page.LIBRARY: self.grid, Page.SIMILAR: self.results},
             self.preview, ItemActionSet(self.act_similar, self.act_preview, self.act_view,
                                         self.act_open, self.act_reveal, self.act_copy,
-                                        self.act_remove, self.act_on_map, self.act_less),
+                                        self.act_remove, self.act_on_map, self.act_less,
+                                        self.act_more),
             self.search.find_similar, say, self)
         self.collections = CollectionsRoom(self.owner, self.search, self.collections_menu, say,
                                            self)

@@ -40,7 +40,7 @@ class SearchRoom(QObject):
 
     def __init__(self, owner: LibraryOwner, page: ResultsPage, tabs: PageTabs,
                  filters: BrowseFilters, text_search: QLineEdit, back: QAction,
-                 forward: QAction, less: QAction, say: Callable[[str], None],
+                 forward: QAction, less: QAction, more: QAction, say: Callable[[str], None],
                  status: Callable[[], str]) -> None:
         super().__init__(page)
         self.owner = owner
@@ -62,9 +62,10 @@ class SearchRoom(QObject):
         self.last_matches: list[Match] = []
         self._last_refresh = 0.0
         self.bar = page.query_bar
-        self.act_less = less
-        less.setEnabled(False)
-        less.triggered.connect(self.less_like_selected)
+        self.act_less, self.act_more = less, more
+        for a, negative in ((less, True), (more, False)):
+            a.setEnabled(False)
+            a.triggered.connect(lambda _c=False, n=negative: self.less_like_selected(n))
         self.bar.examples_changed.connect(self._examples_changed)
         self.bar.filters_changed.connect(lambda _f: self.rerun_query())
         self._choices_asked = False
@@ -203,14 +204,15 @@ class SearchRoom(QObject):
         self.run_query(Query("", label + (f", less like {less}" if less else ""),
                              parts=examples))
 
-    def less_like_selected(self) -> None:
-        """The selected results become "less like this" examples of the query shown."""
+    def less_like_selected(self, negative: bool = True) -> None:
+        """The selected results become "less like this" (or, `negative` False, "more like
+        this") examples of the query shown."""
         if self.history_pos < 0:
             return
         examples = self.history[self.history_pos].as_examples()
         ids = [i.data(IdRole) for i in self.results.selectionModel().selectedIndexes()]
-        new = [Example(file=i, negative=True) for i in ids
-               if Example(file=i, negative=True) not in examples]
+        new = [Example(file=i, negative=negative) for i in ids
+               if not any(e.file == i for e in examples)]
         if examples and new:
             self._examples_changed([*examples, *new])
 
@@ -235,6 +237,7 @@ class SearchRoom(QObject):
                             {i: display_name(r.path) for i, r in rows.items()},
                             filtering=query.members is None)
         self.act_less.setEnabled(query.members is None)
+        self.act_more.setEnabled(query.members is None)
         if not keep_position:  # a search the user asked for; background refreshes stay quiet
             self.tabs.show_page(Page.SIMILAR)
             verb = "matching" if query.text is not None else "similar to"

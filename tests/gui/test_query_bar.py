@@ -59,6 +59,13 @@ def test_chips_less_like_this_and_filters(qtbot: Any, make_window: Any, photo_di
     _wait(qtbot, w, w.act_forward.trigger)
     assert chips(w) == ["chelsea.jpg ×2"]
 
+    # More Like This: a result joins the query as an example to be like
+    select(w, w.results, names(w.results_model)[0])
+    joined = names(w.results_model)[0]
+    _wait(qtbot, w, w.act_more.trigger)
+    assert chips(w) == ["chelsea.jpg ×2", joined] and joined not in names(w.results_model)
+    _wait(qtbot, w, w.act_back.trigger)
+
     # a filter: only what it keeps, shown as a chip that removes it
     _wait(qtbot, w, lambda: bar.set_filters_and_ask(Filters(camera="canon")))
     assert names(w.results_model) == ["cat_2012.jpg"]
