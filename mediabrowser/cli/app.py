@@ -16,6 +16,7 @@ from mediabrowser.cli.map_command import cmd_map
 from mediabrowser.cli.models import cmd_models
 from mediabrowser.cli.parser import build_parser
 from mediabrowser.cli.search_commands import cmd_search, cmd_similar
+from mediabrowser.cli.vectors_command import cmd_vectors
 from mediabrowser.paths import default_library_dir
 
 
@@ -32,7 +33,7 @@ def main(argv: Sequence[str], open_window: Callable[[list[str]], int] | None = N
     handler = {"index": cmd_index, "similar": cmd_similar, "search": cmd_search,
                "duplicates": cmd_duplicates, "map": cmd_map,
                "models": cmd_models, "status": cmd_status, "demo": cmd_demo,
-               "collections": cmd_collections}[args.command]
+               "collections": cmd_collections, "vectors": cmd_vectors}[args.command]
     try:
         return int(handler(args))
     except KeyboardInterrupt:

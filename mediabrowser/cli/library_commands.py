@@ -17,25 +17,58 @@ from mediabrowser.core.format import count
 
 def cmd_index(args: argparse.Namespace) -> int:
     from mediabrowser.core.driver import drive_until_interrupted
+    from mediabrowser.core.index.milvus import VectorsError, VectorsUri
     from mediabrowser.core.jobs.pipeline import index_job, summary
     from mediabrowser.core.types import CancelToken
 
+    if not args.paths and args.vectors is None:
+        print("mediabrowser: index needs a PATH (or --vectors URI to choose where the "
+              "vectors live)", file=sys.stderr)
+        return 2
+    try:
+        uri = VectorsUri.parse(args.vectors) if args.vectors is not None else None
+    except VectorsError as exc:
+        print(f"mediabrowser: {exc}", file=sys.stderr)
+        return 2
     lib = open_library(args)
+    sync = None
     try:
         lib.lock_for_writing(timeout=args.wait)
+        if uri is not None:
+            try:
+                _check_vectors(uri)  # an unreachable server: said before anything is done
+            except VectorsError as exc:
+                print(f"mediabrowser: {exc}", file=sys.stderr)
+                return 1
+            lib.config.vectors = "" if uri.kind == "embedded" else str(uri)
+            lib.save_config()
         cancel = CancelToken()
         printer = ProgressPrinter(sys.stderr)
-        job = index_job(lib, args.paths, cancel)
-        report, interrupted = drive_until_interrupted(job, cancel, printer)
-        if interrupted:
-            printer.finish()
-            print("interrupted: what was indexed is kept; run the same command to resume",
-                  file=sys.stderr)
-            return 130
+        report = None
+        if args.paths:
+            job = index_job(lib, args.paths, cancel)
+            report, interrupted = drive_until_interrupted(job, cancel, printer)
+            if interrupted:
+                printer.finish()
+                print("interrupted: what was indexed is kept; run the same command to resume",
+                      file=sys.stderr)
+                return 130
+        sync = _send_vectors(lib, cancel, printer)
         printer.finish()
+        if sync is not None and not isinstance(sync, str) and sync.sent + sync.deleted:
+            print(f"vectors: {sync.sent:,} sent to {sync.uri}"
+                  + (f", {sync.deleted:,} removed there" if sync.deleted else ""),
+                  file=sys.stderr)
     finally:
         lib.close()
-    assert report is not None
+    if isinstance(sync, str):  # the library is indexed; its vectors could not be sent
+        print(f"mediabrowser: {sync}", file=sys.stderr)
+    if report is None:
+        if args.json:
+            json.dump({"library": str(lib.folder), "vectors": lib.config.vectors or "embedded",
+                       "sent": getattr(sync, "sent", 0)}, sys.stdout, indent=2)
+            print()
+        return 1 if isinstance(sync, str) else 0
     if args.json:
         json.dump({
             "library": str(lib.folder), "scanned": report.scanned, "new": report.new,
@@ -57,6 +90,32 @@ def cmd_index(args: argparse.Namespace) -> int:
             for prob in report.problems:
                 print(f"  {prob.path}: {prob.reason}")
     return 0
+
+
+def _check_vectors(uri: Any) -> None:
+    """Open the vector store once (a wrong or unreachable address fails here)."""
+    from mediabrowser.core.index.milvus import MilvusVectors
+
+    if uri.kind != "embedded":
+        MilvusVectors(uri).close()
+
+
+def _send_vectors(lib: Any, cancel: Any, printer: Any) -> Any:
+    """Send what changed to the library's Milvus, when it has one: the SyncReport, None
+    (embedded only) or why it could not be sent (a str; the local library is whole)."""
+    from mediabrowser.core.driver import drive_until_interrupted
+    from mediabrowser.core.index.milvus import VectorsError, VectorsUri
+    from mediabrowser.core.jobs.vector_sync import sync_job
+
+    uri = VectorsUri.parse(lib.config.vectors)
+    if uri.kind == "embedded":
+        return None
+    try:
+        sync, interrupted = drive_until_interrupted(sync_job(lib, uri, cancel), cancel,
+                                                    printer)
+    except VectorsError as exc:
+        return f"{exc}; the vectors are kept here and sent by the next run"
+    return "interrupted: the rest is sent by the next run" if interrupted else sync
 
 
 def cmd_status(args: argparse.Namespace) -> int:

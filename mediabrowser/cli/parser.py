@@ -8,9 +8,10 @@ from mediabrowser import __version__
 from mediabrowser.cli.collections_command import add_parser as add_collections
 from mediabrowser.cli.duplicates import add_parser as add_duplicates
 from mediabrowser.cli.filter_args import add_filter_options
+from mediabrowser.cli.vectors_command import add_parser as add_vectors
 
-COMMANDS = ("index", "similar", "search", "duplicates", "map", "collections", "models", "status",
-            "demo")
+COMMANDS = ("index", "similar", "search", "duplicates", "map", "collections", "vectors", "models",
+            "status", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,7 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     ix = sub.add_parser("index", parents=[common], help="add files and folders to the library")
-    ix.add_argument("paths", nargs="+", metavar="PATH")
+    ix.add_argument("paths", nargs="*", metavar="PATH")
+    ix.add_argument("--vectors", metavar="URI",
+                    help="where the vectors also live, kept in the library's settings: "
+                         "milvus://HOST:PORT[/DB] (a Milvus server), a path ending in .db "
+                         "(Milvus Lite) or 'embedded'; each run sends its changes there")
     ix.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                     help="wait this long for another process indexing the same library")
 
@@ -74,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     mp.add_argument("--recompute", action="store_true",
                     help="lay the map out afresh instead of adding new items to the saved one")
     add_collections(sub, common)
+    add_vectors(sub, common)
     md = sub.add_parser("models", parents=[common],
                         help="list models; download, import or remove their weights")
     md.add_argument("action", nargs="?", default="list",

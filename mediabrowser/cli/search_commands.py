@@ -56,13 +56,24 @@ def cmd_similar(args: argparse.Namespace) -> int:
     together = bool(args.negatives or args.texts or args.not_texts or args.together
                     or any(e.weight != 1.0 for e in examples))
     kept: list[Any] = []  # every result, for --save
+    shared = None
     try:
+        shared = _shared_vectors(lib)
+        if shared is not None and together:
+            print("mediabrowser: several examples (--not, --text, weights) are answered from "
+                  "this machine's own vectors, not the shared ones yet", file=sys.stderr)
         if together:
             failed = _together(lib, args, examples, filters, out, kept)
         for q in [] if together else args.files:
             try:
-                matches = find_similar(lib, q, k=args.k, kind=args.kind, model=args.model,
-                                       filters=filters or None)
+                if shared is not None:
+                    from mediabrowser.core.shared_search import find_in_shared
+
+                    matches = find_in_shared(lib, shared, q, k=args.k, kind=args.kind,
+                                             model=args.model, filters=filters or None)
+                else:
+                    matches = find_similar(lib, q, k=args.k, kind=args.kind,
+                                           model=args.model, filters=filters or None)
             except Exception as exc:  # noqa: BLE001 - report this query, answer the others
                 failed += 1
                 out[q] = []
@@ -73,7 +84,16 @@ def cmd_similar(args: argparse.Namespace) -> int:
         if args.save is not None and not _save(lib, args.save, kept, "similar to " + ", ".join(
                 [*args.files, *args.texts])):
             failed += 1
+    except Exception as exc:  # noqa: BLE001 - the shared store cannot be reached
+        from mediabrowser.core.types import UserError as _UserError
+
+        if not isinstance(exc, _UserError):
+            raise
+        print(f"mediabrowser: {exc}", file=sys.stderr)
+        return 1
     finally:
+        if shared is not None:
+            shared.close()
         lib.close()
     if args.json:
         json.dump(out, sys.stdout, indent=2)
@@ -106,6 +126,15 @@ def _examples(args: argparse.Namespace) -> list[Any]:
         words, w = weighted(given, is_file=False)
         out.append(Example(text=words, weight=w, negative=True))
     return out
+
+
+def _shared_vectors(lib: Any) -> Any:
+    """The library's Milvus vectors when its settings name them (index --vectors), else
+    None; VectorsError (a UserError) when they cannot be reached."""
+    from mediabrowser.core.index.milvus import MilvusVectors, VectorsUri
+
+    uri = VectorsUri.parse(lib.config.vectors)
+    return None if uri.kind == "embedded" else MilvusVectors(uri)
 
 
 def _save(lib: Any, name: str, matches: list[Any], query: str) -> bool:

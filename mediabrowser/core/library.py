@@ -83,6 +83,9 @@ class LibraryConfig:
     # The model each kind used before the last switch: it keeps answering searches until the
     # new model has embedded every file of that kind.
     previous_models: dict[str, str] = field(default_factory=dict)
+    # Where the vectors also live (index --vectors): "" the embedded store only, else a
+    # Milvus address (core/index/milvus.py) that every run sends its changes to.
+    vectors: str = ""
 
     @classmethod
     def load(cls, path: Path) -> LibraryConfig:
@@ -100,7 +103,7 @@ class LibraryConfig:
         if isinstance(prev, dict):
             cfg.previous_models = {str(k): str(v) for k, v in prev.items()}
         for key in ("device", "batch_size", "decode_workers", "video_frames",
-                    "decode_time_limit"):
+                    "decode_time_limit", "vectors"):
             if isinstance(data, dict) and key in data:
                 setattr(cfg, key, type(getattr(cfg, key))(data[key]))
         return cfg

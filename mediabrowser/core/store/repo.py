@@ -18,6 +18,7 @@ from mediabrowser.core.store.duplicates import DuplicateRepo
 from mediabrowser.core.store.facets import FacetRepo
 from mediabrowser.core.store.listing import ListingRepo
 from mediabrowser.core.store.pixels import PixelRepo
+from mediabrowser.core.store.shared import SharedRepo
 from mediabrowser.core.store.tx import Tx, conn_of
 from mediabrowser.core.store.vectors import VectorRepo
 from mediabrowser.core.types import MediaItem, MediaKind
@@ -57,7 +58,8 @@ class QueryTooSlow(Exception):
     """A read given a time limit (Store.within) ran past it and was interrupted."""
 
 
-class Store(VectorRepo, ListingRepo, DuplicateRepo, PixelRepo, FacetRepo, CollectionRepo):
+class Store(VectorRepo, ListingRepo, DuplicateRepo, PixelRepo, FacetRepo, CollectionRepo,
+            SharedRepo):
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db = connect(path)

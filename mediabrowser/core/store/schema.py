@@ -206,6 +206,15 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX files_camera ON files(camera) WHERE camera IS NOT NULL;
     """,
+    # 9: a library whose vectors are also in Milvus: the key of each label's row there (to
+    # delete it when the label goes), and how far the store's change log was sent (meta)
+    """
+    CREATE TABLE vector_keys (
+        label INTEGER PRIMARY KEY,
+        space TEXT NOT NULL,
+        key TEXT NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,332 @@
+"""Vectors in Milvus: a server (`milvus://HOST:PORT[/DB]`) or Milvus Lite (a path ending in
+`.db`, the same client API in one file), so several machines can share one library.
+
+One collection per vector space, named `mb_<space>`; each row is one vector of one file (a
+segment of a video or recording has its own row) with the fields a filtered search needs.
+A row's key is the file's path digest and the segment: indexing the same file again, on any
+machine, replaces its row (an upsert), so two writers never make two rows of one file, and a
+bulk job that dies and runs again is idempotent. Vectors are FLOAT16 on a server (half the
+memory) and FLOAT32 on Milvus Lite, which has no FLOAT16 vectors.
+
+A collection `mb_meta` says which version of mediabrowser made each space's collection and
+with which model and dimension; a collection made otherwise is refused with what to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from mediabrowser.core.filters import Filters, extension
+from mediabrowser.core.types import BadInput
+
+FORMAT = 1
+META = "mb_meta"
+PATH_MAX = 4096
+CONNECT_SECONDS = 10.0
+
+
+class VectorsError(BadInput):
+    """The vector store cannot be used as asked; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class VectorsUri:
+    """Where a library's vectors live: the embedded store, a Milvus server or Milvus Lite."""
+
+    kind: str  # "embedded" | "milvus" | "lite"
+    address: str = ""  # http://HOST:PORT, or the .db file
+    db: str = ""  # the server's database ("" = default)
+
+    @classmethod
+    def parse(cls, text: str | None) -> VectorsUri:
+        t = (text or "").strip()
+        if not t or t == "embedded":
+            return cls("embedded")
+        m = re.fullmatch(r"milvus://([^/:\s]+):(\d{1,5})(?:/([A-Za-z_][A-Za-z0-9_]*))?/?", t)
+        if m:
+            return cls("milvus", f"http://{m.group(1)}:{m.group(2)}", m.group(3) or "")
+        if t.startswith("milvus://"):
+            raise VectorsError(f"cannot read the vectors address {t!r}: write "
+                               "milvus://HOST:PORT or milvus://HOST:PORT/DATABASE")
+        if t.lower().endswith(".db"):
+            return cls("lite", os.path.abspath(os.path.expanduser(t)))
+        raise VectorsError(f"cannot read the vectors address {t!r}: write "
+                           "milvus://HOST:PORT[/DB] for a Milvus server, a path ending in .db "
+                           "for Milvus Lite, or 'embedded'")
+
+    def __str__(self) -> str:
+        if self.kind == "milvus":
+            return "milvus://" + self.address.removeprefix("http://") + \
+                (f"/{self.db}" if self.db else "")
+        return self.address if self.kind == "lite" else "embedded"
+
+
+def row_key(path: str, segment: int) -> str:
+    """A row's key: the path's digest (any bytes a name holds) and the segment."""
+    digest = hashlib.blake2b(os.fsencode(path), digest_size=12).hexdigest()
+    return f"{digest}:{segment}"
+
+
+def collection_of(space: str) -> str:
+    return "mb_" + re.sub(r"[^A-Za-z0-9_]", "_", space)
+
+
+def _quote(text: str) -> str:
+    return json.dumps(text)  # a Milvus string literal: double quotes, backslash escapes
+
+
+def _like_prefix(text: str) -> str:
+    """A `like` pattern matching names that start with `text` (its % and _ escaped)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return _quote(escaped + "%")
+
+
+def expression(kinds: list[str] | None, f: Filters | None) -> str:
+    """A Milvus boolean expression for these kinds and filters ("" keeps everything)."""
+    parts: list[str] = []
+    if kinds:
+        parts.append(f"kind in {json.dumps(list(kinds))}")
+    if f:
+        if f.folder:
+            top = os.path.abspath(f.folder).rstrip(os.sep) or os.sep
+            parts.append(f"(folder == {_quote(top)} or folder like "
+                         f"{_like_prefix(top.rstrip(os.sep) + os.sep)})")
+        for field, op, value in (("date", ">=", f.after), ("date", "<", f.before),
+                                 ("size", ">=", f.min_size), ("size", "<=", f.max_size),
+                                 ("width", ">=", f.min_width), ("height", ">=", f.min_height),
+                                 ("duration", ">=", f.min_duration),
+                                 ("duration", "<=", f.max_duration)):
+            if value is not None:
+                parts.append(f"{field} {op} {float(value)!r}")
+        if f.orientation == "landscape":
+            parts.append("width > height and height > 0")
+        elif f.orientation == "portrait":
+            parts.append("height > width and width > 0")
+        elif f.orientation == "square":
+            parts.append("width == height and width > 0")
+        if f.camera:
+            parts.append(f"camera like {_quote('%' + _escape_like(f.camera.lower()) + '%')}")
+        if f.types:
+            parts.append(f"ext in {json.dumps(list(f.types))}")
+    return " and ".join(parts)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass(frozen=True)
+class VectorRow:
+    """One vector of one file, with what filters compare."""
+
+    path: str
+    segment: int
+    kind: str
+    vector: np.ndarray
+    size: int = 0
+    date: float = 0.0
+    width: int = 0
+    height: int = 0
+    duration: float = -1.0  # -1: a photo (no length)
+    camera: str = ""
+    start: float = -1.0  # -1: the whole file
+    end: float = -1.0
+    model: str = ""
+
+    def record(self, float16: bool) -> dict[str, Any]:
+        v = np.asarray(self.vector, np.float32)
+        v = v / (float(np.linalg.norm(v)) or 1.0)
+        return {"key": row_key(self.path, self.segment), "path": self.path,
+                "folder": os.path.dirname(self.path), "ext": extension(self.path),
+                "kind": self.kind, "size": int(self.size), "date": float(self.date),
+                "width": int(self.width or 0), "height": int(self.height or 0),
+                "duration": float(self.duration if self.duration is not None else -1.0),
+                "camera": (self.camera or "").lower()[:200], "segment": int(self.segment),
+                "start": float(self.start), "end": float(self.end), "model": self.model,
+                "vector": v.astype(np.float16) if float16 else v.tolist()}
+
+
+_OUTPUT = ["path", "kind", "size", "date", "width", "height", "duration", "start", "end",
+           "segment"]
+
+
+class MilvusVectors:
+    """The vectors of a library in Milvus (one client; calls from one thread at a time)."""
+
+    def __init__(self, uri: VectorsUri) -> None:
+        if uri.kind not in ("milvus", "lite"):
+            raise VectorsError(f"{uri} is not a Milvus address")
+        self.uri = uri
+        self.float16 = uri.kind == "milvus"
+        self.client = _connect(uri)
+        self._known: dict[str, dict[str, Any]] = {}
+        self._loaded: set[str] = set()
+
+    def _load(self, name: str) -> bool:
+        """Whether the collection is there, loaded for searching (once per client)."""
+        if name in self._loaded:
+            return True
+        if not self.client.has_collection(name):
+            return False
+        self.client.load_collection(name)
+        self._loaded.add(name)
+        return True
+
+    # ---- collections ------------------------------------------------------------------------
+    def _meta(self) -> dict[str, dict[str, Any]]:
+        from pymilvus import DataType
+
+        c = self.client
+        if not c.has_collection(META):
+            schema = c.create_schema(auto_id=False)
+            schema.add_field("space", DataType.VARCHAR, is_primary=True, max_length=512)
+            schema.add_field("info", DataType.VARCHAR, max_length=4096)
+            schema.add_field("dummy", DataType.FLOAT_VECTOR, dim=2)  # a collection needs one
+            index = c.prepare_index_params()
+            index.add_index("dummy", index_type="FLAT", metric_type="L2")
+            c.create_collection(META, schema=schema, index_params=index)
+        self._load(META)
+        rows = c.query(META, filter='space != ""', output_fields=["space", "info"])
+        return {str(r["space"]): json.loads(str(r["info"])) for r in rows}
+
+    def spaces(self) -> dict[str, dict[str, Any]]:
+        """space → {"format", "model", "dim"} of the collections here."""
+        return self._meta()
+
+    def open_space(self, space: str, model: str, dim: int) -> str:
+        """The space's collection, made when missing; refused when another version or model
+        made it (its vectors would not compare with these)."""
+        name = collection_of(space)
+        known = self._known.get(space)
+        meta = known if known is not None else self._meta().get(space)
+        if meta is not None:
+            if int(meta.get("format", 0)) != FORMAT:
+                raise VectorsError(
+                    f"{self.uri}: the collection {name} was made by another version of "
+                    f"mediabrowser (format {meta.get('format')}, this one reads {FORMAT}); "
+                    "use another database, or drop the collection and index again")
+            if int(meta.get("dim", 0)) != dim:
+                raise VectorsError(
+                    f"{self.uri}: the collection {name} holds {meta.get('dim')}-d vectors of "
+                    f"{meta.get('model')}; this library's model ({model}) makes {dim}-d ones")
+        if not self.client.has_collection(name):
+            self._create(name, dim)
+        if meta is None:
+            info = {"format": FORMAT, "model": model, "dim": dim, "space": space}
+            self.client.upsert(META, [{"space": space, "info": json.dumps(info),
+                                       "dummy": [0.0, 0.0]}])
+        self._known[space] = {"format": FORMAT, "dim": dim, "model": model}
+        return name
+
+    def _create(self, name: str, dim: int) -> None:
+        from pymilvus import DataType
+
+        c = self.client
+        s = c.create_schema(auto_id=False)
+        s.add_field("key", DataType.VARCHAR, is_primary=True, max_length=64)
+        s.add_field("vector", DataType.FLOAT16_VECTOR if self.float16 else
+                    DataType.FLOAT_VECTOR, dim=dim)
+        for field, max_length in (("path", PATH_MAX), ("folder", PATH_MAX), ("ext", 16),
+                                  ("kind", 8), ("camera", 200), ("model", 128)):
+            s.add_field(field, DataType.VARCHAR, max_length=max_length)
+        for field in ("size", "width", "height", "segment"):
+            s.add_field(field, DataType.INT64)
+        for field in ("date", "duration", "start", "end"):
+            s.add_field(field, DataType.DOUBLE)
+        index = c.prepare_index_params()
+        if self.float16:  # a server: a graph index (Milvus Lite offers flat search)
+            index.add_index("vector", index_type="HNSW", metric_type="COSINE",
+                            params={"M": 16, "efConstruction": 100})
+        else:
+            index.add_index("vector", index_type="AUTOINDEX", metric_type="COSINE")
+        c.create_collection(name, schema=s, index_params=index)
+
+    # ---- rows -------------------------------------------------------------------------------
+    def upsert(self, space: str, rows: list[VectorRow]) -> None:
+        if rows:
+            name = collection_of(space)
+            self.client.upsert(name, [r.record(self.float16) for r in rows])
+
+    def delete(self, space: str, keys: list[str]) -> None:
+        if keys:
+            self.client.delete(collection_of(space), ids=keys)
+
+    def count(self, space: str) -> int:
+        name = collection_of(space)
+        if not self._load(name):
+            return 0
+        got = self.client.query(name, filter="", output_fields=["count(*)"])
+        return int(got[0]["count(*)"]) if got else 0
+
+    def search(self, space: str, vector: np.ndarray, k: int, kinds: list[str] | None = None,
+               filters: Filters | None = None, ef: int = 96) -> list[tuple[dict[str, Any],
+                                                                          float]]:
+        """The k rows nearest to `vector` (cosine, best first) that the filters keep."""
+        name = collection_of(space)
+        if k <= 0 or not self._load(name):
+            return []
+        v = np.asarray(vector, np.float32)
+        v = v / (float(np.linalg.norm(v)) or 1.0)
+        data = v.astype(np.float16) if self.float16 else v.tolist()
+        params = {"metric_type": "COSINE", "params": {"ef": max(ef, k)}} if self.float16 \
+            else {"metric_type": "COSINE"}
+        hits = self.client.search(name, data=[data], limit=k, filter=expression(kinds, filters),
+                                  output_fields=_OUTPUT, search_params=params)
+        return [(dict(h["entity"]), float(h["distance"])) for h in hits[0]]
+
+    def rows(self, space: str, batch: int = 2000) -> Iterator[list[dict[str, Any]]]:
+        """Every row of a space with its vector, a batch at a time (to move a library)."""
+        name = collection_of(space)
+        if not self._load(name):
+            return
+        it = self.client.query_iterator(name, batch_size=batch,
+                                        output_fields=[*_OUTPUT, "camera", "model", "vector"])
+        while True:
+            got = it.next()
+            if not got:
+                it.close()
+                return
+            yield [dict(r) for r in got]
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _connect(uri: VectorsUri) -> Any:
+    import logging
+
+    try:
+        from pymilvus import MilvusClient
+    except ImportError:
+        raise VectorsError("Milvus needs the pymilvus package (and milvus-lite for a .db "
+                           "file), which this installation lacks: pip install pymilvus "
+                           "milvus-lite") from None
+    logging.getLogger("pymilvus").setLevel(logging.CRITICAL)  # errors are ours to word
+    try:
+        if uri.kind == "lite":
+            folder = os.path.dirname(uri.address)
+            if folder and not os.path.isdir(folder):
+                raise VectorsError(f"{uri.address}: its folder does not exist")
+            return MilvusClient(uri.address)
+        kwargs: dict[str, Any] = {"timeout": CONNECT_SECONDS}
+        if uri.db:
+            kwargs["db_name"] = uri.db
+        return MilvusClient(uri.address, **kwargs)
+    except VectorsError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pymilvus raises many kinds; the message is ours
+        where = uri.address.removeprefix("http://")
+        why = str(getattr(exc, "message", "") or exc).strip().splitlines()[0][:200]
+        raise VectorsError(
+            f"cannot reach the Milvus server at {where} ({why}); is it running? "
+            "docs/scale-out.md shows how to start one; nothing was changed"
+            if uri.kind == "milvus" else
+            f"cannot open Milvus Lite at {uri.address} ({why})") from exc

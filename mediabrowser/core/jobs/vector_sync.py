@@ -1,0 +1,101 @@
+"""Sending a library's vectors to its shared vector store (Milvus): after each run, every
+vector the store's change log says changed since the last sending is upserted there, and
+every one gone is deleted; the first sending sends them all. Rows are keyed by path and
+segment (core/index/milvus.py), so sending again, from any machine, never doubles a row;
+a sending cut short resumes where the log says."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+
+from mediabrowser.core.index.milvus import MilvusVectors, VectorRow, VectorsUri, row_key
+from mediabrowser.core.library import Library
+from mediabrowser.core.store.shared import SharedRow
+from mediabrowser.core.types import CancelToken, Progress
+
+BATCH = 2000
+SENT = "vectors_sent"  # meta: "<uri> <seq>" — the last change sent, and where
+
+
+@dataclass
+class SyncReport:
+    sent: int = 0
+    deleted: int = 0
+    uri: str = ""
+
+
+def vector_row(r: SharedRow) -> VectorRow:
+    return VectorRow(r.path, r.segment, r.kind, r.vector, size=r.size, date=r.date,
+                     width=r.width or 0, height=r.height or 0,
+                     duration=r.duration if r.duration is not None else -1.0,
+                     camera=r.camera or "", start=r.start if r.start is not None else -1.0,
+                     end=r.end if r.end is not None else -1.0, model=r.model)
+
+
+def sync_job(lib: Library, uri: VectorsUri, cancel: CancelToken | None = None
+             ) -> Generator[Progress, None, SyncReport]:
+    """Bring the Milvus collections at `uri` up to this library's store."""
+    cancel = cancel or CancelToken()
+    report = SyncReport(uri=str(uri))
+    store = lib.store
+    mv = MilvusVectors(uri)
+    try:
+        sent = (store.meta_value(SENT) or "").rsplit(" ", 1)
+        seq = int(sent[1]) if len(sent) == 2 and sent[0] == str(uri) else -1
+        if seq < 0:  # the first sending (or to another address): every vector
+            seq = store.last_change()
+            label = 0
+            while True:
+                cancel.raise_if_cancelled()
+                rows = store.shared_rows_after(label, BATCH)
+                if not rows:
+                    break
+                label = rows[-1].label
+                _send(lib, mv, rows, [], report)
+                yield Progress("vectors", report.sent, 0, message=f"sent {report.sent:,}")
+        else:
+            while True:
+                cancel.raise_if_cancelled()
+                labels, last = store.changes_since(seq, BATCH)
+                if not labels:
+                    break
+                rows = store.shared_rows(labels)
+                have = {r.label for r in rows}
+                _send(lib, mv, rows, [x for x in labels if x not in have], report)
+                seq = last
+                with store.transaction() as tx:
+                    store.set_meta(tx, SENT, f"{uri} {seq}")
+                yield Progress("vectors", report.sent, 0, message=f"sent {report.sent:,}")
+            seq = max(seq, store.last_change())
+        with store.transaction() as tx:
+            store.set_meta(tx, SENT, f"{uri} {seq}")
+    finally:
+        mv.close()
+    return report
+
+
+def _send(lib: Library, mv: MilvusVectors, rows: list[SharedRow], gone: list[int],
+          report: SyncReport) -> None:
+    store = lib.store
+    by_space: dict[str, list[SharedRow]] = {}
+    for r in rows:
+        by_space.setdefault(r.space, []).append(r)
+    remove = [r.label for r in rows if not r.present] + gone
+    old = store.keys_of(remove)
+    for space, group in by_space.items():
+        present = [r for r in group if r.present]
+        if present:
+            mv.open_space(space, present[0].model, len(present[0].vector))
+            mv.upsert(space, [vector_row(r) for r in present])
+            report.sent += len(present)
+    by_space_keys: dict[str, list[str]] = {}
+    for space, key in old.values():
+        by_space_keys.setdefault(space, []).append(key)
+    for space, keys in by_space_keys.items():
+        mv.delete(space, keys)
+        report.deleted += len(keys)
+    with store.transaction() as tx:
+        store.remember_keys(tx, [(r.label, r.space, row_key(r.path, r.segment))
+                                 for r in rows if r.present])
+        store.forget_keys(tx, old)
