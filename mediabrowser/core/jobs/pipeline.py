@@ -17,19 +17,19 @@ from pathlib import Path
 from typing import Any
 
 from mediabrowser.core.driver import drive
-from mediabrowser.core.embed.base import EmbedsMoments, KeepsGrey, Moment, ReadsInWorkers
+from mediabrowser.core.embed.base import KeepsGrey, ReadsInWorkers
 from mediabrowser.core.embed.device import batch_size_for
 from mediabrowser.core.embed.engine import engine_words
 from mediabrowser.core.embed.registry import get_spec
 from mediabrowser.core.jobs.crash_guard import CrashGuard
 from mediabrowser.core.jobs.decode_pool import DecoderPool, shared_pool
+from mediabrowser.core.jobs.embed_batch import embed_batch, write_results
 from mediabrowser.core.jobs.prefetch import prefetch_map
 from mediabrowser.core.jobs.probe_stage import scan_and_probe
 from mediabrowser.core.jobs.progress import Meter
 from mediabrowser.core.jobs.report import IndexReport, Work, record_problem, summary
 from mediabrowser.core.library import Library, LibraryFailure
 from mediabrowser.core.media import reasons
-from mediabrowser.core.media.grey import store_grey
 from mediabrowser.core.types import Cancelled, CancelToken, MediaError, Progress
 
 # The change log keeps what a kill interrupts, so saving the index (a GB at a million items)
@@ -211,83 +211,8 @@ def _flush(lib: Library, embedder: Any, spec: Any, batch: list[tuple[Work, Any]]
     """Embed one batch, write it in one transaction, then add it to the index. Each prepared
     item is (the model's input, a photo's grey picture or None)."""
     greys = {w.file_id: p[1] for w, p in batch if p[1] is not None}
-    batch = [(w, p[0]) for w, p in batch]
-    rows = lib.store.files_by_ids(greys) if greys else {}
-    # A model that finds moments (windows of a long recording) gives them with the vectors.
-    with_moments = isinstance(embedder, EmbedsMoments)
-    moments: dict[int, list[Moment]] = {}
-
-    def embed(items: list[tuple[Work, Any]]) -> Any:
-        prepared = [p for _, p in items]
-        if not with_moments:
-            return _embed_splitting(embedder, prepared)
-        vectors, found = embedder.embed_with_moments(prepared)
-        moments.update((w.file_id, f) for (w, _), f in zip(items, found, strict=True))
-        return vectors
-
-    try:
-        vectors = embed(batch)
-        results: list[tuple[Work, Any, str | None]] = [
-            (w, vectors[i], None) for i, (w, _) in enumerate(batch)]
-    except Exception:  # noqa: BLE001 - find the one input that breaks the batch
-        results = []
-        for w, p in batch:
-            try:
-                results.append((w, embed([(w, p)])[0], None))
-            except MediaError as exc:
-                results.append((w, None, str(exc)))
-            except Exception as exc:  # noqa: BLE001
-                detail = "out of memory" if "out of memory" in str(exc).lower() else (
-                    reasons.from_message(str(exc), "unexpected data"))
-                results.append((w, None, f"model failed on this file ({detail}); "
-                                         "it is tried again on the next run"))
-    ok_ids: list[int] = []
-    with lib.store.transaction() as c:
-        for w, vec, err in results:
-            if err is not None:
-                lib.store.set_error(c, w.file_id, err)
-                record_problem(lib, c, job_id, report, w.path, "embed", err)
-                continue
-            lib.store.put_vector(c, w.file_id, spec.name, spec.index_space, vec)
-            if with_moments:
-                found_here = moments.get(w.file_id, [])
-                for n, m in enumerate(found_here, start=1):
-                    lib.store.put_vector(c, w.file_id, spec.name, spec.moments_space,
-                                         m.vector, segment=n, start_s=m.start, end_s=m.end)
-                lib.store.drop_segments_from(c, w.file_id, spec.name, len(found_here) + 1)
-            if w.file_id in rows:
-                row = rows[w.file_id]
-                store_grey(c, w.file_id, row.size, row.mtime, greys[w.file_id])
-            ok_ids.append(w.file_id)
-    if ok_ids:
-        lib.indexes.sync()  # the new vectors, from the store's change log
-        lib.indexes.get(spec.index_space)  # the first vectors of a space start its index
-        if with_moments and any(moments.values()):
-            lib.indexes.get(spec.moments_space)
-        report.embedded += len(ok_ids)
-
-
-def _embed_splitting(embedder: Any, prepared: list[Any]) -> Any:
-    """Embed a batch; when the GPU runs out of memory, embed it in halves instead."""
-    import numpy as np
-
-    try:
-        return embedder.embed(prepared)
-    except Exception as exc:  # noqa: BLE001 - ONNX Runtime's errors are not RuntimeErrors
-        words = str(exc).lower()
-        if ("out of memory" not in words and "failed to allocate" not in words
-                or len(prepared) == 1):
-            raise
-        try:
-            import torch
-
-            if torch.cuda.is_available():
-                torch.cuda.empty_cache()
-        except ImportError:  # ONNX Runtime frees its arena itself
-            pass
-        half = len(prepared) // 2
-        return np.concatenate([_embed_splitting(embedder, prepared[:half]),
-                               _embed_splitting(embedder, prepared[half:])])
+    results, moments = embed_batch(embedder, [(w, p[0]) for w, p in batch])
+    write_results(lib, spec, results, moments, greys, report, job_id)
 
 
 run_to_end = drive  # the name scripts and tests know
