@@ -46,7 +46,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         printer = ProgressPrinter(sys.stderr)
         report = None
         if args.paths:
-            job = index_job(lib, args.paths, cancel)
+            job = index_job(lib, args.paths, cancel, ray=args.ray)
             report, interrupted = drive_until_interrupted(job, cancel, printer)
             if interrupted:
                 printer.finish()

@@ -33,6 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     ix = sub.add_parser("index", parents=[common], help="add files and folders to the library")
     ix.add_argument("paths", nargs="*", metavar="PATH")
+    ix.add_argument("--ray", nargs="?", const="auto", metavar="ADDRESS",
+                    help="decode and embed as a Ray job: on the cluster at ADDRESS, or a "
+                         "local Ray started for the run (auto, the default); files must be "
+                         "readable at the same path on every node")
     ix.add_argument("--vectors", metavar="URI",
                     help="where the vectors also live, kept in the library's settings: "
                          "milvus://HOST:PORT[/DB] (a Milvus server), a path ending in .db "

@@ -27,6 +27,7 @@ from mediabrowser.core.jobs.embed_batch import embed_batch, write_results
 from mediabrowser.core.jobs.prefetch import prefetch_map
 from mediabrowser.core.jobs.probe_stage import scan_and_probe
 from mediabrowser.core.jobs.progress import Meter
+from mediabrowser.core.jobs.ray_embed import ray_embed, start_ray, stop_local_ray
 from mediabrowser.core.jobs.report import IndexReport, Work, record_problem, summary
 from mediabrowser.core.library import Library, LibraryFailure
 from mediabrowser.core.media import reasons
@@ -41,11 +42,14 @@ __all__ = ["IndexReport", "index_job", "index_paths", "run_to_end", "summary"]
 
 def index_job(
     lib: Library, paths: Sequence[str | Path], cancel: CancelToken | None = None,
-    add_roots: bool = True,
+    add_roots: bool = True, ray: str | None = None,
 ) -> Generator[Progress, None, IndexReport]:
     """Index files and folders into `lib`. The caller holds the library's writer lock.
     `add_roots`: folders given become library folders (not for folders inside them that a
-    watch saw change)."""
+    watch saw change). `ray`: decode and embed as a Ray Data job on the cluster at that
+    address (`auto`: a local Ray for the run); RayError before anything is done when it
+    cannot be joined."""
+    stop_ray = start_ray(ray) if ray else False
     cancel = cancel or CancelToken()
     report = IndexReport()
     t0 = time.monotonic()
@@ -70,7 +74,10 @@ def index_job(
                                     "mediabrowser.core.media.probe"))
         with CrashGuard(lib.folder) as guard, contextlib.closing(_Busy(pool)):
             yield from scan_and_probe(lib, roots, cancel, report, work, job_id, guard, pool)
-            yield from _embed_all(lib, work, cancel, report, job_id, Decoding(guard, pool))
+            if ray:
+                yield from ray_embed(lib, work, cancel, report, job_id)
+            else:
+                yield from _embed_all(lib, work, cancel, report, job_id, Decoding(guard, pool))
             yield from lib.indexes.reduce(cancel)  # a space that outgrew full-size graphs
     except Cancelled:
         report.cancelled = True
@@ -85,6 +92,8 @@ def index_job(
         raise
     finally:
         report.seconds = time.monotonic() - t0
+        if stop_ray:
+            stop_local_ray()
         try:
             lib.indexes.save()
             lib.store.finish_job(job_id, state, report.embedded, report.scanned,

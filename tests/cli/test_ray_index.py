@@ -1,0 +1,49 @@
+"""Issue 26: indexing as a Ray Data job on a local Ray (started for the run): the same vectors
+as a plain run, progress like a plain run, and a cluster that cannot be joined named."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+
+from tests.cli.test_cli import mb
+
+
+def vectors(lib: Path) -> dict[str, np.ndarray]:
+    con = sqlite3.connect(lib / "library.db")
+    try:
+        rows = con.execute("SELECT f.path, v.vector FROM vectors v JOIN files f ON "
+                           "f.id = v.file_id WHERE v.segment = 0").fetchall()
+    finally:
+        con.close()
+    return {p: np.frombuffer(b, np.float16).astype(np.float32) for p, b in rows}
+
+
+def test_a_ray_job_makes_the_plain_runs_vectors(photo_dir: Path, tmp_path: Path) -> None:
+    (photo_dir / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 50)
+    plain, on_ray = tmp_path / "plain", tmp_path / "ray"
+    r = mb("index", str(photo_dir), "--library", str(plain), "--json")
+    assert r.returncode == 0, r.stderr
+    r = mb("index", str(photo_dir), "--ray", "--library", str(on_ray), "--json",
+           timeout=600)
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert report["embedded"] == 19 and report["engine"] == "Ray"
+    assert [Path(p["path"]).name for p in report["problems"]] == ["broken.jpg"]
+    a, b = vectors(plain), vectors(on_ray)
+    assert set(a) == set(b) and len(a) == 19
+    worst = max(float(np.abs(a[p] - b[p]).max()) for p in a)
+    assert worst < 2e-3, worst  # float16 as stored: the same vectors
+    # run again: nothing left to embed (what a dead driver had written is kept)
+    r = mb("index", str(photo_dir), "--ray", "--library", str(on_ray), "--json", timeout=600)
+    assert json.loads(r.stdout)["embedded"] == 0
+
+
+def test_a_cluster_that_cannot_be_joined_is_named(photo_dir: Path, tmp_path: Path) -> None:
+    r = mb("index", str(photo_dir), "--ray", "127.0.0.1:1", "--library", str(tmp_path / "l"),
+           timeout=300)
+    assert r.returncode == 1 and "cannot join the Ray cluster at 127.0.0.1:1" in r.stderr
+    assert "nothing was indexed" in r.stderr
