@@ -55,3 +55,21 @@ def test_bad_vector_addresses_are_named(photo_dir: Path, tmp_path: Path) -> None
         tmp_path / "lib" / "config.json").read_text()  # nothing kept
     r = mb("index", "--library", lib)
     assert r.returncode == 2 and "needs a PATH" in r.stderr
+
+
+def test_an_embedded_library_moves_to_milvus_without_computing(photo_dir: Path,
+                                                                tmp_path: Path) -> None:
+    lib = str(tmp_path / "lib")
+    assert mb("index", str(photo_dir), "--library", lib).returncode == 0
+    db = str(tmp_path / "moved.db")
+    r = mb("vectors", "export", "--to", db, "--library", lib, "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == {"to": db, "vectors": 19}
+    assert json.loads((tmp_path / "lib" / "config.json").read_text())["vectors"] == db
+    r = mb("index", str(photo_dir), "--library", lib)  # nothing changed: nothing sent
+    assert r.returncode == 0 and "sent to" not in r.stderr
+    cat = str(photo_dir / "chelsea.jpg")
+    r = mb("similar", cat, "-k", "1", "--library", lib, "--json")
+    assert Path(json.loads(r.stdout)[cat][0]["path"]).name == "chelsea_resized.jpg"
+    r = mb("vectors", "export", "--to", "nowhere:1", "--library", lib)
+    assert r.returncode == 2 and "cannot read the vectors address" in r.stderr

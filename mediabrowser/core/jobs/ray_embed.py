@@ -149,7 +149,9 @@ def ray_embed(lib: Library, work: list[Work], cancel: CancelToken, report: Index
         spec = get_spec(model)
         ds: Any = ray.data.from_items([{"file_id": w.file_id, "path": w.path, "model": w.model}
                                   for w in items])
-        actors = max(1, int(gpus) if gpus >= 1 else min(int(cpus), 4))
+        # one actor per GPU, else per core (MEDIABROWSER_RAY_ACTORS: a fixed number)
+        actors = int(os.environ.get("MEDIABROWSER_RAY_ACTORS", "0")) or max(
+            1, int(gpus) if gpus >= 1 else min(int(cpus), 4))
         ds = ds.map_batches(
             EmbedActor, batch_size=BATCH, concurrency=actors, num_gpus=1 if gpus >= 1 else 0,
             fn_constructor_kwargs={"model": model, "device": "cuda" if gpus >= 1 else lib.device,

@@ -1,0 +1,58 @@
+"""core/index/milvus.py against Milvus Lite: filters in Milvus' expressions, upserts by key,
+and a collection made for another model refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mediabrowser.core.filters import Filters, parse_date
+from mediabrowser.core.index.milvus import (
+    MilvusVectors,
+    VectorRow,
+    VectorsError,
+    VectorsUri,
+    expression,
+)
+
+
+def test_addresses_and_expressions() -> None:
+    assert VectorsUri.parse("milvus://db.local:19530/photos") == VectorsUri(
+        "milvus", "http://db.local:19530", "photos")
+    assert str(VectorsUri.parse("milvus://h:1")) == "milvus://h:1"
+    assert VectorsUri.parse("").kind == "embedded"
+    for bad in ("milvus://h", "milvus://h:port", "http://h:1", "vectors.sqlite"):
+        with pytest.raises(VectorsError):
+            VectorsUri.parse(bad)
+    e = expression(["image"], Filters(folder="/a/50%_off", min_size=10, orientation="portrait",
+                                      camera="EOS", types=("jpg",)))
+    assert 'kind in ["image"]' in e and 'folder like "/a/50\\\\%\\\\_off/%"' in e
+    assert "size >= 10.0" in e and "height > width" in e and 'camera like "%eos%"' in e
+    assert expression(None, None) == ""
+
+
+def test_rows_filters_and_models(tmp_path: Path) -> None:
+    mv = MilvusVectors(VectorsUri.parse(str(tmp_path / "v.db")))
+    try:
+        mv.open_space("s", "m", 8)
+        rng = np.random.default_rng(0)
+        rows = [VectorRow(f"/p/{'a' if i % 2 else 'b'}/f{i}.jpg", 0, "image", rng.normal(size=8),
+                          size=i, date=parse_date("2020") + i * 86400.0, width=20, height=10,
+                          camera="Canon EOS" if i % 4 == 0 else "")
+                for i in range(60)]
+        mv.upsert("s", rows)
+        mv.upsert("s", rows[:10])  # again: replaced, not doubled
+        assert mv.count("s") == 60
+        hits = mv.search("s", rows[3].vector, 5)
+        assert hits[0][0]["path"] == "/p/a/f3.jpg" and hits[0][1] == pytest.approx(1.0, abs=1e-5)
+        kept = mv.search("s", rows[3].vector, 60, filters=Filters(
+            folder="/p/b", camera="eos", after=parse_date("2020-01-20")))
+        assert kept and all(r["path"].startswith("/p/b/") and r["date"] >= parse_date(
+            "2020-01-20") for r, _ in kept)
+        assert {r["path"] for r, _ in kept} == {f"/p/b/f{i}.jpg" for i in range(20, 60, 4)}
+        with pytest.raises(VectorsError, match="holds 8-d vectors of m"):
+            MilvusVectors(VectorsUri.parse(str(tmp_path / "v.db"))).open_space("s", "x", 16)
+    finally:
+        mv.close()
