@@ -151,7 +151,7 @@ class VectorRow:
                 "duration": float(self.duration if self.duration is not None else -1.0),
                 "camera": (self.camera or "").lower()[:200], "segment": int(self.segment),
                 "start": float(self.start), "end": float(self.end), "model": self.model,
-                "vector": v.astype(np.float16) if float16 else v.tolist()}
+                "vector": v.astype(np.float16) if float16 else v}
 
 
 _OUTPUT = ["path", "kind", "size", "date", "width", "height", "duration", "start", "end",
@@ -275,7 +275,7 @@ class MilvusVectors:
             return []
         v = np.asarray(vector, np.float32)
         v = v / (float(np.linalg.norm(v)) or 1.0)
-        data = v.astype(np.float16) if self.float16 else v.tolist()
+        data = v.astype(np.float16) if self.float16 else v
         params = {"metric_type": "COSINE", "params": {"ef": max(ef, k)}} if self.float16 \
             else {"metric_type": "COSINE"}
         hits = self.client.search(name, data=[data], limit=k, filter=expression(kinds, filters),
