@@ -255,6 +255,13 @@ class MilvusVectors:
             name = collection_of(space)
             self.client.upsert(name, [r.record(self.float16) for r in rows])
 
+    def flush(self, space: str) -> None:
+        """Seal what was sent into indexed segments (Milvus Lite searches an unsealed
+        memtable by building a snapshot of it per query: seconds at 100k rows)."""
+        name = collection_of(space)
+        if self.client.has_collection(name):
+            self.client.flush(name)
+
     def delete(self, space: str, keys: list[str]) -> None:
         if keys:
             self.client.delete(collection_of(space), ids=keys)

@@ -70,6 +70,9 @@ def sync_job(lib: Library, uri: VectorsUri, cancel: CancelToken | None = None
             seq = max(seq, store.last_change())
         with store.transaction() as tx:
             store.set_meta(tx, SENT, f"{uri} {seq}")
+        if report.sent or report.deleted:
+            for space in set(store.spaces()) | set(mv.spaces()):
+                mv.flush(space)
     finally:
         mv.close()
     return report
