@@ -59,11 +59,8 @@ def cmd_similar(args: argparse.Namespace) -> int:
     shared = None
     try:
         shared = _shared_vectors(lib)
-        if shared is not None and together:
-            print("mediabrowser: several examples (--not, --text, weights) are answered from "
-                  "this machine's own vectors, not the shared ones yet", file=sys.stderr)
         if together:
-            failed = _together(lib, args, examples, filters, out, kept)
+            failed = _together(lib, args, examples, filters, out, kept, shared)
         for q in [] if together else args.files:
             try:
                 if shared is not None:
@@ -155,14 +152,20 @@ def _save(lib: Any, name: str, matches: list[Any], query: str) -> bool:
 
 
 def _together(lib: Any, args: argparse.Namespace, examples: list[Any], filters: Any,
-              out: dict[str, list[dict[str, Any]]], kept: list[Any]) -> int:
+              out: dict[str, list[dict[str, Any]]], kept: list[Any], shared: Any) -> int:
     """All examples as one query: each FILE and each --text given maps to the one result
     list (so a script reading any of them gets it). 1 when the query could not be made."""
     from mediabrowser.core.examples import find_like
 
     keys = [*args.files, *args.texts]
     try:
-        matches = find_like(lib, examples, k=args.k, kind=args.kind, filters=filters or None)
+        search = None
+        if shared is not None:
+            from mediabrowser.core.shared_search import shared_search
+
+            search = shared_search(lib, shared)
+        matches = find_like(lib, examples, k=args.k, kind=args.kind, filters=filters or None,
+                            search=search)
     except Exception as exc:  # noqa: BLE001 - one query: say why it could not be made
         print(f"mediabrowser: {exc}", file=sys.stderr)
         for q in keys:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +23,7 @@ from mediabrowser.core.embed.base import EmbedsText
 from mediabrowser.core.embed.registry import get_spec
 from mediabrowser.core.filters import Filters
 from mediabrowser.core.library import Library
-from mediabrowser.core.ranking import kinds_of, ranked, same_file
+from mediabrowser.core.ranking import Kinds, kinds_of, ranked, same_file
 from mediabrowser.core.search import (
     QueryError,
     only_copies_same,
@@ -68,13 +70,28 @@ def weighted(given: str, is_file: bool = True) -> tuple[str, float]:
     return m.group(2), weight
 
 
+# (space, unit vector, k, kinds, calibration or None, scale, filters) → ranked matches
+SpaceSearch = Callable[[str, np.ndarray, int, Kinds, Any, float, Filters | None],
+                       list[Match]]
+
+
+def _local(lib: Library) -> SpaceSearch:
+    def search(space: str, unit: np.ndarray, k: int, kinds: Kinds, calibration: Any,
+               scale: float, filters: Filters | None) -> list[Match]:
+        return ranked(lib, space, unit, k, kinds, calibration=calibration, scale=scale,
+                      filters=filters)
+    return search
+
+
 def find_like(lib: Library, examples: list[Example], k: int = 10,
-              kind: MediaKind | str | None = None, filters: Filters | None = None
-              ) -> list[Match]:
-    """The k items most like the positive examples and least like the negative ones."""
+              kind: MediaKind | str | None = None, filters: Filters | None = None,
+              search: SpaceSearch | None = None) -> list[Match]:
+    """The k items most like the positive examples and least like the negative ones.
+    `search` answers each space's direction (default: the library's own index; the shared
+    vectors' for a library on Milvus, core/shared_search.py)."""
     if not any(not e.negative for e in examples):
         raise QueryError("a query needs at least one example to be like (not only --not)")
-    if len(examples) == 1 and examples[0].text is not None:
+    if len(examples) == 1 and examples[0].text is not None and search is None:
         return search_text(lib, examples[0].text, k, kind, filters)  # with videos' moments
     sums: dict[str, list[np.ndarray]] = {}  # space → [positive sum, negative sum]
     weights: dict[str, list[float]] = {}  # space → [positive weight, negative count]
@@ -109,7 +126,7 @@ def find_like(lib: Library, examples: list[Example], k: int = 10,
             if path is not None:
                 exclude_paths.add(path)
     kinds = kinds_of(kind)
-    merged: dict[int, Match] = {}
+    merged: dict[str, Match] = {}  # by path: items of shared vectors may have no id here
     for space, (pos, neg) in sums.items():
         wpos, nneg = weights[space]
         if wpos == 0:
@@ -120,15 +137,15 @@ def find_like(lib: Library, examples: list[Example], k: int = 10,
         length = float(np.linalg.norm(direction)) or 1.0
         unit = (direction / length).astype(np.float32)
         calibration = text_calibration(lib, space, unit) if words_only.get(space) else None
-        found = ranked(lib, space, unit, k + len(exclude_ids) + 1, kinds,
-                       calibration=calibration, scale=1.0 if calibration else min(length, 1.0),
-                       filters=filters)
+        found = (search or _local(lib))(
+            space, unit, k + len(exclude_ids) + len(exclude_paths) + 1, kinds, calibration,
+            1.0 if calibration else min(length, 1.0), filters)
         for m in found:
             if m.item.id in exclude_ids or any(same_file(m.item.path, p)
                                                for p in exclude_paths):
                 continue
-            if m.item.id not in merged or merged[m.item.id].score < m.score:
-                merged[m.item.id] = m
+            if m.item.path not in merged or merged[m.item.path].score < m.score:
+                merged[m.item.path] = m
     found = sorted(merged.values(), key=lambda m: -m.score)[:k]
     return only_copies_same(lib, files, found)
 

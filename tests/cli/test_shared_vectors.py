@@ -28,6 +28,13 @@ def test_a_library_shared_through_milvus_lite(photo_dir: Path, tmp_path: Path) -
     assert all(abs(a["cosine"] - b["cosine"]) < 2e-3 for a, b in zip(here, there, strict=True))
     r = mb("similar", cat, "--type", "png", "--library", lib_b, "--json")
     assert [Path(x["path"]).name for x in json.loads(r.stdout)[cat]] == ["rocket_cropped.png"]
+    # several examples, less like one, answered from the shared vectors as from A's own
+    coffee, copy = str(photo_dir / "coffee.jpg"), str(photo_dir / "copies" / "chelsea_resized.jpg")
+    ask = ["similar", cat, coffee, "--not", copy, "-k", "4", "--json"]
+    on_a = json.loads(mb(*ask, "--library", lib_a).stdout)[cat]
+    on_b = json.loads(mb(*ask, "--library", lib_b).stdout)[cat]
+    assert [x["path"] for x in on_b] == [x["path"] for x in on_a]
+    assert not {cat, coffee, copy} & {x["path"] for x in on_b}
     # a file removed and indexed again on A leaves the shared vectors too
     (photo_dir / "copies" / "chelsea_resized.jpg").unlink()
     r = mb("index", str(photo_dir), "--library", lib_a)
