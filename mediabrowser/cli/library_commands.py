@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -21,6 +22,9 @@ def cmd_index(args: argparse.Namespace) -> int:
     from mediabrowser.core.jobs.pipeline import index_job, summary
     from mediabrowser.core.types import CancelToken
 
+    if args.ray not in (None, "auto") and os.path.exists(args.ray):
+        args.paths.insert(0, args.ray)  # `index --ray PATH`: the path, on a local Ray
+        args.ray = "auto"
     if not args.paths and args.vectors is None:
         print("mediabrowser: index needs a PATH (or --vectors URI to choose where the "
               "vectors live)", file=sys.stderr)

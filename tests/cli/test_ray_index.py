@@ -37,9 +37,11 @@ def test_a_ray_job_makes_the_plain_runs_vectors(photo_dir: Path, tmp_path: Path)
     assert set(a) == set(b) and len(a) == 19
     worst = max(float(np.abs(a[p] - b[p]).max()) for p in a)
     assert worst < 2e-3, worst  # float16 as stored: the same vectors
-    # run again: nothing left to embed (what a dead driver had written is kept)
-    r = mb("index", str(photo_dir), "--ray", "--library", str(on_ray), "--json", timeout=600)
-    assert json.loads(r.stdout)["embedded"] == 0
+    # run again: nothing left to embed (what a dead driver had written is kept); a path
+    # right after --ray is the path, not a cluster's address
+    r = mb("index", "--ray", str(photo_dir), "--library", str(on_ray), "--json", timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["embedded"] == 0 and json.loads(r.stdout)["scanned"] == 20
 
 
 def test_a_cluster_that_cannot_be_joined_is_named(photo_dir: Path, tmp_path: Path) -> None:
