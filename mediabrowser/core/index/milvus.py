@@ -85,8 +85,7 @@ def _quote(text: str) -> str:
 
 def _like_prefix(text: str) -> str:
     """A `like` pattern matching names that start with `text` (its % and _ escaped)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return _quote(escaped + "%")
+    return _quote(_escape_like(text) + "%")
 
 
 def expression(kinds: list[str] | None, f: Filters | None) -> str:

@@ -10,58 +10,25 @@ marked again once it is over."""
 
 from __future__ import annotations
 
-import queue
-import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
-
 from mediabrowser.core.store.repo import Store
+from mediabrowser.gui.grid.page_fetcher import NewestReader
 
 BLOCK = 512
 
 
-class MarksReader(QObject):
-    """Reads the listing's marks on a thread of its own (seconds at a million rows); only the
-    newest request is read (the order or the kind changed meanwhile: the older is moot)."""
-
-    ready = Signal(int, object, int)  # request generation, marks, row count
+class MarksReader(NewestReader):
+    """The listing's marks and row count (seconds at a million rows): ([], 0) when the
+    database could not answer."""
 
     def __init__(self, db_path: Path, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._path = db_path
-        self._queue: queue.Queue[tuple[int, str | None, str] | None] = queue.Queue()
-        self._thread: threading.Thread | None = None
+        super().__init__(db_path, "listing-marks", parent)
 
-    def request(self, gen: int, kind: str | None, sort: str) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="listing-marks",
-                                            daemon=True)
-            self._thread.start()
-        self._queue.put((gen, kind, sort))
-
-    def _run(self) -> None:
-        store = Store(self._path)
+    def read(self, store: Store, **args: Any) -> tuple[list[tuple[Any, ...]], int]:
         try:
-            while True:
-                job = self._queue.get()
-                while job is not None and not self._queue.empty():
-                    job = self._queue.get()  # only the newest request matters
-                if job is None:
-                    return
-                gen, kind, sort = job
-                try:
-                    marks = store.listing_marks(kind, sort, BLOCK)
-                    total = store.listing_count(kind)
-                except Exception:  # noqa: BLE001 - a busy or damaged database: no far rows
-                    marks, total = [], 0
-                self.ready.emit(gen, marks, total)
-        finally:
-            store.close()
-
-    def close(self) -> None:
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout=30)
-            self._thread = None
+            return (store.listing_marks(args["kind"], args["sort"], BLOCK),
+                    store.listing_count(args["kind"]))
+        except Exception:  # noqa: BLE001 - a busy or damaged database: no far rows
+            return [], 0

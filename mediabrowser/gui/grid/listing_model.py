@@ -46,7 +46,7 @@ class ListingModel(ItemsModel):
         self._reload = False  # the pending page replaces the rows (a refresh in place)
         self._newest_id = 0  # rows added after this are looked at by append_new()
         self.fetcher = PageFetcher(store.path, self)
-        self.fetcher.page_ready.connect(self._arrived)
+        self.fetcher.ready.connect(self._arrived)
         # far rows (far_rows.py): every row counted once the marks are known
         self._total: int | None = None
         self._marks: list[tuple[Any, ...]] = []
@@ -107,9 +107,11 @@ class ListingModel(ItemsModel):
         """Count every row and find where each block starts (after the first page)."""
         if self.far_allowed and not self._done and not self.query["name_filter"].strip():
             self._marks_gen = self._listing_gen
-            self.marks.request(self._listing_gen, self.query["kind"], self.query["sort"])
+            self.marks.request(self._listing_gen, kind=self.query["kind"],
+                               sort=self.query["sort"])
 
-    def _marks_arrived(self, gen: int, marks: list[tuple[Any, ...]], total: int) -> None:
+    def _marks_arrived(self, gen: int, got: tuple[list[tuple[Any, ...]], int]) -> None:
+        marks, total = got
         if gen != self._listing_gen or not self.far_allowed or self._total is not None:
             return  # the listing changed meanwhile: asked again after its next page
         if total <= len(self._ids) or len(marks) < (total - 1) // BLOCK:
