@@ -57,12 +57,10 @@ def cmd_index(args: argparse.Namespace) -> int:
                 print("interrupted: what was indexed is kept; run the same command to resume",
                       file=sys.stderr)
                 return 130
-        sync = _send_vectors(lib, cancel, printer)
+        sync = share_vectors(lib, cancel, printer)
         printer.finish()
-        if sync is not None and not isinstance(sync, str) and sync.sent + sync.deleted:
-            print(f"vectors: {sync.sent:,} sent to {sync.uri}"
-                  + (f", {sync.deleted:,} removed there" if sync.deleted else ""),
-                  file=sys.stderr)
+        if sync is not None and not isinstance(sync, str) and sync.summary():
+            print(sync.summary(), file=sys.stderr)
     finally:
         lib.close()
     if isinstance(sync, str):  # the library is indexed; its vectors could not be sent
@@ -70,7 +68,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     if report is None:
         if args.json:
             json.dump({"library": str(lib.folder), "vectors": lib.config.vectors or "embedded",
-                       "sent": getattr(sync, "sent", 0)}, sys.stdout, indent=2)
+                       "sent": getattr(sync, "sent", 0),
+                       "taken": getattr(sync, "taken", 0)}, sys.stdout, indent=2)
             print()
         return 1 if isinstance(sync, str) else 0
     if args.json:
@@ -104,18 +103,19 @@ def _check_vectors(uri: Any) -> None:
         MilvusVectors(uri).close()
 
 
-def _send_vectors(lib: Any, cancel: Any, printer: Any) -> Any:
-    """Send what changed to the library's Milvus, when it has one: the SyncReport, None
-    (embedded only) or why it could not be sent (a str; the local library is whole)."""
+def share_vectors(lib: Any, cancel: Any, printer: Any) -> Any:
+    """Send what changed to the library's Milvus, when it has one, and take in what other
+    machines sent: the ShareReport, None (embedded only) or why it could not be done (a str;
+    the local library is whole)."""
     from mediabrowser.core.driver import drive_until_interrupted
     from mediabrowser.core.index.milvus import VectorsError, VectorsUri
-    from mediabrowser.core.jobs.vector_sync import sync_job
+    from mediabrowser.core.jobs.vector_share import share_job
 
     uri = VectorsUri.parse(lib.config.vectors)
     if uri.kind == "embedded":
         return None
     try:
-        sync, interrupted = drive_until_interrupted(sync_job(lib, uri, cancel), cancel,
+        sync, interrupted = drive_until_interrupted(share_job(lib, uri, cancel), cancel,
                                                     printer)
     except VectorsError as exc:
         return f"{exc}; the vectors are kept here and sent by the next run"

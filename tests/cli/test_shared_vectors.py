@@ -15,12 +15,13 @@ def test_a_library_shared_through_milvus_lite(photo_dir: Path, tmp_path: Path) -
     lib_a, lib_b = str(tmp_path / "lib_a"), str(tmp_path / "lib_b")
     r = mb("index", str(photo_dir), "--vectors", str(shared), "--library", lib_a, "--json")
     assert r.returncode == 0, r.stderr
-    assert "19 sent to" in r.stderr and json.loads(r.stdout)["embedded"] == 19
+    assert "19 vectors sent to" in r.stderr and json.loads(r.stdout)["embedded"] == 19
     cat = str(photo_dir / "chelsea.jpg")
     here = json.loads(mb("similar", cat, "-k", "5", "--library", lib_a, "--json").stdout)[cat]
     # machine B: a library of its own that keeps only the address of the shared vectors
     r = mb("index", "--vectors", str(shared), "--library", lib_b, "--json")
     assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["taken"] == 19  # the items A indexed are in B's store too
     r = mb("similar", cat, "-k", "5", "--library", lib_b, "--json")
     assert r.returncode == 0, r.stderr
     there = json.loads(r.stdout)[cat]
@@ -41,10 +42,10 @@ def test_a_library_shared_through_milvus_lite(photo_dir: Path, tmp_path: Path) -
     assert r.returncode == 0 and "1 removed there" in r.stderr
     first = json.loads(mb("similar", cat, "-k", "1", "--library", lib_b, "--json").stdout)[cat]
     assert Path(first[0]["path"]).name != "chelsea_resized.jpg"
-    # B takes the vectors into its own store, without computing any
+    # B moves off Milvus into its own store, without computing any (the removal followed)
     r = mb("vectors", "export", "--to", "embedded", "--library", lib_b, "--json")
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout) == {"to": "embedded", "vectors": 18, "new_files": 18}
+    assert json.loads(r.stdout) == {"to": "embedded", "vectors": 18, "new_files": 0}
     status = json.loads(mb("status", "--library", lib_b, "--json").stdout)
     assert sum(status["vectors"].values()) == 18
     local = json.loads(mb("similar", cat, "-k", "3", "--library", lib_b, "--json").stdout)[cat]
@@ -80,3 +81,45 @@ def test_an_embedded_library_moves_to_milvus_without_computing(photo_dir: Path,
     assert Path(json.loads(r.stdout)[cat][0]["path"]).name == "chelsea_resized.jpg"
     r = mb("vectors", "export", "--to", "nowhere:1", "--library", lib)
     assert r.returncode == 2 and "cannot read the vectors address" in r.stderr
+
+
+def _sync(lib: str) -> dict[str, int]:
+    r = mb("vectors", "sync", "--library", lib, "--json")
+    assert r.returncode == 0, r.stderr
+    return dict(json.loads(r.stdout))
+
+
+def _files(lib: str) -> int:
+    return sum(json.loads(mb("status", "--library", lib, "--json").stdout)["vectors"].values())
+
+
+def test_two_machines_follow_one_shared_library(photo_dir: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    shared, lib_a, lib_b = str(tmp_path / "shared.db"), str(tmp_path / "a"), str(tmp_path / "b")
+    assert mb("index", str(photo_dir), "--vectors", shared, "--library", lib_a).returncode == 0
+    r = mb("vectors", "sync", "--library", lib_b)
+    assert r.returncode == 2 and "index --vectors URI" in r.stderr  # B is not shared yet
+    r = mb("index", "--vectors", shared, "--library", lib_b, "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["taken"] == 19 and _files(lib_b) == 19
+    # B indexing the same shared folder knows every file by its content: nothing embedded
+    r = mb("index", str(photo_dir), "--library", lib_b, "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["embedded"] == 0, r.stderr
+    assert "sent" not in r.stderr  # and nothing A sent goes back
+    # B's own new file reaches A; nothing bounces back and forth
+    own = tmp_path / "b_media"
+    own.mkdir()
+    with Image.open(photo_dir / "coffee.jpg") as im:
+        im.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(own / "mug.jpg")
+    r = mb("index", str(own), "--library", lib_b)
+    assert r.returncode == 0 and "1 vectors sent" in r.stderr, r.stderr
+    got = _sync(lib_a)
+    assert (got["sent"], got["taken"], got["new_files"]) == (0, 1, 1) and _files(lib_a) == 20
+    assert _sync(lib_b)["sent"] == 0 and _sync(lib_a)["taken"] == 0
+    # a file deleted on A leaves B too; B's own file stays
+    (photo_dir / "coffee.jpg").unlink()
+    assert "1 removed there" in mb("index", str(photo_dir), "--library", lib_a).stderr
+    got = _sync(lib_b)
+    assert got["removed"] == 1 and _files(lib_b) == 19
+    r = mb("similar", str(own / "mug.jpg"), "-k", "3", "--library", lib_a, "--json")
+    assert r.returncode == 0 and "coffee.jpg" not in r.stdout

@@ -8,6 +8,12 @@ machine, replaces its row (an upsert), so two writers never make two rows of one
 bulk job that dies and runs again is idempotent. Vectors are FLOAT16 on a server (half the
 memory) and FLOAT32 on Milvus Lite, which has no FLOAT16 vectors.
 
+The item records live in the rows with the vectors (path, kind, size, dates, content hash …),
+not in a second shared table: one upsert writes a file's vector and its record together, so
+no reader ever sees one without the other, and there is one thing to back up. Each row is
+stamped with when it was sent; each row deleted leaves its key and stamp in `mb_gone`, so
+another machine follows the changes since its last look (core/jobs/vector_follow.py).
+
 A collection `mb_meta` says which version of mediabrowser made each space's collection and
 with which model and dimension; a collection made otherwise is refused with what to do.
 """
@@ -18,6 +24,7 @@ import hashlib
 import json
 import os
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -27,8 +34,9 @@ import numpy as np
 from mediabrowser.core.filters import Filters, extension
 from mediabrowser.core.types import BadInput
 
-FORMAT = 1
+FORMAT = 2  # 2: rows carry mtime, hash and stamp; rows deleted are kept in mb_gone
 META = "mb_meta"
+GONE = "mb_gone"
 PATH_MAX = 4096
 CONNECT_SECONDS = 10.0
 
@@ -73,6 +81,12 @@ def row_key(path: str, segment: int) -> str:
     """A row's key: the path's digest (any bytes a name holds) and the segment."""
     digest = hashlib.blake2b(os.fsencode(path), digest_size=12).hexdigest()
     return f"{digest}:{segment}"
+
+
+def now_ms() -> int:
+    """A row's stamp: when it was sent, in ms (machines' clocks differ by seconds, so a
+    follower looks back further than its last stamp; core/jobs/vector_follow.py)."""
+    return int(time.time() * 1000)
 
 
 def collection_of(space: str) -> str:
@@ -139,8 +153,10 @@ class VectorRow:
     start: float = -1.0  # -1: the whole file
     end: float = -1.0
     model: str = ""
+    mtime: float = 0.0  # the file's own modification time and fast content hash: another
+    hash: str = ""  # machine indexing the same shared file knows it has its vector already
 
-    def record(self, float16: bool) -> dict[str, Any]:
+    def record(self, float16: bool, stamp: int) -> dict[str, Any]:
         v = np.asarray(self.vector, np.float32)
         v = v / (float(np.linalg.norm(v)) or 1.0)
         return {"key": row_key(self.path, self.segment), "path": self.path,
@@ -150,6 +166,7 @@ class VectorRow:
                 "duration": float(self.duration if self.duration is not None else -1.0),
                 "camera": (self.camera or "").lower()[:200], "segment": int(self.segment),
                 "start": float(self.start), "end": float(self.end), "model": self.model,
+                "mtime": float(self.mtime), "hash": self.hash[:64], "stamp": int(stamp),
                 "vector": v.astype(np.float16) if float16 else v}
 
 
@@ -234,11 +251,11 @@ class MilvusVectors:
         s.add_field("vector", DataType.FLOAT16_VECTOR if self.float16 else
                     DataType.FLOAT_VECTOR, dim=dim)
         for field, max_length in (("path", PATH_MAX), ("folder", PATH_MAX), ("ext", 16),
-                                  ("kind", 8), ("camera", 200), ("model", 128)):
+                                  ("kind", 8), ("camera", 200), ("model", 128), ("hash", 64)):
             s.add_field(field, DataType.VARCHAR, max_length=max_length)
-        for field in ("size", "width", "height", "segment"):
+        for field in ("size", "width", "height", "segment", "stamp"):
             s.add_field(field, DataType.INT64)
-        for field in ("date", "duration", "start", "end"):
+        for field in ("date", "duration", "start", "end", "mtime"):
             s.add_field(field, DataType.DOUBLE)
         index = c.prepare_index_params()
         if self.float16:  # a server: a graph index (Milvus Lite offers flat search)
@@ -252,18 +269,48 @@ class MilvusVectors:
     def upsert(self, space: str, rows: list[VectorRow]) -> None:
         if rows:
             name = collection_of(space)
-            self.client.upsert(name, [r.record(self.float16) for r in rows])
+            stamp = now_ms()
+            self.client.upsert(name, [r.record(self.float16, stamp) for r in rows])
 
     def flush(self, space: str) -> None:
         """Seal what was sent into indexed segments (Milvus Lite searches an unsealed
         memtable by building a snapshot of it per query: seconds at 100k rows)."""
-        name = collection_of(space)
-        if self.client.has_collection(name):
-            self.client.flush(name)
+        for name in (collection_of(space), GONE):
+            if self.client.has_collection(name):
+                self.client.flush(name)
 
     def delete(self, space: str, keys: list[str]) -> None:
+        """Delete these rows, and say so in mb_gone (for the machines that follow)."""
         if keys:
+            self._gone_collection()
+            stamp = now_ms()
+            self.client.upsert(GONE, [{"id": f"{space}/{k}", "space": space, "key": k,
+                                       "stamp": stamp, "dummy": [0.0, 0.0]} for k in keys])
             self.client.delete(collection_of(space), ids=keys)
+
+    def _gone_collection(self) -> None:
+        from pymilvus import DataType
+
+        c = self.client
+        if not c.has_collection(GONE):
+            schema = c.create_schema(auto_id=False)
+            schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=600)
+            schema.add_field("space", DataType.VARCHAR, max_length=512)
+            schema.add_field("key", DataType.VARCHAR, max_length=64)
+            schema.add_field("stamp", DataType.INT64)
+            schema.add_field("dummy", DataType.FLOAT_VECTOR, dim=2)  # a collection needs one
+            index = c.prepare_index_params()
+            index.add_index("dummy", index_type="FLAT", metric_type="L2")
+            c.create_collection(GONE, schema=schema, index_params=index)
+        self._load(GONE)
+
+    def gone_since(self, stamp: int, batch: int = 2000) -> Iterator[list[dict[str, Any]]]:
+        """The rows deleted after `stamp` (ms): {"space", "key", "stamp"}, a batch at a time."""
+        if not self.client.has_collection(GONE):
+            return
+        self._load(GONE)
+        yield from self._iterate(GONE, f"stamp > {int(stamp)}", ["space", "key", "stamp"],
+                                 batch)
 
     def count(self, space: str) -> int:
         name = collection_of(space)
@@ -288,13 +335,21 @@ class MilvusVectors:
                                   output_fields=_OUTPUT, search_params=params)
         return [(dict(h["entity"]), float(h["distance"])) for h in hits[0]]
 
-    def rows(self, space: str, batch: int = 2000) -> Iterator[list[dict[str, Any]]]:
-        """Every row of a space with its vector, a batch at a time (to move a library)."""
+    def rows(self, space: str, since: int | None = None, batch: int = 2000
+             ) -> Iterator[list[dict[str, Any]]]:
+        """Every row of a space with its vector (sent after `since`, ms, when given), a batch
+        at a time: to move a library, or to follow what other machines sent."""
         name = collection_of(space)
         if not self._load(name):
             return
-        it = self.client.query_iterator(name, batch_size=batch,
-                                        output_fields=[*_OUTPUT, "camera", "model", "vector"])
+        yield from self._iterate(name, "" if since is None else f"stamp > {int(since)}",
+                                 [*_OUTPUT, "key", "camera", "model", "mtime", "hash",
+                                  "stamp", "vector"], batch)
+
+    def _iterate(self, name: str, where: str, fields: list[str], batch: int
+                 ) -> Iterator[list[dict[str, Any]]]:
+        it = self.client.query_iterator(name, batch_size=batch, filter=where,
+                                        output_fields=fields)
         while True:
             got = it.next()
             if not got:

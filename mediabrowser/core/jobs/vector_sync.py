@@ -6,10 +6,12 @@ a sending cut short resumes where the log says."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Generator
 from dataclasses import dataclass
 
 from mediabrowser.core.index.milvus import MilvusVectors, VectorRow, VectorsUri, row_key
+from mediabrowser.core.jobs.vector_follow import FOLLOWED
 from mediabrowser.core.library import Library
 from mediabrowser.core.store.shared import SharedRow
 from mediabrowser.core.types import CancelToken, Progress
@@ -30,7 +32,8 @@ def vector_row(r: SharedRow) -> VectorRow:
                      width=r.width or 0, height=r.height or 0,
                      duration=r.duration if r.duration is not None else -1.0,
                      camera=r.camera or "", start=r.start if r.start is not None else -1.0,
-                     end=r.end if r.end is not None else -1.0, model=r.model)
+                     end=r.end if r.end is not None else -1.0, model=r.model, mtime=r.mtime,
+                     hash=r.hash)
 
 
 def sync_job(lib: Library, uri: VectorsUri, cancel: CancelToken | None = None
@@ -41,6 +44,9 @@ def sync_job(lib: Library, uri: VectorsUri, cancel: CancelToken | None = None
     store = lib.store
     mv = MilvusVectors(uri)
     try:
+        # Rows taken in from this very store are never sent back to it; to another, all are.
+        followed = (store.meta_value(FOLLOWED) or "").rsplit(" ", 1)[0]
+        mine_only = followed == str(uri)
         sent = (store.meta_value(SENT) or "").rsplit(" ", 1)
         seq = int(sent[1]) if len(sent) == 2 and sent[0] == str(uri) else -1
         if seq < 0:  # the first sending (or to another address): every vector
@@ -52,7 +58,7 @@ def sync_job(lib: Library, uri: VectorsUri, cancel: CancelToken | None = None
                 if not rows:
                     break
                 label = rows[-1].label
-                _send(lib, mv, rows, [], report)
+                _send(lib, mv, rows, [], report, mine_only)
                 yield Progress("vectors", report.sent, 0, message=f"sent {report.sent:,}")
         else:
             while True:
@@ -62,7 +68,7 @@ def sync_job(lib: Library, uri: VectorsUri, cancel: CancelToken | None = None
                     break
                 rows = store.shared_rows(labels)
                 have = {r.label for r in rows}
-                _send(lib, mv, rows, [x for x in labels if x not in have], report)
+                _send(lib, mv, rows, [x for x in labels if x not in have], report, mine_only)
                 seq = last
                 with store.transaction() as tx:
                     store.set_meta(tx, SENT, f"{uri} {seq}")
@@ -79,26 +85,31 @@ def sync_job(lib: Library, uri: VectorsUri, cancel: CancelToken | None = None
 
 
 def _send(lib: Library, mv: MilvusVectors, rows: list[SharedRow], gone: list[int],
-          report: SyncReport) -> None:
+          report: SyncReport, mine_only: bool) -> None:
     store = lib.store
+    if not mine_only:
+        rows = [dataclasses.replace(r, pulled=False) if r.pulled else r for r in rows]
     by_space: dict[str, list[SharedRow]] = {}
     for r in rows:
         by_space.setdefault(r.space, []).append(r)
-    remove = [r.label for r in rows if not r.present] + gone
+    remove = [r.label for r in rows if not r.present and not r.pulled] + gone
     old = store.keys_of(remove)
+    upserted: set[tuple[str, str]] = set()
     for space, group in by_space.items():
-        present = [r for r in group if r.present]
+        present = [r for r in group if r.present and not r.pulled]
+        upserted.update((space, row_key(r.path, r.segment)) for r in present)
         if present:
             mv.open_space(space, present[0].model, len(present[0].vector))
             mv.upsert(space, [vector_row(r) for r in present])
             report.sent += len(present)
     by_space_keys: dict[str, list[str]] = {}
     for space, key in old.values():
-        by_space_keys.setdefault(space, []).append(key)
+        if (space, key) not in upserted:  # the file's old vector, replaced by its new one
+            by_space_keys.setdefault(space, []).append(key)
     for space, keys in by_space_keys.items():
         mv.delete(space, keys)
         report.deleted += len(keys)
     with store.transaction() as tx:
         store.remember_keys(tx, [(r.label, r.space, row_key(r.path, r.segment))
-                                 for r in rows if r.present])
+                                 for r in rows if r.present and not r.pulled])
         store.forget_keys(tx, old)

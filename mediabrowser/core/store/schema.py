@@ -215,6 +215,13 @@ MIGRATIONS: list[str] = [
         key TEXT NOT NULL
     );
     """,
+    # 10: a shared library followed from Milvus: which labels came from there (never sent
+    # back) and the stamp of the row each was made from (a row seen already is skipped)
+    """
+    ALTER TABLE vector_keys ADD COLUMN pulled INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE vector_keys ADD COLUMN stamp INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX vector_keys_key ON vector_keys(key, space);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
