@@ -48,6 +48,7 @@ from mediabrowser.gui.problems_dock import ProblemsDock
 from mediabrowser.gui.query import Query
 from mediabrowser.gui.results_page import ResultsPage
 from mediabrowser.gui.search_controller import RESULTS_K, SearchRoom
+from mediabrowser.gui.shared_room import SharedLibraryRoom
 from mediabrowser.gui.welcome import WelcomePanel
 from mediabrowser.gui.window_settings import restore_window, save_window
 
@@ -64,6 +65,7 @@ class MainWindow(QMainWindow):
 
     listing: ListingRoom
     indexing: IndexingRoom
+    shared: SharedLibraryRoom
     search: SearchRoom
     items: ItemsRoom
     duplicates: DuplicatesController
@@ -104,6 +106,7 @@ class MainWindow(QMainWindow):
         self.search.update_text_search()
         self.search.open_indexes()
         self.indexing.resume_interrupted()
+        self.shared.start()
 
     # ---- construction -----------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -262,6 +265,7 @@ class MainWindow(QMainWindow):
         self.indexing = IndexingRoom(self.owner, self.status_text, self.progress,
                                      self.pause_button, self.cancel_button, self.problems_dock,
                                      lambda: self.center.setCurrentWidget(self.tabs), self)
+        self.shared = SharedLibraryRoom(self.owner, self.indexing, say, self)
         self.search = SearchRoom(self.owner, self.results_page, self.tabs, self.filters,
                                  self.text_search, self.act_back, self.act_forward,
                                  self.act_less, self.act_more, say, self.status_text.text)
@@ -389,6 +393,7 @@ class MainWindow(QMainWindow):
             self.items.viewer.close()
         if self.indexing.worker is not None:
             self.indexing.worker.cancel()
+        self.shared.cancel()
         self.duplicates.cancel()
         self.map.cancel()
         if not self.owner.stop(timeout_ms):

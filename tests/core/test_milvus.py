@@ -56,3 +56,28 @@ def test_rows_filters_and_models(tmp_path: Path) -> None:
             MilvusVectors(VectorsUri.parse(str(tmp_path / "v.db"))).open_space("s", "x", 16)
     finally:
         mv.close()
+
+
+def test_milvus_lite_in_use_by_another_program_is_named(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    import sys
+
+    from mediabrowser.core.index import milvus
+
+    db = tmp_path / "v.db"
+    MilvusVectors(VectorsUri.parse(str(db))).close()  # made, then let go
+    hold = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, os, sys, time\n"
+        f"fd = os.open({str(db / 'LOCK')!r}, os.O_RDWR)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\nprint('held', flush=True)\ntime.sleep(30)\n")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert hold.stdout is not None and hold.stdout.readline().strip() == "held"
+        monkeypatch.setattr(milvus, "LITE_WAIT_SECONDS", 0.5)
+        with pytest.raises(VectorsError, match="in use by another program"):
+            MilvusVectors(VectorsUri.parse(str(db)))
+    finally:
+        hold.kill()
+        hold.wait()
+    MilvusVectors(VectorsUri.parse(str(db))).close()  # free again

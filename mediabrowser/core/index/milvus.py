@@ -359,6 +359,14 @@ class MilvusVectors:
 
     def close(self) -> None:
         self.client.close()
+        path = self.uri.address
+        if self.uri.kind == "lite" and path in _LITE_HERE:
+            _LITE_HERE[path] -= 1
+            if _LITE_HERE[path] <= 0:  # its last client here: let other programs open it
+                del _LITE_HERE[path]
+                from milvus_lite import server_manager_instance
+
+                server_manager_instance.release_server(path)
 
 
 def _connect(uri: VectorsUri) -> Any:
@@ -370,13 +378,17 @@ def _connect(uri: VectorsUri) -> Any:
         raise VectorsError("Milvus needs the pymilvus package (and milvus-lite for a .db "
                            "file), which this installation lacks: pip install pymilvus "
                            "milvus-lite") from None
-    logging.getLogger("pymilvus").setLevel(logging.CRITICAL)  # errors are ours to word
+    for name in ("pymilvus", "milvus_lite"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)  # errors are ours to word
     try:
         if uri.kind == "lite":
             folder = os.path.dirname(uri.address)
             if folder and not os.path.isdir(folder):
                 raise VectorsError(f"{uri.address}: its folder does not exist")
-            return MilvusClient(uri.address)
+            _wait_for_lite(uri.address)
+            client = MilvusClient(uri.address)
+            _LITE_HERE[uri.address] = _LITE_HERE.get(uri.address, 0) + 1
+            return client
         kwargs: dict[str, Any] = {"timeout": CONNECT_SECONDS}
         if uri.db:
             kwargs["db_name"] = uri.db
@@ -391,3 +403,36 @@ def _connect(uri: VectorsUri) -> Any:
             "docs/scale-out.md shows how to start one; nothing was changed"
             if uri.kind == "milvus" else
             f"cannot open Milvus Lite at {uri.address} ({why})") from exc
+
+
+LITE_WAIT_SECONDS = 20.0
+_LITE_HERE: dict[str, int] = {}  # Milvus Lite folders this process serves: clients open
+
+
+def _wait_for_lite(path: str) -> None:
+    """Milvus Lite serves one program at a time (a lock in its folder): wait a while for
+    another one to finish (a window looking for changes holds it a second), then say so."""
+    lock = os.path.join(path, "LOCK")
+    if path in _LITE_HERE or not os.path.exists(lock):
+        return
+    try:
+        import fcntl
+    except ImportError:  # Windows: Milvus Lite says so itself
+        return
+    deadline = time.monotonic() + LITE_WAIT_SECONDS
+    while True:
+        fd = os.open(lock, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise VectorsError(
+                    f"Milvus Lite at {path} is in use by another program (Milvus Lite serves "
+                    "one at a time): close it and try again, or share the library through a "
+                    "Milvus server (docs/scale-out.md); nothing was changed") from None
+        finally:
+            os.close(fd)
+        time.sleep(0.2)
+
