@@ -81,3 +81,45 @@ def test_milvus_lite_in_use_by_another_program_is_named(tmp_path: Path,
         hold.kill()
         hold.wait()
     MilvusVectors(VectorsUri.parse(str(db))).close()  # free again
+
+
+def test_a_bulk_job_holds_the_shared_library(photo_dir: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bulk sending holds the lease: another machine's sending is refused with who holds it,
+    its vectors kept for the next run; a lease whose holder died lapses."""
+    from mediabrowser.core.driver import drive
+    from mediabrowser.core.index import milvus_lease
+    from mediabrowser.core.index.milvus_lease import Lease, SharedLibraryBusy
+    from mediabrowser.core.jobs.pipeline import index_paths
+    from mediabrowser.core.jobs.vector_sync import SENT, sync_job
+    from mediabrowser.core.library import Library
+
+    monkeypatch.setattr(milvus_lease, "SETTLE_S", 0.0)
+    uri = VectorsUri.parse(str(tmp_path / "v.db"))
+    other = MilvusVectors(uri)  # machine A, moving a library there
+    lease = Lease(other)
+    lease.acquire("moving a library")
+    try:
+        with Library(tmp_path / "b") as lib:
+            index_paths(lib, [photo_dir])
+            with pytest.raises(SharedLibraryBusy, match="is moving a library since"):
+                drive(sync_job(lib, uri))
+            assert lib.store.meta_value(SENT) is None  # nothing counted as sent
+            with pytest.raises(SharedLibraryBusy):
+                Lease(other).acquire("another bulk job")
+            lease.release()
+            assert drive(sync_job(lib, uri)).sent == 19
+            assert lease.current() is None  # the sending let its lease go
+            # A takes it again and dies: after the TTL it lapses, and B sends
+            monkeypatch.setattr(milvus_lease, "TTL_MS", 300)
+            Lease(other).acquire("a job that died")
+            (photo_dir / "coffee.jpg").unlink()
+            index_paths(lib, [photo_dir])
+            with pytest.raises(SharedLibraryBusy):
+                drive(sync_job(lib, uri))
+            import time
+
+            time.sleep(0.4)
+            assert drive(sync_job(lib, uri)).deleted == 1
+    finally:
+        other.close()

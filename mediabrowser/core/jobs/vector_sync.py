@@ -2,7 +2,8 @@
 vector the store's change log says changed since the last sending is upserted there, and
 every one gone is deleted; the first sending sends them all. Rows are keyed by path and
 segment (core/index/milvus.py), so sending again, from any machine, never doubles a row;
-a sending cut short resumes where the log says."""
+a sending cut short resumes where the log says. A bulk sending holds the shared library's
+lease (core/index/milvus_lease.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Generator
 from dataclasses import dataclass
 
 from mediabrowser.core.index.milvus import MilvusVectors, VectorRow, VectorsUri, row_key
+from mediabrowser.core.index.milvus_lease import Lease
 from mediabrowser.core.jobs.vector_follow import FOLLOWED
 from mediabrowser.core.library import Library
 from mediabrowser.core.store.shared import SharedRow
@@ -43,17 +45,20 @@ def sync_job(lib: Library, uri: VectorsUri, cancel: CancelToken | None = None
     report = SyncReport(uri=str(uri))
     store = lib.store
     mv = MilvusVectors(uri)
+    lease = Lease(mv)
     try:
         # Rows taken in from this very store are never sent back to it; to another, all are.
         followed = (store.meta_value(FOLLOWED) or "").rsplit(" ", 1)[0]
         mine_only = followed == str(uri)
         sent = (store.meta_value(SENT) or "").rsplit(" ", 1)
         seq = int(sent[1]) if len(sent) == 2 and sent[0] == str(uri) else -1
-        if seq < 0:  # the first sending (or to another address): every vector
+        if seq < 0:  # the first sending (or to another address): every vector, a bulk job
+            lease.acquire(f"sending a whole library ({store.vector_total():,} vectors)")
             seq = store.last_change()
             label = 0
             while True:
                 cancel.raise_if_cancelled()
+                lease.renew()
                 rows = store.shared_rows_after(label, BATCH)
                 if not rows:
                     break
@@ -61,11 +66,15 @@ def sync_job(lib: Library, uri: VectorsUri, cancel: CancelToken | None = None
                 _send(lib, mv, rows, [], report, mine_only)
                 yield Progress("vectors", report.sent, 0, message=f"sent {report.sent:,}")
         else:
+            lease.check()  # a bulk job going on: this sending waits for the next run
             while True:
                 cancel.raise_if_cancelled()
                 labels, last = store.changes_since(seq, BATCH)
                 if not labels:
                     break
+                if len(labels) == BATCH and not lease.held:  # many changes: a bulk job too
+                    lease.acquire("sending the changes of a large run")
+                lease.renew()
                 rows = store.shared_rows(labels)
                 have = {r.label for r in rows}
                 _send(lib, mv, rows, [x for x in labels if x not in have], report, mine_only)
@@ -80,6 +89,7 @@ def sync_job(lib: Library, uri: VectorsUri, cancel: CancelToken | None = None
             for space in set(store.spaces()) | set(mv.spaces()):
                 mv.flush(space)
     finally:
+        lease.release()
         mv.close()
     return report
 

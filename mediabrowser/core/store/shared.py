@@ -119,6 +119,9 @@ class SharedRepo:
                       "WHERE file_id = ?)", [(int(r[1]), int(r[1])) for r in got])
         return len(got)
 
+    def vector_total(self) -> int:
+        return int(self._conn.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
+
     def forget_shared(self, tx: Tx) -> None:
         """The library left its shared store: what was sent or taken in is its own now."""
         c = conn_of(tx)
