@@ -27,9 +27,13 @@ def test_a_ray_job_makes_the_plain_runs_vectors(photo_dir: Path, tmp_path: Path)
     plain, on_ray = tmp_path / "plain", tmp_path / "ray"
     r = mb("index", str(photo_dir), "--library", str(plain), "--json")
     assert r.returncode == 0, r.stderr
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    # the worker embedding the first batch dies as a lost node's would: Ray runs it again
     r = mb("index", str(photo_dir), "--ray", "--library", str(on_ray), "--json",
-           timeout=600)
+           timeout=600, env={"MEDIABROWSER_RAY_TEST_CRASH": f"{marks}:once"})
     assert r.returncode == 0, r.stderr
+    assert (marks / "first-batch").exists()
     report = json.loads(r.stdout)
     assert report["embedded"] == 19 and report["engine"] == "Ray"
     assert [Path(p["path"]).name for p in report["problems"]] == ["broken.jpg"]
@@ -49,3 +53,20 @@ def test_a_cluster_that_cannot_be_joined_is_named(photo_dir: Path, tmp_path: Pat
            timeout=300)
     assert r.returncode == 1 and "cannot join the Ray cluster at 127.0.0.1:1" in r.stderr
     assert "nothing was indexed" in r.stderr
+
+
+
+def test_workers_that_keep_dying_stop_the_job_and_the_next_run_goes_on(
+        photo_dir: Path, tmp_path: Path) -> None:
+    lib, marks = tmp_path / "lib", tmp_path / "marks"
+    marks.mkdir()
+    r = mb("index", str(photo_dir), "--ray", "--library", str(lib), timeout=600,
+           env={"MEDIABROWSER_RAY_TEST_CRASH": f"{marks}:after-first",
+                "MEDIABROWSER_RAY_ACTORS": "1"})
+    assert r.returncode == 1, r.stderr
+    assert "the Ray job stopped" in r.stderr and "run the same command again" in r.stderr
+    kept = len(vectors(lib))  # what arrived before Ray gave up (its first batch, or none)
+    assert kept < 19
+    r = mb("index", str(photo_dir), "--ray", "--library", str(lib), "--json", timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["embedded"] == 19 - kept and len(vectors(lib)) == 19

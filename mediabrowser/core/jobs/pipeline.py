@@ -27,7 +27,7 @@ from mediabrowser.core.jobs.embed_batch import embed_batch, write_results
 from mediabrowser.core.jobs.prefetch import prefetch_map
 from mediabrowser.core.jobs.probe_stage import scan_and_probe
 from mediabrowser.core.jobs.progress import Meter
-from mediabrowser.core.jobs.ray_embed import ray_embed, start_ray, stop_local_ray
+from mediabrowser.core.jobs.ray_embed import end_ray, ray_embed, start_ray
 from mediabrowser.core.jobs.report import IndexReport, Work, record_problem, summary
 from mediabrowser.core.library import Library, LibraryFailure
 from mediabrowser.core.media import reasons
@@ -92,8 +92,8 @@ def index_job(
         raise
     finally:
         report.seconds = time.monotonic() - t0
-        if stop_ray:
-            stop_local_ray()
+        if ray:
+            end_ray(stop_ray)
         try:
             lib.indexes.save()
             lib.store.finish_job(job_id, state, report.embedded, report.scanned,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import warnings
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ def start_ray(address: str) -> bool:
         return False
     if address != "auto":
         _reachable(address)
+    _stdout_to_stderr()
     try:
         if address == "auto":
             ray.init(num_cpus=os.cpu_count() or 1, include_dashboard=False,
@@ -56,16 +58,45 @@ def start_ray(address: str) -> bool:
         ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
     except Exception as exc:  # noqa: BLE001 - Ray raises many kinds; the words are ours
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        _stdout_back()
         raise RayError(f"cannot join the Ray cluster at {address} ({first}); start one "
                        "with `ray start --head` (docs/scale-out.md), or use --ray auto for "
                        "a local one; nothing was indexed") from None
     return False
 
 
-def stop_local_ray() -> None:
-    import ray
+def end_ray(stop: bool) -> None:
+    """After the run: stop the local Ray started for it (`stop`), and give stdout back."""
+    try:
+        if stop:
+            import ray
 
-    ray.shutdown()
+            ray.shutdown()
+    finally:
+        _stdout_back()
+
+
+_SAVED_STDOUT: list[int] = []
+
+
+def _stdout_to_stderr() -> None:
+    """While Ray runs, what it prints (its raylet's notes on workers that died) goes to
+    stderr: stdout is the command's JSON."""
+    import sys
+
+    sys.stdout.flush()
+    _SAVED_STDOUT.append(os.dup(1))
+    os.dup2(2, 1)
+
+
+def _stdout_back() -> None:
+    import sys
+
+    if _SAVED_STDOUT:
+        sys.stdout.flush()
+        fd = _SAVED_STDOUT.pop()
+        os.dup2(fd, 1)
+        os.close(fd)
 
 
 def _reachable(address: str) -> None:
@@ -103,6 +134,7 @@ class EmbedActor:
             with_grey if with_grey is not None else (lambda p: (emb.prepare(p), None)))
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+        _crash_for_tests()
         works = [Work(int(f), str(p), str(m)) for f, p, m in
                  zip(batch["file_id"], batch["path"], batch["model"], strict=True)]
         ok: list[tuple[Work, Any]] = []
@@ -131,6 +163,23 @@ class EmbedActor:
                 "model": list(batch["model"]), "payload": payload}
 
 
+def _crash_for_tests() -> None:
+    """MEDIABROWSER_RAY_TEST_CRASH=FOLDER:once|after-first: this worker process dies as a
+    lost node's would (the first batch of the run; every batch after the first), so the
+    tests see Ray run a batch again, and a job whose workers keep dying stop with its words."""
+    how = os.environ.get("MEDIABROWSER_RAY_TEST_CRASH", "")
+    if not how:
+        return
+    folder, mode = how.rsplit(":", 1)
+    try:  # the first batch of the run, in whichever worker, makes the mark
+        os.close(os.open(os.path.join(folder, "first-batch"), os.O_CREAT | os.O_EXCL))
+        first = True
+    except FileExistsError:
+        first = False
+    if first == (mode == "once"):
+        os._exit(1)
+
+
 def ray_embed(lib: Library, work: list[Work], cancel: CancelToken, report: IndexReport,
               job_id: int) -> Generator[Progress, None, None]:
     """Embed `work` on the Ray cluster this process has joined (start_ray), writing here."""
@@ -143,6 +192,10 @@ def ray_embed(lib: Library, work: list[Work], cancel: CancelToken, report: Index
     by_model: dict[str, list[Work]] = {}
     for w in work:
         by_model.setdefault(w.model, []).append(w)
+    ray.data.DataContext.get_current().enable_progress_bars = False  # the progress is ours
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("ray.data"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     gpus = float(ray.cluster_resources().get("GPU", 0))
     cpus = float(ray.cluster_resources().get("CPU", 1))
     for model, items in by_model.items():
@@ -152,13 +205,17 @@ def ray_embed(lib: Library, work: list[Work], cancel: CancelToken, report: Index
         # one actor per GPU, else per core (MEDIABROWSER_RAY_ACTORS: a fixed number)
         actors = int(os.environ.get("MEDIABROWSER_RAY_ACTORS", "0")) or max(
             1, int(gpus) if gpus >= 1 else min(int(cpus), 4))
-        ds = ds.map_batches(
-            EmbedActor, batch_size=BATCH, concurrency=actors, num_gpus=1 if gpus >= 1 else 0,
-            fn_constructor_kwargs={"model": model, "device": "cuda" if gpus >= 1 else lib.device,
-                                   "models_dir": str(lib.models_dir) if lib.models_dir
-                                   else None, "frames": lib.config.video_frames},
-            max_restarts=RETRIES, max_task_retries=RETRIES)
-        for batch in ds.iter_batches(batch_size=BATCH, batch_format="numpy"):
+        with warnings.catch_warnings():  # Ray 2.6x names no other way to bound restarts
+            warnings.simplefilter("ignore")
+            ds = ds.map_batches(
+                EmbedActor, batch_size=BATCH, compute=ray.data.ActorPoolStrategy(size=actors),
+                num_gpus=1 if gpus >= 1 else 0,
+                fn_constructor_kwargs={"model": model,
+                                       "device": "cuda" if gpus >= 1 else lib.device,
+                                       "models_dir": str(lib.models_dir) if lib.models_dir
+                                       else None, "frames": lib.config.video_frames},
+                max_restarts=RETRIES, max_task_retries=RETRIES)
+        for batch in _batches(ds):
             cancel.raise_if_cancelled()
             results: list[tuple[Work, Any, str | None]] = []
             moments: dict[int, Any] = {}
@@ -175,3 +232,23 @@ def ray_embed(lib: Library, work: list[Work], cancel: CancelToken, report: Index
             write_results(lib, spec, results, moments, greys, report, job_id)
             meter.step(len(results))
             yield meter.progress(current=results[-1][0].path, errors=report.problems)
+
+
+def _batches(ds: Any) -> Generator[dict[str, Any], None, None]:
+    """The dataset's results; a job Ray gave up on (workers that kept dying, nodes lost past
+    their retries) stops with what to do. What was written before it is kept."""
+    it = iter(ds.iter_batches(batch_size=BATCH, batch_format="numpy"))
+    while True:
+        try:
+            batch = next(it)
+        except StopIteration:
+            return
+        except Exception as exc:  # noqa: BLE001 - Ray wraps what killed its workers many ways
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+            raise RayError(
+                f"the Ray job stopped: its workers died or their nodes were lost more than "
+                f"{RETRIES} times ({type(exc).__name__}: {first}). The vectors written so far "
+                "are kept: run the same command again to go on with the rest, after checking "
+                "the nodes' memory and `ray status`") from None
+        yield batch
+
