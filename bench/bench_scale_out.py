@@ -71,7 +71,7 @@ def bench_ray(photos: int) -> dict[str, float]:
     return out
 
 
-def bench_milvus(lib_dir: Path, queries: int = 50) -> dict[str, float]:
+def bench_milvus(lib_dir: Path, queries: int = 50, search: bool = True) -> dict[str, float]:
     from mediabrowser.core.driver import drive
     from mediabrowser.core.filters import Filters
     from mediabrowser.core.index.milvus import MilvusVectors, VectorsUri
@@ -88,6 +88,11 @@ def bench_milvus(lib_dir: Path, queries: int = 50) -> dict[str, float]:
     sent = drive(sync_job(lib, uri))
     out["send_s"] = time.perf_counter() - t
     out["items"] = float(sent.sent if sent else 0)
+    out.update(bench_follow(uri, work))
+    if not search:
+        lib.close()
+        shutil.rmtree(work, ignore_errors=True)
+        return out
     mv = MilvusVectors(uri)
     space = lib.store.spaces()[0]
     rng = np.random.default_rng(5)
@@ -110,13 +115,36 @@ def bench_milvus(lib_dir: Path, queries: int = 50) -> dict[str, float]:
     return out
 
 
+def bench_follow(uri: object, work: Path) -> dict[str, float]:
+    """Another machine's library taking in every row (its first look), then looking again
+    with nothing new (a window's look each minute; rows sent in the last 10 minutes are read
+    again and skipped by their stamp, so right after a bulk sending that is every row)."""
+    from mediabrowser.core.driver import drive
+    from mediabrowser.core.jobs.vector_follow import follow_job
+    from mediabrowser.core.library import Library
+
+    out: dict[str, float] = {}
+    with Library(work / "machine-b") as other:
+        t = time.perf_counter()
+        got = drive(follow_job(other, uri))  # type: ignore[arg-type]
+        out["follow_first_s"] = time.perf_counter() - t
+        out["follow_first_items"] = float(got.new_files)
+        t = time.perf_counter()
+        again = drive(follow_job(other, uri))  # type: ignore[arg-type]
+        out["follow_again_s"] = time.perf_counter() - t
+        out["follow_again_taken"] = float(again.vectors)
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("what", choices=("ray", "milvus"))
     ap.add_argument("--photos", type=int, default=240)
     ap.add_argument("--lib", type=Path, default=Path("/tmp/mb-scale-100k"))
+    ap.add_argument("--no-search", action="store_true", help="milvus: sending and following")
     args = ap.parse_args()
-    res = bench_ray(args.photos) if args.what == "ray" else bench_milvus(args.lib)
+    res = bench_ray(args.photos) if args.what == "ray" else bench_milvus(
+        args.lib, search=not args.no_search)
     print(json.dumps(res))
     return 0
 

@@ -253,8 +253,9 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
         sb = self.statusBar()
         sb.addWidget(self.status_text, 1)
-        for permanent in (self.count_text, self.problems_button, self.progress, self.pause_button,
-                          self.cancel_button):
+        self.shared_text = QLabel()  # the shared library's address and last look, when shared
+        for permanent in (self.shared_text, self.count_text, self.problems_button, self.progress,
+                          self.pause_button, self.cancel_button):
             sb.addPermanentWidget(permanent)
 
     def _build_rooms(self) -> None:
@@ -265,7 +266,7 @@ class MainWindow(QMainWindow):
         self.indexing = IndexingRoom(self.owner, self.status_text, self.progress,
                                      self.pause_button, self.cancel_button, self.problems_dock,
                                      lambda: self.center.setCurrentWidget(self.tabs), self)
-        self.shared = SharedLibraryRoom(self.owner, self.indexing, say, self)
+        self.shared = SharedLibraryRoom(self.owner, self.indexing, say, self.shared_text, self)
         self.search = SearchRoom(self.owner, self.results_page, self.tabs, self.filters,
                                  self.text_search, self.act_back, self.act_forward,
                                  self.act_less, self.act_more, say, self.status_text.text)

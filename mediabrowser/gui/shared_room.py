@@ -6,10 +6,12 @@ then show it like anything indexed here, and the views redraw from the owner's c
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QLabel
 
 from mediabrowser.core.index.milvus import VectorsUri
 from mediabrowser.core.jobs.runner import Failure
@@ -22,9 +24,11 @@ LOOK_EVERY_MS = 60_000
 
 class SharedLibraryRoom(QObject):
     def __init__(self, owner: LibraryOwner, indexing: IndexingRoom, say: Callable[[str], None],
-                 parent: QObject) -> None:
+                 badge: QLabel, parent: QObject) -> None:
         super().__init__(parent)
         self.owner = owner
+        self.badge = badge  # in the status bar: "Shared · up to date 14:05"
+        badge.setVisible(False)
         self.indexing = indexing
         self.say = say
         self.worker: GeneratorWorker | None = None
@@ -40,7 +44,10 @@ class SharedLibraryRoom(QObject):
 
     def start(self) -> None:
         """The window opened: look now, then every minute."""
-        if self.shared_at():
+        where = self.shared_at()
+        if where:
+            self.badge.setText("Shared · looking…")
+            self.badge.setVisible(True)
             self.timer.start()
             self.look()
 
@@ -64,6 +71,9 @@ class SharedLibraryRoom(QObject):
             return
         if report.changed_here:
             self.owner.announce(Changes(files=True, vectors=True))
+        self._badge(f"Shared · up to date {time.strftime('%H:%M')}",
+                    f"This library is shared through {report.uri}; it was last brought up to "
+                    "date with it at " + time.strftime("%H:%M:%S"))
         text = report.summary()
         if text:
             self.say(f"Shared library: {text}")
@@ -73,6 +83,12 @@ class SharedLibraryRoom(QObject):
         if self.owner.closing or reason.cancelled:
             return
         self.say(f"Shared library: {reason}. What is here is kept; trying again in a minute.")
+        self._badge("Shared · not reachable", f"{self.shared_at()}: {reason}")
+
+    def _badge(self, text: str, tip: str) -> None:
+        self.badge.setText(text)
+        self.badge.setToolTip(tip)
+        self.badge.setVisible(True)
 
     def cancel(self) -> None:
         self.timer.stop()

@@ -33,6 +33,8 @@ def test_the_window_on_a_shared_library(qtbot: Any, make_window: Any, tmp_path: 
     qtbot.waitUntil(lambda: sorted(names(w.library_model)) == every, timeout=60_000)
     assert w.center.currentWidget() is w.tabs  # not the welcome panel of an empty library
     assert w.status_text.text().startswith("Shared library: ")
+    assert w.shared_text.text().startswith("Shared · up to date") and shared in \
+        w.shared_text.toolTip()
     select(w, w.grid, "chelsea.jpg")
     with qtbot.waitSignal(w.search.results_ready, timeout=30_000):
         w.act_similar.trigger()

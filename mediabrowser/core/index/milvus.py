@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import time
@@ -37,6 +38,9 @@ from mediabrowser.core.types import BadInput
 FORMAT = 2  # 2: rows carry mtime, hash and stamp; rows deleted are kept in mb_gone
 META = "mb_meta"
 GONE = "mb_gone"
+# Reads that must see every write made before them (a follow, the lease, the meta); a search
+# keeps the server's default (bounded staleness: a row sent a moment ago may be missed).
+STRONG = "Strong"
 PATH_MAX = 4096
 CONNECT_SECONDS = 10.0
 
@@ -117,8 +121,10 @@ def expression(kinds: list[str] | None, f: Filters | None) -> str:
                                  ("width", ">=", f.min_width), ("height", ">=", f.min_height),
                                  ("duration", ">=", f.min_duration),
                                  ("duration", "<=", f.max_duration)):
-            if value is not None:
-                parts.append(f"{field} {op} {float(value)!r}")
+            if value is not None:  # integer fields take integers (older servers insist)
+                number = float(value) if field in ("date", "duration") else (
+                    math.ceil(value) if op == ">=" else math.floor(value))
+                parts.append(f"{field} {op} {number!r}")
         if f.orientation == "landscape":
             parts.append("width > height and height > 0")
         elif f.orientation == "portrait":
@@ -181,8 +187,10 @@ class MilvusVectors:
         if uri.kind not in ("milvus", "lite"):
             raise VectorsError(f"{uri} is not a Milvus address")
         self.uri = uri
-        self.float16 = uri.kind == "milvus"
         self.client = _connect(uri)
+        # FLOAT16 vectors (half the memory) on servers from 2.4; 2.3 accepts the type but
+        # searches it wrongly (measured on 2.3.5), and Milvus Lite has none
+        self.float16 = uri.kind == "milvus" and server_version(self.client) >= (2, 4)
         self._known: dict[str, dict[str, Any]] = {}
         self._loaded: set[str] = set()
 
@@ -210,7 +218,8 @@ class MilvusVectors:
             index.add_index("dummy", index_type="FLAT", metric_type="L2")
             c.create_collection(META, schema=schema, index_params=index)
         self._load(META)
-        rows = c.query(META, filter='space != ""', output_fields=["space", "info"])
+        rows = c.query(META, filter='space != ""', output_fields=["space", "info"],
+                       consistency_level=STRONG)
         return {str(r["space"]): json.loads(str(r["info"])) for r in rows}
 
     def spaces(self) -> dict[str, dict[str, Any]]:
@@ -316,7 +325,8 @@ class MilvusVectors:
         name = collection_of(space)
         if not self._load(name):
             return 0
-        got = self.client.query(name, filter="", output_fields=["count(*)"])
+        got = self.client.query(name, filter="", output_fields=["count(*)"],
+                                consistency_level=STRONG)
         return int(got[0]["count(*)"]) if got else 0
 
     def search(self, space: str, vector: np.ndarray, k: int, kinds: list[str] | None = None,
@@ -349,7 +359,7 @@ class MilvusVectors:
     def _iterate(self, name: str, where: str, fields: list[str], batch: int
                  ) -> Iterator[list[dict[str, Any]]]:
         it = self.client.query_iterator(name, batch_size=batch, filter=where,
-                                        output_fields=fields)
+                                        output_fields=fields, consistency_level=STRONG)
         while True:
             got = it.next()
             if not got:
@@ -367,6 +377,16 @@ class MilvusVectors:
                 from milvus_lite import server_manager_instance
 
                 server_manager_instance.release_server(path)
+
+
+def server_version(client: Any) -> tuple[int, ...]:
+    """The server's version as numbers ("v2.3.5-lite" → (2, 3, 5)); (0,) when unknown."""
+    try:
+        text = str(client.get_server_version())
+    except Exception:  # noqa: BLE001 - an old server without the call: the safe choice
+        return (0,)
+    m = re.match(r"v?(\d+)\.(\d+)(?:\.(\d+))?", text.strip())
+    return tuple(int(x) for x in m.groups() if x is not None) if m else (0,)
 
 
 def _connect(uri: VectorsUri) -> Any:

@@ -20,7 +20,7 @@ import time
 import uuid
 from typing import Any
 
-from mediabrowser.core.index.milvus import MilvusVectors, VectorsError, now_ms
+from mediabrowser.core.index.milvus import STRONG, MilvusVectors, VectorsError, now_ms
 
 LEASE = "mb_lease"
 TTL_MS = 120_000  # a holder that stopped renewing for this long has died
@@ -61,7 +61,8 @@ class Lease:
         if not self.mv.client.has_collection(LEASE):
             return None
         self.mv.client.load_collection(LEASE)
-        rows = self.mv.client.query(LEASE, filter='name == "bulk"', output_fields=["info"])
+        rows = self.mv.client.query(LEASE, filter='name == "bulk"', output_fields=["info"],
+                                    consistency_level=STRONG)
         return json.loads(str(rows[0]["info"])) if rows else None
 
     def check(self) -> None:
