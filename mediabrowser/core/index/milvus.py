@@ -178,6 +178,7 @@ class VectorRow:
 
 _OUTPUT = ["path", "kind", "size", "date", "width", "height", "duration", "start", "end",
            "segment"]
+_ROW_FIELDS = [*_OUTPUT, "key", "camera", "model", "mtime", "hash", "stamp", "vector"]
 
 
 class MilvusVectors:
@@ -353,8 +354,28 @@ class MilvusVectors:
         if not self._load(name):
             return
         yield from self._iterate(name, "" if since is None else f"stamp > {int(since)}",
-                                 [*_OUTPUT, "key", "camera", "model", "mtime", "hash",
-                                  "stamp", "vector"], batch)
+                                 _ROW_FIELDS, batch)
+
+    def stamps(self, space: str, since: int | None = None, batch: int = 5000
+               ) -> Iterator[list[tuple[str, int]]]:
+        """(key, stamp) of the rows sent after `since` (ms): what a follow compares before
+        asking for the few rows it lacks, vectors and all (rows_by_keys)."""
+        name = collection_of(space)
+        if not self._load(name):
+            return
+        for got in self._iterate(name, "" if since is None else f"stamp > {int(since)}",
+                                 ["key", "stamp"], batch):
+            yield [(str(r["key"]), int(r["stamp"])) for r in got]
+
+    def rows_by_keys(self, space: str, keys: list[str]) -> list[dict[str, Any]]:
+        """These rows with their vectors and fields (those still there)."""
+        out: list[dict[str, Any]] = []
+        for i in range(0, len(keys), 1000):
+            part = keys[i:i + 1000]
+            out += [dict(r) for r in self.client.query(
+                collection_of(space), filter=f"key in {json.dumps(part)}",
+                output_fields=_ROW_FIELDS, consistency_level=STRONG)]
+        return out
 
     def _iterate(self, name: str, where: str, fields: list[str], batch: int
                  ) -> Iterator[list[dict[str, Any]]]:

@@ -66,12 +66,18 @@ def follow_job(lib: Library, uri: VectorsUri, cancel: CancelToken | None = None
                     for space, keys in by_space.items():
                         report.removed += store.drop_pulled(tx, space, keys)
         for space, info in spaces.items():
-            for rows in mv.rows(space, since=since if since >= 0 else None):
+            for stamps in mv.stamps(space, since=since if since >= 0 else None):
                 cancel.raise_if_cancelled()
+                newest = max([newest, *(st for _k, st in stamps)])
+                # Rows this library sent, or took in at that stamp already, are not asked
+                # for again: a look right after a bulk sending reads keys, not vectors.
+                known = store.key_stamps(space, [k for k, _st in stamps])
+                need = [k for k, st in stamps
+                        if k not in known or (known[k][0] and known[k][1] < st)]
+                rows = mv.rows_by_keys(space, need) if need else []
                 with store.transaction() as tx:
                     for r in rows:
                         _take(lib, tx, space, str(info.get("model", "")), r, report)
-                        newest = max(newest, int(r.get("stamp") or 0))
                 yield Progress("vectors", report.vectors, 0,
                                message=f"took in {report.vectors:,} from {uri}")
         with store.transaction() as tx:
@@ -106,9 +112,6 @@ def _take(lib: Library, tx: Tx, space: str, model: str, r: dict[str, Any],
         mine = store.local_vector(fid, model, segment)
         if mine is not None and not mine[1]:
             return  # this machine's own vector of the file (it indexed it itself)
-        if mine is not None and stamp <= store.key_stamps(space, [str(r["key"])]).get(
-                str(r["key"]), (0, 0))[1]:
-            return  # taken in already (a row within the look back)
     start, end = float(r["start"]), float(r["end"])
     store.put_vector(tx, fid, model, space, np.asarray(r["vector"], np.float32), segment,
                      start if start >= 0 else None, end if end >= 0 else None)

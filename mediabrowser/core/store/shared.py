@@ -82,10 +82,11 @@ class SharedRepo:
             "INSERT OR REPLACE INTO vector_keys (label, space, key, pulled, stamp) "
             "VALUES (?, ?, ?, ?, ?)", [(*k, int(pulled), stamp) for k in keys])
 
-    def key_stamps(self, space: str, keys: Iterable[str]) -> dict[str, tuple[int, int]]:
-        """key → (label, stamp of the row it was pulled from; 0 when made here)."""
-        return {str(r[0]): (int(r[1]), int(r[2])) for r in rows_in(
-            self._conn, "SELECT key, label, stamp FROM vector_keys WHERE space = ? AND key IN",
+    def key_stamps(self, space: str, keys: Iterable[str]) -> dict[str, tuple[bool, int]]:
+        """key → (pulled, stamp of the row it was pulled from) of the rows this library
+        sent (pulled False) or took in."""
+        return {str(r[0]): (bool(r[1]), int(r[2])) for r in rows_in(
+            self._conn, "SELECT key, pulled, stamp FROM vector_keys WHERE space = ? AND key IN",
             list(keys), [space])}
     def keys_of(self, labels: Iterable[int]) -> dict[int, tuple[str, str]]:
         """label → (space, key) of rows sent for these labels (not those pulled)."""
