@@ -36,8 +36,10 @@ if [ ! -f "$stamp" ] || [ requirements.lock -nt "$stamp" ] || [ pyproject.toml -
   # webrtcvad) are not needed, since mediabrowser computes the features itself.
   # The same for aisfx (the sounds CNN's checkpoint; its pins are years old) and silero-vad
   # (the speech detector's ONNX graph; its import pulls in PyTorch, which is never needed).
+  # milvus: the Milvus 2.3 standalone server in a wheel, which the tests run to check a real
+  # server (HNSW, databases, consistency), never imported by mediabrowser itself.
   .venv/bin/pip install -q --disable-pip-version-check --no-deps resemblyzer==0.1.4 \
-    aisfx==0.1.2 silero-vad==6.2.3 2>&1 \
+    aisfx==0.1.2 silero-vad==6.2.3 milvus==2.3.5 2>&1 \
     | { grep -v "^WARNING: Location '.*' is ignored" || true; }
   test "${PIPESTATUS[0]}" -eq 0
   .venv/bin/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>&1 \

@@ -111,3 +111,66 @@ def trash_home(monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(plat_other, "HOMETRASH_B", os.fsencode(data / "Trash"))
     monkeypatch.setattr(plat_other, "HOMETRASH", str(data / "Trash"))
     return data / "Trash"
+
+
+@pytest.fixture(scope="session")
+def milvus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Milvus server (2.3 standalone, from the `milvus` wheel scripts/setup.sh
+    installs), started once for the session: its address, milvus://127.0.0.1:PORT."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    exe = Path(sys.executable).parent / "milvus-server"
+    assert exe.exists(), "milvus-server is missing: scripts/setup.sh installs it (make test)"
+
+    def free_port() -> int:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return int(s.getsockname()[1])
+
+    data = tmp_path_factory.mktemp("milvus-server")
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(exe), "--data", str(data), "--proxy-port", str(port), "--etcd-port",
+         str(free_port())], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    try:
+        from pymilvus import MilvusClient
+
+        deadline = time.monotonic() + 180
+        while True:
+            assert proc.poll() is None, f"milvus-server ended; its logs: {data}/logs"
+            try:
+                MilvusClient(f"http://127.0.0.1:{port}", timeout=3).get_server_version()
+                break
+            except Exception:  # noqa: BLE001 - not up yet
+                assert time.monotonic() < deadline, f"milvus-server did not start: {data}/logs"
+                time.sleep(1)
+        yield f"milvus://127.0.0.1:{port}"
+    finally:  # the launcher and the server it runs share a process group: both go
+        os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 5  # a test server's data need no graceful end
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                break
+            proc.poll()
+            time.sleep(0.2)
+        else:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+
+
+@pytest.fixture(params=["lite", "server"])
+def shared_uri(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a test's shared vectors live: Milvus Lite (a folder of its own), or a database
+    of its own on the real server."""
+    if request.param == "lite":
+        return str(tmp_path / "shared.db")
+    base = request.getfixturevalue("milvus_server")
+    return f"{base}/t_{abs(hash(request.node.nodeid)) % 10**9}"

@@ -93,10 +93,11 @@ def _files(lib: str) -> int:
     return sum(json.loads(mb("status", "--library", lib, "--json").stdout)["vectors"].values())
 
 
-def test_two_machines_follow_one_shared_library(photo_dir: Path, tmp_path: Path) -> None:
+def test_two_machines_follow_one_shared_library(photo_dir: Path, tmp_path: Path,
+                                                shared_uri: str) -> None:
     from PIL import Image
 
-    shared, lib_a, lib_b = str(tmp_path / "shared.db"), str(tmp_path / "a"), str(tmp_path / "b")
+    shared, lib_a, lib_b = shared_uri, str(tmp_path / "a"), str(tmp_path / "b")
     assert mb("index", str(photo_dir), "--vectors", shared, "--library", lib_a).returncode == 0
     r = mb("vectors", "sync", "--library", lib_b)
     assert r.returncode == 2 and "index --vectors URI" in r.stderr  # B is not shared yet

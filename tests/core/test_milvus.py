@@ -33,8 +33,8 @@ def test_addresses_and_expressions() -> None:
     assert expression(None, None) == ""
 
 
-def test_rows_filters_and_models(tmp_path: Path) -> None:
-    mv = MilvusVectors(VectorsUri.parse(str(tmp_path / "v.db")))
+def test_rows_filters_and_models(shared_uri: str) -> None:
+    mv = MilvusVectors(VectorsUri.parse(shared_uri))
     try:
         mv.open_space("s", "m", 8)
         rng = np.random.default_rng(0)
@@ -53,7 +53,7 @@ def test_rows_filters_and_models(tmp_path: Path) -> None:
             "2020-01-20") for r, _ in kept)
         assert {r["path"] for r, _ in kept} == {f"/p/b/f{i}.jpg" for i in range(20, 60, 4)}
         with pytest.raises(VectorsError, match="holds 8-d vectors of m"):
-            MilvusVectors(VectorsUri.parse(str(tmp_path / "v.db"))).open_space("s", "x", 16)
+            MilvusVectors(VectorsUri.parse(shared_uri)).open_space("s", "x", 16)
     finally:
         mv.close()
 
@@ -83,7 +83,7 @@ def test_milvus_lite_in_use_by_another_program_is_named(tmp_path: Path,
     MilvusVectors(VectorsUri.parse(str(db))).close()  # free again
 
 
-def test_a_bulk_job_holds_the_shared_library(photo_dir: Path, tmp_path: Path,
+def test_a_bulk_job_holds_the_shared_library(photo_dir: Path, tmp_path: Path, shared_uri: str,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """A bulk sending holds the lease: another machine's sending is refused with who holds it,
     its vectors kept for the next run; a lease whose holder died lapses."""
@@ -95,7 +95,7 @@ def test_a_bulk_job_holds_the_shared_library(photo_dir: Path, tmp_path: Path,
     from mediabrowser.core.library import Library
 
     monkeypatch.setattr(milvus_lease, "SETTLE_S", 0.0)
-    uri = VectorsUri.parse(str(tmp_path / "v.db"))
+    uri = VectorsUri.parse(shared_uri)
     other = MilvusVectors(uri)  # machine A, moving a library there
     lease = Lease(other)
     lease.acquire("moving a library")
@@ -111,15 +111,15 @@ def test_a_bulk_job_holds_the_shared_library(photo_dir: Path, tmp_path: Path,
             assert drive(sync_job(lib, uri)).sent == 19
             assert lease.current() is None  # the sending let its lease go
             # A takes it again and dies: after the TTL it lapses, and B sends
-            monkeypatch.setattr(milvus_lease, "TTL_MS", 300)
-            Lease(other).acquire("a job that died")
             (photo_dir / "coffee.jpg").unlink()
             index_paths(lib, [photo_dir])
+            monkeypatch.setattr(milvus_lease, "TTL_MS", 2000)
+            Lease(other).acquire("a job that died")
             with pytest.raises(SharedLibraryBusy):
                 drive(sync_job(lib, uri))
             import time
 
-            time.sleep(0.4)
+            time.sleep(2.1)
             assert drive(sync_job(lib, uri)).deleted == 1
     finally:
         other.close()

@@ -106,8 +106,9 @@ def _like_prefix(text: str) -> str:
     return _quote(_escape_like(text) + "%")
 
 
-def expression(kinds: list[str] | None, f: Filters | None) -> str:
-    """A Milvus boolean expression for these kinds and filters ("" keeps everything)."""
+def expression(kinds: list[str] | None, f: Filters | None, infix: bool = True) -> str:
+    """A Milvus boolean expression for these kinds and filters ("" keeps everything);
+    without `infix` (servers before 2.4 match only prefixes) the camera is left out."""
     parts: list[str] = []
     if kinds:
         parts.append(f"kind in {json.dumps(list(kinds))}")
@@ -131,7 +132,7 @@ def expression(kinds: list[str] | None, f: Filters | None) -> str:
             parts.append("height > width and width > 0")
         elif f.orientation == "square":
             parts.append("width == height and width > 0")
-        if f.camera:
+        if f.camera and infix:
             parts.append(f"camera like {_quote('%' + _escape_like(f.camera.lower()) + '%')}")
         if f.types:
             parts.append(f"ext in {json.dumps(list(f.types))}")
@@ -191,7 +192,9 @@ class MilvusVectors:
         self.client = _connect(uri)
         # FLOAT16 vectors (half the memory) on servers from 2.4; 2.3 accepts the type but
         # searches it wrongly (measured on 2.3.5), and Milvus Lite has none
-        self.float16 = uri.kind == "milvus" and server_version(self.client) >= (2, 4)
+        modern = uri.kind == "lite" or server_version(self.client) >= (2, 4)
+        self.float16 = uri.kind == "milvus" and modern
+        self.infix = modern  # `like "%x%"`: 2.3 matches prefixes only
         self._known: dict[str, dict[str, Any]] = {}
         self._loaded: set[str] = set()
 
@@ -319,8 +322,7 @@ class MilvusVectors:
         if not self.client.has_collection(GONE):
             return
         self._load(GONE)
-        yield from self._iterate(GONE, f"stamp > {int(stamp)}", ["space", "key", "stamp"],
-                                 batch)
+        yield from self._since(GONE, stamp, ["id", "space", "key", "stamp"], "id", batch)
 
     def count(self, space: str) -> int:
         name = collection_of(space)
@@ -342,9 +344,16 @@ class MilvusVectors:
         data = v.astype(np.float16) if self.float16 else v
         params = {"metric_type": "COSINE", "params": {"ef": max(ef, k)}} if self.float16 \
             else {"metric_type": "COSINE"}
-        hits = self.client.search(name, data=[data], limit=k, filter=expression(kinds, filters),
-                                  output_fields=_OUTPUT, search_params=params)
-        return [(dict(h["entity"]), float(h["distance"])) for h in hits[0]]
+        camera = (filters.camera or "").lower() if filters and not self.infix else ""
+        limit = min(16_384, 8 * k) if camera else k  # the camera compared here: ask more
+        hits = self.client.search(name, data=[data], limit=limit,
+                                  filter=expression(kinds, filters, self.infix),
+                                  output_fields=[*_OUTPUT, "camera"] if camera else _OUTPUT,
+                                  search_params=params)
+        found = [(dict(h["entity"]), float(h["distance"])) for h in hits[0]]
+        if camera:
+            found = [(r, d) for r, d in found if camera in str(r.pop("camera", ""))][:k]
+        return found
 
     def rows(self, space: str, since: int | None = None, batch: int = 2000
              ) -> Iterator[list[dict[str, Any]]]:
@@ -363,9 +372,25 @@ class MilvusVectors:
         name = collection_of(space)
         if not self._load(name):
             return
-        for got in self._iterate(name, "" if since is None else f"stamp > {int(since)}",
-                                 ["key", "stamp"], batch):
+        for got in self._since(name, since, ["key", "stamp"], "key", batch):
             yield [(str(r["key"]), int(r["stamp"])) for r in got]
+
+    def _since(self, name: str, since: int | None, fields: list[str], key: str, batch: int
+               ) -> Iterator[list[dict[str, Any]]]:
+        """The rows stamped after `since` (all when None), a batch at a time."""
+        seen: set[str] = set()
+        for got in self._iterate(name, "" if since is None else f"stamp > {int(since)}",
+                                 fields, batch):
+            seen.update(str(r[key]) for r in got)
+            yield got
+        # A server's iterator reads a snapshot up to seconds old (2.3 ignores the strong
+        # consistency asked): the last minute's rows again, strongly.
+        recent = max(-1 if since is None else int(since), now_ms() - 60_000)
+        tail = self.client.query(name, filter=f"stamp > {recent}", output_fields=fields,
+                                 limit=16_384, consistency_level=STRONG)
+        extra = [dict(r) for r in tail if str(r[key]) not in seen]
+        if extra:
+            yield extra
 
     def rows_by_keys(self, space: str, keys: list[str]) -> list[dict[str, Any]]:
         """These rows with their vectors and fields (those still there)."""
@@ -430,10 +455,13 @@ def _connect(uri: VectorsUri) -> Any:
             client = MilvusClient(uri.address)
             _LITE_HERE[uri.address] = _LITE_HERE.get(uri.address, 0) + 1
             return client
-        kwargs: dict[str, Any] = {"timeout": CONNECT_SECONDS}
-        if uri.db:
-            kwargs["db_name"] = uri.db
-        return MilvusClient(uri.address, **kwargs)
+        client = MilvusClient(uri.address, timeout=CONNECT_SECONDS)
+        if uri.db:  # milvus://HOST:PORT/DB: the database, made on first use
+            if uri.db not in client.list_databases():
+                client.create_database(uri.db)
+            client.close()  # (2.3 servers lack use_database's call: a client of its own)
+            client = MilvusClient(uri.address, timeout=CONNECT_SECONDS, db_name=uri.db)
+        return client
     except VectorsError:
         raise
     except Exception as exc:  # noqa: BLE001 - pymilvus raises many kinds; the message is ours
