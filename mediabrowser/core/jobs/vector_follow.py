@@ -25,7 +25,7 @@ from mediabrowser.core.store.tx import Tx
 from mediabrowser.core.types import CancelToken, Progress
 
 FOLLOWED = "vectors_followed"  # meta: "<uri> <stamp>" — the newest row taken in, and where
-LOOK_BACK_MS = 10 * 60 * 1000  # clocks of machines sending may run this far behind ours
+LOOK_BACK_MS = 2 * 60 * 1000  # clocks of machines sending may run this far behind ours (NTP)
 
 
 @dataclass
