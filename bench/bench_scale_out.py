@@ -71,7 +71,8 @@ def bench_ray(photos: int) -> dict[str, float]:
     return out
 
 
-def bench_milvus(lib_dir: Path, queries: int = 50, search: bool = True) -> dict[str, float]:
+def bench_milvus(lib_dir: Path, queries: int = 50, search: bool = True,
+                 uri_text: str = "") -> dict[str, float]:
     from mediabrowser.core.driver import drive
     from mediabrowser.core.filters import Filters
     from mediabrowser.core.index.milvus import MilvusVectors, VectorsUri
@@ -79,7 +80,9 @@ def bench_milvus(lib_dir: Path, queries: int = 50, search: bool = True) -> dict[
     from mediabrowser.core.library import Library
 
     work = Path(tempfile.mkdtemp(prefix="mb-milvus-"))
-    uri = VectorsUri.parse(str(work / "lite.db"))
+    # a server's address gets a fresh database for the run; else Milvus Lite in a temp folder
+    uri = VectorsUri.parse(f"{uri_text.rstrip('/')}/bench_{int(time.time())}" if uri_text
+                           else str(work / "lite.db"))
     lib = Library(lib_dir)
     out: dict[str, float] = {}
     with lib.store.transaction() as tx:
@@ -142,9 +145,11 @@ def main() -> int:
     ap.add_argument("--photos", type=int, default=240)
     ap.add_argument("--lib", type=Path, default=Path("/tmp/mb-scale-100k"))
     ap.add_argument("--no-search", action="store_true", help="milvus: sending and following")
+    ap.add_argument("--uri", default="", help="milvus: a server (milvus://HOST:PORT), else "
+                                              "Milvus Lite")
     args = ap.parse_args()
     res = bench_ray(args.photos) if args.what == "ray" else bench_milvus(
-        args.lib, search=not args.no_search)
+        args.lib, search=not args.no_search, uri_text=args.uri)
     print(json.dumps(res))
     return 0
 

@@ -15,6 +15,7 @@ from mediabrowser.core.index.milvus import (
     VectorsError,
     VectorsUri,
     expression,
+    row_key,
 )
 
 
@@ -52,6 +53,8 @@ def test_rows_filters_and_models(shared_uri: str) -> None:
         assert kept and all(r["path"].startswith("/p/b/") and r["date"] >= parse_date(
             "2020-01-20") for r, _ in kept)
         assert {r["path"] for r, _ in kept} == {f"/p/b/f{i}.jpg" for i in range(20, 60, 4)}
+        got = mv.rows_by_keys("s", [row_key("/p/b/f4.jpg", 0)])
+        assert got[0]["camera_name"] == "Canon EOS" and got[0]["size"] == 4  # as it was
         with pytest.raises(VectorsError, match="holds 8-d vectors of m"):
             MilvusVectors(VectorsUri.parse(shared_uri)).open_space("s", "x", 16)
     finally:

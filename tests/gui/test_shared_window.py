@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from mediabrowser import dupe_media
+from mediabrowser.core.filters import Filters
 from mediabrowser.core.library import Library
 from mediabrowser.gui import shared_room
+from mediabrowser.gui.grid.model import RowRole
 from tests.cli.test_cli import mb
 from tests.gui.test_duplicates_view import _find
 from tests.gui.test_window import names, select
@@ -39,6 +41,14 @@ def test_the_window_on_a_shared_library(qtbot: Any, make_window: Any, tmp_path: 
     with qtbot.waitSignal(w.search.results_ready, timeout=30_000):
         w.act_similar.trigger()
     assert names(w.results_model)[0].startswith("chelsea")
+    with qtbot.waitSignal(w.search.results_ready, timeout=30_000):  # filters, there too
+        w.results_page.query_bar.set_filters_and_ask(Filters(folder=str(media)))
+    assert w.results_model.rowCount() > 0
+    with qtbot.waitSignal(w.search.results_ready, timeout=30_000):
+        w.results_page.query_bar.set_filters_and_ask(Filters(folder=str(media / "more")))
+    paths = [w.results_model.index(r).data(RowRole).path for r in range(
+        w.results_model.rowCount())]
+    assert paths and all(p.startswith(str(media / "more") + "/") for p in paths)
     page = _find(qtbot, w, 2)
     assert page.summary.text().startswith("2 groups")
     # A indexes one more file (waiting for B's look to end: Milvus Lite serves one program at

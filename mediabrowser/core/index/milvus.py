@@ -172,6 +172,7 @@ class VectorRow:
                 "width": int(self.width or 0), "height": int(self.height or 0),
                 "duration": float(self.duration if self.duration is not None else -1.0),
                 "camera": (self.camera or "").lower()[:200], "segment": int(self.segment),
+                "camera_name": (self.camera or "")[:200],  # as the file says it (shown)
                 "start": float(self.start), "end": float(self.end), "model": self.model,
                 "mtime": float(self.mtime), "hash": self.hash[:64], "stamp": int(stamp),
                 "vector": v.astype(np.float16) if float16 else v}
@@ -179,7 +180,7 @@ class VectorRow:
 
 _OUTPUT = ["path", "kind", "size", "date", "width", "height", "duration", "start", "end",
            "segment"]
-_ROW_FIELDS = [*_OUTPUT, "key", "camera", "model", "mtime", "hash", "stamp", "vector"]
+_ROW_FIELDS = [*_OUTPUT, "key", "camera_name", "model", "mtime", "hash", "stamp", "vector"]
 
 
 class MilvusVectors:
@@ -264,7 +265,8 @@ class MilvusVectors:
         s.add_field("vector", DataType.FLOAT16_VECTOR if self.float16 else
                     DataType.FLOAT_VECTOR, dim=dim)
         for field, max_length in (("path", PATH_MAX), ("folder", PATH_MAX), ("ext", 16),
-                                  ("kind", 8), ("camera", 200), ("model", 128), ("hash", 64)):
+                                  ("kind", 8), ("camera", 200), ("camera_name", 200),
+                                  ("model", 128), ("hash", 64)):
             s.add_field(field, DataType.VARCHAR, max_length=max_length)
         for field in ("size", "width", "height", "segment", "stamp"):
             s.add_field(field, DataType.INT64)

@@ -105,7 +105,7 @@ def _take(lib: Library, tx: Tx, space: str, model: str, r: dict[str, Any],
             taken=date if mtime and abs(date - mtime) > 1.0 else None,
             width=int(r["width"]) or None, height=int(r["height"]) or None,
             duration=duration if duration >= 0 else None,
-            camera=str(r.get("camera") or "") or None, status="ok")
+            camera=str(r.get("camera_name") or "") or None, status="ok")
         report.new_files += 1
     else:
         fid = row.id
