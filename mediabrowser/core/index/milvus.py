@@ -211,19 +211,8 @@ class MilvusVectors:
 
     # ---- collections ------------------------------------------------------------------------
     def _meta(self) -> dict[str, dict[str, Any]]:
-        from pymilvus import DataType
-
-        c = self.client
-        if not c.has_collection(META):
-            schema = c.create_schema(auto_id=False)
-            schema.add_field("space", DataType.VARCHAR, is_primary=True, max_length=512)
-            schema.add_field("info", DataType.VARCHAR, max_length=4096)
-            schema.add_field("dummy", DataType.FLOAT_VECTOR, dim=2)  # a collection needs one
-            index = c.prepare_index_params()
-            index.add_index("dummy", index_type="FLAT", metric_type="L2")
-            c.create_collection(META, schema=schema, index_params=index)
-        self._load(META)
-        rows = c.query(META, filter='space != ""', output_fields=["space", "info"],
+        self.small_collection(META, [("space", 512), ("info", 4096)])
+        rows = self.client.query(META, filter='space != ""', output_fields=["space", "info"],
                        consistency_level=STRONG)
         return {str(r["space"]): json.loads(str(r["info"])) for r in rows}
 
@@ -304,20 +293,28 @@ class MilvusVectors:
             self.client.delete(collection_of(space), ids=keys)
 
     def _gone_collection(self) -> None:
+        self.small_collection(GONE, [("id", 600), ("space", 512), ("key", 64), ("stamp", 0)])
+
+    def small_collection(self, name: str, fields: list[tuple[str, int]]) -> None:
+        """A bookkeeping collection (meta, gone, lease), made when missing, and loaded:
+        (field, max length of its text; 0 for an integer), the first the key. Milvus wants a
+        vector in every collection: a dummy one."""
         from pymilvus import DataType
 
         c = self.client
-        if not c.has_collection(GONE):
+        if not c.has_collection(name):
             schema = c.create_schema(auto_id=False)
-            schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=600)
-            schema.add_field("space", DataType.VARCHAR, max_length=512)
-            schema.add_field("key", DataType.VARCHAR, max_length=64)
-            schema.add_field("stamp", DataType.INT64)
-            schema.add_field("dummy", DataType.FLOAT_VECTOR, dim=2)  # a collection needs one
+            for i, (field, length) in enumerate(fields):
+                if length:
+                    schema.add_field(field, DataType.VARCHAR, is_primary=i == 0,
+                                     max_length=length)
+                else:
+                    schema.add_field(field, DataType.INT64, is_primary=i == 0)
+            schema.add_field("dummy", DataType.FLOAT_VECTOR, dim=2)
             index = c.prepare_index_params()
             index.add_index("dummy", index_type="FLAT", metric_type="L2")
-            c.create_collection(GONE, schema=schema, index_params=index)
-        self._load(GONE)
+            c.create_collection(name, schema=schema, index_params=index)
+        self._load(name)
 
     def gone_since(self, stamp: int, batch: int = 2000) -> Iterator[list[dict[str, Any]]]:
         """The rows deleted after `stamp` (ms): {"space", "key", "stamp"}, a batch at a time."""

@@ -43,18 +43,7 @@ class Lease:
         self._renewed = 0
 
     def _collection(self) -> None:
-        from pymilvus import DataType
-
-        c = self.mv.client
-        if not c.has_collection(LEASE):
-            schema = c.create_schema(auto_id=False)
-            schema.add_field("name", DataType.VARCHAR, is_primary=True, max_length=64)
-            schema.add_field("info", DataType.VARCHAR, max_length=2048)
-            schema.add_field("dummy", DataType.FLOAT_VECTOR, dim=2)  # a collection needs one
-            index = c.prepare_index_params()
-            index.add_index("dummy", index_type="FLAT", metric_type="L2")
-            c.create_collection(LEASE, schema=schema, index_params=index)
-        c.load_collection(LEASE)
+        self.mv.small_collection(LEASE, [("name", 64), ("info", 2048)])
 
     def current(self) -> dict[str, Any] | None:
         """The lease as written ({"holder", "what", "expires"}), or None."""
