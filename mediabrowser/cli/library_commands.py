@@ -25,6 +25,10 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.ray not in (None, "auto") and os.path.exists(args.ray):
         args.paths.insert(0, args.ray)  # `index --ray PATH`: the path, on a local Ray
         args.ray = "auto"
+    if args.vectors is not None and not args.vectors.strip():
+        print("mediabrowser: --vectors needs an address: milvus://HOST:PORT[/DB], a path "
+              "ending in .db, or 'embedded'", file=sys.stderr)
+        return 2
     if not args.paths and args.vectors is None:
         print("mediabrowser: index needs a PATH (or --vectors URI to choose where the "
               "vectors live)", file=sys.stderr)
@@ -40,7 +44,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         lib.lock_for_writing(timeout=args.wait)
         if uri is not None:
             try:
-                _check_vectors(uri)  # an unreachable server: said before anything is done
+                check_vectors(uri, lib)  # unreachable, or unusable: said before anything
             except VectorsError as exc:
                 print(f"mediabrowser: {exc}", file=sys.stderr)
                 return 1
@@ -95,12 +99,17 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_vectors(uri: Any) -> None:
-    """Open the vector store once (a wrong or unreachable address fails here)."""
+def check_vectors(uri: Any, lib: Any) -> None:
+    """Open the vector store once: a wrong or unreachable address, or collections this
+    library cannot use, fail here (before the address is kept in the settings)."""
     from mediabrowser.core.index.milvus import MilvusVectors
 
     if uri.kind != "embedded":
-        MilvusVectors(uri).close()
+        mv = MilvusVectors(uri)
+        try:
+            mv.check(lib.store.space_dims())
+        finally:
+            mv.close()
 
 
 def share_vectors(lib: Any, cancel: Any, printer: Any) -> Any:
@@ -130,7 +139,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         job = lib.store.last_job()
         data = {"library": str(lib.folder), "files": counts, "vectors": vectors,
                 "models": lib.config.models, "roots": lib.store.roots(), "last_job": job,
-                "device": lib.device, "engines": _engines(lib)}
+                "device": lib.device, "engines": _engines(lib), "shared": _shared(lib)}
     finally:
         lib.close()
     if args.json:
@@ -153,12 +162,31 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"engine {kind:6} {e['model']}: {where}")
     for model, n in sorted(vectors.items()):
         print(f"vectors {model}: {n}")
+    shared = data["shared"]
+    if shared:
+        seen = shared["last_taken_in"]
+        print(f"shared through {shared['uri']}" + (
+            f"; newest row taken in: {time.strftime('%Y-%m-%d %H:%M', time.localtime(seen))}"
+            if seen else "; nothing taken in yet (mediabrowser vectors sync)"))
     if job:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(job["started_at"]))
         speed = (f", {job['items_per_second']:.1f} items/s on {job['device']}"
                  if job.get("items_per_second") else "")
         print(f"last run: {when}, {job['state']}, {job['errors']} problems{speed}")
     return 0
+
+
+def _shared(lib: Any) -> dict[str, Any] | None:
+    """The shared store's address and when the newest row taken from it was sent (s)."""
+    from mediabrowser.core.index.milvus import VectorsUri
+    from mediabrowser.core.jobs.vector_follow import FOLLOWED
+
+    uri = VectorsUri.parse(lib.config.vectors)
+    if uri.kind == "embedded":
+        return None
+    seen = (lib.store.meta_value(FOLLOWED) or "").rsplit(" ", 1)
+    stamp = int(seen[1]) if len(seen) == 2 and seen[0] == str(uri) else -1
+    return {"uri": str(uri), "last_taken_in": stamp / 1000 if stamp > 0 else None}
 
 
 def _engines(lib: Any) -> dict[str, dict[str, str]]:

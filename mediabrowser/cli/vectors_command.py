@@ -33,7 +33,7 @@ def cmd_vectors(args: argparse.Namespace) -> int:
 
     if args.action == "sync":
         return _sync(args)
-    if args.to is None:
+    if args.to is None or not args.to.strip():
         print("mediabrowser: vectors export needs --to URI (milvus://HOST:PORT[/DB], a path "
               "ending in .db, or 'embedded')", file=sys.stderr)
         return 2
@@ -59,9 +59,17 @@ def cmd_vectors(args: argparse.Namespace) -> int:
                     "to": "embedded", "vectors": sum(lib.store.vector_counts().values()),
                     "new_files": getattr(got, "new_files", 0)}
             else:
+                from mediabrowser.cli.library_commands import check_vectors
+
+                check_vectors(target, lib)
                 sent, stopped = drive_until_interrupted(sync_job(lib, target, cancel), cancel,
                                                         printer)
                 out = {"to": str(target), "vectors": getattr(sent, "sent", 0)}
+                newer = getattr(sent, "kept_newer", 0)
+                if newer:
+                    print(f"{newer:,} rows there are newer than this library's and were kept "
+                          "(another machine indexed or removed those files since)",
+                          file=sys.stderr)
         except VectorsError as exc:
             printer.finish()
             print(f"mediabrowser: {exc}", file=sys.stderr)

@@ -124,3 +124,76 @@ def test_two_machines_follow_one_shared_library(photo_dir: Path, tmp_path: Path,
     assert got["removed"] == 1 and _files(lib_b) == 19
     r = mb("similar", str(own / "mug.jpg"), "-k", "3", "--library", lib_a, "--json")
     assert r.returncode == 0 and "coffee.jpg" not in r.stdout
+
+
+def test_moves_changes_and_a_library_out_of_date(photo_dir: Path, tmp_path: Path,
+                                                 shared_uri: str) -> None:
+    from PIL import Image
+
+    from mediabrowser.core.index.milvus import MilvusVectors, VectorsUri, row_key
+
+    shared, lib_a, lib_b = shared_uri, str(tmp_path / "a"), str(tmp_path / "b")
+    assert mb("index", str(photo_dir), "--vectors", shared, "--library", lib_a).returncode == 0
+    assert mb("index", "--vectors", shared, "--library", lib_b).returncode == 0
+    # A renames a file: its row under the old name goes, on B too
+    moved = photo_dir / "copies" / "coins_moved.jpg"
+    (photo_dir / "coins.jpg").rename(moved)
+    r = mb("index", str(photo_dir), "--library", lib_a)
+    assert "1 vectors sent" in r.stderr and "1 removed there" in r.stderr, r.stderr
+    got = _sync(lib_b)
+    assert (got["taken"], got["removed"]) == (1, 1) and _files(lib_b) == 19
+    r = mb("similar", str(moved), "-k", "3", "--library", lib_a, "--json")
+    assert "coins.jpg" not in r.stdout and _sync(lib_a)["taken"] == 0  # no ghost comes back
+    # A changes a file: B takes the file's new facts with its vector, and embeds nothing
+    gravel = photo_dir / "gravel.jpg"
+    with Image.open(gravel) as im:
+        im.resize((96, 96)).save(gravel)
+    assert mb("index", str(photo_dir), "--library", lib_a).returncode == 0
+    assert _sync(lib_b)["taken"] == 1
+    r = mb("index", str(photo_dir), "--library", lib_b, "--json")
+    assert json.loads(r.stdout)["embedded"] == 0 and "sent" not in r.stderr, r.stderr
+    # B leaves; A changes and removes files; B, out of date, sends all back: A's rows stay
+    assert mb("vectors", "export", "--to", "embedded", "--library", lib_b).returncode == 0
+    with Image.open(gravel) as im:
+        im.resize((48, 48)).save(gravel)
+    (photo_dir / "horse.jpg").unlink()
+    assert "1 removed there" in mb("index", str(photo_dir), "--library", lib_a).stderr
+    r = mb("vectors", "export", "--to", shared, "--library", lib_b)
+    assert r.returncode == 0 and "2 rows there are newer" in r.stderr, r.stderr
+    mv = MilvusVectors(VectorsUri.parse(shared))
+    try:
+        space = next(iter(mv.spaces()))
+        assert not mv.rows_by_keys(space, [row_key(str(photo_dir / "horse.jpg"), 0)])
+        row = mv.rows_by_keys(space, [row_key(str(gravel), 0)])[0]
+        assert row["size"] == gravel.stat().st_size  # A's, not B's older one
+    finally:
+        mv.close()
+
+
+def test_unusable_stores_are_refused_before_anything_is_kept(photo_dir: Path,
+                                                             tmp_path: Path) -> None:
+    lib = str(tmp_path / "lib")
+    assert mb("index", str(photo_dir), "--library", lib).returncode == 0
+    (tmp_path / "a_file.db").write_text("not milvus")
+    (tmp_path / "other.db").mkdir()
+    (tmp_path / "other.db" / "notes.txt").write_text("mine")
+    for where, says in ((str(tmp_path / "a_file.db"), "is a file, not Milvus Lite data"),
+                        (str(tmp_path / "other.db"), "does not hold Milvus Lite data")):
+        r = mb("index", "--vectors", where, "--library", lib)
+        assert r.returncode == 1 and says in r.stderr, r.stderr
+    assert mb("vectors", "export", "--to", " ", "--library", lib).returncode == 2
+    assert mb("index", "--vectors", "", "--library", lib).returncode == 2
+    # a store holding another model's vectors (8-d): refused, and not kept in the settings
+    from mediabrowser.core.index.milvus import MilvusVectors, VectorsUri
+
+    other = str(tmp_path / "other_model.db")
+    mv = MilvusVectors(VectorsUri.parse(other))
+    mv.open_space(next(iter(json.loads(mb("status", "--library", lib, "--json").stdout)[
+        "vectors"])), "some-8d-model", 8)
+    mv.close()
+    r = mb("index", "--vectors", other, "--library", lib)
+    assert r.returncode == 1 and "holds 8-d vectors" in r.stderr and "another database" in \
+        r.stderr, r.stderr
+    config = tmp_path / "lib" / "config.json"
+    assert not config.exists() or not json.loads(config.read_text()).get("vectors")
+    assert (tmp_path / "other.db" / "notes.txt").read_text() == "mine"  # left alone

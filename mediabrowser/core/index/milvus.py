@@ -226,16 +226,7 @@ class MilvusVectors:
         name = collection_of(space)
         known = self._known.get(space)
         meta = known if known is not None else self._meta().get(space)
-        if meta is not None:
-            if int(meta.get("format", 0)) != FORMAT:
-                raise VectorsError(
-                    f"{self.uri}: the collection {name} was made by another version of "
-                    f"mediabrowser (format {meta.get('format')}, this one reads {FORMAT}); "
-                    "use another database, or drop the collection and index again")
-            if int(meta.get("dim", 0)) != dim:
-                raise VectorsError(
-                    f"{self.uri}: the collection {name} holds {meta.get('dim')}-d vectors of "
-                    f"{meta.get('model')}; this library's model ({model}) makes {dim}-d ones")
+        self._refuse(space, meta, model, dim)
         if not self.client.has_collection(name):
             self._create(name, dim)
         if meta is None:
@@ -244,6 +235,36 @@ class MilvusVectors:
                                        "dummy": [0.0, 0.0]}])
         self._known[space] = {"format": FORMAT, "dim": dim, "model": model}
         return name
+
+    def check(self, dims: dict[str, int]) -> None:
+        """Refuse, before anything is written, a store whose collections this library cannot
+        use: another version's, another dimension's (`dims`: space → this library's), or
+        one mediabrowser did not make."""
+        meta = self._meta()
+        for space, info in meta.items():
+            self._refuse(space, info, "", dims.get(space, int(info.get("dim", 0))))
+        for space, dim in dims.items():
+            if space not in meta:
+                self._refuse(space, None, "", dim)
+
+    def _refuse(self, space: str, meta: dict[str, Any] | None, model: str, dim: int) -> None:
+        name = collection_of(space)
+        other = (f"; use another database (milvus://HOST:PORT/OTHER, or another .db), or "
+                 f"drop {name} there and send again")
+        if meta is None:
+            if self.client.has_collection(name):
+                raise VectorsError(f"{self.uri}: a collection {name} is there that mediabrowser "
+                                   f"did not make" + other)
+            return
+        if int(meta.get("format", 0)) != FORMAT:
+            raise VectorsError(
+                f"{self.uri}: the collection {name} was made by another version of "
+                f"mediabrowser (format {meta.get('format')}, this one reads {FORMAT})" + other)
+        if int(meta.get("dim", 0)) != dim:
+            raise VectorsError(
+                f"{self.uri}: the collection {name} holds {meta.get('dim')}-d vectors of "
+                f"{meta.get('model')}; this library's model{f' ({model})' if model else ''} "
+                f"makes {dim}-d ones" + other)
 
     def _create(self, name: str, dim: int) -> None:
         from pymilvus import DataType
@@ -270,11 +291,37 @@ class MilvusVectors:
         c.create_collection(name, schema=s, index_params=index)
 
     # ---- rows -------------------------------------------------------------------------------
-    def upsert(self, space: str, rows: list[VectorRow]) -> None:
+    def upsert(self, space: str, rows: list[VectorRow]) -> int:
+        """Write these rows; the stamp they carry (ms)."""
+        stamp = now_ms()
         if rows:
-            name = collection_of(space)
-            stamp = now_ms()
-            self.client.upsert(name, [r.record(self.float16, stamp) for r in rows])
+            self.client.upsert(collection_of(space),
+                               [r.record(self.float16, stamp) for r in rows])
+        return stamp
+
+    def stamps_there(self, space: str, keys: list[str]) -> dict[str, int]:
+        """key → the latest stamp the store has for it: its row's sending, or its deletion
+        (in mb_gone) when later; keys it never had are left out."""
+        out: dict[str, int] = {}
+        name = collection_of(space)
+        has_gone = self.client.has_collection(GONE)
+        if has_gone:
+            self._load(GONE)
+        for i in range(0, len(keys), 1000):
+            part = keys[i:i + 1000]
+            if self._load(name):
+                for r in self.client.query(name, filter=f"key in {json.dumps(part)}",
+                                           output_fields=["key", "stamp"],
+                                           consistency_level=STRONG):
+                    out[str(r["key"])] = int(r["stamp"])
+            if has_gone:
+                ids = [f"{space}/{k}" for k in part]
+                for r in self.client.query(GONE, filter=f"id in {json.dumps(ids)}",
+                                           output_fields=["key", "stamp"],
+                                           consistency_level=STRONG):
+                    k = str(r["key"])
+                    out[k] = max(out.get(k, 0), int(r["stamp"]))
+        return out
 
     def flush(self, space: str) -> None:
         """Seal what was sent into indexed segments (Milvus Lite searches an unsealed
@@ -394,6 +441,8 @@ class MilvusVectors:
     def rows_by_keys(self, space: str, keys: list[str]) -> list[dict[str, Any]]:
         """These rows with their vectors and fields (those still there)."""
         out: list[dict[str, Any]] = []
+        if not self._load(collection_of(space)):
+            return out
         for i in range(0, len(keys), 1000):
             part = keys[i:i + 1000]
             out += [dict(r) for r in self.client.query(
@@ -450,6 +499,7 @@ def _connect(uri: VectorsUri) -> Any:
             folder = os.path.dirname(uri.address)
             if folder and not os.path.isdir(folder):
                 raise VectorsError(f"{uri.address}: its folder does not exist")
+            _lite_place(uri.address)
             _wait_for_lite(uri.address)
             client = MilvusClient(uri.address)
             _LITE_HERE[uri.address] = _LITE_HERE.get(uri.address, 0) + 1
@@ -471,6 +521,19 @@ def _connect(uri: VectorsUri) -> Any:
             "docs/scale-out.md shows how to start one; nothing was changed"
             if uri.kind == "milvus" else
             f"cannot open Milvus Lite at {uri.address} ({why})") from exc
+
+
+def _lite_place(path: str) -> None:
+    """Milvus Lite 3 keeps its data in a folder named PATH.db: refuse a file, or a folder
+    holding something else, rather than write into it."""
+    if os.path.isdir(path):
+        inside = set(os.listdir(path))
+        if inside and not inside & {"LOCK", "databases", "collections"}:
+            raise VectorsError(f"{path} is a folder that does not hold Milvus Lite data; "
+                               "choose a new path ending in .db")
+    elif os.path.lexists(path):
+        raise VectorsError(f"{path} is a file, not Milvus Lite data (Milvus Lite keeps a "
+                           "folder of that name); choose a new path ending in .db")
 
 
 LITE_WAIT_SECONDS = 20.0

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from mediabrowser.core.index.milvus import FORMAT, MilvusVectors, VectorsError, VectorsUri
+from mediabrowser.core.index.milvus import MilvusVectors, VectorsUri
 from mediabrowser.core.library import Library
 from mediabrowser.core.store.tx import Tx
 from mediabrowser.core.types import CancelToken, Progress
@@ -48,13 +48,8 @@ def follow_job(lib: Library, uri: VectorsUri, cancel: CancelToken | None = None
     since = newest - LOOK_BACK_MS if newest >= 0 else -1
     mv = MilvusVectors(uri)
     try:
+        mv.check(store.space_dims())  # nothing taken from collections this library can't use
         spaces = mv.spaces()
-        for space, info in spaces.items():
-            if int(info.get("format", 0)) != FORMAT:
-                raise VectorsError(
-                    f"{uri}: the collection of {space} was made by another version of "
-                    f"mediabrowser (format {info.get('format')}, this one reads {FORMAT}); "
-                    "nothing was taken from it; index into another database")
         if since >= 0:  # a first follow has nothing here to delete
             for gone in mv.gone_since(since):
                 cancel.raise_if_cancelled()
@@ -95,23 +90,26 @@ def _take(lib: Library, tx: Tx, space: str, model: str, r: dict[str, Any],
     segment = int(r["segment"])
     stamp = int(r.get("stamp") or 0)
     row = store.file_by_path(path)
+    duration = float(r.get("duration") or -1)
+    mtime = float(r.get("mtime") or 0.0)
+    date = float(r.get("date") or 0.0)
+    facts = dict(kind=str(r["kind"]), size=int(r["size"] or 0), mtime=mtime or date,
+                 hash=str(r.get("hash") or "") or None,
+                 taken=date if mtime and abs(date - mtime) > 1.0 else None,
+                 width=int(r["width"]) or None, height=int(r["height"]) or None,
+                 duration=duration if duration >= 0 else None,
+                 camera=str(r.get("camera_name") or "") or None)
     if row is None:
-        duration = float(r.get("duration") or -1)
-        mtime = float(r.get("mtime") or 0.0)
-        date = float(r.get("date") or 0.0)
-        fid = store.insert_file(
-            tx, path=path, kind=str(r["kind"]), size=int(r["size"] or 0),
-            mtime=mtime or date, hash=str(r.get("hash") or "") or None,
-            taken=date if mtime and abs(date - mtime) > 1.0 else None,
-            width=int(r["width"]) or None, height=int(r["height"]) or None,
-            duration=duration if duration >= 0 else None,
-            camera=str(r.get("camera_name") or "") or None, status="ok")
+        fid = store.insert_file(tx, path=path, status="ok", **facts)
         report.new_files += 1
     else:
         fid = row.id
         mine = store.local_vector(fid, model, segment)
         if mine is not None and not mine[1]:
             return  # this machine's own vector of the file (it indexed it itself)
+        # The file as the machine that sent it saw it (changed since, say): this machine's
+        # scan of the same shared file then finds it unchanged, and embeds nothing again.
+        store.update_file(tx, fid, **facts)
     start, end = float(r["start"]), float(r["end"])
     store.put_vector(tx, fid, model, space, np.asarray(r["vector"], np.float32), segment,
                      start if start >= 0 else None, end if end >= 0 else None)

@@ -24,6 +24,7 @@ class ShareReport:
     taken: int = 0  # vectors other machines sent, taken in here
     new_files: int = 0
     removed: int = 0  # vectors others deleted, gone from here
+    kept_newer: int = 0  # rows newer there than here, not written over
 
     @property
     def changed_here(self) -> bool:
@@ -34,6 +35,9 @@ class ShareReport:
         if self.sent or self.deleted:
             parts.append(f"{self.sent:,} vectors sent to {self.uri}"
                          + (f", {self.deleted:,} removed there" if self.deleted else ""))
+        if self.kept_newer:
+            parts.append(f"{self.kept_newer:,} rows there are newer than here and were kept "
+                         "(another machine indexed or removed those files since)")
         if self.taken or self.removed:
             parts.append(f"{self.new_files:,} items from other machines"
                          + (f", {self.removed:,} vectors they removed" if self.removed else ""))
@@ -46,7 +50,7 @@ def share_job(lib: Library, uri: VectorsUri, cancel: CancelToken | None = None
     sent = yield from sync_job(lib, uri, cancel)
     got = yield from follow_job(lib, uri, cancel)
     return ShareReport(str(uri), sent.sent, sent.deleted, got.vectors, got.new_files,
-                       got.removed)
+                       got.removed, sent.kept_newer)
 
 
 def share_library_job(folder: Path, cancel: CancelToken, wait: float = 0.0

@@ -26,6 +26,7 @@ SENT = "vectors_sent"  # meta: "<uri> <seq>" — the last change sent, and where
 class SyncReport:
     sent: int = 0
     deleted: int = 0
+    kept_newer: int = 0  # rows newer there than here, left as they were
     uri: str = ""
 
 
@@ -99,27 +100,39 @@ def _send(lib: Library, mv: MilvusVectors, rows: list[SharedRow], gone: list[int
     store = lib.store
     if not mine_only:
         rows = [dataclasses.replace(r, pulled=False) if r.pulled else r for r in rows]
+    mine = [r for r in rows if not r.pulled]
+    present = [r for r in mine if r.present]
+    removed = [r.label for r in mine if not r.present] + gone
+    before = store.keys_of([r.label for r in present] + removed)  # as last sent from here
     by_space: dict[str, list[SharedRow]] = {}
-    for r in rows:
+    for r in present:
         by_space.setdefault(r.space, []).append(r)
-    remove = [r.label for r in rows if not r.present and not r.pulled] + gone
-    old = store.keys_of(remove)
-    upserted: set[tuple[str, str]] = set()
+    written: set[tuple[str, str]] = set()
+    sent: list[tuple[int, str, str, int]] = []
     for space, group in by_space.items():
-        present = [r for r in group if r.present and not r.pulled]
-        upserted.update((space, row_key(r.path, r.segment)) for r in present)
-        if present:
-            mv.open_space(space, present[0].model, len(present[0].vector))
-            mv.upsert(space, [vector_row(r) for r in present])
-            report.sent += len(present)
-    by_space_keys: dict[str, list[str]] = {}
-    for space, key in old.values():
-        if (space, key) not in upserted:  # the file's old vector, replaced by its new one
-            by_space_keys.setdefault(space, []).append(key)
-    for space, keys in by_space_keys.items():
+        keys = [row_key(r.path, r.segment) for r in group]
+        written.update((space, k) for k in keys)
+        mv.open_space(space, group[0].model, len(group[0].vector))
+        # A row another machine sent, or deleted, after this vector was made and last sent
+        # from here is newer there: kept (a library out of date never writes over it).
+        there = mv.stamps_there(space, keys)
+        fresh = [(r, k) for r, k in zip(group, keys, strict=True)
+                 if there.get(k, 0) <= max(int(r.created * 1000),
+                                           before.get(r.label, ("", "", 0))[2])]
+        report.kept_newer += len(group) - len(fresh)
+        stamp = mv.upsert(space, [vector_row(r) for r, _k in fresh])
+        report.sent += len(fresh)
+        sent += [(r.label, space, k, stamp) for r, k in fresh]
+    # Rows of files gone here, and a moved or renamed file's row under its old path (its
+    # labels follow the file): deleted there.
+    stale: dict[str, list[str]] = {}
+    for space, key, _stamp in before.values():
+        if (space, key) not in written:
+            stale.setdefault(space, []).append(key)
+    for space, keys in stale.items():
         mv.delete(space, keys)
         report.deleted += len(keys)
     with store.transaction() as tx:
-        store.remember_keys(tx, [(r.label, r.space, row_key(r.path, r.segment))
-                                 for r in rows if r.present and not r.pulled])
-        store.forget_keys(tx, old)
+        for label, space, key, stamp in sent:
+            store.remember_keys(tx, [(label, space, key)], stamp=stamp)
+        store.forget_keys(tx, removed)

@@ -18,7 +18,8 @@ from mediabrowser.core.store.vectors import decode
 _COLS = ("v.label, v.space, v.model, v.segment, v.start_s, v.end_s, v.vector, v.dim, f.path, "
          "f.kind, f.size, COALESCE(f.taken, f.mtime), f.width, f.height, f.duration, "
          "f.camera, f.status, f.mtime, f.hash, "
-         "EXISTS (SELECT 1 FROM vector_keys k WHERE k.label = v.label AND k.pulled = 1)")
+         "EXISTS (SELECT 1 FROM vector_keys k WHERE k.label = v.label AND k.pulled = 1), "
+         "v.created_at")
 
 
 @dataclass(frozen=True)
@@ -44,13 +45,14 @@ class SharedRow:
     # It came from the shared store (core/jobs/vector_follow.py): never sent back, where it
     # would bounce between machines for ever. The file changed here is a new vector, sent.
     pulled: bool = False
+    created: float = 0.0  # when this vector was made here (s)
 
 
 def _shared(r: tuple[Any, ...]) -> SharedRow:
     return SharedRow(int(r[0]), str(r[1]), str(r[2]), int(r[3]), r[4], r[5], decode(r[6], r[7]),
                      from_db(r[8]), str(r[9]), int(r[10]), float(r[11] or 0.0), r[12], r[13],
                      r[14], r[15], r[16] == "ok", float(r[17] or 0.0), str(r[18] or ""),
-                     bool(r[19]))
+                     bool(r[19]), float(r[20] or 0.0))
 
 
 class SharedRepo:
@@ -78,6 +80,8 @@ class SharedRepo:
 
     def remember_keys(self, tx: Tx, keys: Iterable[tuple[int, str, str]], pulled: bool = False,
                       stamp: int = 0) -> None:
+        """label, space, key of rows sent (pulled False: `stamp` is the sending's) or taken
+        in (the stamp of the row taken)."""
         conn_of(tx).executemany(
             "INSERT OR REPLACE INTO vector_keys (label, space, key, pulled, stamp) "
             "VALUES (?, ?, ?, ?, ?)", [(*k, int(pulled), stamp) for k in keys])
@@ -88,11 +92,12 @@ class SharedRepo:
         return {str(r[0]): (bool(r[1]), int(r[2])) for r in rows_in(
             self._conn, "SELECT key, pulled, stamp FROM vector_keys WHERE space = ? AND key IN",
             list(keys), [space])}
-    def keys_of(self, labels: Iterable[int]) -> dict[int, tuple[str, str]]:
-        """label → (space, key) of rows sent for these labels (not those pulled)."""
-        return {int(r[0]): (str(r[1]), str(r[2])) for r in rows_in(
-            self._conn, "SELECT label, space, key FROM vector_keys WHERE pulled = 0 AND "
-            "label IN",
+    def keys_of(self, labels: Iterable[int]) -> dict[int, tuple[str, str, int]]:
+        """label → (space, key, stamp of its last sending) of rows sent for these labels
+        (not those pulled)."""
+        return {int(r[0]): (str(r[1]), str(r[2]), int(r[3])) for r in rows_in(
+            self._conn, "SELECT label, space, key, stamp FROM vector_keys WHERE pulled = 0 "
+            "AND label IN",
             [int(x) for x in labels])}
 
     def forget_keys(self, tx: Tx, labels: Iterable[int]) -> None:
@@ -119,6 +124,12 @@ class SharedRepo:
         c.executemany("DELETE FROM files WHERE id = ? AND NOT EXISTS (SELECT 1 FROM vectors "
                       "WHERE file_id = ?)", [(int(r[1]), int(r[1])) for r in got])
         return len(got)
+
+    def space_dims(self) -> dict[str, int]:
+        """space → the dimension of its vectors here (one row looked at per space)."""
+        return {str(sp): int(self._conn.execute(
+            "SELECT dim FROM vectors WHERE space = ? LIMIT 1", (sp,)).fetchone()[0])
+            for (sp,) in self._conn.execute("SELECT DISTINCT space FROM vectors")}
 
     def vector_total(self) -> int:
         return int(self._conn.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
