@@ -35,18 +35,28 @@ def test_rows_slotted_in_above_keep_the_tiles_in_view(qtbot: Any, make_window: A
     anchor = w.listing._anchor()
     assert anchor is not None
     fid, y = anchor
+    before = w.library_model.row_of(fid)
+    assert before is not None
     fill(store, [f"a{i:03d}.jpg" for i in range(37)])  # sort before every row shown
+
+    def moved_down(fid: int, before: int) -> bool:  # the page read in the background arrived
+        row = w.library_model.row_of(fid)
+        return row is not None and row >= before + 37
+
     w.listing.refresh(if_count_changed=True)
-    qtbot.wait(100)
+    qtbot.waitUntil(lambda: moved_down(fid, before), timeout=10_000)  # down in the list…
+    qtbot.wait(50)  # the hold settles once the grid has laid the rows out
     row = w.library_model.row_of(fid)
-    assert row is not None and row > 37  # the rows did move down in the list…
+    assert row is not None
     assert abs(grid.visualRect(w.library_model.index(row)).y() - y) <= 2  # …not on screen
     # without holding the view, the same slotting in moves the tiles (what people saw)
     fid, y = w.listing._anchor()
+    before = w.library_model.row_of(fid)
     w.listing._hold = lambda _anchor: None
     fill(store, [f"b{i:03d}.jpg" for i in range(37)])
     w.listing.refresh(if_count_changed=True)
-    qtbot.wait(100)
+    qtbot.waitUntil(lambda: moved_down(fid, before), timeout=10_000)
+    qtbot.wait(50)
     moved = grid.visualRect(w.library_model.index(w.library_model.row_of(fid))).y()
     assert abs(moved - y) > 50
     assert w.library_model.index(0).data(IdRole) is not None
