@@ -82,7 +82,10 @@ class SharedLibraryRoom(QObject):
         self.worker = None
         if self.owner.closing or reason.cancelled:
             return
-        self.say(f"Shared library: {reason}. What is here is kept; trying again in a minute.")
+        # Short on the status bar (a long reason is cut there); the whole of it in the tooltip.
+        self.say(f"The shared library at {self.shared_at()} cannot be used now; what is here "
+                 "is kept, and it is tried again in a minute (the reason: point at "
+                 "\"Shared\" on the right).")
         self._badge("Shared · not reachable", f"{self.shared_at()}: {reason}")
 
     def _badge(self, text: str, tip: str) -> None:

@@ -62,3 +62,15 @@ def test_the_window_on_a_shared_library(qtbot: Any, make_window: Any, tmp_path: 
     qtbot.waitUntil(lambda: added <= set(names(w.library_model)), timeout=60_000)
     assert w.count_text.text() == f"{len(every) + len(added)} items"
     qtbot.waitUntil(lambda: w.shared.worker is None, timeout=30_000)
+
+
+def test_a_shared_store_out_of_reach_is_said_and_the_library_kept(
+        qtbot: Any, make_window: Any, tmp_path: Path) -> None:
+    with Library(tmp_path / "lib") as lib:
+        lib.config.vectors = "milvus://127.0.0.1:1"
+        lib.save_config()
+    w = make_window(tmp_path / "lib")
+    qtbot.waitUntil(lambda: w.shared_text.text() == "Shared · not reachable", timeout=60_000)
+    assert "cannot reach the Milvus server at 127.0.0.1:1" in w.shared_text.toolTip()
+    assert "what is here is kept" in w.status_text.text()
+    assert w.shared.worker is None and w.shared.timer.isActive()  # tried again later
