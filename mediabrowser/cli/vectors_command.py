@@ -26,7 +26,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def cmd_vectors(args: argparse.Namespace) -> int:
     from mediabrowser.core.driver import drive_until_interrupted
-    from mediabrowser.core.index.milvus import VectorsError, VectorsUri
+    from mediabrowser.core.index.milvus import VectorsError, VectorsUri, worded
     from mediabrowser.core.jobs.vector_pull import pull_job
     from mediabrowser.core.jobs.vector_sync import sync_job
     from mediabrowser.core.types import CancelToken
@@ -62,8 +62,8 @@ def cmd_vectors(args: argparse.Namespace) -> int:
                 from mediabrowser.cli.library_commands import check_vectors
 
                 check_vectors(target, lib)
-                sent, stopped = drive_until_interrupted(sync_job(lib, target, cancel), cancel,
-                                                        printer)
+                sent, stopped = drive_until_interrupted(worded(sync_job(lib, target, cancel),
+                                                               target), cancel, printer)
                 out = {"to": str(target), "vectors": getattr(sent, "sent", 0)}
                 newer = getattr(sent, "kept_newer", 0)
                 if newer:

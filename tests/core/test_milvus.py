@@ -126,3 +126,22 @@ def test_a_bulk_job_holds_the_shared_library(photo_dir: Path, tmp_path: Path, sh
             assert drive(sync_job(lib, uri)).deleted == 1
     finally:
         other.close()
+
+
+def test_milvus_errors_mid_job_are_worded() -> None:
+    from collections.abc import Iterator
+
+    from pymilvus.exceptions import MilvusException
+
+    from mediabrowser.core.driver import drive
+    from mediabrowser.core.index.milvus import worded
+
+    def job() -> Iterator[int]:
+        yield 1
+        raise MilvusException(message="segment lost\nmore detail")
+
+    with pytest.raises(VectorsError, match=r"milvus://h:1 failed a call \(segment lost\); "
+                                           "what is here is kept"):
+        drive(worded(job(), VectorsUri.parse("milvus://h:1")))  # type: ignore[arg-type]
+    with pytest.raises(KeyError):  # not Milvus': left as it is
+        drive(worded((_ for _ in ()).throw(KeyError("x")), VectorsUri.parse("x.db")))

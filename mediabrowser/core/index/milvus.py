@@ -26,9 +26,9 @@ import math
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -79,6 +79,26 @@ class VectorsUri:
             return "milvus://" + self.address.removeprefix("http://") + \
                 (f"/{self.db}" if self.db else "")
         return self.address if self.kind == "lite" else "embedded"
+
+
+T = TypeVar("T")
+
+
+def worded(job: Generator[Any, None, T], uri: VectorsUri) -> Generator[Any, None, T]:
+    """A job on the shared store whose Milvus errors (a server that fails mid-way, a call it
+    refuses) stop it in words, as a VectorsError; what is here is kept."""
+    try:
+        return (yield from job)
+    except VectorsError:
+        raise
+    except Exception as exc:
+        from pymilvus.exceptions import MilvusException
+
+        if not isinstance(exc, MilvusException):
+            raise
+        why = str(getattr(exc, "message", "") or exc).strip().splitlines()[0][:200]
+        raise VectorsError(f"{uri} failed a call ({why}); what is here is kept: try again, "
+                           "and see the server's logs if it goes on") from exc
 
 
 def row_key(path: str, segment: int) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 
-from mediabrowser.core.index.milvus import VectorsUri
+from mediabrowser.core.index.milvus import VectorsUri, worded
 from mediabrowser.core.jobs.vector_follow import FollowReport, follow_job
 from mediabrowser.core.library import Library
 from mediabrowser.core.types import CancelToken, Progress
@@ -15,7 +15,7 @@ from mediabrowser.core.types import CancelToken, Progress
 
 def pull_job(lib: Library, uri: VectorsUri, cancel: CancelToken | None = None
              ) -> Generator[Progress, None, FollowReport]:
-    report = yield from follow_job(lib, uri, cancel)
+    report = yield from worded(follow_job(lib, uri, cancel), uri)
     with lib.store.transaction() as tx:
         lib.store.forget_shared(tx)
     return report

@@ -9,7 +9,7 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
-from mediabrowser.core.index.milvus import VectorsUri
+from mediabrowser.core.index.milvus import VectorsUri, worded
 from mediabrowser.core.jobs.vector_follow import follow_job
 from mediabrowser.core.jobs.vector_sync import sync_job
 from mediabrowser.core.library import Library
@@ -47,8 +47,8 @@ class ShareReport:
 def share_job(lib: Library, uri: VectorsUri, cancel: CancelToken | None = None
               ) -> Generator[Progress, None, ShareReport]:
     cancel = cancel or CancelToken()
-    sent = yield from sync_job(lib, uri, cancel)
-    got = yield from follow_job(lib, uri, cancel)
+    sent = yield from worded(sync_job(lib, uri, cancel), uri)
+    got = yield from worded(follow_job(lib, uri, cancel), uri)
     return ShareReport(str(uri), sent.sent, sent.deleted, got.vectors, got.new_files,
                        got.removed, sent.kept_newer)
 
