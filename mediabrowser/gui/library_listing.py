@@ -91,16 +91,20 @@ class ListingRoom(QObject):
             return
         fid, y = anchor
 
-        def settle() -> None:
+        def settle(tries: int) -> None:
             row = self.model.row_of(fid)
             if row is None:
                 return
             now = self.grid.visualRect(self.model.index(row)).y()
             bar = self.grid.verticalScrollBar()
             bar.setValue(bar.value() + now - y)
+            # The grid lays rows out in batches: until it reaches these, the scroll range is
+            # short and the value is clipped. Settle again a little later, a few times.
+            if tries and abs(self.grid.visualRect(self.model.index(row)).y() - y) > 2:
+                QTimer.singleShot(20, self, lambda: settle(tries - 1))
 
-        settle()
-        QTimer.singleShot(0, self, settle)  # again once the grid has laid the rows out
+        settle(0)
+        QTimer.singleShot(0, self, lambda: settle(25))  # again once the grid laid rows out
 
     def indexing_progressed(self, _p: Progress) -> None:
         """New items appear while a run goes on, every REFRESH_SECONDS at most (the grid's
