@@ -421,16 +421,6 @@ class MilvusVectors:
             found = [(r, d) for r, d in found if camera in str(r.pop("camera", ""))][:k]
         return found
 
-    def rows(self, space: str, since: int | None = None, batch: int = 2000
-             ) -> Iterator[list[dict[str, Any]]]:
-        """Every row of a space with its vector (sent after `since`, ms, when given), a batch
-        at a time: to move a library, or to follow what other machines sent."""
-        name = collection_of(space)
-        if not self._load(name):
-            return
-        yield from self._iterate(name, "" if since is None else f"stamp > {int(since)}",
-                                 _ROW_FIELDS, batch)
-
     def stamps(self, space: str, since: int | None = None, batch: int = 5000
                ) -> Iterator[list[tuple[str, int]]]:
         """(key, stamp) of the rows sent after `since` (ms): what a follow compares before

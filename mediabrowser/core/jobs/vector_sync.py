@@ -108,7 +108,7 @@ def _send(lib: Library, mv: MilvusVectors, rows: list[SharedRow], gone: list[int
     for r in present:
         by_space.setdefault(r.space, []).append(r)
     written: set[tuple[str, str]] = set()
-    sent: list[tuple[int, str, str, int]] = []
+    sent: list[tuple[int, list[tuple[int, str, str]]]] = []  # (stamp, rows) per space
     for space, group in by_space.items():
         keys = [row_key(r.path, r.segment) for r in group]
         written.update((space, k) for k in keys)
@@ -122,7 +122,7 @@ def _send(lib: Library, mv: MilvusVectors, rows: list[SharedRow], gone: list[int
         report.kept_newer += len(group) - len(fresh)
         stamp = mv.upsert(space, [vector_row(r) for r, _k in fresh])
         report.sent += len(fresh)
-        sent += [(r.label, space, k, stamp) for r, k in fresh]
+        sent.append((stamp, [(r.label, space, k) for r, k in fresh]))
     # Rows of files gone here, and a moved or renamed file's row under its old path (its
     # labels follow the file): deleted there.
     stale: dict[str, list[str]] = {}
@@ -133,6 +133,6 @@ def _send(lib: Library, mv: MilvusVectors, rows: list[SharedRow], gone: list[int
         mv.delete(space, keys)
         report.deleted += len(keys)
     with store.transaction() as tx:
-        for label, space, key, stamp in sent:
-            store.remember_keys(tx, [(label, space, key)], stamp=stamp)
+        for stamp, rows_sent in sent:
+            store.remember_keys(tx, rows_sent, stamp=stamp)
         store.forget_keys(tx, removed)
